@@ -1,0 +1,34 @@
+# onething — two commands do all set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: setup run test lint check-catalog clean
+
+# Creates the virtualenv and installs onething (editable) with test tools.
+$(BIN)/onething: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $(BIN)/onething
+
+setup: $(BIN)/onething
+
+# Migrates the embedded SQLite database, loads the catalogue, serves.
+run: setup
+	$(BIN)/onething setup
+	$(BIN)/onething serve --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/onething catalog check
+	$(BIN)/python -m django makemigrations --check --dry-run --settings=onething.settings > /dev/null
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis
