@@ -1,0 +1,1223 @@
+"""The catalogue of matters (事项) and bundles (一件事) as plain Python.
+
+``read_catalog(directory)`` reads every ``*.yaml`` file under the catalogue
+directory, checks it as a whole and returns a :class:`Catalog` together with
+every problem found, each as ``file:line: problem``. Nothing here imports
+Django: the planner works on these specs, the Django ``catalog`` app stores
+them in the database and rebuilds them from there.
+
+A file may hold any of the top-level sections ``regions``, ``departments``,
+``certificate_types``, ``materials``, ``fields``, ``matters``, ``bundles``,
+``scenarios`` and ``calendar``; see ``docs/catalog.md`` for the format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from onething.domain.yamlsource import LineDict, LineList, SourceError, load_yaml
+
+# --------------------------------------------------------------------------
+# Vocabulary
+
+MATTER_KINDS: dict[str, str] = {
+    "licence": "行政许可",
+    "confirmation": "行政确认",
+    "benefit": "行政给付",
+    "registration": "行政登记",
+    "public_service": "公共服务",
+    "other": "其他",
+}
+_KIND_BY_LABEL = {label: key for key, label in MATTER_KINDS.items()}
+
+BUNDLE_CATEGORIES: dict[str, str] = {"personal": "个人", "enterprise": "企业"}
+
+DEPARTMENT_KINDS: dict[str, str] = {
+    "government": "政府部门",
+    "utility": "公用事业单位",
+    "institution": "公共服务机构",
+}
+
+FIELD_TYPES: dict[str, str] = {
+    "text": "文本",
+    "textarea": "多行文本",
+    "number": "数字",
+    "date": "日期",
+    "id_number": "居民身份证号码",
+    "uscc": "统一社会信用代码",
+    "mobile": "手机号码",
+    "address": "地址",
+    "choice": "选项",
+}
+
+LIMIT_UNITS: dict[str, str] = {
+    "working_days": "工作日",
+    "days": "自然日",
+    "instant": "即办",
+}
+
+ONLINE_DEPTHS: dict[int, str] = {
+    1: "一级：网上发布办事指南",
+    2: "二级：网上预约、下载表格",
+    3: "三级：网上申请、网上预审",
+    4: "四级：全程网办",
+}
+
+VERIFICATION_STATUSES = ("verified", "partly_verified", "unverified")
+
+_CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
+_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_REGION_RE = re.compile(r"^\d{6}$")
+# GB/T 2260 province-level prefixes (31 provinces, Taiwan, Hong Kong, Macao).
+PROVINCE_PREFIXES = frozenset(
+    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35",
+     "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54",
+     "61", "62", "63", "64", "65", "71", "81", "82"}
+)
+
+
+# --------------------------------------------------------------------------
+# Specs
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an entry was defined, for error messages and for reloads."""
+
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    parent: str | None = None
+    origin: Origin = Origin()
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str
+    region: str
+    kind: str = "government"
+    short_name: str = ""
+    origin: Origin = Origin()
+
+
+@dataclass(frozen=True)
+class CertificateType:
+    key: str
+    name: str
+    issuer_note: str = ""
+    origin: Origin = Origin()
+
+
+@dataclass(frozen=True)
+class Material:
+    """A kind of document in the shared material dictionary."""
+
+    key: str
+    name: str
+    description: str = ""
+    certificate: str | None = None  # a certificate type that can stand in (免提交)
+    origin: Origin = Origin()
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    key: str
+    label: str
+    type: str = "text"
+    choices: tuple[str, ...] = ()
+    help: str = ""
+    origin: Origin = Origin()
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """A statutory or promised limit: N working days, N calendar days, or instant."""
+
+    unit: str
+    days: int = 0
+
+    @property
+    def is_instant(self) -> bool:
+        return self.unit == "instant"
+
+    @property
+    def working_days(self) -> int:
+        """Days to plan with; calendar-day limits are not used for planning."""
+        return 0 if self.is_instant else self.days
+
+    def label(self) -> str:
+        if self.is_instant:
+            return "即办"
+        return f"{self.days}个{LIMIT_UNITS[self.unit]}"
+
+
+@dataclass(frozen=True)
+class MaterialRequirement:
+    """A material a matter asks for (申请材料)."""
+
+    material: str
+    originals: int = 1
+    copies: int = 0
+    optional: bool = False  # only when a bundle condition includes it
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class MatterField:
+    key: str  # the matter's own name for the datum
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Matter:
+    code: str
+    name: str
+    kind: str
+    department: str
+    statutory_limit: TimeLimit
+    promised_limit: TimeLimit
+    materials: tuple[MaterialRequirement, ...] = ()
+    fields: tuple[MatterField, ...] = ()
+    issues: str | None = None  # certificate type of the result
+    cross_region: bool = False
+    online_depth: int = 3
+    legal_basis: str = ""
+    description: str = ""
+    uncertain: str = ""
+    sources: tuple[str, ...] = ()
+    origin: Origin = Origin()
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    label: str
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    text: str
+    options: tuple[Option, ...]
+    help: str = ""
+
+    @property
+    def default_option(self) -> str:
+        for option in self.options:
+            if option.default:
+                return option.key
+        return self.options[0].key
+
+    def option(self, key: str) -> Option | None:
+        return next((o for o in self.options if o.key == key), None)
+
+
+@dataclass(frozen=True)
+class MaterialRef:
+    """A material of one matter (or of every matter when ``matter`` is None)."""
+
+    material: str
+    matter: str | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Answers that include or exclude matters and materials (情形)."""
+
+    when: tuple[tuple[str, tuple[str, ...]], ...]  # question -> accepted options
+    include_matters: tuple[str, ...] = ()
+    exclude_matters: tuple[str, ...] = ()
+    include_materials: tuple[MaterialRef, ...] = ()
+    exclude_materials: tuple[MaterialRef, ...] = ()
+    note: str = ""
+
+    def applies(self, answers: Mapping[str, str]) -> bool:
+        return all(answers.get(question) in options for question, options in self.when)
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """A real dependency: ``matter`` needs a result of ``requires``."""
+
+    matter: str
+    requires: str
+    receives: str = ""  # what passes over: a certificate type or a datum
+
+
+@dataclass(frozen=True)
+class BundleMember:
+    matter: str
+    optional: bool = False  # excluded unless a condition includes it
+
+
+@dataclass(frozen=True)
+class Bundle:
+    slug: str
+    name: str
+    category: str
+    description: str
+    members: tuple[BundleMember, ...]
+    questions: tuple[Question, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    dependencies: tuple[Dependency, ...] = ()
+    field_map: tuple[tuple[str, str, str], ...] = ()  # (matter, matter field, form field)
+    synonyms: tuple[str, ...] = ()
+    lead_department: str | None = None
+    lifecycle_stage: str = ""
+    batch: str = ""
+    status: str = "verified"
+    uncertain: str = ""
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+    origin: Origin = Origin()
+
+    @property
+    def matter_codes(self) -> tuple[str, ...]:
+        return tuple(m.matter for m in self.members)
+
+    def question(self, key: str) -> Question | None:
+        return next((q for q in self.questions if q.key == key), None)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    slug: str
+    title: str
+    bundle: str
+    answers: tuple[tuple[str, str], ...] = ()
+    description: str = ""
+    synonyms: tuple[str, ...] = ()
+    origin: Origin = Origin()
+
+
+@dataclass(frozen=True)
+class CalendarYear:
+    """A year's holiday notice, for years the chinese-calendar package lacks."""
+
+    year: int
+    source: str
+    holidays: tuple[dt.date, ...] = ()
+    workdays: tuple[dt.date, ...] = ()  # make-up working days (调休)
+    origin: Origin = Origin()
+
+
+@dataclass
+class Catalog:
+    regions: dict[str, Region] = field(default_factory=dict)
+    departments: dict[str, Department] = field(default_factory=dict)
+    certificate_types: dict[str, CertificateType] = field(default_factory=dict)
+    materials: dict[str, Material] = field(default_factory=dict)
+    fields: dict[str, FieldDef] = field(default_factory=dict)
+    matters: dict[str, Matter] = field(default_factory=dict)
+    bundles: dict[str, Bundle] = field(default_factory=dict)
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    calendar: dict[int, CalendarYear] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------
+# Reading
+
+
+SECTIONS = (
+    "regions",
+    "departments",
+    "certificate_types",
+    "materials",
+    "fields",
+    "matters",
+    "bundles",
+    "scenarios",
+    "calendar",
+)
+
+
+class _Reader:
+    """Turns YAML mappings into specs, collecting problems instead of stopping."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.file = ""
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.file, line, message))
+
+    # -- generic helpers -------------------------------------------------
+
+    def mapping(self, value: Any, line: int, what: str) -> LineDict | None:
+        if isinstance(value, LineDict):
+            return value
+        self.problem(line, f"{what} must be a mapping of key: value")
+        return None
+
+    def keys(self, entry: LineDict, required: Iterable[str], optional: Iterable[str],
+             what: str) -> bool:
+        required = tuple(required)
+        allowed = set(required) | set(optional)
+        ok = True
+        for key in entry:
+            if key not in allowed:
+                self.problem(entry.line_of(key), f"{what}: unknown key '{key}' "
+                             f"(allowed: {', '.join(sorted(allowed))})")
+        for key in required:
+            if key not in entry or entry[key] in (None, ""):
+                self.problem(entry.line, f"{what}: missing '{key}'")
+                ok = False
+        return ok
+
+    def text(self, entry: LineDict, key: str, default: str = "") -> str:
+        value = entry.get(key, default)
+        if value is None:
+            return default
+        if isinstance(value, bool) or isinstance(value, (LineDict, LineList)):
+            self.problem(entry.line_of(key), f"'{key}' must be text")
+            return default
+        return str(value).strip()
+
+    def boolean(self, entry: LineDict, key: str, default: bool = False) -> bool:
+        value = entry.get(key, default)
+        if not isinstance(value, bool):
+            self.problem(entry.line_of(key), f"'{key}' must be true or false")
+            return default
+        return value
+
+    def integer(self, entry: LineDict, key: str, default: int) -> int:
+        value = entry.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(entry.line_of(key), f"'{key}' must be a whole number")
+            return default
+        return value
+
+    def text_list(self, entry: LineDict, key: str) -> tuple[str, ...]:
+        value = entry.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return (value.strip(),)
+        if not isinstance(value, LineList) or not all(
+            isinstance(v, str | int) and not isinstance(v, bool) for v in value
+        ):
+            self.problem(entry.line_of(key), f"'{key}' must be a list of text")
+            return ()
+        return tuple(str(v).strip() for v in value)
+
+    def identifier(self, entry: LineDict, key: str, pattern: re.Pattern[str], what: str) -> str:
+        value = self.text(entry, key)
+        if value and not pattern.match(value):
+            self.problem(entry.line_of(key), f"{what} '{value}' is not a valid identifier "
+                         "(letters, digits, '-', '_' or '.', at most 64)")
+        return value
+
+    # -- sections ----------------------------------------------------------
+
+    def regions(self, items: LineList) -> Iterable[Region]:
+        for i, raw in enumerate(items):
+            entry = self.mapping(raw, items.line_of(i), "region")
+            if entry is None or not self.keys(entry, ("code", "name"), ("parent",), "region"):
+                continue
+            parent = self.text(entry, "parent") or None
+            yield Region(self.text(entry, "code"), self.text(entry, "name"), parent,
+                         Origin(self.file, entry.line))
+
+    def departments(self, items: LineList) -> Iterable[Department]:
+        for i, raw in enumerate(items):
+            entry = self.mapping(raw, items.line_of(i), "department")
+            if entry is None or not self.keys(
+                entry, ("code", "name", "region"), ("kind", "short_name"), "department"
+            ):
+                continue
+            kind = self.text(entry, "kind", "government")
+            if kind not in DEPARTMENT_KINDS:
+                self.problem(entry.line_of("kind"), f"department kind '{kind}' is not one of "
+                             f"{', '.join(DEPARTMENT_KINDS)}")
+            yield Department(
+                code=self.identifier(entry, "code", _CODE_RE, "department code"),
+                name=self.text(entry, "name"),
+                region=self.text(entry, "region"),
+                kind=kind,
+                short_name=self.text(entry, "short_name"),
+                origin=Origin(self.file, entry.line),
+            )
+
+    def certificate_types(self, items: LineList) -> Iterable[CertificateType]:
+        for i, raw in enumerate(items):
+            entry = self.mapping(raw, items.line_of(i), "certificate type")
+            if entry is None or not self.keys(entry, ("key", "name"), ("issuer_note",),
+                                              "certificate type"):
+                continue
+            yield CertificateType(
+                self.identifier(entry, "key", _KEY_RE, "certificate type key"),
+                self.text(entry, "name"), self.text(entry, "issuer_note"),
+                Origin(self.file, entry.line),
+            )
+
+    def materials(self, items: LineList) -> Iterable[Material]:
+        for i, raw in enumerate(items):
+            entry = self.mapping(raw, items.line_of(i), "material")
+            if entry is None or not self.keys(
+                entry, ("key", "name"), ("description", "certificate"), "material"
+            ):
+                continue
+            yield Material(
+                key=self.identifier(entry, "key", _KEY_RE, "material key"),
+                name=self.text(entry, "name"),
+                description=self.text(entry, "description"),
+                certificate=self.text(entry, "certificate") or None,
+                origin=Origin(self.file, entry.line),
+            )
+
+    def fields(self, items: LineList) -> Iterable[FieldDef]:
+        for i, raw in enumerate(items):
+            entry = self.mapping(raw, items.line_of(i), "field")
+            if entry is None or not self.keys(
+                entry, ("key", "label"), ("type", "choices", "help"), "field"
+            ):
+                continue
+            type_ = self.text(entry, "type", "text")
+            if type_ not in FIELD_TYPES:
+                self.problem(entry.line_of("type"), f"field type '{type_}' is not one of "
+                             f"{', '.join(FIELD_TYPES)}")
+            choices = self.text_list(entry, "choices")
+            if type_ == "choice" and not choices:
+                self.problem(entry.line, f"field '{entry.get('key')}' of type choice "
+                             "needs 'choices'")
+            yield FieldDef(
+                key=self.identifier(entry, "key", _KEY_RE, "field key"),
+                label=self.text(entry, "label"),
+                type=type_,
+                choices=choices,
+                help=self.text(entry, "help"),
+                origin=Origin(self.file, entry.line),
+            )
+
+    def time_limit(self, entry: LineDict, key: str) -> TimeLimit:
+        value = entry.get(key)
+        line = entry.line_of(key)
+        if value == "instant" or value == "即办":
+            return TimeLimit("instant")
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value == 0:
+                return TimeLimit("instant")
+            if value < 0:
+                self.problem(line, f"'{key}' must be positive working days or 'instant', "
+                             f"not {value}")
+                return TimeLimit("instant")
+            return TimeLimit("working_days", value)
+        if isinstance(value, LineDict):
+            self.keys(value, ("unit",), ("days", "note"), key)
+            unit = self.text(value, "unit")
+            if unit not in LIMIT_UNITS:
+                self.problem(value.line_of("unit"), f"{key} unit '{unit}' is not one of "
+                             f"{', '.join(LIMIT_UNITS)}")
+                return TimeLimit("instant")
+            if unit == "instant":
+                return TimeLimit("instant")
+            days = self.integer(value, "days", 0)
+            if days <= 0:
+                self.problem(value.line_of("days"), f"'{key}' must be a positive number of "
+                             f"days, not {days}")
+            return TimeLimit(unit, days)
+        self.problem(line, f"'{key}' must be a number of working days, 'instant', "
+                     "or {days: N, unit: working_days|days}")
+        return TimeLimit("instant")
+
+    def matters(self, items: LineList) -> Iterable[Matter]:
+        for i, raw in enumerate(items):
+            entry = self.mapping(raw, items.line_of(i), "matter")
+            if entry is None or not self.keys(
+                entry,
+                ("code", "name", "kind", "department", "statutory_limit", "promised_limit"),
+                ("materials", "fields", "issues", "cross_region", "online_depth",
+                 "legal_basis", "description", "uncertain", "sources"),
+                "matter",
+            ):
+                continue
+            code = self.identifier(entry, "code", _CODE_RE, "matter code")
+            kind = self.text(entry, "kind")
+            kind = _KIND_BY_LABEL.get(kind, kind)
+            if kind not in MATTER_KINDS:
+                self.problem(entry.line_of("kind"), f"matter kind '{kind}' is not one of "
+                             f"{', '.join(MATTER_KINDS)} ({'/'.join(MATTER_KINDS.values())})")
+            statutory = self.time_limit(entry, "statutory_limit")
+            promised = self.time_limit(entry, "promised_limit")
+            if promised.unit == "days":
+                self.problem(entry.line_of("promised_limit"),
+                             "a promised limit is given in working days or 'instant'")
+            if (statutory.unit == "working_days" and promised.unit == "working_days"
+                    and promised.days > statutory.days):
+                self.problem(entry.line_of("promised_limit"),
+                             f"promised limit ({promised.days}) is longer than the statutory "
+                             f"limit ({statutory.days})")
+            depth = self.integer(entry, "online_depth", 3)
+            if depth not in ONLINE_DEPTHS:
+                self.problem(entry.line_of("online_depth"), "online_depth must be 1, 2, 3 or 4")
+            yield Matter(
+                code=code,
+                name=self.text(entry, "name"),
+                kind=kind,
+                department=self.text(entry, "department"),
+                statutory_limit=statutory,
+                promised_limit=promised,
+                materials=tuple(self.requirements(entry)),
+                fields=tuple(self.matter_fields(entry)),
+                issues=self.text(entry, "issues") or None,
+                cross_region=self.boolean(entry, "cross_region"),
+                online_depth=depth,
+                legal_basis=self.text(entry, "legal_basis"),
+                description=self.text(entry, "description"),
+                uncertain=self.text(entry, "uncertain"),
+                sources=self.text_list(entry, "sources"),
+                origin=Origin(self.file, entry.line),
+            )
+
+    def requirements(self, matter: LineDict) -> Iterable[MaterialRequirement]:
+        items = matter.get("materials") or LineList()
+        if not isinstance(items, LineList):
+            self.problem(matter.line_of("materials"), "'materials' must be a list")
+            return
+        for i, raw in enumerate(items):
+            if isinstance(raw, str):
+                yield MaterialRequirement(raw.strip())
+                continue
+            entry = self.mapping(raw, items.line_of(i), "material requirement")
+            if entry is None or not self.keys(
+                entry, ("material",), ("originals", "copies", "optional", "note"),
+                "material requirement",
+            ):
+                continue
+            originals = self.integer(entry, "originals", 1)
+            copies = self.integer(entry, "copies", 0)
+            if originals < 0 or copies < 0 or originals + copies == 0:
+                self.problem(entry.line, "a material needs at least one original or copy")
+            yield MaterialRequirement(
+                material=self.text(entry, "material"),
+                originals=originals,
+                copies=copies,
+                optional=self.boolean(entry, "optional"),
+                note=self.text(entry, "note"),
+            )
+
+    def matter_fields(self, matter: LineDict) -> Iterable[MatterField]:
+        items = matter.get("fields") or LineList()
+        if not isinstance(items, LineList):
+            self.problem(matter.line_of("fields"), "'fields' must be a list")
+            return
+        for i, raw in enumerate(items):
+            if isinstance(raw, str):
+                yield MatterField(raw.strip())
+                continue
+            entry = self.mapping(raw, items.line_of(i), "matter field")
+            if entry is None or not self.keys(entry, ("key",), ("required",), "matter field"):
+                continue
+            yield MatterField(self.text(entry, "key"), self.boolean(entry, "required", True))
+
+    def questions(self, bundle: LineDict) -> Iterable[Question]:
+        items = bundle.get("questions") or LineList()
+        if not isinstance(items, LineList):
+            self.problem(bundle.line_of("questions"), "'questions' must be a list")
+            return
+        for i, raw in enumerate(items):
+            entry = self.mapping(raw, items.line_of(i), "question")
+            if entry is None or not self.keys(entry, ("key", "text", "options"), ("help",),
+                                              "question"):
+                continue
+            key = self.identifier(entry, "key", _KEY_RE, "question key")
+            options: list[Option] = []
+            raw_options = entry["options"]
+            if not isinstance(raw_options, LineList) or len(raw_options) < 2:
+                self.problem(entry.line_of("options"),
+                             f"question '{key}' needs a list of at least two options")
+                continue
+            seen: set[str] = set()
+            for j, raw_option in enumerate(raw_options):
+                opt = self.mapping(raw_option, raw_options.line_of(j), "option")
+                if opt is None or not self.keys(opt, ("key", "label"), ("default",), "option"):
+                    continue
+                okey = self.identifier(opt, "key", _KEY_RE, "option key")
+                if okey in seen:
+                    self.problem(opt.line_of("key"), f"question '{key}': duplicate option "
+                                 f"'{okey}'")
+                seen.add(okey)
+                options.append(Option(okey, self.text(opt, "label"),
+                                      self.boolean(opt, "default")))
+            defaults = [o.key for o in options if o.default]
+            if len(defaults) != 1:
+                self.problem(entry.line, f"question '{key}' must mark exactly one option "
+                             f"'default: true' (the common case), found {len(defaults)}")
+            yield Question(key, self.text(entry, "text"), tuple(options),
+                           self.text(entry, "help"))
+
+    def material_refs(self, entry: LineDict, key: str) -> tuple[MaterialRef, ...]:
+        items = entry.get(key)
+        if items is None:
+            return ()
+        if not isinstance(items, LineList):
+            self.problem(entry.line_of(key), f"'{key}' must be a list")
+            return ()
+        refs = []
+        for i, raw in enumerate(items):
+            if isinstance(raw, str):
+                refs.append(MaterialRef(raw.strip()))
+                continue
+            ref = self.mapping(raw, items.line_of(i), key)
+            if ref is None or not self.keys(ref, ("material",), ("matter",), key):
+                continue
+            refs.append(MaterialRef(self.text(ref, "material"), self.text(ref, "matter") or None))
+        return tuple(refs)
+
+    def conditions(self, bundle: LineDict) -> Iterable[tuple[Condition, int]]:
+        items = bundle.get("conditions") or LineList()
+        if not isinstance(items, LineList):
+            self.problem(bundle.line_of("conditions"), "'conditions' must be a list")
+            return
+        for i, raw in enumerate(items):
+            entry = self.mapping(raw, items.line_of(i), "condition")
+            if entry is None or not self.keys(
+                entry, ("when",),
+                ("include_matters", "exclude_matters", "include_materials",
+                 "exclude_materials", "note"),
+                "condition",
+            ):
+                continue
+            when = self.mapping(entry["when"], entry.line_of("when"), "'when'")
+            if when is None:
+                continue
+            pairs = []
+            for question, accepted in when.items():
+                if isinstance(accepted, LineList):
+                    options = tuple(str(o) for o in accepted)
+                else:
+                    options = (str(accepted),)
+                pairs.append((question, options))
+            condition = Condition(
+                when=tuple(pairs),
+                include_matters=self.text_list(entry, "include_matters"),
+                exclude_matters=self.text_list(entry, "exclude_matters"),
+                include_materials=self.material_refs(entry, "include_materials"),
+                exclude_materials=self.material_refs(entry, "exclude_materials"),
+                note=self.text(entry, "note"),
+            )
+            if not any((condition.include_matters, condition.exclude_matters,
+                        condition.include_materials, condition.exclude_materials)):
+                self.problem(entry.line, "condition changes nothing: give include_/exclude_ "
+                             "matters or materials")
+            yield condition, entry.line
+
+    def bundles(self, items: LineList) -> Iterable[tuple[Bundle, dict[str, Any]]]:
+        for i, raw in enumerate(items):
+            entry = self.mapping(raw, items.line_of(i), "bundle")
+            if entry is None or not self.keys(
+                entry, ("slug", "name", "category", "description"),
+                ("matters", "questions", "conditions", "dependencies", "field_map",
+                 "synonyms", "lead_department", "lifecycle_stage", "batch", "status",
+                 "uncertain", "metrics", "sources"),
+                "bundle",
+            ):
+                continue
+            slug = self.identifier(entry, "slug", _KEY_RE, "bundle slug")
+            category = self.text(entry, "category")
+            if category not in BUNDLE_CATEGORIES:
+                self.problem(entry.line_of("category"), f"bundle category '{category}' is not "
+                             f"one of {', '.join(BUNDLE_CATEGORIES)}")
+            status = self.text(entry, "status", "verified")
+            if status not in VERIFICATION_STATUSES:
+                self.problem(entry.line_of("status"), f"status '{status}' is not one of "
+                             f"{', '.join(VERIFICATION_STATUSES)}")
+            lines: dict[str, Any] = {"entry": entry}
+
+            members: list[BundleMember] = []
+            raw_members = entry.get("matters")
+            member_lines: list[int] = []
+            if raw_members is not None and not isinstance(raw_members, LineList):
+                self.problem(entry.line_of("matters"), "'matters' must be a list")
+                raw_members = None
+            for j, raw_member in enumerate(raw_members or ()):
+                line = raw_members.line_of(j)
+                if isinstance(raw_member, str):
+                    members.append(BundleMember(raw_member.strip()))
+                    member_lines.append(line)
+                    continue
+                member = self.mapping(raw_member, line, "bundle member")
+                if member is None or not self.keys(member, ("matter",), ("optional",),
+                                                   "bundle member"):
+                    continue
+                members.append(BundleMember(self.text(member, "matter"),
+                                            self.boolean(member, "optional")))
+                member_lines.append(line)
+            lines["members"] = member_lines
+
+            dependencies: list[Dependency] = []
+            dep_lines: list[int] = []
+            raw_deps = entry.get("dependencies") or LineList()
+            if not isinstance(raw_deps, LineList):
+                self.problem(entry.line_of("dependencies"), "'dependencies' must be a list")
+                raw_deps = LineList()
+            for j, raw_dep in enumerate(raw_deps):
+                dep = self.mapping(raw_dep, raw_deps.line_of(j), "dependency")
+                if dep is None or not self.keys(dep, ("matter", "requires"), ("receives",),
+                                                "dependency"):
+                    continue
+                dependencies.append(Dependency(self.text(dep, "matter"),
+                                               self.text(dep, "requires"),
+                                               self.text(dep, "receives")))
+                dep_lines.append(dep.line)
+            lines["dependencies"] = dep_lines
+
+            field_map: list[tuple[str, str, str]] = []
+            raw_map = entry.get("field_map")
+            if raw_map is not None:
+                mapping = self.mapping(raw_map, entry.line_of("field_map"), "'field_map'")
+                for source, target in (mapping or {}).items():
+                    matter, _, local = source.partition(".")
+                    if not local:
+                        self.problem(mapping.line_of(source), f"field_map key '{source}' must "
+                                     "be MATTER_CODE.field_key")
+                        continue
+                    field_map.append((matter, local, str(target)))
+                lines["field_map"] = mapping
+
+            conditions = list(self.conditions(entry))
+            lines["conditions"] = [line for _, line in conditions]
+            metrics = entry.get("metrics") or {}
+            yield Bundle(
+                slug=slug,
+                name=self.text(entry, "name"),
+                category=category,
+                description=self.text(entry, "description"),
+                members=tuple(members),
+                questions=tuple(self.questions(entry)),
+                conditions=tuple(c for c, _ in conditions),
+                dependencies=tuple(dependencies),
+                field_map=tuple(field_map),
+                synonyms=self.text_list(entry, "synonyms"),
+                lead_department=self.text(entry, "lead_department") or None,
+                lifecycle_stage=self.text(entry, "lifecycle_stage"),
+                batch=self.text(entry, "batch"),
+                status=status,
+                uncertain=self.text(entry, "uncertain"),
+                metrics=_plain(metrics),
+                sources=self.text_list(entry, "sources"),
+                origin=Origin(self.file, entry.line),
+            ), lines
+
+    def scenarios(self, items: LineList) -> Iterable[tuple[Scenario, LineDict]]:
+        for i, raw in enumerate(items):
+            entry = self.mapping(raw, items.line_of(i), "scenario")
+            if entry is None or not self.keys(
+                entry, ("slug", "title", "bundle"), ("answers", "description", "synonyms"),
+                "scenario",
+            ):
+                continue
+            answers = self.mapping(entry.get("answers") or LineDict(), entry.line_of("answers"),
+                                   "'answers'") or {}
+            yield Scenario(
+                slug=self.identifier(entry, "slug", _KEY_RE, "scenario slug"),
+                title=self.text(entry, "title"),
+                bundle=self.text(entry, "bundle"),
+                answers=tuple((str(k), str(v)) for k, v in answers.items()),
+                description=self.text(entry, "description"),
+                synonyms=self.text_list(entry, "synonyms"),
+                origin=Origin(self.file, entry.line),
+            ), entry
+
+    def calendar(self, items: LineList) -> Iterable[CalendarYear]:
+        for i, raw in enumerate(items):
+            entry = self.mapping(raw, items.line_of(i), "calendar year")
+            if entry is None or not self.keys(entry, ("year", "source"),
+                                              ("holidays", "workdays"), "calendar year"):
+                continue
+            year = self.integer(entry, "year", 0)
+            days: dict[str, tuple[dt.date, ...]] = {}
+            for key in ("holidays", "workdays"):
+                values = entry.get(key) or LineList()
+                good = []
+                for j, value in enumerate(values if isinstance(values, LineList) else ()):
+                    line = values.line_of(j)
+                    if not isinstance(value, dt.date):
+                        self.problem(line, f"'{value}' is not a date (YYYY-MM-DD)")
+                    elif value.year != year:
+                        self.problem(line, f"{value} is not in {year}")
+                    else:
+                        good.append(value)
+                days[key] = tuple(good)
+            clash = set(days["holidays"]) & set(days["workdays"])
+            if clash:
+                self.problem(entry.line, "dates both holiday and working day: "
+                             + ", ".join(str(d) for d in sorted(clash)))
+            yield CalendarYear(year, self.text(entry, "source"), days["holidays"],
+                               days["workdays"], Origin(self.file, entry.line))
+
+
+def _plain(value: Any) -> Any:
+    """LineDict/LineList -> dict/list, for data stored as JSON."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+# --------------------------------------------------------------------------
+# Cross-checks
+
+
+def _find_cycle(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
+    """Return one dependency cycle as a list of nodes, or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in edges.get(node, ()):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt):], nxt]
+            if state.get(nxt) is None:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(edges):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def find_cycle(dependencies: Iterable[Dependency]) -> list[str] | None:
+    edges: dict[str, list[str]] = {}
+    for dep in dependencies:
+        edges.setdefault(dep.matter, []).append(dep.requires)
+    return _find_cycle(edges)
+
+
+def _check_region(catalog: Catalog, region: Region, problem: Any) -> None:
+    code = region.code
+    if not _REGION_RE.match(code):
+        problem(region.origin, f"region code '{code}' is not six digits (GB/T 2260)")
+        return
+    if code[:2] not in PROVINCE_PREFIXES:
+        problem(region.origin, f"region code '{code}' has no province '{code[:2]}' (GB/T 2260)")
+    level = 0 if code[2:] == "0000" else 1 if code[4:] == "00" else 2
+    if region.parent is None:
+        if level != 0:
+            problem(region.origin, f"region '{code}' below province level needs a 'parent'")
+        return
+    parent = catalog.regions.get(region.parent)
+    if parent is None:
+        problem(region.origin, f"unknown parent region '{region.parent}'")
+        return
+    prefix_len = 2 if level == 1 else 4
+    # Municipalities and county-level cities under a province skip a level.
+    if not (code.startswith(parent.code[:prefix_len]) or code[:2] == parent.code[:2]
+            and parent.code[2:] == "0000"):
+        problem(region.origin, f"region '{code}' does not lie inside parent '{parent.code}'")
+
+
+def check_catalog(catalog: Catalog, bundle_lines: Mapping[str, dict[str, Any]],
+                  scenario_entries: Mapping[str, LineDict]) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def problem(origin: Origin, message: str, line: int | None = None) -> None:
+        problems.append(Problem(origin.file, line or origin.line, message))
+
+    for region in catalog.regions.values():
+        _check_region(catalog, region, problem)
+
+    for dept in catalog.departments.values():
+        if dept.region not in catalog.regions:
+            problem(dept.origin, f"department '{dept.code}': unknown region '{dept.region}'")
+
+    for material in catalog.materials.values():
+        if material.certificate and material.certificate not in catalog.certificate_types:
+            problem(material.origin, f"material '{material.key}': unknown certificate type "
+                    f"'{material.certificate}'")
+
+    for matter in catalog.matters.values():
+        where = f"matter '{matter.code}'"
+        if matter.department not in catalog.departments:
+            problem(matter.origin, f"{where}: unknown department '{matter.department}'")
+        if matter.issues and matter.issues not in catalog.certificate_types:
+            problem(matter.origin, f"{where}: unknown certificate type '{matter.issues}'")
+        seen: set[str] = set()
+        for req in matter.materials:
+            if req.material not in catalog.materials:
+                problem(matter.origin, f"{where}: unknown material '{req.material}'")
+            if req.material in seen:
+                problem(matter.origin, f"{where}: material '{req.material}' listed twice")
+            seen.add(req.material)
+        seen = set()
+        for mf in matter.fields:
+            if mf.key not in catalog.fields:
+                problem(matter.origin, f"{where}: unknown field '{mf.key}'")
+            if mf.key in seen:
+                problem(matter.origin, f"{where}: field '{mf.key}' listed twice")
+            seen.add(mf.key)
+
+    for bundle in catalog.bundles.values():
+        _check_bundle(catalog, bundle, bundle_lines.get(bundle.slug, {}), problem)
+
+    for scenario in catalog.scenarios.values():
+        entry = scenario_entries.get(scenario.slug)
+        bundle = catalog.bundles.get(scenario.bundle)
+        if bundle is None:
+            problem(scenario.origin, f"scenario '{scenario.slug}': unknown bundle "
+                    f"'{scenario.bundle}'")
+            continue
+        answers = entry.get("answers") if entry is not None else None
+        for question_key, option_key in scenario.answers:
+            line = answers.line_of(question_key) if isinstance(answers, LineDict) else None
+            question = bundle.question(question_key)
+            if question is None:
+                problem(scenario.origin, f"scenario '{scenario.slug}': bundle "
+                        f"'{bundle.slug}' has no question '{question_key}'", line)
+            elif question.option(option_key) is None:
+                problem(scenario.origin, f"scenario '{scenario.slug}': question "
+                        f"'{question_key}' has no option '{option_key}'", line)
+    return problems
+
+
+def _check_bundle(catalog: Catalog, bundle: Bundle, lines: dict[str, Any], problem: Any) -> None:
+    where = f"bundle '{bundle.slug}'"
+    entry: LineDict | None = lines.get("entry")
+
+    def line_of(key: str) -> int | None:
+        return entry.line_of(key) if entry is not None else None
+
+    if not bundle.members:
+        problem(bundle.origin, f"{where} has no matters", line_of("matters"))
+    if bundle.lead_department and bundle.lead_department not in catalog.departments:
+        problem(bundle.origin, f"{where}: unknown lead department '{bundle.lead_department}'",
+                line_of("lead_department"))
+    member_lines = lines.get("members", [])
+    codes: set[str] = set()
+    for i, member in enumerate(bundle.members):
+        line = member_lines[i] if i < len(member_lines) else None
+        if member.matter not in catalog.matters:
+            problem(bundle.origin, f"{where}: unknown matter '{member.matter}'", line)
+        if member.matter in codes:
+            problem(bundle.origin, f"{where}: matter '{member.matter}' listed twice", line)
+        codes.add(member.matter)
+
+    seen_questions: set[str] = set()
+    for question in bundle.questions:
+        if question.key in seen_questions:
+            problem(bundle.origin, f"{where}: duplicate question '{question.key}'",
+                    line_of("questions"))
+        seen_questions.add(question.key)
+
+    condition_lines = lines.get("conditions", [])
+    included_by_condition: set[str] = set()
+    for i, condition in enumerate(bundle.conditions):
+        line = condition_lines[i] if i < len(condition_lines) else None
+        for question_key, options in condition.when:
+            question = bundle.question(question_key)
+            if question is None:
+                problem(bundle.origin, f"{where}: condition on undefined question "
+                        f"'{question_key}'", line)
+                continue
+            for option in options:
+                if question.option(option) is None:
+                    problem(bundle.origin, f"{where}: condition on undefined option "
+                            f"'{option}' of question '{question_key}'", line)
+        for code in (*condition.include_matters, *condition.exclude_matters):
+            if code not in codes:
+                problem(bundle.origin, f"{where}: condition names matter '{code}' that is not "
+                        "a member of the bundle", line)
+        included_by_condition.update(condition.include_matters)
+        for ref in (*condition.include_materials, *condition.exclude_materials):
+            if ref.matter is not None and ref.matter not in codes:
+                problem(bundle.origin, f"{where}: condition names matter '{ref.matter}' that "
+                        "is not a member of the bundle", line)
+                continue
+            matters = [ref.matter] if ref.matter else sorted(codes)
+            asked = any(
+                req.material == ref.material
+                for code in matters if code in catalog.matters
+                for req in catalog.matters[code].materials
+            )
+            if not asked:
+                problem(bundle.origin, f"{where}: condition names material '{ref.material}' "
+                        "that no member matter asks for", line)
+    for member in bundle.members:
+        if member.optional and member.matter not in included_by_condition:
+            problem(bundle.origin, f"{where}: optional matter '{member.matter}' is never "
+                    "included by a condition")
+
+    dep_lines = lines.get("dependencies", [])
+    for i, dep in enumerate(bundle.dependencies):
+        line = dep_lines[i] if i < len(dep_lines) else None
+        for code in (dep.matter, dep.requires):
+            if code not in codes:
+                problem(bundle.origin, f"{where}: dependency names matter '{code}' that is not "
+                        "a member of the bundle", line)
+        if dep.matter == dep.requires:
+            problem(bundle.origin, f"{where}: matter '{dep.matter}' depends on itself", line)
+    cycle = find_cycle(d for d in bundle.dependencies if d.matter != d.requires)
+    if cycle:
+        problem(bundle.origin, f"{where}: dependency cycle " + " → ".join(cycle),
+                line_of("dependencies"))
+
+    # A material that a member matter issues must come from it: declare the edge.
+    issued_by = {
+        catalog.matters[c].issues: c for c in codes
+        if c in catalog.matters and catalog.matters[c].issues
+    }
+    declared = {(d.matter, d.requires) for d in bundle.dependencies}
+    for code in sorted(codes):
+        matter = catalog.matters.get(code)
+        if matter is None:
+            continue
+        for req in matter.materials:
+            material = catalog.materials.get(req.material)
+            source = issued_by.get(material.certificate) if material else None
+            if source and source != code and (code, source) not in declared:
+                problem(bundle.origin, f"{where}: '{code}' needs '{req.material}', which "
+                        f"'{source}' issues; declare the dependency {code} → {source}",
+                        line_of("dependencies") or line_of("matters"))
+
+    field_map_entry = lines.get("field_map")
+    for matter_code, local, target in bundle.field_map:
+        line = field_map_entry.line_of(f"{matter_code}.{local}") if field_map_entry else None
+        matter = catalog.matters.get(matter_code)
+        if matter_code not in codes or matter is None:
+            problem(bundle.origin, f"{where}: field_map names matter '{matter_code}' that is "
+                    "not a member of the bundle", line)
+        elif local not in {f.key for f in matter.fields}:
+            problem(bundle.origin, f"{where}: matter '{matter_code}' has no field '{local}'",
+                    line)
+        if target not in catalog.fields:
+            problem(bundle.origin, f"{where}: field_map target '{target}' is not a known "
+                    "field", line)
+
+
+# --------------------------------------------------------------------------
+# Entry point
+
+
+@dataclass
+class ReadResult:
+    catalog: Catalog
+    problems: list[Problem]
+    files: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def catalog_files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*.yaml") if p.is_file())
+
+
+def read_catalog(root: Path | str) -> ReadResult:
+    """Read and check the catalogue under ``root`` (a directory or one file)."""
+    root = Path(root)
+    reader = _Reader()
+    catalog = Catalog()
+    bundle_lines: dict[str, dict[str, Any]] = {}
+    scenario_entries: dict[str, LineDict] = {}
+    files: list[str] = []
+    if not root.exists():
+        return ReadResult(catalog, [Problem(str(root), 0, "no such file or directory")], [])
+    base = root if root.is_dir() else root.parent
+
+    def add(registry: dict[Any, Any], key: Any, item: Any, what: str) -> None:
+        if not key and key != 0:
+            return
+        if key in registry:
+            first = registry[key].origin
+            reader.problems.append(Problem(item.origin.file, item.origin.line,
+                                           f"duplicate {what} '{key}' (first defined at "
+                                           f"{first.file}:{first.line})"))
+            return
+        registry[key] = item
+
+    for path in catalog_files(root):
+        name = str(path.relative_to(base.parent)) if base.parent != path else str(path)
+        files.append(name)
+        reader.file = name
+        try:
+            document = load_yaml(path, name)
+        except SourceError as exc:
+            reader.problems.append(Problem(exc.file, exc.line, exc.message))
+            continue
+        if document is None:
+            continue
+        if not isinstance(document, LineDict):
+            reader.problem(1, "a catalogue file is a mapping of sections "
+                           f"({', '.join(SECTIONS)})")
+            continue
+        for section, items in document.items():
+            line = document.line_of(section)
+            if section not in SECTIONS:
+                reader.problem(line, f"unknown section '{section}' (allowed: "
+                               f"{', '.join(SECTIONS)})")
+                continue
+            if not isinstance(items, LineList):
+                reader.problem(line, f"section '{section}' must be a list")
+                continue
+            if section == "regions":
+                for region in reader.regions(items):
+                    add(catalog.regions, region.code, region, "region code")
+            elif section == "departments":
+                for dept in reader.departments(items):
+                    add(catalog.departments, dept.code, dept, "department code")
+            elif section == "certificate_types":
+                for ctype in reader.certificate_types(items):
+                    add(catalog.certificate_types, ctype.key, ctype, "certificate type")
+            elif section == "materials":
+                for material in reader.materials(items):
+                    add(catalog.materials, material.key, material, "material key")
+            elif section == "fields":
+                for fdef in reader.fields(items):
+                    add(catalog.fields, fdef.key, fdef, "field key")
+            elif section == "matters":
+                for matter in reader.matters(items):
+                    add(catalog.matters, matter.code, matter, "matter code")
+            elif section == "bundles":
+                for bundle, lines in reader.bundles(items):
+                    if bundle.slug not in catalog.bundles:
+                        bundle_lines[bundle.slug] = lines
+                    add(catalog.bundles, bundle.slug, bundle, "bundle slug")
+            elif section == "scenarios":
+                for scenario, entry in reader.scenarios(items):
+                    if scenario.slug not in catalog.scenarios:
+                        scenario_entries[scenario.slug] = entry
+                    add(catalog.scenarios, scenario.slug, scenario, "scenario slug")
+            elif section == "calendar":
+                for year in reader.calendar(items):
+                    add(catalog.calendar, year.year, year, "calendar year")
+
+    problems = reader.problems + check_catalog(catalog, bundle_lines, scenario_entries)
+    problems.sort(key=lambda p: (p.file, p.line, p.message))
+    return ReadResult(catalog, problems, files)
