@@ -1,0 +1,95 @@
+"""``onething plan SLUG [--answer Q=O ...] [--start YYYY-MM-DD] [--json]``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.utils import OperationalError, ProgrammingError
+
+from onething.catalog import selectors
+from onething.domain.calendar import CalendarDataMissing
+from onething.domain.catalog import MATTER_KINDS
+from onething.domain.planner import Plan, PlanningError, plan_to_dict
+
+
+class Command(BaseCommand):
+    help = "为一件事生成办理方案 (plan a bundle for the given answers)"
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("slug", help="bundle slug, e.g. restaurant")
+        parser.add_argument("--answer", "-a", action="append", default=[],
+                            metavar="QUESTION=OPTION", help="an answer; repeat for more")
+        parser.add_argument("--start", help="start date YYYY-MM-DD: adds planned dates")
+        parser.add_argument("--provisional", action="store_true",
+                            help="count Mon–Fri in years without holiday data (flagged)")
+        parser.add_argument("--json", action="store_true", help="print JSON")
+
+    def handle(self, *args: object, **options: object) -> None:
+        answers: dict[str, str] = {}
+        bad = []
+        for raw in options["answer"]:  # type: ignore[union-attr]
+            question, sep, option = str(raw).partition("=")
+            if not sep or not question or not option:
+                bad.append(f"回答应写成 问题=选项，而不是 {raw!r} (expected QUESTION=OPTION)")
+            answers[question.strip()] = option.strip()
+        start = None
+        if options.get("start"):
+            try:
+                start = dt.date.fromisoformat(str(options["start"]))
+            except ValueError:
+                bad.append(f"开始日期应为 YYYY-MM-DD，而不是 {options['start']!r} "
+                           "(start must be YYYY-MM-DD)")
+        if bad:
+            raise CommandError("；".join(bad))
+        try:
+            if not selectors.catalog_is_loaded():
+                raise CommandError("目录尚未加载，请先运行 onething setup "
+                                   "(catalogue not loaded: run `onething setup`)")
+            plan = selectors.plan_bundle(str(options["slug"]), answers, start=start,
+                                         provisional=bool(options.get("provisional")))
+        except (OperationalError, ProgrammingError) as exc:
+            raise CommandError("数据库尚未初始化，请先运行 onething setup "
+                               "(database not set up: run `onething setup`)") from exc
+        except PlanningError as exc:
+            raise CommandError("\n".join(exc.problems)) from exc
+        except CalendarDataMissing as exc:
+            raise CommandError(str(exc)) from exc
+        if options.get("json"):
+            self.stdout.write(json.dumps(plan_to_dict(plan), ensure_ascii=False, indent=2))
+        else:
+            self.stdout.write(render_text(plan))
+
+
+def render_text(plan: Plan) -> str:
+    lines = [f"{plan.bundle_name}（{plan.bundle}）"]
+    lines.append("情形: " + ", ".join(f"{q}={o}" for q, o in plan.answers.items()))
+    lines.append("")
+    lines.append(f"办理事项 {len(plan.matters)} 项，涉及部门 {len(plan.departments)} 个：")
+    for stage_no, stage in enumerate(plan.stages, start=1):
+        lines.append(f"  第{stage_no}批（并联）")
+        for code in stage:
+            m = plan.matter(code)
+            after = f"，需先办 {', '.join(m.depends_on)}" if m.depends_on else ""
+            dates = f"，{m.start} 起，{m.due} 前办结" if m.due else ""
+            mark = " *" if m.critical else ""
+            lines.append(f"    - {m.name} [{m.code}] {MATTER_KINDS.get(m.kind, m.kind)}，"
+                         f"{m.department_name}，承诺{m.promised_label}{after}{dates}{mark}")
+    lines.append("")
+    lines.append(f"一表申请：{len(plan.fields)} 项信息，每项只填一次")
+    lines.append(f"申请材料：{plan.material_count_merged} 份"
+                 f"（各事项分别要求共 {plan.material_count_separate} 份，减少 "
+                 f"{plan.materials_saved} 份）")
+    for m in plan.materials:
+        lines.append(f"    - {m.name}（用于 {', '.join(m.needed_by)}）")
+    for m in plan.provided_materials:
+        lines.append(f"    · {m.name}：由 {m.provided_by} 办理结果直接提供，无需提交")
+    lines.append("")
+    lines.append(f"串联办理 {plan.serial_days} 个工作日 → 并联办理 {plan.parallel_days} 个工作日"
+                 f"（* 为关键路径）")
+    if plan.due:
+        note = "（暂定：含尚未公布节假日安排的年份）" if plan.provisional else ""
+        lines.append(f"自 {plan.start} 起，预计 {plan.due} 前全部办结{note}")
+    return "\n".join(lines)

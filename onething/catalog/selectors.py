@@ -1,0 +1,170 @@
+"""Reads from the catalogue.
+
+The database (loaded from YAML, possibly edited in the admin) is what the
+running platform uses. These selectors rebuild the plain-Python specs the
+planner works on from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, QuerySet
+
+from onething.catalog import models
+from onething.domain import catalog as spec
+from onething.domain.calendar import WorkingDayCalendar
+from onething.domain.planner import Plan, make_plan
+
+
+def bundles() -> QuerySet[models.Bundle]:
+    return models.Bundle.objects.select_related("lead_department").order_by("position", "slug")
+
+
+def bundle_by_slug(slug: str) -> models.Bundle | None:
+    return bundles().filter(slug=slug).first()
+
+
+def scenarios() -> QuerySet[models.Scenario]:
+    return models.Scenario.objects.select_related("bundle").order_by("slug")
+
+
+def catalog_is_loaded() -> bool:
+    return models.Bundle.objects.exists()
+
+
+def _limit(unit: str, days: int) -> spec.TimeLimit:
+    return spec.TimeLimit("instant") if unit == "instant" else spec.TimeLimit(unit, days)
+
+
+def _matter_spec(row: models.Matter) -> spec.Matter:
+    return spec.Matter(
+        code=row.code,
+        name=row.name,
+        kind=row.kind,
+        department=row.department.code,
+        statutory_limit=_limit(row.statutory_unit, row.statutory_days),
+        promised_limit=_limit(row.promised_unit, row.promised_days),
+        materials=tuple(
+            spec.MaterialRequirement(r.material.key, r.originals, r.copies, r.optional, r.note)
+            for r in row.material_requirements.all()
+        ),
+        fields=tuple(spec.MatterField(f.field.key, f.required) for f in row.matter_fields.all()),
+        issues=row.issues.key if row.issues else None,
+        cross_region=row.cross_region,
+        online_depth=row.online_depth,
+        legal_basis=row.legal_basis,
+        description=row.description,
+        uncertain=row.uncertain,
+        sources=tuple(row.sources),
+    )
+
+
+def _bundle_spec(row: models.Bundle) -> spec.Bundle:
+    def refs(items: Iterable[dict]) -> tuple[spec.MaterialRef, ...]:
+        return tuple(spec.MaterialRef(i["material"], i.get("matter")) for i in items)
+
+    return spec.Bundle(
+        slug=row.slug,
+        name=row.name,
+        category=row.category,
+        description=row.description,
+        members=tuple(spec.BundleMember(m.matter.code, m.optional) for m in row.members.all()),
+        questions=tuple(
+            spec.Question(q.key, q.text,
+                          tuple(spec.Option(o.key, o.label, o.is_default)
+                                for o in q.options.all()), q.help)
+            for q in row.questions.all()
+        ),
+        conditions=tuple(
+            spec.Condition(
+                when=tuple((q, tuple(v) if isinstance(v, list) else (v,))
+                           for q, v in c.when.items()),
+                include_matters=tuple(c.include_matters),
+                exclude_matters=tuple(c.exclude_matters),
+                include_materials=refs(c.include_materials),
+                exclude_materials=refs(c.exclude_materials),
+                note=c.note,
+            )
+            for c in row.conditions.all()
+        ),
+        dependencies=tuple(spec.Dependency(d.matter.code, d.requires.code, d.receives)
+                           for d in row.dependencies.all()),
+        field_map=tuple((f.matter.code, f.matter_field, f.form_field.key)
+                        for f in row.field_mappings.all()),
+        synonyms=tuple(row.synonyms),
+        lead_department=row.lead_department.code if row.lead_department else None,
+        lifecycle_stage=row.lifecycle_stage,
+        batch=row.batch,
+        status=row.status,
+        uncertain=row.uncertain,
+        metrics=row.metrics,
+        sources=tuple(row.sources),
+    )
+
+
+def catalog_for_bundles(slugs: Iterable[str] | None = None) -> spec.Catalog:
+    """The specs of the given bundles (all when None) and what they refer to."""
+    bundle_rows = models.Bundle.objects.prefetch_related(
+        Prefetch("members", queryset=models.BundleMember.objects.select_related("matter")),
+        Prefetch("questions", queryset=models.Question.objects.prefetch_related("options")),
+        "conditions",
+        Prefetch("dependencies",
+                 queryset=models.BundleDependency.objects.select_related("matter", "requires")),
+        Prefetch("field_mappings",
+                 queryset=models.FieldMapping.objects.select_related("matter", "form_field")),
+    ).select_related("lead_department")
+    if slugs is not None:
+        bundle_rows = bundle_rows.filter(slug__in=list(slugs))
+    catalog = spec.Catalog()
+    matter_codes: set[str] = set()
+    for row in bundle_rows:
+        catalog.bundles[row.slug] = _bundle_spec(row)
+        matter_codes.update(m.matter.code for m in row.members.all())
+
+    matter_rows = models.Matter.objects.filter(code__in=matter_codes).select_related(
+        "department", "issues"
+    ).prefetch_related(
+        Prefetch("material_requirements",
+                 queryset=models.MatterMaterial.objects.select_related("material")),
+        Prefetch("matter_fields", queryset=models.MatterField.objects.select_related("field")),
+    )
+    material_keys: set[str] = set()
+    field_keys: set[str] = set()
+    department_codes: set[str] = set()
+    for row in matter_rows:
+        matter = _matter_spec(row)
+        catalog.matters[matter.code] = matter
+        material_keys.update(r.material for r in matter.materials)
+        field_keys.update(f.key for f in matter.fields)
+        department_codes.add(matter.department)
+    for bundle in catalog.bundles.values():
+        field_keys.update(target for _, _, target in bundle.field_map)
+
+    for d in models.Department.objects.filter(code__in=department_codes):
+        catalog.departments[d.code] = spec.Department(d.code, d.name, d.region_id, d.kind,
+                                                      d.short_name)
+    for m in models.Material.objects.filter(key__in=material_keys).select_related("certificate"):
+        catalog.materials[m.key] = spec.Material(
+            m.key, m.name, m.description, m.certificate.key if m.certificate else None)
+    for f in models.FieldDefinition.objects.filter(key__in=field_keys):
+        catalog.fields[f.key] = spec.FieldDef(f.key, f.label, f.type, tuple(f.choices), f.help)
+    for c in models.CertificateType.objects.all():
+        catalog.certificate_types[c.key] = spec.CertificateType(c.key, c.name, c.issuer_note)
+    return catalog
+
+
+def working_day_calendar(*, provisional: bool = False) -> WorkingDayCalendar:
+    """The calendar with the holiday notices and corrections kept in the database."""
+    overrides = dict(models.CalendarDay.objects.values_list("date", "is_working_day"))
+    years = models.HolidayYear.objects.values_list("year", flat=True)
+    return WorkingDayCalendar(overrides, years, provisional=provisional)
+
+
+def plan_bundle(slug: str, answers: dict[str, str] | None = None, *,
+                start: dt.date | None = None, provisional: bool = False) -> Plan:
+    """Plan one bundle from the database catalogue (raises PlanningError)."""
+    catalog = catalog_for_bundles([slug])
+    calendar = working_day_calendar(provisional=provisional) if start else None
+    return make_plan(catalog, slug, answers, start=start, calendar=calendar)

@@ -1,0 +1,358 @@
+"""Writes to the catalogue: loading the reviewed YAML into the database.
+
+``load_catalog`` is idempotent: each entry's content hash is stored with its
+row, so loading the same files twice changes nothing and editing one entry
+updates exactly that entry (and its child rows). Entries removed from the
+files are removed from the database. Everything happens in one transaction:
+a catalogue with problems is never half-loaded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from onething.catalog import models
+from onething.domain import catalog as spec
+
+
+class CatalogInvalid(Exception):
+    def __init__(self, problems: list[spec.Problem]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the catalogue")
+
+
+@dataclass
+class LoadReport:
+    counts: dict[str, Counter] = field(default_factory=dict)
+
+    def add(self, kind: str, outcome: str, n: int = 1) -> None:
+        self.counts.setdefault(kind, Counter())[outcome] += n
+
+    @property
+    def changed(self) -> int:
+        return sum(c["created"] + c["updated"] + c["deleted"] for c in self.counts.values())
+
+    def lines(self) -> list[str]:
+        out = []
+        for kind, counter in self.counts.items():
+            out.append(f"{kind}: {counter['created']} created, {counter['updated']} updated, "
+                       f"{counter['deleted']} deleted, {counter['unchanged']} unchanged")
+        return out
+
+
+def spec_hash(item: Any) -> str:
+    """Content hash of a spec, ignoring where in the files it was written."""
+    data = dataclasses.asdict(item)
+    data.pop("origin", None)
+    text = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _sync(
+    report: LoadReport,
+    kind: str,
+    model: type[models.models.Model],
+    key_field: str,
+    items: Iterable[Any],
+    key_of: Callable[[Any], Any],
+    write: Callable[[Any, models.models.Model | None], None],
+) -> list[Any]:
+    """Create or update changed rows; return keys of rows to delete afterwards."""
+    existing = {getattr(row, key_field): row for row in model.objects.all()}
+    wanted = set()
+    for item in items:
+        key = key_of(item)
+        wanted.add(key)
+        row = existing.get(key)
+        if row is not None and row.spec_hash == spec_hash(item):
+            report.add(kind, "unchanged")
+            continue
+        write(item, row)
+        report.add(kind, "created" if row is None else "updated")
+    return [key for key in existing if key not in wanted]
+
+
+def _origin_file(item: Any) -> str:
+    return item.origin.file
+
+
+@transaction.atomic
+def load_catalog(path: Path | str, *, force: bool = False) -> LoadReport:
+    """Check the YAML catalogue at ``path`` and bring the database in line with it.
+
+    ``force`` rewrites every entry, also undoing edits made in the admin.
+    """
+    result = spec.read_catalog(path)
+    if result.problems:
+        raise CatalogInvalid(result.problems)
+    catalog = result.catalog
+    if force:
+        for model in (models.Region, models.Department, models.CertificateType,
+                      models.Material, models.FieldDefinition, models.Matter, models.Bundle,
+                      models.Scenario, models.HolidayYear):
+            model.objects.update(spec_hash="")
+    report = LoadReport()
+    doomed: list[tuple[type, str, list[Any]]] = []
+
+    # Regions: parents first.
+    def write_region(item: spec.Region, row: models.Region | None) -> None:
+        models.Region.objects.update_or_create(
+            code=item.code,
+            defaults={"name": item.name, "parent_id": item.parent,
+                      "source_file": _origin_file(item), "spec_hash": spec_hash(item)},
+        )
+
+    regions = sorted(catalog.regions.values(), key=lambda r: (r.parent is not None, r.code))
+    regions = _parents_first(regions)
+    doomed.append((models.Region, "code", _sync(report, "regions", models.Region, "code",
+                                                regions, lambda r: r.code, write_region)))
+
+    def write_department(item: spec.Department, row: Any) -> None:
+        models.Department.objects.update_or_create(
+            code=item.code,
+            defaults={"name": item.name, "short_name": item.short_name, "kind": item.kind,
+                      "region_id": item.region, "source_file": _origin_file(item),
+                      "spec_hash": spec_hash(item)},
+        )
+
+    doomed.append((models.Department, "code", _sync(
+        report, "departments", models.Department, "code", catalog.departments.values(),
+        lambda d: d.code, write_department)))
+
+    def write_certificate_type(item: spec.CertificateType, row: Any) -> None:
+        models.CertificateType.objects.update_or_create(
+            key=item.key,
+            defaults={"name": item.name, "issuer_note": item.issuer_note,
+                      "source_file": _origin_file(item), "spec_hash": spec_hash(item)},
+        )
+
+    doomed.append((models.CertificateType, "key", _sync(
+        report, "certificate_types", models.CertificateType, "key",
+        catalog.certificate_types.values(), lambda c: c.key, write_certificate_type)))
+
+    cert_ids = dict(models.CertificateType.objects.values_list("key", "id"))
+
+    def write_material(item: spec.Material, row: Any) -> None:
+        models.Material.objects.update_or_create(
+            key=item.key,
+            defaults={"name": item.name, "description": item.description,
+                      "certificate_id": cert_ids.get(item.certificate),
+                      "source_file": _origin_file(item), "spec_hash": spec_hash(item)},
+        )
+
+    doomed.append((models.Material, "key", _sync(
+        report, "materials", models.Material, "key", catalog.materials.values(),
+        lambda m: m.key, write_material)))
+
+    def write_field(item: spec.FieldDef, row: Any) -> None:
+        models.FieldDefinition.objects.update_or_create(
+            key=item.key,
+            defaults={"label": item.label, "type": item.type, "choices": list(item.choices),
+                      "help": item.help, "source_file": _origin_file(item),
+                      "spec_hash": spec_hash(item)},
+        )
+
+    doomed.append((models.FieldDefinition, "key", _sync(
+        report, "fields", models.FieldDefinition, "key", catalog.fields.values(),
+        lambda f: f.key, write_field)))
+
+    department_ids = dict(models.Department.objects.values_list("code", "id"))
+    material_ids = dict(models.Material.objects.values_list("key", "id"))
+    field_ids = dict(models.FieldDefinition.objects.values_list("key", "id"))
+
+    def write_matter(item: spec.Matter, row: Any) -> None:
+        matter, _ = models.Matter.objects.update_or_create(
+            code=item.code,
+            defaults={
+                "name": item.name, "kind": item.kind,
+                "department_id": department_ids[item.department],
+                "statutory_unit": item.statutory_limit.unit,
+                "statutory_days": item.statutory_limit.days,
+                "promised_unit": item.promised_limit.unit,
+                "promised_days": item.promised_limit.days,
+                "issues_id": cert_ids.get(item.issues),
+                "cross_region": item.cross_region, "online_depth": item.online_depth,
+                "legal_basis": item.legal_basis, "description": item.description,
+                "uncertain": item.uncertain, "sources": list(item.sources),
+                "source_file": _origin_file(item), "spec_hash": spec_hash(item),
+            },
+        )
+        matter.material_requirements.all().delete()
+        models.MatterMaterial.objects.bulk_create(
+            models.MatterMaterial(matter=matter, material_id=material_ids[r.material],
+                                  originals=r.originals, copies=r.copies,
+                                  optional=r.optional, note=r.note, position=i)
+            for i, r in enumerate(item.materials)
+        )
+        matter.matter_fields.all().delete()
+        models.MatterField.objects.bulk_create(
+            models.MatterField(matter=matter, field_id=field_ids[f.key], required=f.required,
+                               position=i)
+            for i, f in enumerate(item.fields)
+        )
+
+    doomed.append((models.Matter, "code", _sync(
+        report, "matters", models.Matter, "code", catalog.matters.values(),
+        lambda m: m.code, write_matter)))
+
+    matter_ids = dict(models.Matter.objects.values_list("code", "id"))
+    bundle_order = {slug: i for i, slug in enumerate(_bundle_order(catalog))}
+
+    def write_bundle(item: spec.Bundle, row: Any) -> None:
+        bundle, _ = models.Bundle.objects.update_or_create(
+            slug=item.slug,
+            defaults={
+                "name": item.name, "category": item.category, "description": item.description,
+                "lead_department_id": department_ids.get(item.lead_department),
+                "lifecycle_stage": item.lifecycle_stage, "batch": item.batch,
+                "status": item.status, "uncertain": item.uncertain,
+                "synonyms": list(item.synonyms), "metrics": dict(item.metrics),
+                "sources": list(item.sources), "position": bundle_order[item.slug],
+                "source_file": _origin_file(item), "spec_hash": spec_hash(item),
+            },
+        )
+        for child in (bundle.members, bundle.questions, bundle.conditions,
+                      bundle.dependencies, bundle.field_mappings):
+            child.all().delete()
+        models.BundleMember.objects.bulk_create(
+            models.BundleMember(bundle=bundle, matter_id=matter_ids[m.matter],
+                                optional=m.optional, position=i)
+            for i, m in enumerate(item.members)
+        )
+        for i, q in enumerate(item.questions):
+            question = models.Question.objects.create(bundle=bundle, key=q.key, text=q.text,
+                                                      help=q.help, position=i)
+            models.Option.objects.bulk_create(
+                models.Option(question=question, key=o.key, label=o.label,
+                              is_default=o.default, position=j)
+                for j, o in enumerate(q.options)
+            )
+        models.BundleCondition.objects.bulk_create(
+            models.BundleCondition(
+                bundle=bundle, position=i,
+                when={q: list(options) for q, options in c.when},
+                include_matters=list(c.include_matters),
+                exclude_matters=list(c.exclude_matters),
+                include_materials=[_ref(r) for r in c.include_materials],
+                exclude_materials=[_ref(r) for r in c.exclude_materials],
+                note=c.note,
+            )
+            for i, c in enumerate(item.conditions)
+        )
+        models.BundleDependency.objects.bulk_create(
+            models.BundleDependency(bundle=bundle, matter_id=matter_ids[d.matter],
+                                    requires_id=matter_ids[d.requires], receives=d.receives)
+            for d in item.dependencies
+        )
+        models.FieldMapping.objects.bulk_create(
+            models.FieldMapping(bundle=bundle, matter_id=matter_ids[m], matter_field=local,
+                                form_field_id=field_ids[target])
+            for m, local, target in item.field_map
+        )
+
+    doomed.append((models.Bundle, "slug", _sync(
+        report, "bundles", models.Bundle, "slug", catalog.bundles.values(),
+        lambda b: b.slug, write_bundle)))
+
+    bundle_ids = dict(models.Bundle.objects.values_list("slug", "id"))
+
+    def write_scenario(item: spec.Scenario, row: Any) -> None:
+        models.Scenario.objects.update_or_create(
+            slug=item.slug,
+            defaults={"title": item.title, "bundle_id": bundle_ids[item.bundle],
+                      "answers": dict(item.answers), "description": item.description,
+                      "synonyms": list(item.synonyms), "source_file": _origin_file(item),
+                      "spec_hash": spec_hash(item)},
+        )
+
+    doomed.append((models.Scenario, "slug", _sync(
+        report, "scenarios", models.Scenario, "slug", catalog.scenarios.values(),
+        lambda s: s.slug, write_scenario)))
+
+    def write_year(item: spec.CalendarYear, row: Any) -> None:
+        models.HolidayYear.objects.update_or_create(
+            year=item.year,
+            defaults={"source": item.source, "source_file": _origin_file(item),
+                      "spec_hash": spec_hash(item)},
+        )
+        models.CalendarDay.objects.filter(date__year=item.year, from_catalog=True).delete()
+        days = [(d, False) for d in item.holidays] + [(d, True) for d in item.workdays]
+        for day, working in days:
+            models.CalendarDay.objects.update_or_create(
+                date=day, defaults={"is_working_day": working, "from_catalog": True,
+                                    "name": item.source[:100]})
+
+    doomed.append((models.HolidayYear, "year", _sync(
+        report, "calendar_years", models.HolidayYear, "year", catalog.calendar.values(),
+        lambda y: y.year, write_year)))
+
+    # Delete what the files no longer define, dependants first.
+    for model, key_field, keys in reversed(doomed):
+        if keys:
+            if model is models.HolidayYear:
+                models.CalendarDay.objects.filter(date__year__in=keys, from_catalog=True).delete()
+            model.objects.filter(**{f"{key_field}__in": keys}).delete()
+            report.add(model._meta.verbose_name_plural and _kind_name(model), "deleted",
+                       len(keys))
+    return report
+
+
+_KIND_NAMES = {
+    models.Region: "regions", models.Department: "departments",
+    models.CertificateType: "certificate_types", models.Material: "materials",
+    models.FieldDefinition: "fields", models.Matter: "matters", models.Bundle: "bundles",
+    models.Scenario: "scenarios", models.HolidayYear: "calendar_years",
+}
+
+
+def _kind_name(model: type) -> str:
+    return _KIND_NAMES[model]
+
+
+def _ref(ref: spec.MaterialRef) -> dict[str, str | None]:
+    return {"material": ref.material, "matter": ref.matter}
+
+
+def _parents_first(regions: list[spec.Region]) -> list[spec.Region]:
+    by_code = {r.code: r for r in regions}
+    ordered: list[spec.Region] = []
+    seen: set[str] = set()
+
+    def visit(region: spec.Region) -> None:
+        if region.code in seen:
+            return
+        seen.add(region.code)
+        if region.parent in by_code:
+            visit(by_code[region.parent])
+        ordered.append(region)
+
+    for region in regions:
+        visit(region)
+    return ordered
+
+
+# The 13 national first-batch bundles first, in the order of the national list.
+NATIONAL_ORDER = (
+    "enterprise-change", "transport-company", "restaurant", "bankruptcy-check",
+    "deregistration", "credit-repair", "newborn", "school-enrollment",
+    "social-security-card", "utilities-connection", "disability-services", "retirement",
+    "after-death",
+)
+
+
+def _bundle_order(catalog: spec.Catalog) -> list[str]:
+    def key(slug: str) -> tuple[int, int, str]:
+        bundle = catalog.bundles[slug]
+        national = NATIONAL_ORDER.index(slug) if slug in NATIONAL_ORDER else len(NATIONAL_ORDER)
+        return (0 if bundle.category == "personal" else 1, national, slug)
+
+    return sorted(catalog.bundles, key=key)

@@ -1,0 +1,22 @@
+"""``onething setup``: migrate the database and load the catalogue."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "初始化：迁移数据库并加载事项目录 (migrate and load the catalogue)"
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--catalog", help="catalogue directory (default ONETHING_CATALOG_DIR)")
+
+    def handle(self, *args: object, **options: object) -> None:
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("数据库已迁移 (database migrated)")
+        path = options.get("catalog") or str(settings.CATALOG_DIR)
+        call_command("catalog", "load", path, stdout=self.stdout, stderr=self.stderr)

@@ -1,0 +1,387 @@
+"""The planner: bundle + answers (+ start date) → what the applicant must do.
+
+This is the 审批样板间 in code. Given a bundle (一件事) and the applicant's
+answers to its questions (情形), the plan says
+
+* which member matters apply, who decides each and in which dependency stage;
+* the merged form: every datum asked once (一表申请), routed to the matters
+  that need it;
+* the merged material list: every material once, with the matters that need
+  it; a material that another matter of the same application issues (the
+  business licence for the food-business licence) is not asked for at all;
+* ``serial_days`` (departments one after another, 串联) and
+  ``parallel_days`` (the longest chain of real dependencies, 并联);
+* with a start date, each matter's planned start and due date on the
+  working-day calendar and the bundle's due date along the critical path.
+
+Pure Python: no Django, no database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from onething.domain.calendar import WorkingDayCalendar
+from onething.domain.catalog import Bundle, Catalog, Matter
+
+
+class PlanningError(ValueError):
+    """Answers that do not fit the bundle; ``problems`` lists every one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("；".join(problems))
+
+
+@dataclass(frozen=True)
+class PlannedMatter:
+    code: str
+    name: str
+    kind: str
+    department: str
+    department_name: str
+    promised_days: int  # 0 for instant (即办)
+    promised_label: str
+    statutory_label: str
+    depends_on: tuple[str, ...]
+    stage: int
+    issues: str | None = None
+    start: dt.date | None = None
+    due: dt.date | None = None
+    critical: bool = False
+
+    @property
+    def instant(self) -> bool:
+        return self.promised_days == 0
+
+
+@dataclass(frozen=True)
+class PlannedField:
+    key: str
+    label: str
+    type: str
+    required: bool
+    used_by: tuple[str, ...]
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class PlannedMaterial:
+    key: str
+    name: str
+    description: str
+    needed_by: tuple[str, ...]
+    originals: int
+    copies: int
+    certificate: str | None = None  # an electronic certificate can stand in
+    provided_by: str | None = None  # a matter of this plan issues it
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    bundle: str
+    bundle_name: str
+    answers: Mapping[str, str]
+    matters: tuple[PlannedMatter, ...]
+    stages: tuple[tuple[str, ...], ...]
+    fields: tuple[PlannedField, ...]
+    materials: tuple[PlannedMaterial, ...]  # what the applicant provides
+    provided_materials: tuple[PlannedMaterial, ...]  # passed on between matters
+    material_count_separate: int
+    material_count_merged: int
+    serial_days: int
+    parallel_days: int
+    critical_path: tuple[str, ...]
+    start: dt.date | None = None
+    due: dt.date | None = None
+    provisional: bool = False
+    departments: tuple[str, ...] = field(default=())
+
+    def matter(self, code: str) -> PlannedMatter:
+        return next(m for m in self.matters if m.code == code)
+
+    @property
+    def materials_saved(self) -> int:
+        return self.material_count_separate - self.material_count_merged
+
+
+def resolve_answers(bundle: Bundle, answers: Mapping[str, str] | None) -> dict[str, str]:
+    """Fill unanswered questions with their default option; reject bad answers."""
+    answers = dict(answers or {})
+    problems: list[str] = []
+    for key, value in answers.items():
+        question = bundle.question(key)
+        if question is None:
+            known = ", ".join(q.key for q in bundle.questions) or "无"
+            problems.append(f"“{bundle.name}”没有问题 {key}（可用：{known}） "
+                            f"(unknown question '{key}')")
+        elif question.option(value) is None:
+            options = ", ".join(o.key for o in question.options)
+            problems.append(f"问题 {key} 没有选项 {value}（可选：{options}） "
+                            f"(unknown option '{value}' for '{key}')")
+    if problems:
+        raise PlanningError(problems)
+    return {q.key: answers.get(q.key, q.default_option) for q in bundle.questions}
+
+
+def applicable_matters(bundle: Bundle, answers: Mapping[str, str]) -> list[str]:
+    included = {m.matter for m in bundle.members if not m.optional}
+    excluded: set[str] = set()
+    for condition in bundle.conditions:
+        if condition.applies(answers):
+            included.update(condition.include_matters)
+            excluded.update(condition.exclude_matters)
+    return [m.matter for m in bundle.members if m.matter in included - excluded]
+
+
+def make_plan(
+    catalog: Catalog,
+    slug: str,
+    answers: Mapping[str, str] | None = None,
+    *,
+    start: dt.date | None = None,
+    calendar: WorkingDayCalendar | None = None,
+) -> Plan:
+    """Plan bundle ``slug`` for ``answers``; dates need ``start`` and ``calendar``."""
+    bundle = catalog.bundles.get(slug)
+    if bundle is None:
+        raise PlanningError([f"没有名为 {slug} 的一件事 (unknown bundle '{slug}')"])
+    resolved = resolve_answers(bundle, answers)
+    active_conditions = [c for c in bundle.conditions if c.applies(resolved)]
+    codes = applicable_matters(bundle, resolved)
+    matters: dict[str, Matter] = {code: catalog.matters[code] for code in codes}
+
+    # Dependencies among the matters that apply.
+    depends_on: dict[str, list[str]] = {code: [] for code in codes}
+    for dep in bundle.dependencies:
+        if dep.matter in matters and dep.requires in matters:
+            if dep.requires not in depends_on[dep.matter]:
+                depends_on[dep.matter].append(dep.requires)
+
+    stage: dict[str, int] = {}
+    finish: dict[str, int] = {}  # working days from the start, longest path
+
+    def visit(code: str) -> None:
+        if code in stage:
+            return
+        for prerequisite in depends_on[code]:
+            visit(prerequisite)
+        prerequisites = depends_on[code]
+        stage[code] = 1 + max((stage[p] for p in prerequisites), default=-1)
+        own = matters[code].promised_limit.working_days
+        finish[code] = own + max((finish[p] for p in prerequisites), default=0)
+
+    for code in codes:
+        visit(code)
+
+    serial_days = sum(m.promised_limit.working_days for m in matters.values())
+    parallel_days = max(finish.values(), default=0)
+    critical_path = _critical_path(codes, depends_on, finish)
+
+    # Dates along the dependency graph.
+    starts: dict[str, dt.date] = {}
+    dues: dict[str, dt.date] = {}
+    provisional = False
+    if start is not None:
+        calendar = calendar or WorkingDayCalendar()
+        for code in sorted(codes, key=lambda c: stage[c]):
+            begin = max((dues[p] for p in depends_on[code]), default=start)
+            result = calendar.add_working_days(begin, matters[code].promised_limit.working_days)
+            starts[code], dues[code] = begin, result.day
+            provisional |= result.provisional
+
+    order = {code: i for i, code in enumerate(bundle.matter_codes)}
+    ordered = sorted(codes, key=lambda c: (stage[c], order[c]))
+    planned = tuple(
+        PlannedMatter(
+            code=code,
+            name=matters[code].name,
+            kind=matters[code].kind,
+            department=matters[code].department,
+            department_name=_department_name(catalog, matters[code].department),
+            promised_days=matters[code].promised_limit.working_days,
+            promised_label=matters[code].promised_limit.label(),
+            statutory_label=matters[code].statutory_limit.label(),
+            depends_on=tuple(depends_on[code]),
+            stage=stage[code],
+            issues=matters[code].issues,
+            start=starts.get(code),
+            due=dues.get(code),
+            critical=code in critical_path,
+        )
+        for code in ordered
+    )
+    stages = tuple(
+        tuple(c for c in ordered if stage[c] == s)
+        for s in range(max(stage.values(), default=-1) + 1)
+    )
+
+    fields = _merge_fields(catalog, bundle, ordered, matters)
+    materials, provided, separate = _merge_materials(
+        catalog, ordered, matters, depends_on, active_conditions
+    )
+    departments = tuple(dict.fromkeys(m.department for m in planned))
+    return Plan(
+        bundle=bundle.slug,
+        bundle_name=bundle.name,
+        answers=resolved,
+        matters=planned,
+        stages=stages,
+        fields=fields,
+        materials=materials,
+        provided_materials=provided,
+        material_count_separate=separate,
+        material_count_merged=len(materials),
+        serial_days=serial_days,
+        parallel_days=parallel_days,
+        critical_path=critical_path,
+        start=start,
+        due=max(dues.values(), default=None) if start is not None else None,
+        provisional=provisional,
+        departments=departments,
+    )
+
+
+def _department_name(catalog: Catalog, code: str) -> str:
+    department = catalog.departments.get(code)
+    return department.name if department else code
+
+
+def _critical_path(codes: list[str], depends_on: Mapping[str, list[str]],
+                   finish: Mapping[str, int]) -> tuple[str, ...]:
+    if not codes:
+        return ()
+    last = max(codes, key=lambda c: (finish[c], -codes.index(c)))
+    path = [last]
+    while depends_on[path[-1]]:
+        path.append(max(depends_on[path[-1]], key=lambda c: finish[c]))
+    return tuple(reversed(path))
+
+
+def _merge_fields(catalog: Catalog, bundle: Bundle, ordered: list[str],
+                  matters: Mapping[str, Matter]) -> tuple[PlannedField, ...]:
+    mapping = {(matter, local): target for matter, local, target in bundle.field_map}
+    merged: dict[str, dict[str, object]] = {}
+    for code in ordered:
+        for matter_field in matters[code].fields:
+            key = mapping.get((code, matter_field.key), matter_field.key)
+            entry = merged.setdefault(key, {"used_by": [], "required": False})
+            entry["used_by"].append(code)  # type: ignore[union-attr]
+            entry["required"] = entry["required"] or matter_field.required
+    result = []
+    for key, entry in merged.items():
+        definition = catalog.fields.get(key)
+        result.append(PlannedField(
+            key=key,
+            label=definition.label if definition else key,
+            type=definition.type if definition else "text",
+            required=bool(entry["required"]),
+            used_by=tuple(entry["used_by"]),  # type: ignore[arg-type]
+            choices=definition.choices if definition else (),
+            help=definition.help if definition else "",
+        ))
+    return tuple(result)
+
+
+def _merge_materials(catalog, ordered, matters, depends_on, active_conditions):
+    """Return (applicant materials, materials passed between matters, separate count)."""
+    include = {(r.matter, r.material) for c in active_conditions for r in c.include_materials}
+    exclude = {(r.matter, r.material) for c in active_conditions for r in c.exclude_materials}
+    issued_by = {m.issues: code for code, m in matters.items() if m.issues}
+
+    merged: dict[str, dict[str, object]] = {}
+    separate = 0
+    for code in ordered:
+        for req in matters[code].materials:
+            key = req.material
+            if (code, key) in exclude or (None, key) in exclude:
+                continue
+            if req.optional and (code, key) not in include and (None, key) not in include:
+                continue
+            separate += 1
+            entry = merged.setdefault(key, {"needed_by": [], "originals": 0, "copies": 0,
+                                            "notes": []})
+            entry["needed_by"].append(code)
+            entry["originals"] = max(entry["originals"], req.originals)
+            entry["copies"] = max(entry["copies"], req.copies)
+            if req.note:
+                entry["notes"].append(req.note)
+
+    applicant: list[PlannedMaterial] = []
+    passed: list[PlannedMaterial] = []
+    for key, entry in merged.items():
+        definition = catalog.materials.get(key)
+        certificate = definition.certificate if definition else None
+        source = issued_by.get(certificate) if certificate else None
+        needed_by = tuple(entry["needed_by"])
+        # Issued inside this application: every matter that needs it waits for it.
+        from_inside = source is not None and all(
+            c == source or source in depends_on[c] for c in needed_by
+        )
+        material = PlannedMaterial(
+            key=key,
+            name=definition.name if definition else key,
+            description=definition.description if definition else "",
+            needed_by=tuple(c for c in needed_by if c != source) if from_inside else needed_by,
+            originals=int(entry["originals"]),
+            copies=int(entry["copies"]),
+            certificate=certificate,
+            provided_by=source if from_inside else None,
+            notes=tuple(dict.fromkeys(entry["notes"])),
+        )
+        (passed if from_inside else applicant).append(material)
+    return tuple(applicant), tuple(passed), separate
+
+
+def plan_to_dict(plan: Plan) -> dict[str, object]:
+    """The plan as JSON-ready data (the CLI's ``--json`` and, later, the API)."""
+
+    def iso(day: dt.date | None) -> str | None:
+        return day.isoformat() if day else None
+
+    def material(m: PlannedMaterial) -> dict[str, object]:
+        return {
+            "key": m.key, "name": m.name, "needed_by": list(m.needed_by),
+            "originals": m.originals, "copies": m.copies, "certificate": m.certificate,
+            "provided_by": m.provided_by, "notes": list(m.notes),
+        }
+
+    data: dict[str, object] = {
+        "bundle": plan.bundle,
+        "bundle_name": plan.bundle_name,
+        "answers": dict(plan.answers),
+        "matters": [
+            {
+                "code": m.code, "name": m.name, "kind": m.kind,
+                "department": m.department, "department_name": m.department_name,
+                "promised_days": m.promised_days, "instant": m.instant,
+                "promised_limit": m.promised_label, "statutory_limit": m.statutory_label,
+                "depends_on": list(m.depends_on), "stage": m.stage, "issues": m.issues,
+                "critical": m.critical,
+                **({"start": iso(m.start), "due": iso(m.due)} if plan.start else {}),
+            }
+            for m in plan.matters
+        ],
+        "stages": [list(s) for s in plan.stages],
+        "fields": [
+            {"key": f.key, "label": f.label, "type": f.type, "required": f.required,
+             "used_by": list(f.used_by)}
+            for f in plan.fields
+        ],
+        "materials": [material(m) for m in plan.materials],
+        "provided_materials": [material(m) for m in plan.provided_materials],
+        "material_count_separate": plan.material_count_separate,
+        "material_count_merged": plan.material_count_merged,
+        "serial_days": plan.serial_days,
+        "parallel_days": plan.parallel_days,
+        "critical_path": list(plan.critical_path),
+        "departments": list(plan.departments),
+    }
+    if plan.start:
+        data.update({"start": iso(plan.start), "due": iso(plan.due),
+                     "provisional": plan.provisional})
+    return data

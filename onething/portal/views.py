@@ -1,0 +1,61 @@
+"""Public pages: the list of bundles and the 审批样板间 page of each bundle."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from onething.catalog import selectors
+from onething.domain.catalog import BUNDLE_CATEGORIES, MATTER_KINDS
+from onething.domain.planner import PlanningError
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    bundles = list(selectors.bundles())
+    groups = [
+        (label, [b for b in bundles if b.category == key])
+        for key, label in BUNDLE_CATEGORIES.items()
+    ]
+    return render(request, "portal/home.html", {
+        "groups": [(label, items) for label, items in groups if items],
+        "scenarios": selectors.scenarios(),
+    })
+
+
+def bundle_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    bundle = selectors.bundle_by_slug(slug)
+    if bundle is None:
+        raise Http404("没有这件事 (no such bundle)")
+    catalog = selectors.catalog_for_bundles([slug])
+    spec = catalog.bundles[slug]
+    submitted = {q.key: request.GET[q.key] for q in spec.questions if q.key in request.GET}
+    errors: list[str] = []
+    try:
+        plan = selectors.plan_bundle(slug, submitted, start=timezone.localdate(),
+                                     provisional=True)
+    except PlanningError as exc:
+        errors = exc.problems
+        plan = selectors.plan_bundle(slug, {}, start=timezone.localdate(), provisional=True)
+    questions = [
+        {
+            "key": q.key, "text": q.text, "help": q.help,
+            "options": [{"key": o.key, "label": o.label, "default": o.default,
+                         "checked": plan.answers.get(q.key) == o.key} for o in q.options],
+        }
+        for q in spec.questions
+    ]
+    matters_by_stage = [
+        [plan.matter(code) for code in stage] for stage in plan.stages
+    ]
+    names = {m.code: m.name for m in plan.matters}
+    return render(request, "portal/bundle.html", {
+        "bundle": bundle,
+        "plan": plan,
+        "questions": questions,
+        "errors": errors,
+        "stages": matters_by_stage,
+        "names": names,
+        "kinds": MATTER_KINDS,
+        "saved_days": plan.serial_days - plan.parallel_days,
+    })
