@@ -24,7 +24,7 @@ run: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/onething catalog check
-	$(BIN)/python -m django makemigrations --check --dry-run --settings=onething.settings > /dev/null
+	$(BIN)/onething makemigrations --check --dry-run > /dev/null
 	$(BIN)/pytest
 
 lint: setup

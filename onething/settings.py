@@ -119,6 +119,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 WHITENOISE_USE_FINDERS = True
+try:  # whitenoise scans STATIC_ROOT at start; collectstatic fills it in production.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

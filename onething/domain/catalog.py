@@ -936,8 +936,8 @@ def _check_region(catalog: Catalog, region: Region, problem: Any) -> None:
         return
     prefix_len = 2 if level == 1 else 4
     # Municipalities and county-level cities under a province skip a level.
-    if not (code.startswith(parent.code[:prefix_len]) or code[:2] == parent.code[:2]
-            and parent.code[2:] == "0000"):
+    if not (code.startswith(parent.code[:prefix_len]) or (code[:2] == parent.code[:2]
+            and parent.code[2:] == "0000")):
         problem(region.origin, f"region '{code}' does not lie inside parent '{parent.code}'")
 
 
@@ -1002,6 +1002,17 @@ def check_catalog(catalog: Catalog, bundle_lines: Mapping[str, dict[str, Any]],
                 problem(scenario.origin, f"scenario '{scenario.slug}': question "
                         f"'{question_key}' has no option '{option_key}'", line)
     return problems
+
+
+def applicable_matters(bundle: Bundle, answers: Mapping[str, str]) -> list[str]:
+    """Member matters that apply for complete ``answers``, in member order."""
+    included = {m.matter for m in bundle.members if not m.optional}
+    excluded: set[str] = set()
+    for condition in bundle.conditions:
+        if condition.applies(answers):
+            included.update(condition.include_matters)
+            excluded.update(condition.exclude_matters)
+    return [m.matter for m in bundle.members if m.matter in included - excluded]
 
 
 def _check_bundle(catalog: Catalog, bundle: Bundle, lines: dict[str, Any], problem: Any) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from onething.domain.calendar import WorkingDayCalendar
-from onething.domain.catalog import Bundle, Catalog, Matter
+from onething.domain.catalog import Bundle, Catalog, Matter, applicable_matters
 
 
 class PlanningError(ValueError):
@@ -126,16 +126,6 @@ def resolve_answers(bundle: Bundle, answers: Mapping[str, str] | None) -> dict[s
     if problems:
         raise PlanningError(problems)
     return {q.key: answers.get(q.key, q.default_option) for q in bundle.questions}
-
-
-def applicable_matters(bundle: Bundle, answers: Mapping[str, str]) -> list[str]:
-    included = {m.matter for m in bundle.members if not m.optional}
-    excluded: set[str] = set()
-    for condition in bundle.conditions:
-        if condition.applies(answers):
-            included.update(condition.include_matters)
-            excluded.update(condition.exclude_matters)
-    return [m.matter for m in bundle.members if m.matter in included - excluded]
 
 
 def make_plan(

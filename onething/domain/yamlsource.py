@@ -108,7 +108,7 @@ def load_yaml(path: Path, display_name: str | None = None) -> Any:
     except UnicodeDecodeError as exc:
         raise SourceError(name, 1, f"not UTF-8 text ({exc.reason})") from exc
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1

@@ -1,0 +1,103 @@
+"""The console commands: catalog check/load, plan, setup."""
+
+import json
+import shutil
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.conftest import CATALOG_DIR, REPO
+
+MINIMAL = REPO / "tests" / "fixtures" / "minimal"
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_catalog_check_passes_on_the_shipped_catalogue():
+    assert "catalogue OK" in run("catalog", "check")
+
+
+def test_catalog_check_prints_every_problem_and_exits_non_zero(tmp_path: Path):
+    broken = tmp_path / "catalog"
+    shutil.copytree(MINIMAL, broken)
+    path = broken / "catalog.yaml"
+    path.write_text(path.read_text(encoding="utf-8")
+                    .replace("department: fire\n", "department: police\n")
+                    .replace("statutory_limit: 3\n", "statutory_limit: 0\n")
+                    .replace("promised_limit: 1\n", "promised_limit: -1\n"),
+                    encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "onething", "catalog", "check", str(broken)],
+                          capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert proc.returncode != 0
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("catalog/catalog.yaml:")]
+    assert len(lines) >= 2
+    assert any("unknown department 'police'" in line for line in lines)
+
+
+@pytest.mark.django_db
+def test_plan_json_for_restaurant(loaded_catalog):
+    data = json.loads(run("plan", "restaurant", "--json", "--start", "2025-09-30"))
+    codes = [m["code"] for m in data["matters"]]
+    assert codes.index("business-registration") < codes.index("food-business-licence")
+    assert any(c.startswith("fire-safety-check") for c in codes)
+    food = next(m for m in data["matters"] if m["code"] == "food-business-licence")
+    assert food["depends_on"] == ["business-registration"]
+    required = {"code", "name", "department", "promised_days", "depends_on", "start", "due"}
+    assert required <= set(food)
+    assert data["material_count_merged"] < data["material_count_separate"]
+    assert len(data["materials"]) == data["material_count_merged"]
+    assert all({"name", "needed_by"} <= set(m) for m in data["materials"])
+    assert data["parallel_days"] < data["serial_days"]
+    assert data["due"] >= food["due"]
+    assert data["fields"]
+
+
+@pytest.mark.django_db
+def test_plan_text_and_answers(loaded_catalog):
+    text = run("plan", "restaurant", "--answer", "has_business_licence=yes")
+    assert "开办餐饮店" in text
+    assert "经营主体设立登记" not in text
+    assert "营业执照（用于" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("args", [
+    ("plan", "no-such-bundle"),
+    ("plan", "restaurant", "--answer", "menu=pizza"),
+    ("plan", "restaurant", "--answer", "menu"),
+    ("plan", "restaurant", "--start", "2025-13-01"),
+])
+def test_plan_rejects_bad_input_clearly(loaded_catalog, args):
+    with pytest.raises(CommandError) as info:
+        run(*args)
+    assert str(info.value).strip()
+
+
+@pytest.mark.django_db
+def test_plan_before_setup_says_what_to_do():
+    with pytest.raises(CommandError, match="onething setup"):
+        run("plan", "restaurant")
+
+
+def test_setup_then_plan_from_a_fresh_data_directory(tmp_path: Path):
+    env = {"ONETHING_DATA_DIR": str(tmp_path / "var"), "PATH": "/usr/bin:/bin"}
+    setup = subprocess.run([sys.executable, "-m", "onething", "setup"], capture_output=True,
+                           text=True, cwd=REPO, env=env, timeout=300)
+    assert setup.returncode == 0, setup.stderr
+    assert (tmp_path / "var" / "onething.sqlite3").exists()
+    again = subprocess.run([sys.executable, "-m", "onething", "catalog", "load"],
+                           capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
+    assert "0 change(s)" in again.stdout
+    plan = subprocess.run([sys.executable, "-m", "onething", "plan", "restaurant", "--json"],
+                          capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
+    assert plan.returncode == 0, plan.stderr
+    assert json.loads(plan.stdout)["bundle"] == "restaurant"
+    assert str(CATALOG_DIR)  # the default catalogue directory was used

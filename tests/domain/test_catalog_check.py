@@ -1,0 +1,121 @@
+"""`catalog check`: every error kind is reported as file:line, all at once."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from onething.domain.catalog import read_catalog
+
+MINIMAL = Path(__file__).resolve().parent.parent / "fixtures" / "minimal"
+
+
+def test_minimal_fixture_is_valid():
+    result = read_catalog(MINIMAL)
+    assert result.problems == []
+    catalog = result.catalog
+    assert catalog.matters["fire-check"].kind == "licence"  # Chinese kind label accepted
+    assert catalog.matters["fire-check"].promised_limit.is_instant
+    assert catalog.bundles["shop"].field_map == (("fire-check", "shop_name", "name"),)
+    assert catalog.calendar[2031].workdays[0].isoformat() == "2031-01-04"
+
+
+def test_shipped_catalogue_is_valid(shipped):
+    assert [str(p) for p in shipped.problems] == []
+
+
+def spoil(tmp_path: Path, old: str, new: str) -> list[str]:
+    target = tmp_path / "catalog"
+    shutil.copytree(MINIMAL, target)
+    path = target / "catalog.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return [str(p) for p in read_catalog(target).problems]
+
+
+def line_of(text: str, needle: str) -> int:
+    """Line of the needle's last occurrence (the spoiled one comes later)."""
+    found = [n for n, line in enumerate(text.splitlines(), start=1) if needle in line]
+    assert found, needle
+    return found[-1]
+
+
+BROKEN = [
+    # (kind, old text, new text, needle on the reported line, message fragment)
+    ("unknown department", "department: fire\n", "department: police\n",
+     "- code: fire-check", "unknown department 'police'"),
+    ("unknown matter", "matters: [register, {matter: fire-check",
+     "matters: [register, oops, {matter: fire-check", "matters: [register",
+     "unknown matter 'oops'"),
+    ("unknown question", "when: {big: \"yes\"}", "when: {size: \"yes\"}",
+     "- when:", "undefined question 'size'"),
+    ("condition on undefined option", "when: {big: \"yes\"}", "when: {big: huge}",
+     "- when:", "undefined option 'huge'"),
+    ("duplicate code", "  - code: fire-check\n", "  - code: register\n",
+     "  - code: register", "duplicate matter code 'register'"),
+    ("duplicate slug", "  - {slug: big-shop,",
+     "  - {slug: big-shop, title: x, bundle: shop}\n  - {slug: big-shop,",
+     "title: 我要开大店", "duplicate scenario slug 'big-shop'"),
+    ("dependency cycle", "      - {matter: fire-check, requires: register}\n",
+     "      - {matter: fire-check, requires: register}\n"
+     "      - {matter: register, requires: fire-check}\n",
+     "    dependencies:", "dependency cycle"),
+    ("bad region code", "{code: \"371402\", name: 德城区", "{code: \"37140\", name: 德城区",
+     "德城区", "not six digits"),
+    ("region with no province", "{code: \"371400\", name: 德州市, parent: \"370000\"}",
+     "{code: \"991400\", name: 德州市, parent: \"370000\"}", "德州市", "no province '99'"),
+    ("non-positive limit", "statutory_limit: 3\n", "statutory_limit: -3\n",
+     "statutory_limit: -3", "must be positive"),
+    ("zero-day calendar limit", "statutory_limit: 10\n",
+     "statutory_limit: {days: 0, unit: days}\n", "{days: 0", "positive number of days"),
+    ("bundle with no matters", "matters: [register, {matter: fire-check, optional: true}]",
+     "matters: []", "matters: []", "has no matters"),
+    ("promised longer than statutory", "promised_limit: 1\n", "promised_limit: 5\n",
+     "promised_limit: 5", "longer than the statutory"),
+    ("unknown key", "    issues: licence\n", "    issue: licence\n",
+     "issue: licence", "unknown key 'issue'"),
+    ("no default option", "{key: \"yes\", label: 是, default: true}", "{key: \"yes\", label: 是}",
+     "- key: big", "exactly one option"),
+    ("undeclared dependency", "      - {matter: fire-check, requires: register}\n", "",
+     "dependencies:", "declare the dependency fire-check → register"),
+    ("unknown material", "materials: [id-card]", "materials: [id-card, passport]",
+     "- code: register", "unknown material 'passport'"),
+    ("scenario answer to unknown option", "answers: {big: \"yes\"}", "answers: {big: maybe}",
+     "我要开大店", "no option 'maybe'"),
+    ("YAML syntax", "    name: 开店\n", "    name: [开店\n", "", "YAML syntax"),
+    ("unknown section", "scenarios:\n", "scenarioz:\n", "scenarioz:", "unknown section"),
+]
+
+
+@pytest.mark.parametrize(("kind", "old", "new", "needle", "fragment"), BROKEN,
+                         ids=[b[0] for b in BROKEN])
+def test_each_error_kind_is_reported_with_file_and_line(tmp_path, kind, old, new, needle,
+                                                        fragment):
+    problems = spoil(tmp_path, old, new)
+    matching = [p for p in problems if fragment in p]
+    assert matching, problems
+    text = (tmp_path / "catalog" / "catalog.yaml").read_text(encoding="utf-8")
+    assert matching[0].startswith("catalog/catalog.yaml:")
+    if needle:
+        assert f":{line_of(text, needle)}:" in matching[0], (matching[0], line_of(text, needle))
+
+
+def test_every_problem_is_reported_not_only_the_first(tmp_path):
+    target = tmp_path / "catalog"
+    shutil.copytree(MINIMAL, target)
+    path = target / "catalog.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("department: fire\n", "department: police\n")
+    text = text.replace("statutory_limit: 3\n", "statutory_limit: -3\n")
+    text = text.replace('when: {big: "yes"}', "when: {big: huge}")
+    path.write_text(text, encoding="utf-8")
+    problems = [str(p) for p in read_catalog(target).problems]
+    assert any("police" in p for p in problems)
+    assert any("must be positive" in p for p in problems)
+    assert any("huge" in p for p in problems)
+
+
+def test_yes_and_no_stay_text_not_booleans(tmp_path):
+    problems = spoil(tmp_path, '{key: "no", label: 否}', "{key: no, label: 否}")
+    assert problems == []

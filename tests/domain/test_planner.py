@@ -1,0 +1,193 @@
+import datetime as dt
+import itertools
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from onething.domain.calendar import WorkingDayCalendar
+from onething.domain.catalog import (
+    Bundle,
+    BundleMember,
+    Catalog,
+    Department,
+    Dependency,
+    Matter,
+    TimeLimit,
+)
+from onething.domain.planner import PlanningError, make_plan, plan_to_dict
+
+CAL = WorkingDayCalendar()
+
+
+def stage_of(plan, code):
+    return plan.matter(code).stage
+
+
+def test_restaurant_default_plan_orders_licence_after_registration(shipped):
+    plan = make_plan(shipped.catalog, "restaurant")
+    codes = [m.code for m in plan.matters]
+    assert codes.index("business-registration") < codes.index("food-business-licence")
+    assert plan.matter("food-business-licence").depends_on == ("business-registration",)
+    assert stage_of(plan, "food-business-licence") > stage_of(plan, "business-registration")
+    assert "fire-safety-check-commitment" in codes
+    assert plan.material_count_merged < plan.material_count_separate
+    assert plan.parallel_days < plan.serial_days
+
+
+def test_a_material_issued_inside_the_application_is_not_asked_for(shipped):
+    plan = make_plan(shipped.catalog, "restaurant")
+    assert "business-licence" not in [m.key for m in plan.materials]
+    passed = {m.key: m for m in plan.provided_materials}
+    assert passed["business-licence"].provided_by == "business-registration"
+    assert "food-business-licence" in passed["business-licence"].needed_by
+
+
+def test_holding_a_licence_drops_registration_and_asks_for_the_licence(shipped):
+    plan = make_plan(shipped.catalog, "restaurant", {"has_business_licence": "yes"})
+    codes = [m.code for m in plan.matters]
+    assert "business-registration" not in codes
+    licence = next(m for m in plan.materials if m.key == "business-licence")
+    assert "food-business-licence" in licence.needed_by
+    assert licence.certificate == "business-licence"  # can be reused later
+    assert plan.matter("food-business-licence").depends_on == ()
+
+
+def test_small_premises_need_no_fire_check_and_inspection_route_swaps_matter(shipped):
+    small = make_plan(shipped.catalog, "restaurant", {"floor_area": "under-50"})
+    assert not [m for m in small.matters if m.code.startswith("fire-safety")]
+    inspected = make_plan(shipped.catalog, "restaurant", {"fire_route": "inspection"})
+    codes = [m.code for m in inspected.matters]
+    assert "fire-safety-check" in codes
+    assert "fire-safety-check-commitment" not in codes
+
+
+def test_condition_includes_a_conditional_material(shipped):
+    hot = make_plan(shipped.catalog, "restaurant", {"menu": "hot-food"})
+    pastry = make_plan(shipped.catalog, "restaurant", {"menu": "pastry"})
+    assert "special-room-description" not in [m.key for m in hot.materials]
+    assert "special-room-description" in [m.key for m in pastry.materials]
+
+
+def test_each_datum_is_asked_once(shipped):
+    plan = make_plan(shipped.catalog, "restaurant")
+    keys = [f.key for f in plan.fields]
+    assert len(keys) == len(set(keys))
+    company = next(f for f in plan.fields if f.key == "company_name")
+    assert len(company.used_by) > 1
+
+
+def test_dates_follow_the_dependency_chain(shipped):
+    plan = make_plan(shipped.catalog, "restaurant", start=dt.date(2025, 9, 30), calendar=CAL)
+    registration = plan.matter("business-registration")
+    food = plan.matter("food-business-licence")
+    assert registration.due == dt.date(2025, 10, 9)  # 1 WD across National Day
+    assert food.start == registration.due
+    assert food.due == CAL.add_working_days(registration.due, food.promised_days).day
+    assert plan.due == max(m.due for m in plan.matters)
+    data = plan_to_dict(plan)
+    assert data["due"] == plan.due.isoformat()
+    assert all("start" in m and "due" in m for m in data["matters"])
+
+
+def test_invalid_answers_are_reported_together(shipped):
+    with pytest.raises(PlanningError) as info:
+        make_plan(shipped.catalog, "restaurant", {"menu": "sushi-bar", "pets": "dog"})
+    assert len(info.value.problems) == 2
+    text = " ".join(info.value.problems)
+    assert "sushi-bar" in text and "pets" in text
+
+
+def test_unknown_bundle_is_a_planning_error(shipped):
+    with pytest.raises(PlanningError):
+        make_plan(shipped.catalog, "no-such-thing")
+
+
+def test_every_shipped_bundle_plans_under_every_combination_of_answers(shipped):
+    catalog = shipped.catalog
+    assert not shipped.problems
+    combinations = 0
+    for bundle in catalog.bundles.values():
+        keys = [q.key for q in bundle.questions]
+        for choice in itertools.product(*[[o.key for o in q.options] for q in bundle.questions]):
+            answers = dict(zip(keys, choice, strict=True))
+            plan = make_plan(catalog, bundle.slug, answers,
+                             start=dt.date(2026, 3, 2), calendar=CAL)
+            combinations += 1
+            if not plan.matters:  # e.g. nothing to apply for: light vans, licence held
+                assert plan.due is None and plan.materials == ()
+                continue
+            assert plan.parallel_days <= plan.serial_days
+            assert plan.material_count_merged <= plan.material_count_separate
+            for m in plan.matters:
+                for prerequisite in m.depends_on:
+                    assert plan.matter(prerequisite).due <= m.start
+    assert combinations >= len(catalog.bundles)
+    # The common case (all defaults) always leaves something to apply for.
+    for bundle in catalog.bundles.values():
+        assert make_plan(catalog, bundle.slug).matters, bundle.slug
+
+
+# -- properties on random dependency graphs ------------------------------------
+
+
+@st.composite
+def bundles(draw):
+    n = draw(st.integers(min_value=1, max_value=8))
+    days = draw(st.lists(st.integers(min_value=0, max_value=15), min_size=n, max_size=n))
+    # Edges only from a later matter to an earlier one: always acyclic.
+    edges = draw(st.sets(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))
+                         .filter(lambda e: e[0] > e[1]), max_size=12))
+    start = draw(st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2025, 12, 1)))
+    return days, sorted(edges), start
+
+
+def synthetic(days, edges):
+    catalog = Catalog()
+    catalog.departments["d"] = Department("d", "部门", "371402")
+    for i, d in enumerate(days):
+        limit = TimeLimit("working_days", d) if d else TimeLimit("instant")
+        catalog.matters[f"m{i}"] = Matter(f"m{i}", f"事项{i}", "licence", "d",
+                                          TimeLimit("working_days", 30), limit)
+    catalog.bundles["b"] = Bundle(
+        slug="b", name="测试", category="personal", description="",
+        members=tuple(BundleMember(f"m{i}") for i in range(len(days))),
+        dependencies=tuple(Dependency(f"m{a}", f"m{b}") for a, b in edges),
+    )
+    return catalog
+
+
+@settings(max_examples=150, deadline=None)
+@given(bundles())
+def test_bundle_due_is_never_before_any_matter_due(case):
+    days, edges, start = case
+    plan = make_plan(synthetic(days, edges), "b", start=start, calendar=CAL)
+    assert all(plan.due >= m.due for m in plan.matters)
+    assert plan.parallel_days <= plan.serial_days
+    assert plan.serial_days == sum(days)
+
+
+@settings(max_examples=150, deadline=None)
+@given(bundles(), st.data())
+def test_removing_a_dependency_never_lengthens_the_plan(case, data):
+    days, edges, start = case
+    assume(edges)
+    dropped = data.draw(st.sampled_from(edges))
+    before = make_plan(synthetic(days, edges), "b", start=start, calendar=CAL)
+    after = make_plan(synthetic(days, [e for e in edges if e != dropped]), "b",
+                      start=start, calendar=CAL)
+    assert after.parallel_days <= before.parallel_days
+    assert after.due <= before.due
+    for m in after.matters:
+        assert m.due <= before.matter(m.code).due
+
+
+@settings(max_examples=100, deadline=None)
+@given(bundles())
+def test_parallel_days_is_the_longest_dependency_chain(case):
+    days, edges, _ = case
+    plan = make_plan(synthetic(days, edges), "b")
+    path = plan.critical_path
+    assert sum(days[int(code[1:])] for code in path) == plan.parallel_days
+    for earlier, later in itertools.pairwise(path):
+        assert earlier in plan.matter(later).depends_on
