@@ -1096,11 +1096,14 @@ def _check_bundle(catalog: Catalog, bundle: Bundle, lines: dict[str, Any], probl
         problem(bundle.origin, f"{where}: dependency cycle " + " → ".join(cycle),
                 line_of("dependencies"))
 
-    # A material that a member matter issues must come from it: declare the edge.
-    issued_by = {
-        catalog.matters[c].issues: c for c in codes
-        if c in catalog.matters and catalog.matters[c].issues
-    }
+    # A material that another member issues must come from it: declare the edge.
+    # (A matter that needs a document of the type it issues itself, such as the
+    # household register at birth registration, needs the old one: no edge.)
+    issuers: dict[str, list[str]] = {}
+    for member in bundle.members:
+        issued = catalog.matters.get(member.matter)
+        if issued is not None and issued.issues:
+            issuers.setdefault(issued.issues, []).append(member.matter)
     declared = {(d.matter, d.requires) for d in bundle.dependencies}
     for code in sorted(codes):
         matter = catalog.matters.get(code)
@@ -1108,10 +1111,14 @@ def _check_bundle(catalog: Catalog, bundle: Bundle, lines: dict[str, Any], probl
             continue
         for req in matter.materials:
             material = catalog.materials.get(req.material)
-            source = issued_by.get(material.certificate) if material else None
-            if source and source != code and (code, source) not in declared:
+            if material is None or not material.certificate:
+                continue
+            sources = issuers.get(material.certificate, [])
+            if not sources or code in sources:
+                continue
+            if not any((code, source) in declared for source in sources):
                 problem(bundle.origin, f"{where}: '{code}' needs '{req.material}', which "
-                        f"'{source}' issues; declare the dependency {code} → {source}",
+                        f"'{sources[0]}' issues; declare the dependency {code} → {sources[0]}",
                         line_of("dependencies") or line_of("matters"))
 
     field_map_entry = lines.get("field_map")

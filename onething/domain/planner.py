@@ -281,7 +281,10 @@ def _merge_materials(catalog, ordered, matters, depends_on, active_conditions):
     """Return (applicant materials, materials passed between matters, separate count)."""
     include = {(r.matter, r.material) for c in active_conditions for r in c.include_materials}
     exclude = {(r.matter, r.material) for c in active_conditions for r in c.exclude_materials}
-    issued_by = {m.issues: code for code, m in matters.items() if m.issues}
+    issuers: dict[str, list[str]] = {}
+    for code in ordered:
+        if matters[code].issues:
+            issuers.setdefault(matters[code].issues, []).append(code)
 
     merged: dict[str, dict[str, object]] = {}
     separate = 0
@@ -306,17 +309,14 @@ def _merge_materials(catalog, ordered, matters, depends_on, active_conditions):
     for key, entry in merged.items():
         definition = catalog.materials.get(key)
         certificate = definition.certificate if definition else None
-        source = issued_by.get(certificate) if certificate else None
         needed_by = tuple(entry["needed_by"])
-        # Issued inside this application: every matter that needs it waits for it.
-        from_inside = source is not None and all(
-            c == source or source in depends_on[c] for c in needed_by
-        )
+        source = _inside_source(issuers.get(certificate or "", []), needed_by, depends_on)
+        from_inside = source is not None
         material = PlannedMaterial(
             key=key,
             name=definition.name if definition else key,
             description=definition.description if definition else "",
-            needed_by=tuple(c for c in needed_by if c != source) if from_inside else needed_by,
+            needed_by=needed_by,
             originals=int(entry["originals"]),
             copies=int(entry["copies"]),
             certificate=certificate,
@@ -325,6 +325,22 @@ def _merge_materials(catalog, ordered, matters, depends_on, active_conditions):
         )
         (passed if from_inside else applicant).append(material)
     return tuple(applicant), tuple(passed), separate
+
+
+def _inside_source(sources: list[str], needed_by: tuple[str, ...],
+                   depends_on: Mapping[str, list[str]]) -> str | None:
+    """The matter of this plan whose result provides a material, if every matter
+    that needs the material waits for it; None when the applicant provides it.
+
+    A matter that needs a document of the type it issues needs the old one
+    (the household register at birth registration), so it is never its own source.
+    """
+    if not sources or any(code in sources for code in needed_by):
+        return None
+    for source in sources:
+        if all(source in depends_on[code] for code in needed_by):
+            return source
+    return None
 
 
 def plan_to_dict(plan: Plan) -> dict[str, object]:

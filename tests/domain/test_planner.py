@@ -191,3 +191,28 @@ def test_parallel_days_is_the_longest_dependency_chain(case):
     assert sum(days[int(code[1:])] for code in path) == plan.parallel_days
     for earlier, later in itertools.pairwise(path):
         assert earlier in plan.matter(later).depends_on
+
+
+def test_a_matter_needing_the_document_type_it_issues_asks_for_the_old_one():
+    from onething.domain.catalog import CertificateType, Material, MaterialRequirement
+
+    catalog = synthetic([1, 2], [(1, 0)])
+    catalog.certificate_types["register"] = CertificateType("register", "户口簿")
+    catalog.materials["register"] = Material("register", "户口簿", certificate="register")
+    catalog.matters["m0"] = Matter("m0", "出生登记", "registration", "d",
+                                   TimeLimit("working_days", 30), TimeLimit("working_days", 1),
+                                   materials=(MaterialRequirement("register"),),
+                                   issues="register")
+    catalog.matters["m1"] = Matter("m1", "医保参保", "registration", "d",
+                                   TimeLimit("working_days", 30), TimeLimit("working_days", 2),
+                                   materials=(MaterialRequirement("register"),))
+    plan = make_plan(catalog, "b")
+    assert [m.key for m in plan.materials] == ["register"]  # the old register, from the applicant
+    assert plan.provided_materials == ()
+
+    catalog.matters["m0"] = Matter("m0", "出生登记", "registration", "d",
+                                   TimeLimit("working_days", 30), TimeLimit("working_days", 1),
+                                   issues="register")
+    plan = make_plan(catalog, "b")
+    assert plan.materials == ()
+    assert plan.provided_materials[0].provided_by == "m0"
