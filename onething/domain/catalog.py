@@ -353,6 +353,20 @@ SECTIONS = (
 )
 
 
+# section -> (what a duplicate is called, the attribute that keys it)
+_SECTION_KEYS: dict[str, tuple[str, str]] = {
+    "regions": ("region code", "code"),
+    "departments": ("department code", "code"),
+    "certificate_types": ("certificate type", "key"),
+    "materials": ("material key", "key"),
+    "fields": ("field key", "key"),
+    "matters": ("matter code", "code"),
+    "bundles": ("bundle slug", "slug"),
+    "scenarios": ("scenario slug", "slug"),
+    "calendar": ("calendar year", "year"),
+}
+
+
 class _Reader:
     """Turns YAML mappings into specs, collecting problems instead of stopping."""
 
@@ -1204,37 +1218,16 @@ def read_catalog(root: Path | str) -> ReadResult:
             if not isinstance(items, LineList):
                 reader.problem(line, f"section '{section}' must be a list")
                 continue
-            if section == "regions":
-                for region in reader.regions(items):
-                    add(catalog.regions, region.code, region, "region code")
-            elif section == "departments":
-                for dept in reader.departments(items):
-                    add(catalog.departments, dept.code, dept, "department code")
-            elif section == "certificate_types":
-                for ctype in reader.certificate_types(items):
-                    add(catalog.certificate_types, ctype.key, ctype, "certificate type")
-            elif section == "materials":
-                for material in reader.materials(items):
-                    add(catalog.materials, material.key, material, "material key")
-            elif section == "fields":
-                for fdef in reader.fields(items):
-                    add(catalog.fields, fdef.key, fdef, "field key")
-            elif section == "matters":
-                for matter in reader.matters(items):
-                    add(catalog.matters, matter.code, matter, "matter code")
-            elif section == "bundles":
-                for bundle, lines in reader.bundles(items):
-                    if bundle.slug not in catalog.bundles:
-                        bundle_lines[bundle.slug] = lines
-                    add(catalog.bundles, bundle.slug, bundle, "bundle slug")
-            elif section == "scenarios":
-                for scenario, entry in reader.scenarios(items):
-                    if scenario.slug not in catalog.scenarios:
-                        scenario_entries[scenario.slug] = entry
-                    add(catalog.scenarios, scenario.slug, scenario, "scenario slug")
-            elif section == "calendar":
-                for year in reader.calendar(items):
-                    add(catalog.calendar, year.year, year, "calendar year")
+            what, key_attr = _SECTION_KEYS[section]
+            registry = getattr(catalog, section)
+            for produced in getattr(reader, section)(items):
+                # Bundles and scenarios come with the YAML they were read from.
+                item, source = produced if isinstance(produced, tuple) else (produced, None)
+                key = getattr(item, key_attr)
+                if source is not None and key not in registry:
+                    extras = bundle_lines if section == "bundles" else scenario_entries
+                    extras[key] = source
+                add(registry, key, item, what)
 
     problems = reader.problems + check_catalog(catalog, bundle_lines, scenario_entries)
     problems.sort(key=lambda p: (p.file, p.line, p.message))
