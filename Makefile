@@ -18,7 +18,7 @@ setup: $(BIN)/onething
 
 # Migrates the embedded SQLite database, loads the catalogue, serves.
 run: setup
-	$(BIN)/onething setup
+	$(BIN)/onething setup --demo
 	$(BIN)/onething serve --host $(HOST) --port $(PORT)
 
 test: setup

@@ -49,9 +49,15 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "onething.core",
+    "onething.accounts",
     "onething.catalog",
+    "onething.applications",
+    "onething.notifications",
     "onething.portal",
 ]
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/login/"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -125,6 +131,18 @@ except OSError:
     pass
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# ONETHING_SMS_BACKEND: dotted path of an SmsBackend; the default writes messages to the log.
+ONETHING_SMS_BACKEND = os.environ.get("ONETHING_SMS_BACKEND",
+                                      "onething.notifications.backends.LogSmsBackend")
+# ONETHING_UPLOAD_MAX_MB: largest accepted upload (default 20 MB).
+ONETHING_UPLOAD_MAX_BYTES = int(os.environ.get("ONETHING_UPLOAD_MAX_MB", "20")) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# ONETHING_EMAIL_*: outgoing mail; the default prints mail to the console.
+EMAIL_BACKEND = os.environ.get("ONETHING_EMAIL_BACKEND",
+                               "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("ONETHING_EMAIL_FROM", "onething@localhost")
 
 # ONETHING_REGION: the GB/T 2260 code of the region this deployment serves.
 ONETHING_REGION = os.environ.get("ONETHING_REGION", "371402")

@@ -23,3 +23,75 @@ def loaded_catalog(db):
     from onething.catalog.services import load_catalog
 
     return load_catalog(CATALOG_DIR)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_side_effects(settings):
+    """SMS into memory, tasks run at once (on commit)."""
+    from onething.notifications.backends import MemorySmsBackend
+
+    settings.ONETHING_SMS_BACKEND = "onething.notifications.backends.MemorySmsBackend"
+    # Argon2 is deliberately slow; tests create dozens of staff accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    MemorySmsBackend.outbox.clear()
+    yield
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def demo(loaded_catalog):
+    """Catalogue + demo accounts; returns a namespace of users."""
+    from types import SimpleNamespace
+
+    from onething.accounts.demo import create_demo_accounts
+    from onething.accounts.models import User
+
+    create_demo_accounts()
+    get = User.objects.get
+    return SimpleNamespace(
+        applicant=get(username="demo-applicant"),
+        applicant2=get(username="demo-applicant-2"),
+        clerk=get(username="demo-clerk"),
+        manager=get(username="demo-manager"),
+        samr=get(username="reviewer-dc-samr"),
+        health=get(username="reviewer-dc-health"),
+        fire=get(username="reviewer-dc-fire"),
+        urban=get(username="reviewer-dc-urban-management"),
+    )
+
+
+def upload_pdf(owner, content: bytes = PDF, name: str = "a.pdf"):
+    import io
+
+    from onething.applications.services import store_upload
+
+    return store_upload(io.BytesIO(content), owner=owner, name=name)
+
+
+RESTAURANT_FORM = {
+    "company_name": "德城甜心烘焙店", "entity_type": "个体工商户", "legal_representative": "李晓红",
+    "legal_representative_id_number": "", "business_address": "德城区新华路1号",
+    "business_scope": "糕点制售", "registered_capital": "10", "food_categories": "糕点类",
+    "floor_area": "80", "seat_count": "12", "food_safety_officer_name": "王五",
+    "staff_count": "3", "signboard_size": "4×1", "signboard_text": "甜心烘焙",
+    "opening_date": "2026-12-20", "applicant_mobile": "13800000001", "uscc": "",
+}
+
+
+def restaurant_submission(owner, answers=None, key="", applicant=None):
+    """A complete restaurant submission whose files belong to ``owner``."""
+    from onething.applications.services import Submission
+    from onething.catalog.selectors import plan_bundle
+
+    plan = plan_bundle("restaurant", answers or {})
+    form = {f.key: RESTAURANT_FORM.get(f.key, "x") for f in plan.fields}
+    person = applicant or owner
+    form["legal_representative_id_number"] = (person.id_number
+                                               or person.representative_id_number)
+    form.pop("uscc", None)
+    materials = {m.key: upload_pdf(owner).pk for m in plan.materials}
+    return Submission(bundle="restaurant", answers=answers or {}, form_data=form,
+                      materials=materials, idempotency_key=key)

@@ -61,6 +61,7 @@ class CertificateType(LoadedFromCatalog):
     key = models.CharField("证照类型代码", max_length=64, unique=True)
     name = models.CharField("名称", max_length=200)
     issuer_note = models.CharField("说明", max_length=500, blank=True)
+    fields = models.JSONField("证照包含的信息（字段）", default=list, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "电子证照类型"

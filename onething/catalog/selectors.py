@@ -151,7 +151,8 @@ def catalog_for_bundles(slugs: Iterable[str] | None = None) -> spec.Catalog:
     for f in models.FieldDefinition.objects.filter(key__in=field_keys):
         catalog.fields[f.key] = spec.FieldDef(f.key, f.label, f.type, tuple(f.choices), f.help)
     for c in models.CertificateType.objects.all():
-        catalog.certificate_types[c.key] = spec.CertificateType(c.key, c.name, c.issuer_note)
+        catalog.certificate_types[c.key] = spec.CertificateType(c.key, c.name, c.issuer_note,
+                                                                tuple(c.fields))
     return catalog
 
 

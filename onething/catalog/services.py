@@ -132,6 +132,7 @@ def load_catalog(path: Path | str, *, force: bool = False) -> LoadReport:
         models.CertificateType.objects.update_or_create(
             key=item.key,
             defaults={"name": item.name, "issuer_note": item.issuer_note,
+                      "fields": list(item.fields),
                       "source_file": _origin_file(item), "spec_hash": spec_hash(item)},
         )
 

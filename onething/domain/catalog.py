@@ -126,6 +126,7 @@ class CertificateType:
     key: str
     name: str
     issuer_note: str = ""
+    fields: tuple[str, ...] = ()  # data the certificate carries, e.g. the USCC on a licence
     origin: Origin = Origin()
 
 
@@ -477,13 +478,13 @@ class _Reader:
     def certificate_types(self, items: LineList) -> Iterable[CertificateType]:
         for i, raw in enumerate(items):
             entry = self.mapping(raw, items.line_of(i), "certificate type")
-            if entry is None or not self.keys(entry, ("key", "name"), ("issuer_note",),
+            if entry is None or not self.keys(entry, ("key", "name"), ("issuer_note", "fields"),
                                               "certificate type"):
                 continue
             yield CertificateType(
                 self.identifier(entry, "key", _KEY_RE, "certificate type key"),
                 self.text(entry, "name"), self.text(entry, "issuer_note"),
-                Origin(self.file, entry.line),
+                self.text_list(entry, "fields"), Origin(self.file, entry.line),
             )
 
     def materials(self, items: LineList) -> Iterable[Material]:
@@ -968,6 +969,11 @@ def check_catalog(catalog: Catalog, bundle_lines: Mapping[str, dict[str, Any]],
     for dept in catalog.departments.values():
         if dept.region not in catalog.regions:
             problem(dept.origin, f"department '{dept.code}': unknown region '{dept.region}'")
+
+    for ctype in catalog.certificate_types.values():
+        for key in ctype.fields:
+            if key not in catalog.fields:
+                problem(ctype.origin, f"certificate type '{ctype.key}': unknown field '{key}'")
 
     for material in catalog.materials.values():
         if material.certificate and material.certificate not in catalog.certificate_types:

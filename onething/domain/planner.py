@@ -66,6 +66,7 @@ class PlannedField:
     used_by: tuple[str, ...]
     choices: tuple[str, ...] = ()
     help: str = ""
+    provided_by: str | None = None  # a matter of this plan whose result carries it
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class Plan:
     answers: Mapping[str, str]
     matters: tuple[PlannedMatter, ...]
     stages: tuple[tuple[str, ...], ...]
-    fields: tuple[PlannedField, ...]
+    fields: tuple[PlannedField, ...]  # what the applicant fills in
     materials: tuple[PlannedMaterial, ...]  # what the applicant provides
     provided_materials: tuple[PlannedMaterial, ...]  # passed on between matters
     material_count_separate: int
@@ -100,6 +101,7 @@ class Plan:
     due: dt.date | None = None
     provisional: bool = False
     departments: tuple[str, ...] = field(default=())
+    provided_fields: tuple[PlannedField, ...] = ()  # carried by results inside the plan
 
     def matter(self, code: str) -> PlannedMatter:
         return next(m for m in self.matters if m.code == code)
@@ -210,7 +212,7 @@ def make_plan(
         for s in range(max(stage.values(), default=-1) + 1)
     )
 
-    fields = _merge_fields(catalog, bundle, ordered, matters)
+    fields, provided_fields = _merge_fields(catalog, bundle, ordered, matters, depends_on)
     materials, provided, separate = _merge_materials(
         catalog, ordered, matters, depends_on, active_conditions
     )
@@ -233,6 +235,7 @@ def make_plan(
         due=max(dues.values(), default=None) if start is not None else None,
         provisional=provisional,
         departments=departments,
+        provided_fields=provided_fields,
     )
 
 
@@ -253,7 +256,9 @@ def _critical_path(codes: list[str], depends_on: Mapping[str, list[str]],
 
 
 def _merge_fields(catalog: Catalog, bundle: Bundle, ordered: list[str],
-                  matters: Mapping[str, Matter]) -> tuple[PlannedField, ...]:
+                  matters: Mapping[str, Matter], depends_on: Mapping[str, list[str]]
+                  ) -> tuple[tuple[PlannedField, ...], tuple[PlannedField, ...]]:
+    """(fields the applicant fills in, fields carried by results inside the plan)."""
     mapping = {(matter, local): target for matter, local, target in bundle.field_map}
     merged: dict[str, dict[str, object]] = {}
     for code in ordered:
@@ -262,19 +267,28 @@ def _merge_fields(catalog: Catalog, bundle: Bundle, ordered: list[str],
             entry = merged.setdefault(key, {"used_by": [], "required": False})
             entry["used_by"].append(code)  # type: ignore[union-attr]
             entry["required"] = entry["required"] or matter_field.required
-    result = []
+    carriers: dict[str, list[str]] = {}  # field -> matters whose result carries it
+    for code in ordered:
+        ctype = catalog.certificate_types.get(matters[code].issues or "")
+        for key in ctype.fields if ctype else ():
+            carriers.setdefault(key, []).append(code)
+    asked, carried = [], []
     for key, entry in merged.items():
         definition = catalog.fields.get(key)
-        result.append(PlannedField(
+        used_by = tuple(entry["used_by"])  # type: ignore[arg-type]
+        source = _inside_source(carriers.get(key, []), used_by, depends_on)
+        planned = PlannedField(
             key=key,
             label=definition.label if definition else key,
             type=definition.type if definition else "text",
             required=bool(entry["required"]),
-            used_by=tuple(entry["used_by"]),  # type: ignore[arg-type]
+            used_by=used_by,
             choices=definition.choices if definition else (),
             help=definition.help if definition else "",
-        ))
-    return tuple(result)
+            provided_by=source,
+        )
+        (carried if source else asked).append(planned)
+    return tuple(asked), tuple(carried)
 
 
 def _merge_materials(catalog, ordered, matters, depends_on, active_conditions):
@@ -377,6 +391,11 @@ def plan_to_dict(plan: Plan) -> dict[str, object]:
             {"key": f.key, "label": f.label, "type": f.type, "required": f.required,
              "used_by": list(f.used_by)}
             for f in plan.fields
+        ],
+        "provided_fields": [
+            {"key": f.key, "label": f.label, "used_by": list(f.used_by),
+             "provided_by": f.provided_by}
+            for f in plan.provided_fields
         ],
         "materials": [material(m) for m in plan.materials],
         "provided_materials": [material(m) for m in plan.provided_materials],

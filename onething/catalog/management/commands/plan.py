@@ -79,6 +79,8 @@ def render_text(plan: Plan) -> str:
                          f"{m.department_name}，承诺{m.promised_label}{after}{dates}{mark}")
     lines.append("")
     lines.append(f"一表申请：{len(plan.fields)} 项信息，每项只填一次")
+    for f in plan.provided_fields:
+        lines.append(f"    · {f.label}：由 {f.provided_by} 办理结果自动带入，无需填写")
     lines.append(f"申请材料：{plan.material_count_merged} 份"
                  f"（各事项分别要求共 {plan.material_count_separate} 份，减少 "
                  f"{plan.materials_saved} 份）")

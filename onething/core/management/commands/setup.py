@@ -13,6 +13,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--catalog", help="catalogue directory (default ONETHING_CATALOG_DIR)")
+        parser.add_argument("--demo", action="store_true",
+                            help="create demo accounts (reviewers, clerk, applicants)")
 
     def handle(self, *args: object, **options: object) -> None:
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -20,3 +22,9 @@ class Command(BaseCommand):
         self.stdout.write("数据库已迁移 (database migrated)")
         path = options.get("catalog") or str(settings.CATALOG_DIR)
         call_command("catalog", "load", path, stdout=self.stdout, stderr=self.stderr)
+        if options.get("demo"):
+            from onething.accounts.demo import create_demo_accounts
+
+            self.stdout.write("演示账号 (demo accounts):")
+            for line in create_demo_accounts():
+                self.stdout.write(f"  {line}")

@@ -1,0 +1,187 @@
+"""Applications (申请), cases (办件) and their append-only history (Event).
+
+One Application per submission of one bundle; one Case per applicable
+matter, handled by that matter's department. A case changes state only
+through ``services.transition_case``; every change appends an Event in the
+same transaction.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from onething.domain.cases import (
+    ACTION_LABELS,
+    APPLICATION_STATUS_LABELS,
+    STATUS_LABELS,
+    ApplicationStatus,
+    CaseStatus,
+)
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", "网上办事大厅"
+    API = "api", "接口"
+    WINDOW = "window", "综合窗口"
+
+
+class Upload(models.Model):
+    """A checked file, stored outside the web root under its SHA-256."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="uploads",
+                              verbose_name="上传人")
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    content_type = models.CharField("文件类型", max_length=50)
+    original_name = models.CharField("原文件名（仅显示）", max_length=200, blank=True)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "上传文件"
+
+    def __str__(self) -> str:
+        return f"{self.original_name or self.sha256[:12]} ({self.content_type})"
+
+
+class Application(models.Model):
+    tracking_number = models.CharField("受理编号", max_length=32, unique=True, null=True,
+                                       blank=True)
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT,
+                                  related_name="applications", verbose_name="申请人")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT,
+                                     related_name="submitted_applications", verbose_name="提交人")
+    channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
+    bundle = models.ForeignKey("catalog.Bundle", models.PROTECT, related_name="applications",
+                               verbose_name="一件事")
+    answers = models.JSONField("情形", default=dict)
+    form_data = models.JSONField("表单数据", default=dict)
+    plan = models.JSONField("提交时的办理方案", default=dict)
+    idempotency_key = models.CharField("幂等键", max_length=100, blank=True)
+    status = models.CharField("状态", max_length=20, default=ApplicationStatus.IN_PROGRESS,
+                              choices=[(s.value, label)
+                                       for s, label in APPLICATION_STATUS_LABELS.items()])
+    submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "申请"
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["applicant", "idempotency_key"],
+                                    condition=~models.Q(idempotency_key=""),
+                                    name="one_application_per_idempotency_key"),
+        ]
+        indexes = [models.Index(fields=["applicant", "-submitted_at"])]
+
+    def __str__(self) -> str:
+        return self.tracking_number or f"#{self.pk}"
+
+    @property
+    def status_label(self) -> str:
+        return APPLICATION_STATUS_LABELS[ApplicationStatus(self.status)]
+
+
+class Case(models.Model):
+    application = models.ForeignKey(Application, models.CASCADE, related_name="cases",
+                                     verbose_name="申请")
+    matter = models.ForeignKey("catalog.Matter", models.PROTECT, related_name="cases",
+                               verbose_name="事项")
+    department = models.ForeignKey("catalog.Department", models.PROTECT, related_name="cases",
+                                   verbose_name="承办部门")
+    status = models.CharField("状态", max_length=30,
+                              choices=[(s.value, label) for s, label in STATUS_LABELS.items()])
+    stage = models.PositiveSmallIntegerField("批次", default=0)
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+    prerequisites = models.ManyToManyField("self", symmetrical=False, blank=True,
+                                           related_name="dependents", verbose_name="前置办件")
+    promised_unit = models.CharField("承诺时限单位", max_length=20)
+    promised_days = models.PositiveIntegerField("承诺时限")
+    statutory_unit = models.CharField("法定时限单位", max_length=20)
+    statutory_days = models.PositiveIntegerField("法定时限")
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
+    promised_due_date = models.DateField("承诺办结日期", null=True, blank=True)
+    statutory_due_date = models.DateField("法定办结日期", null=True, blank=True)
+    due_provisional = models.BooleanField("办结日期为暂定", default=False)
+    correction_items = models.JSONField("补正事项", default=list, blank=True)
+    result = models.JSONField("办理结果", default=dict, blank=True)
+    received = models.JSONField("收到的前置结果", default=dict, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办件"
+        ordering = ["application", "stage", "position"]
+        indexes = [
+            models.Index(fields=["department", "status", "promised_due_date", "id"],
+                         name="case_queue"),
+            models.Index(fields=["department", "-id"], name="case_department_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.matter.name}"
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[CaseStatus(self.status)]
+
+
+class Event(models.Model):
+    """One step in the history of an application. Append-only."""
+
+    application = models.ForeignKey(Application, models.CASCADE, related_name="events",
+                                     verbose_name="申请")
+    case = models.ForeignKey(Case, models.CASCADE, null=True, blank=True, related_name="events",
+                             verbose_name="办件")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name="操作人")
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    action = models.CharField("动作", max_length=30)
+    from_status = models.CharField("原状态", max_length=30, blank=True)
+    to_status = models.CharField("新状态", max_length=30, blank=True)
+    reason = models.TextField("理由", blank=True)
+    data = models.JSONField("数据", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办理记录"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action_label}"
+
+    @property
+    def action_label(self) -> str:
+        labels = {a.value: label for a, label in ACTION_LABELS.items()}
+        return labels.get(self.action, {"submit": "提交申请"}.get(self.action, self.action))
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise RuntimeError("Events are append-only (办理记录不可修改)")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object):  # type: ignore[override]
+        raise RuntimeError("Events are append-only (办理记录不可删除)")
+
+
+class ProvidedMaterial(models.Model):
+    """What an applicant supplied for one material of an application."""
+
+    application = models.ForeignKey(Application, models.CASCADE, related_name="materials",
+                                    verbose_name="申请")
+    material_key = models.CharField("材料代码", max_length=64)
+    material_name = models.CharField("材料名称", max_length=200)
+    upload = models.ForeignKey(Upload, models.PROTECT, related_name="+", verbose_name="文件")
+    current = models.BooleanField("当前有效", default=True)
+    provided_at = models.DateTimeField("提交时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "申请材料"
+        ordering = ["application", "material_key", "-provided_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "material_key"],
+                                    condition=models.Q(current=True),
+                                    name="one_current_material_per_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.material_name

@@ -1,0 +1,186 @@
+"""Reads for applications and cases, always filtered by who is looking.
+
+An applicant sees only their own applications; a reviewer only their
+department's cases; clerks and managers of the service centre see
+applications (to help walk-ins) but act on cases only as the service layer
+allows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from onething.accounts.models import Role, User
+from onething.applications.models import Application, Case, Event, ProvidedMaterial
+from onething.catalog import selectors as catalog_selectors
+from onething.domain.cases import CLOCK_RUNNING, FINAL, CaseStatus
+
+DUE_SOON_WORKING_DAYS = 2
+
+
+class NotVisible(LookupError):
+    """The object does not exist for this viewer (404, never 403: no probing)."""
+
+
+def _is_centre_staff(user: User) -> bool:
+    return user.role in {Role.CLERK, Role.MANAGER, Role.ADMIN}
+
+
+def applications_for(viewer: User) -> QuerySet[Application]:
+    qs = Application.objects.select_related("bundle", "applicant")
+    if _is_centre_staff(viewer):
+        return qs
+    if viewer.role == Role.REVIEWER:
+        return qs.filter(cases__department_id=viewer.department_id).distinct()
+    return qs.filter(applicant=viewer)
+
+
+def application_for(viewer: User, application_id: int) -> Application:
+    cases = Case.objects.select_related("matter", "department").prefetch_related(
+        "prerequisites")
+    if viewer.role == Role.REVIEWER:
+        cases = cases.filter(department_id=viewer.department_id)
+    application = (applications_for(viewer)
+                   .prefetch_related(Prefetch("cases", queryset=cases),
+                                     Prefetch("events", queryset=Event.objects
+                                              .select_related("case__matter", "actor")))
+                   .filter(pk=application_id).first())
+    if application is None:
+        raise NotVisible(application_id)
+    return application
+
+
+def application_by_tracking_number(viewer: User, number: str) -> Application:
+    application = applications_for(viewer).filter(tracking_number=number).first()
+    if application is None:
+        raise NotVisible(number)
+    return application_for(viewer, application.pk)
+
+
+def cases_for(viewer: User) -> QuerySet[Case]:
+    qs = Case.objects.select_related("application", "application__applicant", "matter",
+                                     "department")
+    if viewer.role == Role.REVIEWER:
+        return qs.filter(department_id=viewer.department_id)
+    if _is_centre_staff(viewer):
+        return qs
+    return qs.filter(application__applicant=viewer)
+
+
+def case_for(viewer: User, case_id: int) -> Case:
+    case = cases_for(viewer).prefetch_related("prerequisites", "dependents").filter(
+        pk=case_id).first()
+    if case is None:
+        raise NotVisible(case_id)
+    return case
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str = ""  # a CaseStatus value, or "" for every open case
+    due: str = ""  # "", "soon", "overdue"
+
+
+def department_queue(viewer: User, flt: QueueFilter | None = None) -> QuerySet[Case]:
+    """A reviewer's queue: their department's open cases, oldest deadline first."""
+    if viewer.role != Role.REVIEWER:
+        return Case.objects.none()
+    flt = flt or QueueFilter()
+    qs = cases_for(viewer).exclude(status=CaseStatus.WAITING)
+    if flt.status:
+        qs = qs.filter(status=flt.status)
+    else:
+        qs = qs.exclude(status__in=[s.value for s in FINAL])
+    today = timezone.localdate()
+    if flt.due == "overdue":
+        qs = qs.filter(status__in=[s.value for s in CLOCK_RUNNING], promised_due_date__lt=today)
+    elif flt.due == "soon":
+        limit = catalog_selectors.working_day_calendar(provisional=True).add_working_days(
+            today, DUE_SOON_WORKING_DAYS).day
+        qs = qs.filter(status__in=[s.value for s in CLOCK_RUNNING],
+                       promised_due_date__gte=today, promised_due_date__lte=limit)
+    return qs.order_by("promised_due_date", "id")
+
+
+def due_flags(case: Case, today: dt.date | None = None) -> dict[str, bool]:
+    today = today or timezone.localdate()
+    running = case.status in {s.value for s in CLOCK_RUNNING}
+    if not running or case.promised_due_date is None:
+        return {"overdue": False, "due_soon": False}
+    overdue = case.promised_due_date < today
+    soon_limit = catalog_selectors.working_day_calendar(provisional=True).add_working_days(
+        today, DUE_SOON_WORKING_DAYS).day
+    return {"overdue": overdue, "due_soon": not overdue and case.promised_due_date <= soon_limit}
+
+
+def expected_completion(application: Application) -> tuple[dt.date | None, bool]:
+    """When the whole application should be done: accepted cases by their due
+    date, the rest projected along the dependency chain from today."""
+    calendar = catalog_selectors.working_day_calendar(provisional=True)
+    today = timezone.localdate()
+    cases = list(application.cases.all())
+    by_id = {c.pk: c for c in cases}
+    ends: dict[int, dt.date] = {}
+    provisional = False
+
+    def end(case: Case) -> dt.date | None:
+        nonlocal provisional
+        if case.pk in ends:
+            return ends[case.pk]
+        if case.status in {s.value for s in FINAL} and case.status != CaseStatus.CONCLUDED:
+            return None
+        if case.decided_at:
+            day = timezone.localtime(case.decided_at).date()
+        elif case.promised_due_date:
+            day = case.promised_due_date
+            provisional |= case.due_provisional
+        else:
+            starts = [end(by_id[p.pk]) for p in case.prerequisites.all() if p.pk in by_id]
+            start = max([d for d in starts if d] + [today])
+            days = case.promised_days if case.promised_unit != "instant" else 0
+            result = calendar.add_working_days(start, days)
+            day, provisional = result.day, provisional or result.provisional
+        ends[case.pk] = day
+        return day
+
+    dates = [d for d in (end(c) for c in cases) if d]
+    return (max(dates) if dates else None), provisional
+
+
+def materials_for_case(viewer: User, case: Case) -> QuerySet[ProvidedMaterial]:
+    """The current materials a case needs, if the viewer may see the case."""
+    case_for(viewer, case.pk)
+    needed = [m["key"] for m in case.application.plan.get("materials", [])
+              if case.matter.code in m.get("needed_by", [])]
+    return (ProvidedMaterial.objects.select_related("upload")
+            .filter(application=case.application, current=True, material_key__in=needed))
+
+
+def material_for(viewer: User, material_id: int) -> ProvidedMaterial:
+    """One provided material, if the viewer may see an application case needing it."""
+    material = ProvidedMaterial.objects.select_related("upload", "application").filter(
+        pk=material_id).first()
+    if material is None:
+        raise NotVisible(material_id)
+    application = material.application
+    if viewer.role == Role.REVIEWER:
+        needed_by = next((m.get("needed_by", []) for m in application.plan.get("materials", [])
+                          if m["key"] == material.material_key), [])
+        if not application.cases.filter(department_id=viewer.department_id,
+                                        matter__code__in=needed_by).exists():
+            raise NotVisible(material_id)
+    elif not applications_for(viewer).filter(pk=application.pk).exists():
+        raise NotVisible(material_id)
+    return material
+
+
+def notifications_for(viewer: User):
+    return viewer.notifications.all()
+
+
+def search_filter(q: str) -> Q:
+    return Q(tracking_number__icontains=q) | Q(bundle__name__icontains=q)

@@ -1,0 +1,213 @@
+"""The case lifecycle (办件流程) as one transition table.
+
+A case is the part of an application that one department handles for one
+matter. Its states follow 《行政许可法》: 收件 (submitted) → 受理 (accepted) or
+不予受理 (refused); 一次性告知补正 (correction requested) while the file is
+incomplete; 审查 (in review); 决定 准予 / 不予 (approved / denied); 办结
+(concluded). A case whose prerequisites are not yet approved waits; if a
+prerequisite fails it is cancelled. The applicant may withdraw before a
+decision.
+
+Nothing here touches a database: ``next_status`` answers what an action does
+or raises :class:`IllegalTransition`; the service layer applies it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class CaseStatus(StrEnum):
+    WAITING = "waiting"  # 等待前置事项
+    SUBMITTED = "submitted"  # 已收件，待受理
+    CORRECTION_REQUESTED = "correction_requested"  # 一次性告知补正
+    ACCEPTED = "accepted"  # 已受理
+    IN_REVIEW = "in_review"  # 审查中
+    APPROVED = "approved"  # 准予
+    DENIED = "denied"  # 不予许可
+    REFUSED = "refused"  # 不予受理
+    WITHDRAWN = "withdrawn"  # 申请人撤回
+    CANCELLED = "cancelled"  # 前置事项未通过，自动终止
+    CONCLUDED = "concluded"  # 办结
+
+
+class Action(StrEnum):
+    RELEASE = "release"  # prerequisites approved: goes to the department
+    CANCEL = "cancel"  # a prerequisite failed
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+    REQUEST_CORRECTION = "request_correction"
+    RESUBMIT = "resubmit"
+    START_REVIEW = "start_review"
+    APPROVE = "approve"
+    DENY = "deny"
+    WITHDRAW = "withdraw"
+    CONCLUDE = "conclude"
+
+
+class Role(StrEnum):
+    """Who may take an action on a case."""
+
+    SYSTEM = "system"
+    APPLICANT = "applicant"
+    REVIEWER = "reviewer"  # of the case's department
+
+
+STATUS_LABELS: dict[CaseStatus, str] = {
+    CaseStatus.WAITING: "等待前置事项",
+    CaseStatus.SUBMITTED: "待受理",
+    CaseStatus.CORRECTION_REQUESTED: "待补正",
+    CaseStatus.ACCEPTED: "已受理",
+    CaseStatus.IN_REVIEW: "审查中",
+    CaseStatus.APPROVED: "准予",
+    CaseStatus.DENIED: "不予许可",
+    CaseStatus.REFUSED: "不予受理",
+    CaseStatus.WITHDRAWN: "已撤回",
+    CaseStatus.CANCELLED: "已终止",
+    CaseStatus.CONCLUDED: "已办结",
+}
+
+ACTION_LABELS: dict[Action, str] = {
+    Action.RELEASE: "转入部门办理",
+    Action.CANCEL: "终止（前置事项未通过）",
+    Action.ACCEPT: "受理",
+    Action.REFUSE: "不予受理",
+    Action.REQUEST_CORRECTION: "一次性告知补正",
+    Action.RESUBMIT: "提交补正材料",
+    Action.START_REVIEW: "开始审查",
+    Action.APPROVE: "准予",
+    Action.DENY: "不予许可",
+    Action.WITHDRAW: "撤回申请",
+    Action.CONCLUDE: "办结",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    to: CaseStatus | None  # None: decided by ``resubmit_target``
+    role: Role
+    needs_reason: bool = False
+
+
+S, A, R = CaseStatus, Action, Role
+
+# (from, action) -> rule. The one place that says what may happen to a case.
+TRANSITIONS: dict[tuple[CaseStatus, Action], Rule] = {
+    (S.WAITING, A.RELEASE): Rule(S.SUBMITTED, R.SYSTEM),
+    (S.WAITING, A.CANCEL): Rule(S.CANCELLED, R.SYSTEM, needs_reason=True),
+    (S.WAITING, A.WITHDRAW): Rule(S.WITHDRAWN, R.APPLICANT),
+    (S.SUBMITTED, A.ACCEPT): Rule(S.ACCEPTED, R.REVIEWER),
+    (S.SUBMITTED, A.REFUSE): Rule(S.REFUSED, R.REVIEWER, needs_reason=True),
+    (S.SUBMITTED, A.REQUEST_CORRECTION): Rule(S.CORRECTION_REQUESTED, R.REVIEWER,
+                                              needs_reason=True),
+    (S.SUBMITTED, A.WITHDRAW): Rule(S.WITHDRAWN, R.APPLICANT),
+    (S.CORRECTION_REQUESTED, A.RESUBMIT): Rule(None, R.APPLICANT),
+    (S.CORRECTION_REQUESTED, A.WITHDRAW): Rule(S.WITHDRAWN, R.APPLICANT),
+    (S.ACCEPTED, A.START_REVIEW): Rule(S.IN_REVIEW, R.REVIEWER),
+    (S.ACCEPTED, A.REQUEST_CORRECTION): Rule(S.CORRECTION_REQUESTED, R.REVIEWER,
+                                             needs_reason=True),
+    (S.ACCEPTED, A.APPROVE): Rule(S.APPROVED, R.REVIEWER),
+    (S.ACCEPTED, A.DENY): Rule(S.DENIED, R.REVIEWER, needs_reason=True),
+    (S.ACCEPTED, A.WITHDRAW): Rule(S.WITHDRAWN, R.APPLICANT),
+    (S.IN_REVIEW, A.REQUEST_CORRECTION): Rule(S.CORRECTION_REQUESTED, R.REVIEWER,
+                                              needs_reason=True),
+    (S.IN_REVIEW, A.APPROVE): Rule(S.APPROVED, R.REVIEWER),
+    (S.IN_REVIEW, A.DENY): Rule(S.DENIED, R.REVIEWER, needs_reason=True),
+    (S.IN_REVIEW, A.WITHDRAW): Rule(S.WITHDRAWN, R.APPLICANT),
+    (S.APPROVED, A.CONCLUDE): Rule(S.CONCLUDED, R.REVIEWER),
+    (S.DENIED, A.CONCLUDE): Rule(S.CONCLUDED, R.REVIEWER),
+}
+
+FINAL = frozenset({S.REFUSED, S.WITHDRAWN, S.CANCELLED, S.CONCLUDED})
+DECIDED = frozenset({S.APPROVED, S.DENIED, S.REFUSED, S.CONCLUDED})
+# A prerequisite "delivers" when approved (and stays so when concluded after approval).
+SUCCESSFUL = frozenset({S.APPROVED})
+# The clock of the promised limit runs in these states.
+CLOCK_RUNNING = frozenset({S.ACCEPTED, S.IN_REVIEW})
+
+
+class IllegalTransition(ValueError):
+    def __init__(self, status: CaseStatus, action: Action, why: str = "") -> None:
+        self.status = status
+        self.action = action
+        label = STATUS_LABELS.get(status, status)
+        what = ACTION_LABELS.get(action, action)
+        super().__init__(why or f"办件当前为“{label}”，不能“{what}” "
+                         f"(cannot {action.value} a case that is {status.value})")
+
+
+class ReasonRequired(ValueError):
+    def __init__(self, action: Action) -> None:
+        super().__init__(f"“{ACTION_LABELS[action]}”必须写明理由 "
+                         f"({action.value} needs a written reason)")
+
+
+def resubmit_target(accepted: bool) -> CaseStatus:
+    """After a correction the file goes back to whoever asked for it: intake
+    (受理前补正, 《行政许可法》第三十二条) or the reviewer (审查中补正)."""
+    return S.IN_REVIEW if accepted else S.SUBMITTED
+
+
+def next_status(status: CaseStatus | str, action: Action | str, *, role: Role | str,
+                reason: str = "", accepted: bool = False) -> CaseStatus:
+    """The status ``action`` leads to, or raise IllegalTransition / ReasonRequired."""
+    status, action, role = CaseStatus(status), Action(action), Role(role)
+    rule = TRANSITIONS.get((status, action))
+    if rule is None:
+        raise IllegalTransition(status, action)
+    if rule.role is not role:
+        raise IllegalTransition(
+            status, action,
+            f"“{ACTION_LABELS[action]}”只能由{_ROLE_LABELS[rule.role]}操作 "
+            f"({action.value} is for the {rule.role.value})",
+        )
+    if rule.needs_reason and not reason.strip():
+        raise ReasonRequired(action)
+    return rule.to if rule.to is not None else resubmit_target(accepted)
+
+
+_ROLE_LABELS = {R.SYSTEM: "系统", R.APPLICANT: "申请人", R.REVIEWER: "承办部门"}
+
+
+def legal_actions(status: CaseStatus | str, role: Role | str) -> list[Action]:
+    """Actions ``role`` may take now, in table order (for buttons)."""
+    status, role = CaseStatus(status), Role(role)
+    return [action for (s, action), rule in TRANSITIONS.items()
+            if s is status and rule.role is role]
+
+
+def needs_reason(action: Action | str) -> bool:
+    action = Action(action)
+    return any(rule.needs_reason for (_, a), rule in TRANSITIONS.items() if a is action)
+
+
+class ApplicationStatus(StrEnum):
+    IN_PROGRESS = "in_progress"  # 办理中
+    CORRECTION_NEEDED = "correction_needed"  # 待补正
+    COMPLETED = "completed"  # 已办结
+    WITHDRAWN = "withdrawn"  # 已撤回
+
+
+APPLICATION_STATUS_LABELS = {
+    ApplicationStatus.IN_PROGRESS: "办理中",
+    ApplicationStatus.CORRECTION_NEEDED: "待补正",
+    ApplicationStatus.COMPLETED: "已办结",
+    ApplicationStatus.WITHDRAWN: "已撤回",
+}
+
+
+def derive_application_status(statuses: Iterable[CaseStatus | str]) -> ApplicationStatus:
+    """An application's status follows from its cases."""
+    statuses = [CaseStatus(s) for s in statuses]
+    if not statuses:
+        return ApplicationStatus.IN_PROGRESS
+    if any(s is S.WITHDRAWN for s in statuses) and all(
+            s in {S.WITHDRAWN, S.CANCELLED} for s in statuses):
+        return ApplicationStatus.WITHDRAWN
+    if any(s is S.CORRECTION_REQUESTED for s in statuses):
+        return ApplicationStatus.CORRECTION_NEEDED
+    if all(s in FINAL or s in DECIDED for s in statuses):
+        return ApplicationStatus.COMPLETED
+    return ApplicationStatus.IN_PROGRESS

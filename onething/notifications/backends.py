@@ -1,0 +1,47 @@
+"""Pluggable senders. Set ONETHING_SMS_BACKEND to a dotted path of a subclass
+of :class:`SmsBackend`; the default writes messages to the log (development)."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils.module_loading import import_string
+
+from onething.domain.validators import mask_mobile
+
+log = logging.getLogger("onething.sms")
+
+
+class SmsBackend(ABC):
+    """Send one SMS. ``message_id`` is stable across retries: a provider that
+    deduplicates by it guarantees one message even if we crash after sending."""
+
+    @abstractmethod
+    def send(self, mobile: str, text: str, *, message_id: str) -> None: ...
+
+
+class LogSmsBackend(SmsBackend):
+    """Development: the text goes to the log (the mobile number masked)."""
+
+    def send(self, mobile: str, text: str, *, message_id: str) -> None:
+        log.info("SMS to %s [%s]: %s", mask_mobile(mobile), message_id, text)
+
+
+class MemorySmsBackend(SmsBackend):
+    """Tests: messages are kept in ``outbox``."""
+
+    outbox: list[tuple[str, str, str]] = []
+
+    def send(self, mobile: str, text: str, *, message_id: str) -> None:
+        MemorySmsBackend.outbox.append((mobile, text, message_id))
+
+
+def sms_backend() -> SmsBackend:
+    return import_string(settings.ONETHING_SMS_BACKEND)()
+
+
+def send_email(address: str, text: str, *, message_id: str) -> None:
+    send_mail("onething 办件通知", text, None, [address])

@@ -1,0 +1,50 @@
+"""In-app notifications and their outbound deliveries (SMS, e-mail).
+
+A Delivery is written in the same transaction as the change it reports
+(an outbox row) and sent by a background task. Its ``dedupe_key`` is unique,
+so the same message is never queued twice; the task locks the row and skips
+it once sent, so a retry never sends it twice.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE,
+                             related_name="notifications", verbose_name="接收人")
+    application = models.ForeignKey("applications.Application", models.CASCADE, null=True,
+                                    blank=True, related_name="+", verbose_name="申请")
+    message = models.CharField("内容", max_length=500)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "站内消息"
+        ordering = ["-created_at", "-id"]
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+
+
+class Delivery(models.Model):
+    channel = models.CharField("渠道", max_length=10, choices=[("sms", "短信"), ("email", "邮件")])
+    recipient = models.CharField("接收地址", max_length=200)
+    body = models.TextField("内容")
+    dedupe_key = models.CharField(max_length=120, unique=True)
+    status = models.CharField("状态", max_length=10, choices=DeliveryStatus.choices,
+                              default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
+    last_error = models.CharField("最近错误", max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "消息投递"
+        ordering = ["-created_at"]

@@ -1,0 +1,32 @@
+"""Writes for notifications: in-app messages plus SMS / e-mail outbox rows."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from onething.notifications.models import Delivery, Notification
+from onething.notifications.tasks import deliver
+
+
+def notify(*, user, message: str, dedupe_key: str, application=None) -> Notification:
+    """Tell ``user`` something: in the portal, and by SMS when we have a mobile.
+
+    Must run inside the transaction of the change it reports: the rows commit
+    with it, and the delivery task is queued only after the commit.
+    """
+    note = Notification.objects.create(user=user, application=application, message=message)
+    if user.mobile:
+        delivery, created = Delivery.objects.get_or_create(
+            dedupe_key=f"sms:{dedupe_key}",
+            defaults={"channel": "sms", "recipient": user.mobile, "body": message},
+        )
+        if created:
+            transaction.on_commit(lambda pk=delivery.pk: deliver.enqueue(pk))
+    if user.email:
+        delivery, created = Delivery.objects.get_or_create(
+            dedupe_key=f"email:{dedupe_key}",
+            defaults={"channel": "email", "recipient": user.email, "body": message},
+        )
+        if created:
+            transaction.on_commit(lambda pk=delivery.pk: deliver.enqueue(pk))
+    return note

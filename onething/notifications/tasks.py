@@ -1,0 +1,57 @@
+"""Background delivery of notifications (django-tasks, database worker)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from onething.notifications import backends
+from onething.notifications.models import Delivery, DeliveryStatus
+
+log = logging.getLogger("onething.notifications")
+
+MAX_ATTEMPTS = 6
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+@task()
+def deliver(delivery_id: int) -> str:
+    """Send one delivery once. Safe to run twice or concurrently."""
+    with transaction.atomic():
+        delivery = (Delivery.objects.select_for_update(skip_locked=True)
+                    .filter(pk=delivery_id).first())
+        if delivery is None:
+            return "locked-or-missing"
+        if delivery.status != DeliveryStatus.PENDING:
+            return delivery.status
+        delivery.attempts += 1
+        try:
+            if delivery.channel == "sms":
+                backends.sms_backend().send(delivery.recipient, delivery.body,
+                                            message_id=delivery.dedupe_key)
+            else:
+                backends.send_email(delivery.recipient, delivery.body,
+                                    message_id=delivery.dedupe_key)
+        except Exception as exc:  # a provider failure of any kind: retry later
+            delivery.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.status = DeliveryStatus.FAILED
+                delivery.save(update_fields=["attempts", "last_error", "status"])
+                log.error("delivery %s failed for good: %s", delivery.pk, delivery.last_error)
+                return "failed"
+            delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
+            delivery.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+            run_after = delivery.next_attempt_at
+            transaction.on_commit(lambda: deliver.using(run_after=run_after).enqueue(delivery_id))
+            return "retry"
+        delivery.status = DeliveryStatus.SENT
+        delivery.sent_at = timezone.now()
+        delivery.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+        return "sent"
