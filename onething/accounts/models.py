@@ -90,6 +90,9 @@ class LoginCode(models.Model):
         verbose_name = verbose_name_plural = "短信验证码"
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.mobile[:3]}****{self.mobile[-4:]} {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class ApiToken(models.Model):
     """A REST API token; only its SHA-256 is stored."""
@@ -103,3 +106,6 @@ class ApiToken(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "接口令牌"
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.label}".strip()

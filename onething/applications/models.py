@@ -149,11 +149,6 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action_label}"
 
-    @property
-    def action_label(self) -> str:
-        labels = {a.value: label for a, label in ACTION_LABELS.items()}
-        return labels.get(self.action, {"submit": "提交申请"}.get(self.action, self.action))
-
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise RuntimeError("Events are append-only (办理记录不可修改)")
@@ -161,6 +156,11 @@ class Event(models.Model):
 
     def delete(self, *args: object, **kwargs: object):  # type: ignore[override]
         raise RuntimeError("Events are append-only (办理记录不可删除)")
+
+    @property
+    def action_label(self) -> str:
+        labels = {a.value: label for a, label in ACTION_LABELS.items()}
+        return labels.get(self.action, {"submit": "提交申请"}.get(self.action, self.action))
 
 
 class ProvidedMaterial(models.Model):

@@ -25,6 +25,9 @@ class Notification(models.Model):
         verbose_name = verbose_name_plural = "站内消息"
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return self.message[:40]
+
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "待发送"
@@ -48,3 +51,6 @@ class Delivery(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "消息投递"
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.dedupe_key} {self.status}"
