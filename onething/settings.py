@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "onething.applications",
     "onething.notifications",
     "onething.portal",
+    "onething.workbench",
+    "onething.api",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

@@ -4,5 +4,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("onething.api.urls")),
+    path("workbench/", include("onething.workbench.urls")),
+    path("files/", include("onething.applications.urls")),
     path("", include("onething.portal.urls")),
 ]

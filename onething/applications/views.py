@@ -1,0 +1,31 @@
+"""Serving uploaded materials, only to people allowed to see the case."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest
+from django.views.decorators.http import require_GET
+
+from onething.applications import selectors, storage
+
+EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+@require_GET
+@login_required
+def material_file(request: HttpRequest, material_id: int) -> FileResponse:
+    try:
+        material = selectors.material_for(request.user, material_id)
+    except selectors.NotVisible as exc:
+        raise Http404("没有这份材料 (no such material)") from exc
+    path = storage.path_for(material.upload.sha256)
+    if not path.exists():
+        raise Http404("文件已不存在 (file missing)")
+    upload = material.upload
+    # The stored name is never the user's; the download name is built from the catalogue.
+    filename = f"{material.material_key}-{material.pk}.{EXTENSIONS.get(upload.content_type, 'bin')}"
+    response = FileResponse(path.open("rb"), content_type=upload.content_type,
+                            as_attachment=request.GET.get("inline") != "1", filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
