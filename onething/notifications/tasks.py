@@ -21,6 +21,14 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
+def _retry(delivery_id: int, run_after: dt.datetime | None) -> None:
+    """Queue the next attempt; backends that cannot defer run it at once."""
+    if deliver.get_backend().supports_defer:
+        deliver.using(run_after=run_after).enqueue(delivery_id)
+    else:
+        deliver.enqueue(delivery_id)
+
+
 @task()
 def deliver(delivery_id: int) -> str:
     """Send one delivery once. Safe to run twice or concurrently."""
@@ -48,8 +56,7 @@ def deliver(delivery_id: int) -> str:
                 return "failed"
             delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
             delivery.save(update_fields=["attempts", "last_error", "next_attempt_at"])
-            run_after = delivery.next_attempt_at
-            transaction.on_commit(lambda: deliver.using(run_after=run_after).enqueue(delivery_id))
+            transaction.on_commit(lambda: _retry(delivery_id, delivery.next_attempt_at))
             return "retry"
         delivery.status = DeliveryStatus.SENT
         delivery.sent_at = timezone.now()

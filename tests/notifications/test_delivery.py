@@ -1,0 +1,84 @@
+"""Deliveries: retried on failure, never sent twice, run by the real database worker."""
+
+import pytest
+from django.core.management import call_command
+
+from onething.notifications import backends
+from onething.notifications.models import Delivery, DeliveryStatus
+from onething.notifications.services import notify
+from onething.notifications.tasks import MAX_ATTEMPTS, deliver
+
+
+class FlakySmsBackend(backends.SmsBackend):
+    """Fails the first ``failures`` sends, then records messages."""
+
+    failures = 1
+    sent: list[tuple[str, str]] = []
+
+    def send(self, mobile: str, text: str, *, message_id: str) -> None:
+        if FlakySmsBackend.failures > 0:
+            FlakySmsBackend.failures -= 1
+            raise ConnectionError("gateway timeout")
+        FlakySmsBackend.sent.append((message_id, text))
+
+
+@pytest.fixture
+def flaky(settings):
+    settings.ONETHING_SMS_BACKEND = f"{__name__}.FlakySmsBackend"
+    FlakySmsBackend.sent = []
+    FlakySmsBackend.failures = 1
+    return FlakySmsBackend
+
+
+def test_a_failed_delivery_is_retried_and_sent_once(demo, flaky,
+                                                    django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user=demo.applicant, message="您的申请已受理", dedupe_key="t:1")
+    delivery = Delivery.objects.get(dedupe_key="sms:t:1")
+    # The immediate backend ran the first attempt (failed) and its retry (sent).
+    assert delivery.status == DeliveryStatus.SENT
+    assert delivery.attempts == 2
+    assert "ConnectionError" in delivery.last_error
+    assert flaky.sent == [("sms:t:1", "您的申请已受理")]
+    # Running it again, as a duplicate task would, sends nothing more.
+    assert deliver.call(delivery.pk) == "sent"
+    assert len(flaky.sent) == 1
+
+
+def test_the_same_message_is_queued_once(demo, flaky, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user=demo.applicant, message="一次", dedupe_key="t:2")
+        notify(user=demo.applicant, message="一次", dedupe_key="t:2")
+    assert Delivery.objects.filter(dedupe_key="sms:t:2").count() == 1
+    assert [m for m, _ in flaky.sent] == ["sms:t:2"]
+
+
+def test_a_delivery_that_keeps_failing_stops_after_the_limit(demo, flaky,
+                                                             django_capture_on_commit_callbacks):
+    flaky.failures = 100
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user=demo.applicant, message="失败", dedupe_key="t:3")
+    delivery = Delivery.objects.get(dedupe_key="sms:t:3")
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.attempts == MAX_ATTEMPTS
+    assert flaky.sent == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_worker_delivers_queued_messages(settings, flaky):
+    """django-tasks-db's real worker picks the task from the database."""
+    from onething.accounts.services import register_person
+    from onething.domain.validators import id_check_character
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    flaky.failures = 0
+    user = register_person(real_name="王芳", mobile="13900000009",
+                           id_number="37140219900101124" + id_check_character("37140219900101124"))
+    notify(user=user, message="worker 测试", dedupe_key="t:4")  # autocommit: queued at once
+    from django_tasks_db.models import DBTaskResult
+
+    assert DBTaskResult.objects.count() == 1
+    assert flaky.sent == []
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+    assert flaky.sent == [("sms:t:4", "worker 测试")]
+    assert Delivery.objects.get(dedupe_key="sms:t:4").status == DeliveryStatus.SENT
