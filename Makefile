@@ -22,6 +22,7 @@ run: setup
 	$(BIN)/onething serve --host $(HOST) --port $(PORT)
 
 test: setup
+	scripts/ensure-chromium.sh
 	$(BIN)/ruff check .
 	$(BIN)/onething catalog check
 	$(BIN)/onething makemigrations --check --dry-run > /dev/null
