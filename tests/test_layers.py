@@ -24,3 +24,22 @@ def test_domain_imports_no_django():
     }
     assert {k: v for k, v in offenders.items() if v} == {}
     assert len(offenders) >= 5  # calendar, catalog, planner, validators, yamlsource
+
+
+ROOT = DOMAIN.parent
+
+
+def test_case_status_changes_only_in_the_service():
+    """One entry point per state change: transition_case (shared/ARCHITECTURE.md)."""
+    import re
+
+    pattern = re.compile(r"\b(case|dependent|cases)\.status\s*=[^=]|\.update\(\s*status=")
+    allowed = {ROOT / "applications" / "services.py"}
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        if path in allowed or "migrations" in path.parts:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert offenders == []
