@@ -17,12 +17,29 @@ def shipped() -> ReadResult:
     return read_catalog(CATALOG_DIR)
 
 
-@pytest.fixture
-def loaded_catalog(db):
-    """The shipped catalogue loaded into the (per-test) database."""
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the catalogue and the demo accounts once; each test rolls back to this."""
+    from django.test import override_settings
+
+    from onething.accounts.demo import create_demo_accounts
     from onething.catalog.services import load_catalog
 
-    return load_catalog(CATALOG_DIR)
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=fast):
+        load_catalog(CATALOG_DIR)
+        create_demo_accounts()
+
+
+@pytest.fixture
+def loaded_catalog(db):
+    """The shipped catalogue in the test database (reloaded after a flush)."""
+    from onething.catalog.models import Bundle
+    from onething.catalog.services import load_catalog
+
+    if not Bundle.objects.exists():  # a transactional test emptied the database
+        return load_catalog(CATALOG_DIR)
+    return None
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +66,8 @@ def demo(loaded_catalog):
     from onething.accounts.demo import create_demo_accounts
     from onething.accounts.models import User
 
-    create_demo_accounts()
+    if not User.objects.filter(username="demo-applicant").exists():
+        create_demo_accounts()
     get = User.objects.get
     return SimpleNamespace(
         applicant=get(username="demo-applicant"),

@@ -83,6 +83,10 @@ def test_plan_rejects_bad_input_clearly(loaded_catalog, args):
 
 @pytest.mark.django_db
 def test_plan_before_setup_says_what_to_do():
+    from onething.catalog.models import Bundle, Scenario
+
+    Scenario.objects.all().delete()
+    Bundle.objects.all().delete()
     with pytest.raises(CommandError, match="onething setup"):
         run("plan", "restaurant")
 

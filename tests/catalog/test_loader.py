@@ -13,16 +13,25 @@ from tests.conftest import CATALOG_DIR
 pytestmark = pytest.mark.django_db
 
 
-def test_load_creates_everything_the_files_define(loaded_catalog, shipped):
+def empty_catalogue() -> None:
+    for model in (models.Scenario, models.Bundle, models.Matter, models.FieldDefinition,
+                  models.Material, models.CertificateType):
+        model.objects.all().delete()
+
+
+def test_load_creates_everything_the_files_define(shipped):
+    empty_catalogue()
+    report = load_catalog(CATALOG_DIR)
     catalog = shipped.catalog
     assert models.Bundle.objects.count() == len(catalog.bundles)
     assert models.Matter.objects.count() == len(catalog.matters)
     assert models.Department.objects.count() == len(catalog.departments)
     assert models.Scenario.objects.count() == len(catalog.scenarios)
-    assert loaded_catalog.counts["bundles"]["created"] == len(catalog.bundles)
+    assert report.counts["bundles"]["created"] == len(catalog.bundles)
 
 
 def test_loading_twice_changes_nothing(loaded_catalog):
+    load_catalog(CATALOG_DIR)
     before = {m.code: m.updated_at for m in models.Matter.objects.all()}
     report = load_catalog(CATALOG_DIR)
     assert report.changed == 0
@@ -63,6 +72,7 @@ def test_a_broken_catalogue_loads_nothing(tmp_path: Path):
     copy = tmp_path / "catalog"
     shutil.copytree(CATALOG_DIR, copy)
     (copy / "broken.yaml").write_text("matters:\n  - code: x\n", encoding="utf-8")
+    empty_catalogue()
     with pytest.raises(CatalogInvalid) as info:
         load_catalog(copy)
     assert any("broken.yaml:2" in str(p) for p in info.value.problems)
