@@ -1,0 +1,214 @@
+"""The REST API, /api/v1: thin endpoints over services and selectors.
+
+Authentication is ``Authorization: Bearer <token>`` (``onething token issue
+USERNAME``); the catalogue endpoints are public. Errors always have the
+shape of :class:`onething.api.schemas.ErrorOut` (see ``errors.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+from ninja import File, NinjaAPI, Query, Status
+from ninja.files import UploadedFile
+from ninja.security import HttpBearer
+
+from onething.accounts.models import Role
+from onething.accounts.services import user_for_token
+from onething.api import errors, paging, presenters
+from onething.api.errors import ApiError
+from onething.api.schemas import (
+    ActionIn,
+    ApplicationOut,
+    ApplicationPage,
+    BundleOut,
+    CaseDetailOut,
+    CasePage,
+    ErrorOut,
+    SubmissionIn,
+    UploadOut,
+    WithdrawIn,
+)
+from onething.applications import selectors, services
+from onething.applications.models import Channel
+from onething.catalog import selectors as catalog_selectors
+from onething.domain.cases import Action, CaseStatus
+from onething.domain.planner import plan_to_dict
+
+if TYPE_CHECKING:
+    from onething.accounts.models import User
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        return user_for_token(token)
+
+
+api = NinjaAPI(
+    title="onething API",
+    version="1",
+    description="高效办成一件事：一次申请，各部门并联办理 (apply once, handled in parallel).",
+    urls_namespace="api",
+    auth=BearerToken(),
+    # ninja's docs page loads Swagger UI from a CDN unless "ninja" is an installed app.
+    docs_url=None,
+)
+errors.install(api)
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+def _user(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined, return-value]
+
+
+# -- catalogue (public) ------------------------------------------------------------
+
+
+@api.get("/bundles", response=list[BundleOut], auth=None, tags=["catalogue"])
+def list_bundles(request: HttpRequest):
+    return [{"slug": b.slug, "name": b.name, "category": b.category,
+             "description": b.description} for b in catalog_selectors.bundles()]
+
+
+@api.get("/bundles/{slug}/plan", response={200: dict, 400: ErrorOut, 404: ErrorOut},
+         auth=None, tags=["catalogue"])
+def plan(request: HttpRequest, slug: str, answer: Query[list[str]] = None,  # type: ignore[assignment]
+         answers: str = "", start: dt.date | None = None):
+    """The plan for a bundle: matters, one merged form, one merged material list, stages.
+
+    Answers either as repeated ``answer=question=option`` or as a JSON object in
+    ``answers``; with ``start`` the plan carries due dates.
+    """
+    if catalog_selectors.bundle_by_slug(slug) is None:
+        raise ApiError(404, "not_found", f"没有名为 {slug} 的一件事 (unknown bundle)")
+    given: dict[str, str] = {}
+    if answers:
+        try:
+            decoded = json.loads(answers)
+        except ValueError as exc:
+            raise ApiError(400, "malformed_json", "answers 不是有效的 JSON (malformed JSON)",
+                           {"answers": "malformed JSON"}) from exc
+        if not isinstance(decoded, dict):
+            raise ApiError(400, "invalid_answers", "answers 应为 JSON 对象 (must be an object)",
+                           {"answers": "must be a JSON object"})
+        given.update({str(k): str(v) for k, v in decoded.items()})
+    for item in answer or []:
+        question, sep, option = item.partition("=")
+        if not sep or not question:
+            raise ApiError(400, "invalid_answers", "answer 应为 问题=选项 (answer=question=option)",
+                           {"answer": item[:100]})
+        given[question] = option
+    result = catalog_selectors.plan_bundle(slug, given, start=start, provisional=True)
+    return plan_to_dict(result)
+
+
+# -- uploads -------------------------------------------------------------------------
+
+
+@api.post("/uploads", response={201: UploadOut, 400: ErrorOut, 401: ErrorOut, 413: ErrorOut},
+          tags=["applications"])
+def upload(request: HttpRequest, file: File[UploadedFile]):
+    """Upload one file (PDF, JPEG or PNG, judged by content) for use as a material."""
+    stored = services.store_upload(file, owner=_user(request), name=file.name or "")
+    return Status(201, presenters.upload(stored))
+
+
+# -- applications ----------------------------------------------------------------------
+
+
+@api.post("/applications", response={201: ApplicationOut, **ERRORS}, tags=["applications"])
+def submit(request: HttpRequest, payload: SubmissionIn):
+    """Apply once. A retry with the same idempotency key returns the same application."""
+    user = _user(request)
+    header_key = request.headers.get("Idempotency-Key", "").strip()
+    key = payload.idempotency_key.strip()
+    if header_key and key and header_key != key:
+        raise ApiError(400, "invalid_request",
+                       "Idempotency-Key 与 idempotency_key 不一致 (conflicting idempotency keys)",
+                       {"idempotency_key": "differs from the Idempotency-Key header"})
+    if catalog_selectors.bundle_by_slug(payload.bundle) is None:
+        raise ApiError(404, "not_found", f"没有名为 {payload.bundle} 的一件事 (unknown bundle)",
+                       {"bundle": "unknown bundle"})
+    submission = services.Submission(
+        bundle=payload.bundle, answers=payload.answers, form_data=payload.form_data,
+        materials=payload.materials, idempotency_key=(key or header_key)[:100])
+    created = services.submit_application(submission, actor=user, applicant=user,
+                                          channel=Channel.API)
+    return Status(201, presenters.application(selectors.application_for(user, created.pk)))
+
+
+@api.get("/applications", response={200: ApplicationPage, 401: ErrorOut, 400: ErrorOut},
+         tags=["applications"])
+def list_applications(request: HttpRequest, cursor: str = ""):
+    """The viewer's applications, newest first, 50 a page."""
+    rows, nxt = paging.page_by_newest(selectors.applications_for(_user(request)), cursor)
+    return {"items": [presenters.application_summary(a) for a in rows], "next": nxt}
+
+
+@api.get("/applications/{application_id}", response={200: ApplicationOut, **ERRORS},
+         tags=["applications"])
+def get_application(request: HttpRequest, application_id: int):
+    return presenters.application(selectors.application_for(_user(request), application_id))
+
+
+@api.post("/applications/{application_id}/withdraw", response={200: ApplicationOut, **ERRORS},
+          tags=["applications"])
+def withdraw(request: HttpRequest, application_id: int, payload: WithdrawIn | None = None):
+    """The applicant withdraws every case not yet decided."""
+    user = _user(request)
+    selectors.application_for(user, application_id)  # 404 unless visible
+    services.withdraw_application(application_id, actor=user,
+                                  reason=payload.reason if payload else "")
+    return presenters.application(selectors.application_for(user, application_id))
+
+
+# -- cases ---------------------------------------------------------------------------------
+
+
+@api.get("/queue", response={200: CasePage, **ERRORS}, tags=["cases"])
+def queue(request: HttpRequest, status: str = "", due: str = "", cursor: str = ""):
+    """The reviewer's department queue, earliest promised due date first, 50 a page."""
+    user = _user(request)
+    if user.role != Role.REVIEWER:
+        raise ApiError(403, "forbidden", "只有部门审批人员有办件队列 (reviewers only)")
+    field_errors = {}
+    if status and status not in {s.value for s in CaseStatus}:
+        field_errors["status"] = "unknown status"
+    if due not in {"", "soon", "overdue"}:
+        field_errors["due"] = "one of: soon, overdue"
+    if field_errors:
+        raise ApiError(400, "invalid_request", "查询条件无效 (invalid filter)", field_errors)
+    qs = selectors.department_queue(user, selectors.QueueFilter(status=status, due=due))
+    rows, nxt = paging.page_by_due_date(qs.prefetch_related("prerequisites"), cursor)
+    return {"items": [presenters.case(c) for c in rows], "next": nxt}
+
+
+@api.get("/cases/{case_id}", response={200: CaseDetailOut, **ERRORS}, tags=["cases"])
+def get_case(request: HttpRequest, case_id: int):
+    user = _user(request)
+    return presenters.case_detail(selectors.case_for(user, case_id), user)
+
+
+@api.post("/cases/{case_id}/actions/{action}", response={200: CaseDetailOut, **ERRORS},
+          tags=["cases"])
+def act(request: HttpRequest, case_id: int, action: str, payload: ActionIn | None = None):
+    """Take an action on a case: accept, refuse, request_correction (with every item),
+    resubmit (applicant, with the corrected materials), start_review, approve
+    (optional result), deny, withdraw, conclude. Refusal, correction and denial
+    need a reason."""
+    user = _user(request)
+    selectors.case_for(user, case_id)  # 404 unless visible
+    try:
+        chosen = Action(action)
+    except ValueError as exc:
+        raise ApiError(404, "not_found", f"没有动作 {action[:50]} (unknown action)") from exc
+    body = payload or ActionIn()
+    services.transition_case(
+        case_id, chosen, actor=user, reason=body.reason,
+        items=[item.model_dump() for item in body.items] or None,
+        result=body.result or None, materials=body.materials or None)
+    return presenters.case_detail(selectors.case_for(user, case_id), user)

@@ -1,0 +1,109 @@
+"""Models to response data. Personal data leaves only masked."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from onething.applications import selectors
+from onething.applications.services import CaseActionDenied, role_of
+from onething.domain.cases import legal_actions
+from onething.domain.validators import mask_id_number, mask_mobile
+
+if TYPE_CHECKING:
+    from onething.accounts.models import User
+    from onething.applications.models import Application, Case, Upload
+
+# Field types whose values are masked in every response.
+_MASKED = {"id_number": mask_id_number, "mobile": mask_mobile}
+
+
+def upload(item: Upload) -> dict[str, Any]:
+    return {"id": item.pk, "sha256": item.sha256, "size": item.size,
+            "content_type": item.content_type, "name": item.original_name}
+
+
+def case(item: Case) -> dict[str, Any]:
+    application = item.application
+    return {
+        "id": item.pk,
+        "application_id": item.application_id,
+        "tracking_number": application.tracking_number,
+        "matter": {"code": item.matter.code, "name": item.matter.name},
+        "department": {"code": item.department.code, "name": item.department.name},
+        "status": item.status,
+        "status_label": item.status_label,
+        "stage": item.stage,
+        "promised_due_date": item.promised_due_date,
+        "statutory_due_date": item.statutory_due_date,
+        "due_provisional": item.due_provisional,
+        **selectors.due_flags(item),
+        "depends_on": sorted(p.pk for p in item.prerequisites.all()),
+    }
+
+
+def _form_for(item: Case) -> dict[str, str]:
+    """The form values this case's matter uses; ID numbers and mobiles masked."""
+    data = item.application.form_data or {}
+    form: dict[str, str] = {}
+    for field in item.application.plan.get("fields", []):
+        key = field.get("key")
+        if key not in data or item.matter.code not in field.get("used_by", []):
+            continue
+        value = str(data[key])
+        mask = _MASKED.get(field.get("type", ""))
+        if mask is None and "id_number" in key:
+            mask = mask_id_number
+        form[key] = mask(value) if mask else value
+    return form
+
+
+def case_detail(item: Case, viewer: User) -> dict[str, Any]:
+    application = item.application
+    try:
+        actions = [a.value for a in legal_actions(item.status, role_of(viewer, item))]
+    except CaseActionDenied:
+        actions = []
+    materials = selectors.materials_for_case(viewer, item)
+    return {
+        **case(item),
+        "bundle": {"slug": application.bundle.slug, "name": application.bundle.name},
+        "applicant": application.applicant.display_name,
+        "correction_items": item.correction_items or [],
+        "result": item.result or {},
+        "received": item.received or {},
+        "form": _form_for(item),
+        "materials": [
+            {"key": m.material_key, "name": m.material_name, "upload_id": m.upload_id,
+             "sha256": m.upload.sha256, "size": m.upload.size,
+             "content_type": m.upload.content_type}
+            for m in materials
+        ],
+        "actions": actions,
+        "events": [
+            {"at": e.at, "action": e.action, "action_label": e.action_label,
+             "from_status": e.from_status, "to_status": e.to_status, "reason": e.reason}
+            for e in item.events.order_by("at", "id")
+        ],
+    }
+
+
+def application_summary(item: Application) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "tracking_number": item.tracking_number,
+        "status": item.status,
+        "status_label": item.status_label,
+        "bundle": {"slug": item.bundle.slug, "name": item.bundle.name},
+        "submitted_at": item.submitted_at,
+    }
+
+
+def application(item: Application) -> dict[str, Any]:
+    expected, provisional = selectors.expected_completion(item)
+    return {
+        **application_summary(item),
+        "channel": item.channel,
+        "expected_completion": expected,
+        "expected_completion_provisional": provisional,
+        "cases": [case(c) for c in item.cases.all()],
+    }
