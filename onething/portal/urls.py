@@ -1,9 +1,21 @@
 from django.urls import path
 
-from onething.portal import views
+from onething.portal import account_views, application_views, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("bundles/<slug:slug>/", views.bundle_detail, name="bundle"),
+    path("bundles/<slug:slug>/apply/", application_views.apply, name="apply"),
+    path("login/", account_views.login_view, name="login"),
+    path("logout/", account_views.logout_view, name="logout"),
+    path("register/", account_views.register, name="register"),
+    path("applications/", application_views.application_list, name="applications"),
+    path("applications/<int:application_id>/", application_views.application_detail,
+         name="application"),
+    path("applications/<int:application_id>/cases/<int:case_id>/resubmit/",
+         application_views.resubmit, name="resubmit"),
+    path("applications/<int:application_id>/withdraw/", application_views.withdraw,
+         name="withdraw"),
+    path("notifications/", application_views.notifications, name="notifications"),
 ]

@@ -1,0 +1,322 @@
+"""Applying once, following an application, corrections, withdrawal, messages.
+
+Thin views over ``onething.applications.services`` and ``selectors``: every
+read goes through a selector that takes the viewer (someone else's
+application is a 404), every write through a service.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods, require_POST
+
+from onething.accounts.services import profile_data
+from onething.applications import selectors
+from onething.applications.services import (
+    CaseActionDenied,
+    Submission,
+    SubmissionError,
+    store_upload,
+    submit_application,
+    transition_case,
+    withdraw_application,
+)
+from onething.applications.storage import UploadRejected
+from onething.catalog import selectors as catalog_selectors
+from onething.domain.cases import DECIDED, FINAL, Action, CaseStatus, IllegalTransition
+from onething.domain.planner import Plan, PlanningError
+from onething.domain.validators import mask_id_number
+from onething.portal.forms import field, summary
+
+MASKED = {"id_number", "applicant_id_number", "legal_representative_id_number",
+          "representative_id_number"}
+
+
+# -- apply ---------------------------------------------------------------------
+
+
+def _answers(request: HttpRequest, slug: str) -> dict[str, str]:
+    source = request.POST if request.method == "POST" else request.GET
+    spec = catalog_selectors.catalog_for_bundles([slug]).bundles[slug]
+    return {q.key: source[f"answer-{q.key}" if request.method == "POST" else q.key]
+            for q in spec.questions
+            if (f"answer-{q.key}" if request.method == "POST" else q.key) in source}
+
+
+def _store(request: HttpRequest, key: str, errors: dict[str, str], label: str) -> int | None:
+    """Store the file sent as ``material-<key>``; record a rejection in ``errors``."""
+    upload: UploadedFile | None = request.FILES.get(f"material-{key}")
+    if upload is None:
+        return None
+    try:
+        return store_upload(upload, owner=request.user, name=upload.name or "").pk
+    except UploadRejected as exc:
+        errors[f"materials.{key}"] = f"“{label}”：{exc}"
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest, slug: str) -> HttpResponse:
+    bundle = catalog_selectors.bundle_by_slug(slug)
+    if bundle is None:
+        raise Http404("没有这件事 (no such bundle)")
+    if not request.user.is_applicant:
+        return render(request, "portal/apply_staff.html", {"bundle": bundle}, status=403)
+    answers = _answers(request, slug)
+    try:
+        plan = catalog_selectors.plan_bundle(slug, answers, start=timezone.localdate(),
+                                             provisional=True)
+    except PlanningError:
+        return redirect(f"{reverse('portal:bundle', args=[slug])}?{urlencode(answers)}")
+    known = profile_data(request.user)
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    key = request.POST.get("idempotency_key", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        existing = selectors.applications_for(request.user).filter(
+            idempotency_key=key).first() if key else None
+        if existing is not None:  # a repeated click: nothing stored twice
+            return redirect("portal:application", existing.pk)
+        values = {f.key: request.POST.get(f.key, "") for f in plan.fields if f.key not in known}
+        materials = {}
+        for material in plan.materials:
+            upload_id = _store(request, material.key, errors, material.name)
+            if upload_id is not None:
+                materials[material.key] = upload_id
+        try:
+            application = submit_application(
+                Submission(bundle=slug, answers=answers, form_data=values,
+                           materials=materials, idempotency_key=key),
+                actor=request.user, applicant=request.user)
+        except SubmissionError as exc:
+            for name, message in exc.errors.items():
+                errors.setdefault(name, message)  # a file refused by content keeps its reason
+        else:
+            messages.success(request, f"申请已提交，受理编号 {application.tracking_number}。"
+                                      "各部门将同时办理，进度会以短信和站内消息通知您。")
+            return redirect("portal:application", application.pk)
+    return render(request, "portal/apply.html", _apply_context(
+        request, bundle, plan, answers, known, values, errors,
+        key or str(uuid.uuid4()), files_sent=bool(request.FILES)),
+        status=400 if errors else 200)
+
+
+def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, answers: dict[str, str],
+                   known: dict[str, str], values: dict[str, str], errors: dict[str, str],
+                   key: str, *, files_sent: bool) -> dict[str, Any]:
+    names = {m.code: m.name for m in plan.matters}
+    known_rows = []
+    fields = []
+    anchors: dict[str, str] = {}
+    for f in plan.fields:
+        if f.key in known:
+            value = known[f.key]
+            known_rows.append({"label": f.label,
+                               "value": mask_id_number(value) if f.key in MASKED else value})
+            continue
+        anchors[f.key] = f"field-{f.key}"
+        used_by = "、".join(names.get(c, c) for c in f.used_by)
+        fields.append(field(f.key, f.label, kind=f.type, value=values.get(f.key, ""),
+                            error=errors.get(f.key, ""), required=f.required,
+                            options=f.choices,
+                            hint=" ".join(x for x in (f.help, f"用于：{used_by}。") if x)))
+    materials = []
+    for m in plan.materials:
+        anchors[f"materials.{m.key}"] = f"material-{m.key}"
+        used_by = "、".join(names.get(c, c) for c in m.needed_by)
+        hint = " ".join(x for x in (m.description, f"用于：{used_by}。",
+                                    "PDF、JPG 或 PNG 文件。") if x)
+        materials.append(field(m.key, m.name, kind="file", prefix="material-", hint=hint,
+                               error=errors.get(f"materials.{m.key}", "")))
+        materials[-1]["name"] = f"material-{m.key}"
+    return {
+        "bundle": bundle, "plan": plan, "answers": answers, "known": known_rows,
+        "fields": fields, "materials": materials, "idempotency_key": key,
+        "provided_fields": [(f.label, names.get(f.provided_by or "", "")) for f in
+                            plan.provided_fields],
+        "provided_materials": [(m.name, names.get(m.provided_by or "", "")) for m in
+                               plan.provided_materials],
+        "errors": summary(errors, anchors), "files_lost": bool(errors) and files_sent,
+        "question_labels": _answer_labels(plan.bundle, answers),
+        "back": f"{reverse('portal:bundle', args=[bundle.slug])}?{urlencode(answers)}",
+    }
+
+
+def _answer_labels(slug: str, answers: dict[str, str]) -> list[tuple[str, str]]:
+    spec = catalog_selectors.catalog_for_bundles([slug]).bundles[slug]
+    rows = []
+    for q in spec.questions:
+        option = q.option(answers.get(q.key, q.default_option))
+        if option is not None:
+            rows.append((q.text, option.label))
+    return rows
+
+
+# -- my applications -----------------------------------------------------------
+
+
+@login_required
+def application_list(request: HttpRequest) -> HttpResponse:
+    applications = list(selectors.applications_for(request.user)
+                        .prefetch_related("cases__prerequisites"))
+    rows = []
+    for application in applications:
+        expected, provisional = selectors.expected_completion(application)
+        rows.append({"application": application, "expected": expected,
+                     "provisional": provisional})
+    return render(request, "portal/applications.html", {"rows": rows})
+
+
+OPEN = set(CaseStatus) - set(FINAL) - set(DECIDED)
+
+
+def _application_context(request: HttpRequest, application_id: int) -> dict[str, Any]:
+    try:
+        application = selectors.application_for(request.user, application_id)
+    except selectors.NotVisible as exc:
+        raise Http404("没有这份申请 (no such application)") from exc
+    cases = list(application.cases.all())
+    events = list(application.events.all())
+    by_case: dict[int, list[Any]] = defaultdict(list)
+    for event in events:
+        if event.case_id:
+            by_case[event.case_id].append(event)
+    material_names = {m["key"]: m["name"] for m in application.plan.get("materials", [])}
+    names = {c.pk: c.matter.name for c in cases}
+    stages: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for case in cases:
+        correction = None
+        if case.status == CaseStatus.CORRECTION_REQUESTED:
+            requested = [e for e in by_case[case.pk] if e.action == Action.REQUEST_CORRECTION]
+            correction = {
+                "reason": requested[-1].reason if requested else "",
+                "items": [{"key": i["material"], "note": i.get("note", ""),
+                           "field": field(i["material"],
+                                          material_names.get(i["material"], i["material"]),
+                                          kind="file", prefix=f"case-{case.pk}-material-",
+                                          hint=i.get("note", ""))}
+                          for i in case.correction_items],
+            }
+            for item in correction["items"]:
+                item["field"]["name"] = f"material-{item['key']}"
+        stages[case.stage].append({
+            "case": case, "flags": selectors.due_flags(case), "events": by_case[case.pk],
+            "prerequisites": [names.get(p.pk, p.matter.name) for p in case.prerequisites.all()],
+            "result": case.result if case.result.get("decision") == "approved" else None,
+            "correction": correction,
+        })
+    expected, provisional = selectors.expected_completion(application)
+    is_applicant = request.user.pk == application.applicant_id
+    return {
+        "application": application,
+        "stages": [stages[k] for k in sorted(stages)],
+        "events": events, "expected": expected, "provisional": provisional,
+        "materials": application.materials.filter(current=True).select_related("upload"),
+        "can_withdraw": is_applicant and any(c.status in OPEN for c in cases),
+        "is_applicant": is_applicant,
+        "withdraw_fields": {
+            "reason": field("reason", "撤回原因", kind="textarea", required=False,
+                            hint="写明原因有助于部门改进服务。", prefix="withdraw-"),
+        },
+        "errors": [], "case_errors": {}, "withdraw_errors": {},
+    }
+
+
+@login_required
+def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
+    return render(request, "portal/application.html",
+                  _application_context(request, application_id))
+
+
+@login_required
+@require_POST
+def resubmit(request: HttpRequest, application_id: int, case_id: int) -> HttpResponse:
+    """Send the corrected materials of a 一次性告知单 (only the listed items)."""
+    context = _application_context(request, application_id)
+    entry = next((e for stage in context["stages"] for e in stage
+                  if e["case"].pk == case_id), None)
+    if entry is None:
+        raise Http404("没有这个办件 (no such case)")
+    errors: dict[str, str] = {}
+    materials = {}
+    correction = entry["correction"]
+    if correction is None:
+        errors["case"] = "这个事项当前不需要补正 (no correction requested)"
+        correction = {"items": []}
+    for item in correction["items"]:
+        upload_id = _store(request, item["key"], errors, item["field"]["label"])
+        if upload_id is not None:
+            materials[item["key"]] = upload_id
+        elif f"materials.{item['key']}" not in errors:
+            errors[f"materials.{item['key']}"] = f"请选择“{item['field']['label']}”的补正文件"
+    if not errors:
+        try:
+            transition_case(case_id, Action.RESUBMIT, actor=request.user, materials=materials)
+        except SubmissionError as exc:
+            errors.update(exc.errors)
+        except (CaseActionDenied, IllegalTransition) as exc:
+            errors["case"] = str(exc)
+        else:
+            messages.success(request, f"“{entry['case'].matter.name}”的补正材料已提交。")
+            return redirect("portal:application", application_id)
+    anchors = {}
+    for item in correction["items"]:
+        anchors[f"materials.{item['key']}"] = item["field"]["id"]
+        item["field"]["error"] = errors.get(f"materials.{item['key']}", "")
+        item["field"]["describedby"] = " ".join(
+            x for x, on in ((f"{item['field']['id']}-hint", item["field"]["hint"]),
+                            (f"{item['field']['id']}-error", item["field"]["error"])) if on)
+    context["errors"] = summary(errors, anchors)
+    context["files_lost"] = bool(request.FILES)
+    return render(request, "portal/application.html", context, status=400)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
+    context = _application_context(request, application_id)
+    reason = request.POST.get("reason", "").strip()
+    errors: dict[str, str] = {}
+    if not request.POST.get("confirm"):
+        errors["confirm"] = "请勾选确认：撤回后，未办结的事项都将停止办理 (tick to confirm)"
+    if len(reason) > 500:
+        errors["reason"] = "撤回原因不超过500字 (at most 500 characters)"
+    if not errors:
+        try:
+            withdraw_application(application_id, actor=request.user, reason=reason)
+        except SubmissionError as exc:
+            errors["confirm"] = "；".join(exc.errors.values())
+        except CaseActionDenied as exc:
+            errors["confirm"] = str(exc)
+        else:
+            messages.success(request, "申请已撤回。")
+            return redirect("portal:application", application_id)
+    reason_field = field("reason", "撤回原因", kind="textarea", required=False, value=reason,
+                         hint="写明原因有助于部门改进服务。", prefix="withdraw-",
+                         error=errors.get("reason", ""))
+    context["withdraw_fields"] = {"reason": reason_field}
+    context["withdraw_errors"] = errors
+    context["errors"] = summary(errors, {"reason": "withdraw-reason",
+                                         "confirm": "withdraw-confirm"})
+    return render(request, "portal/application.html", context, status=400)
+
+
+# -- messages ------------------------------------------------------------------
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    items = selectors.notifications_for(request.user).select_related("application")[:200]
+    return render(request, "portal/notifications.html", {"items": items})
