@@ -58,6 +58,8 @@ api = NinjaAPI(
 )
 errors.install(api)
 
+# Plans are for real dates; far-off ones would overflow the date arithmetic.
+EARLIEST_START, LATEST_START = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
@@ -85,6 +87,9 @@ def plan(request: HttpRequest, slug: str, answer: Query[list[str]] = None,  # ty
     """
     if catalog_selectors.bundle_by_slug(slug) is None:
         raise ApiError(404, "not_found", f"没有名为 {slug} 的一件事 (unknown bundle)")
+    if start is not None and not EARLIEST_START <= start <= LATEST_START:
+        raise ApiError(400, "invalid_request", "开始日期超出范围 (start date out of range)",
+                       {"start": f"between {EARLIEST_START} and {LATEST_START}"})
     given: dict[str, str] = {}
     if answers:
         try:
@@ -126,6 +131,9 @@ def submit(request: HttpRequest, payload: SubmissionIn):
     user = _user(request)
     header_key = request.headers.get("Idempotency-Key", "").strip()
     key = payload.idempotency_key.strip()
+    if len(header_key) > 100:
+        raise ApiError(400, "invalid_request", "Idempotency-Key 过长 (at most 100 characters)",
+                       {"idempotency_key": "at most 100 characters"})
     if header_key and key and header_key != key:
         raise ApiError(400, "invalid_request",
                        "Idempotency-Key 与 idempotency_key 不一致 (conflicting idempotency keys)",
@@ -135,7 +143,7 @@ def submit(request: HttpRequest, payload: SubmissionIn):
                        {"bundle": "unknown bundle"})
     submission = services.Submission(
         bundle=payload.bundle, answers=payload.answers, form_data=payload.form_data,
-        materials=payload.materials, idempotency_key=(key or header_key)[:100])
+        materials=payload.materials, idempotency_key=key or header_key)
     created = services.submit_application(submission, actor=user, applicant=user,
                                           channel=Channel.API)
     return Status(201, presenters.application(selectors.application_for(user, created.pk)))

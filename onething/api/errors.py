@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Mapping
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -103,6 +103,14 @@ def install(api: NinjaAPI) -> None:
     @handle(json.JSONDecodeError)
     def _bad_json(request: HttpRequest, exc: json.JSONDecodeError) -> HttpResponse:
         return error_response(400, "malformed_json", "JSON 格式错误 (malformed JSON)")
+
+    @handle(RequestDataTooBig)
+    def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return error_response(413, "too_large", "请求体过大 (request body too large)")
+
+    @handle(SuspiciousOperation)
+    def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        return error_response(400, "bad_request", "请求无效 (bad request)")
 
     @handle(NotVisible)
     def _not_visible(request: HttpRequest, exc: Exception) -> HttpResponse:

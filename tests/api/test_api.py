@@ -210,8 +210,9 @@ def test_object_level_access_and_every_error_kind(client, demo, settings):
                  "invalid_answers")
     assert_error(client.get(f"{API}/bundles/restaurant/plan", {"answers": "{"}), 400,
                  "malformed_json")
-    assert_error(client.get(f"{API}/bundles/restaurant/plan", {"start": "soon"}), 400,
-                 "invalid_request")
+    for start in ("soon", "9999-12-31"):
+        assert_error(client.get(f"{API}/bundles/restaurant/plan", {"start": start}), 400,
+                     "invalid_request")
     data = submission(client, applicant, demo.applicant)
     assert_error(post_json(client, "/applications", {**data, "answers": {"menu": "pizza"}},
                            applicant), 400, "invalid_answers")
@@ -224,6 +225,8 @@ def test_object_level_access_and_every_error_kind(client, demo, settings):
     assert "371402199001011230" not in json.dumps(body, ensure_ascii=False)
     assert_error(post_json(client, "/applications", {**data, "idempotency_key": "a"}, applicant,
                            HTTP_IDEMPOTENCY_KEY="b"), 400, "invalid_request")
+    assert_error(post_json(client, "/applications", data, applicant,
+                           HTTP_IDEMPOTENCY_KEY="k" * 101), 400, "invalid_request")
     assert_error(client.get(f"{API}/queue", {"due": "tomorrow"}, **samr), 400, "invalid_request")
     assert_error(client.get(f"{API}/queue", {"cursor": "!!"}, **samr), 400, "invalid_cursor")
 
@@ -240,6 +243,10 @@ def test_object_level_access_and_every_error_kind(client, demo, settings):
     assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
     assert_error(post_json(client, f"/applications/{application['id']}/withdraw", {},
                            applicant), 409, "nothing_to_withdraw")
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10
+    assert_error(post_json(client, "/applications", {"bundle": "restaurant" * 3}, applicant),
+                 413, "too_large")
 
 
 def test_queue_pages_by_due_date_with_a_cursor(client, demo, monkeypatch):
