@@ -37,7 +37,7 @@ from onething.catalog import selectors as catalog_selectors
 from onething.domain.cases import DECIDED, FINAL, Action, CaseStatus, IllegalTransition
 from onething.domain.planner import Plan, PlanningError
 from onething.domain.validators import mask_id_number
-from onething.portal.forms import field, summary
+from onething.portal.forms import HINTS, field, summary
 
 MASKED = {"id_number", "applicant_id_number", "legal_representative_id_number",
           "representative_id_number"}
@@ -97,7 +97,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
                 materials[material.key] = upload_id
         try:
             application = submit_application(
-                Submission(bundle=slug, answers=answers, form_data=values,
+                Submission(bundle=slug, answers=dict(plan.answers), form_data=values,
                            materials=materials, idempotency_key=key),
                 actor=request.user, applicant=request.user)
         except SubmissionError as exc:
@@ -108,14 +108,14 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
                                       "各部门将同时办理，进度会以短信和站内消息通知您。")
             return redirect("portal:application", application.pk)
     return render(request, "portal/apply.html", _apply_context(
-        request, bundle, plan, answers, known, values, errors,
+        request, bundle, plan, known, values, errors,
         key or str(uuid.uuid4()), files_sent=bool(request.FILES)),
         status=400 if errors else 200)
 
 
-def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, answers: dict[str, str],
-                   known: dict[str, str], values: dict[str, str], errors: dict[str, str],
-                   key: str, *, files_sent: bool) -> dict[str, Any]:
+def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, known: dict[str, str],
+                   values: dict[str, str], errors: dict[str, str], key: str, *,
+                   files_sent: bool) -> dict[str, Any]:
     names = {m.code: m.name for m in plan.matters}
     known_rows = []
     fields = []
@@ -131,7 +131,8 @@ def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, answers: dict[
         fields.append(field(f.key, f.label, kind=f.type, value=values.get(f.key, ""),
                             error=errors.get(f.key, ""), required=f.required,
                             options=f.choices,
-                            hint=" ".join(x for x in (f.help, f"用于：{used_by}。") if x)))
+                            hint=" ".join(x for x in (f.help or HINTS.get(f.type, ""),
+                                                      f"用于：{used_by}。") if x)))
     materials = []
     for m in plan.materials:
         anchors[f"materials.{m.key}"] = f"material-{m.key}"
@@ -142,15 +143,15 @@ def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, answers: dict[
                                error=errors.get(f"materials.{m.key}", "")))
         materials[-1]["name"] = f"material-{m.key}"
     return {
-        "bundle": bundle, "plan": plan, "answers": answers, "known": known_rows,
+        "bundle": bundle, "plan": plan, "answers": plan.answers, "known": known_rows,
         "fields": fields, "materials": materials, "idempotency_key": key,
         "provided_fields": [(f.label, names.get(f.provided_by or "", "")) for f in
                             plan.provided_fields],
         "provided_materials": [(m.name, names.get(m.provided_by or "", "")) for m in
                                plan.provided_materials],
         "errors": summary(errors, anchors), "files_lost": bool(errors) and files_sent,
-        "question_labels": _answer_labels(plan.bundle, answers),
-        "back": f"{reverse('portal:bundle', args=[bundle.slug])}?{urlencode(answers)}",
+        "question_labels": _answer_labels(plan.bundle, dict(plan.answers)),
+        "back": f"{reverse('portal:bundle', args=[bundle.slug])}?{urlencode(plan.answers)}",
     }
 
 
@@ -169,6 +170,8 @@ def _answer_labels(slug: str, answers: dict[str, str]) -> list[tuple[str, str]]:
 
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_applicant:  # staff see every application: that is the workbench
+        return redirect("/workbench/")
     applications = list(selectors.applications_for(request.user)
                         .prefetch_related("cases__prerequisites"))
     rows = []
@@ -194,6 +197,7 @@ def _application_context(request: HttpRequest, application_id: int) -> dict[str,
         if event.case_id:
             by_case[event.case_id].append(event)
     material_names = {m["key"]: m["name"] for m in application.plan.get("materials", [])}
+    order = {key: i for i, key in enumerate(material_names)}
     names = {c.pk: c.matter.name for c in cases}
     stages: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for case in cases:
@@ -223,7 +227,8 @@ def _application_context(request: HttpRequest, application_id: int) -> dict[str,
         "application": application,
         "stages": [stages[k] for k in sorted(stages)],
         "events": events, "expected": expected, "provisional": provisional,
-        "materials": application.materials.filter(current=True).select_related("upload"),
+        "materials": sorted(application.materials.filter(current=True),
+                            key=lambda m: order.get(m.material_key, len(order))),
         "can_withdraw": is_applicant and any(c.status in OPEN for c in cases),
         "is_applicant": is_applicant,
         "withdraw_fields": {

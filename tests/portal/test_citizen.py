@@ -154,6 +154,9 @@ def test_apply_once_and_follow_the_parallel_cases(client, demo):
     assert application.tracking_number not in client.get("/applications/").content.decode()
     client.force_login(demo.applicant)
     assert client.get(f"/files/materials/{material.pk}/").status_code == 200
+    client.force_login(demo.clerk)  # staff work in the workbench, not in "my applications"
+    assert client.get("/applications/")["Location"] == "/workbench/"
+    assert "工作台" in client.get("/").content.decode()
 
 
 def test_form_errors_are_listed_and_tied_to_their_fields(client, demo):
