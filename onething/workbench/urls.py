@@ -1,4 +1,17 @@
+from django.urls import path
+
+from onething.workbench import views, window
 
 app_name = "workbench"
-urlpatterns: list = [
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.StaffLoginView.as_view(), name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("queue/", views.queue, name="queue"),
+    path("cases/<int:case_id>/", views.case_detail, name="case"),
+    path("window/", window.choose_bundle, name="window"),
+    path("window/<slug:slug>/", window.answer_questions, name="window-questions"),
+    path("window/<slug:slug>/applicant/", window.identify_applicant, name="window-applicant"),
+    path("window/<slug:slug>/form/", window.fill_form, name="window-form"),
+    path("applications/<int:application_id>/receipt/", window.receipt, name="receipt"),
 ]

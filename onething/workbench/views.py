@@ -1,0 +1,266 @@
+"""Staff workbench: sign-in, the landing page, a department's queue and one case.
+
+Thin views: reads through ``onething.applications.selectors`` (filtered by
+viewer), every state change through ``services.transition_case``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import LoginView
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from onething.accounts.models import Role as UserRole
+from onething.applications import selectors
+from onething.applications.services import (
+    CaseActionDenied,
+    SubmissionError,
+    transition_case,
+)
+from onething.domain.cases import (
+    ACTION_LABELS,
+    FINAL,
+    STATUS_LABELS,
+    Action,
+    CaseStatus,
+    IllegalTransition,
+    ReasonRequired,
+    Role,
+    legal_actions,
+    needs_reason,
+)
+from onething.domain.validators import mask_id_number
+from onething.workbench.access import CENTRE_ROLES, staff_required
+from onething.workbench.forms import StaffLoginForm
+
+PAGE_SIZE = 25
+RECENT_APPLICATIONS = 50
+
+# Labels for the result data a decision passes on (see services._result).
+RESULT_LABELS = {
+    "decision": "决定",
+    "certificate_type": "证照类型代码",
+    "certificate_name": "证照名称",
+    "number": "证照编号",
+    "note": "审批意见",
+}
+DECISION_LABELS = {"approved": "准予"}
+
+# What each action's form asks for, besides the button.
+ACTION_HINTS = {
+    Action.ACCEPT: "材料齐全、符合法定形式，受理后开始计算承诺时限。",
+    Action.REFUSE: "依法不属于本部门职权范围或不予受理的，须书面说明理由。",
+    Action.REQUEST_CORRECTION: "材料不齐全或不符合法定形式的，一次性告知需要补正的全部内容。",
+    Action.START_REVIEW: "开始对申请材料进行实质审查。",
+    Action.APPROVE: "作出准予决定，结果将自动传给需要它的后续事项。",
+    Action.DENY: "作出不予许可决定，须书面说明理由。",
+    Action.CONCLUDE: "结果已送达，办结本件。",
+}
+
+
+# -- signing in and out ----------------------------------------------------------
+
+
+class StaffLoginView(LoginView):
+    template_name = "workbench/login.html"
+    authentication_form = StaffLoginForm
+    next_page = reverse_lazy("workbench:home")
+    redirect_authenticated_user = False
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.success(request, "您已安全退出工作台。")
+    return redirect("workbench:login")
+
+
+# -- landing ---------------------------------------------------------------------
+
+
+@staff_required()
+def home(request: HttpRequest) -> HttpResponse:
+    """Reviewers go to their queue, clerks to the window; the centre sees recent applications."""
+    role = request.user.role
+    if role == UserRole.REVIEWER:
+        return redirect("workbench:queue")
+    if role == UserRole.CLERK:
+        return redirect("workbench:window")
+    applications = list(selectors.applications_for(request.user)
+                        .select_related("submitted_by")[:RECENT_APPLICATIONS])
+    return render(request, "workbench/home.html", {"applications": applications})
+
+
+# -- the department queue ------------------------------------------------------------
+
+QUEUE_STATUSES = [s for s in CaseStatus if s is not CaseStatus.WAITING]
+DUE_CHOICES = {"soon": "即将到期（2个工作日内）", "overdue": "已超期"}
+
+
+@staff_required(UserRole.REVIEWER)
+def queue(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in {s.value for s in QUEUE_STATUSES}:
+        status = ""
+    due = request.GET.get("due", "")
+    if due not in DUE_CHOICES:
+        due = ""
+    cases = selectors.department_queue(request.user, selectors.QueueFilter(status=status, due=due))
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [{"case": case, **selectors.due_flags(case, today)} for case in page.object_list]
+    return render(request, "workbench/queue.html", {
+        "page": page,
+        "rows": rows,
+        "status": status,
+        "due": due,
+        "statuses": [(s.value, STATUS_LABELS[s], s in FINAL) for s in QUEUE_STATUSES],
+        "due_choices": DUE_CHOICES.items(),
+        "filtered": bool(status or due),
+        "department": request.user.department,
+    })
+
+
+# -- one case --------------------------------------------------------------------------
+
+
+@staff_required()
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _visible_case(request, case_id)
+    if request.method == "POST":
+        return _act(request, case)
+    return _render_case(request, case)
+
+
+def _visible_case(request: HttpRequest, case_id: int):
+    try:
+        return selectors.case_for(request.user, case_id)
+    except selectors.NotVisible as exc:
+        raise Http404("没有这个办件 (no such case)") from exc
+
+
+def _correction_choices(case) -> list[dict[str, str]]:
+    """Every material this case's matter needs, from the plan it was filed under."""
+    return [{"key": m["key"], "name": m["name"]}
+            for m in case.application.plan.get("materials", [])
+            if case.matter.code in m.get("needed_by", [])]
+
+
+def _act(request: HttpRequest, case) -> HttpResponse:
+    posted = request.POST
+    try:
+        action = Action(posted.get("action", ""))
+    except ValueError:
+        action = None
+    allowed = (legal_actions(case.status, Role.REVIEWER)
+               if request.user.role == UserRole.REVIEWER else [])
+    if action is None or action not in allowed:
+        messages.error(request, "该操作当前不可用，页面已刷新为办件的最新状态。")
+        return redirect("workbench:case", case_id=case.pk)
+
+    reason = posted.get("reason", "").strip()
+    errors: dict[str, str] = {}
+    kwargs: dict = {}
+    if needs_reason(action) and not reason:
+        errors["reason"] = f"请填写“{ACTION_LABELS[action]}”的理由。"
+    if action is Action.REQUEST_CORRECTION:
+        chosen = set(posted.getlist("items"))
+        items = [{"material": m["key"], "note": posted.get(f"note-{m['key']}", "").strip()}
+                 for m in _correction_choices(case) if m["key"] in chosen]
+        if not items:
+            errors["correction_items"] = "请至少勾选一项需要补正的材料（一次性告知全部）。"
+        kwargs["items"] = items
+    if action is Action.APPROVE:
+        kwargs["result"] = {key: posted.get(f"result-{key}", "").strip()[:200]
+                            for key in ("number", "note")}
+
+    if not errors:
+        try:
+            transition_case(case.pk, action, actor=request.user, reason=reason, **kwargs)
+        except ReasonRequired as exc:
+            errors["reason"] = str(exc)
+        except SubmissionError as exc:
+            errors.update({("correction_items" if k == "items" else "__all__"): v
+                           for k, v in exc.errors.items()})
+        except (IllegalTransition, CaseActionDenied) as exc:
+            errors["__all__"] = str(exc)
+        else:
+            messages.success(request, f"已{ACTION_LABELS[action]}：{case.matter.name}"
+                                      f"（{case.application.tracking_number}）。")
+            return redirect("workbench:case", case_id=case.pk)
+    return _render_case(request, case, failed=action, errors=errors, status=400)
+
+
+def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
+                 errors: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
+    viewer = request.user
+    application = selectors.application_for(viewer, case.application_id)
+    plan = application.plan
+    field_rows = []
+    for field in plan.get("fields", []):
+        value = application.form_data.get(field["key"], "")
+        if value and field.get("type") == "id_number":
+            value = mask_id_number(value)
+        field_rows.append({"label": field["label"], "value": value})
+    matter_names = {m["code"]: m["name"] for m in plan.get("matters", [])}
+    received = [{"matter": matter_names.get(code, code), "rows": _result_rows(result)}
+                for code, result in (case.received or {}).items()]
+    material_names = {m["key"]: m["name"] for m in plan.get("materials", [])}
+    events = [{"event": e,
+               "items": [{"name": material_names.get(i.get("material"), i.get("material")),
+                          "note": i.get("note", "")} for i in e.data.get("items", [])]
+               if e.action == Action.REQUEST_CORRECTION else []}
+              for e in application.events.all()]
+    requested = [{"name": material_names.get(i.get("material"), i.get("material")),
+                  "note": i.get("note", "")} for i in case.correction_items or []]
+    posted = request.POST if failed else None
+    chosen = set(posted.getlist("items")) if posted else set()
+    corrections = [{**m, "checked": m["key"] in chosen,
+                    "note": posted.get(f"note-{m['key']}", "") if posted else ""}
+                   for m in _correction_choices(case)]
+    actions = []
+    if viewer.role == UserRole.REVIEWER:
+        for action in legal_actions(case.status, Role.REVIEWER):
+            mine = failed is action
+            actions.append({
+                "value": action.value,
+                "label": ACTION_LABELS[action],
+                "hint": ACTION_HINTS.get(action, ""),
+                "needs_reason": needs_reason(action),
+                "errors": (errors or {}) if mine else {},
+                "error_list": list((errors or {}).items()) if mine else [],
+                "reason": posted.get("reason", "") if mine and posted else "",
+                "result_number": posted.get("result-number", "") if mine and posted else "",
+                "result_note": posted.get("result-note", "") if mine and posted else "",
+                "danger": action in {Action.REFUSE, Action.DENY},
+            })
+    return render(request, "workbench/case.html", {
+        "case": case,
+        "application": application,
+        "applicant": application.applicant,
+        "field_rows": field_rows,
+        "materials": selectors.materials_for_case(viewer, case),
+        "received": received,
+        "events": events,
+        "requested": requested,
+        "result_rows": _result_rows(case.result),
+        "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
+        "actions": actions,
+        "corrections": corrections,
+        "issues_certificate": case.matter.issues_id is not None,
+        "prerequisites": list(case.prerequisites.all()),
+        "flags": selectors.due_flags(case),
+        "is_reviewer": viewer.role == UserRole.REVIEWER,
+        "is_centre": viewer.role in CENTRE_ROLES,
+    }, status=status)
+
+
+def _result_rows(result: dict | None) -> list[tuple[str, str]]:
+    return [(RESULT_LABELS.get(k, k), DECISION_LABELS.get(v, v) if k == "decision" else v)
+            for k, v in (result or {}).items()]

@@ -1,0 +1,340 @@
+"""The any-matter window (无差别受理): a clerk takes in any bundle for any department.
+
+Four steps, each a plain page that works without JavaScript; the answers
+travel in the query string (``a_<question>``), so every step can be
+bookmarked, reloaded or gone back to:
+
+1. choose the bundle, 2. answer its questions, 3. identify (or register) the
+walk-in applicant, 4. fill the merged form and scan the materials, submit →
+the printable acceptance receipt (受理回执).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from urllib.parse import urlencode
+
+import segno
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from onething.accounts.models import ApplicantKind
+from onething.accounts.services import AccountError, profile_data, register_company, register_person
+from onething.applications import selectors
+from onething.applications.services import (
+    CaseActionDenied,
+    Submission,
+    SubmissionError,
+    check_form,
+    store_upload,
+)
+from onething.applications.services import submit_application as submit
+from onething.applications.storage import UploadRejected
+from onething.catalog import selectors as catalog_selectors
+from onething.domain.planner import Plan, PlanningError
+from onething.workbench.access import WINDOW_ROLES, staff_required
+from onething.workbench.lookups import applicant_by_id, find_applicants
+
+ANSWER_PREFIX = "a_"
+ACCEPT_FILES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+INPUT_TYPES = {"number": "number", "date": "date", "mobile": "tel"}
+
+PERSON_FIELDS = [("real_name", "姓名", "name"), ("id_number", "居民身份证号码", "off"),
+                 ("mobile", "手机号码", "tel")]
+COMPANY_FIELDS = [("company_name", "企业名称", "organization"),
+                  ("uscc", "统一社会信用代码", "off"),
+                  ("representative_name", "经办人（授权代表）姓名", "name"),
+                  ("representative_id_number", "经办人居民身份证号码", "off"),
+                  ("mobile", "经办人手机号码", "tel")]
+
+
+# -- helpers ---------------------------------------------------------------------
+
+
+def _bundle_or_404(slug: str):
+    bundle = catalog_selectors.bundle_by_slug(slug)
+    if bundle is None:
+        raise Http404("没有这件事 (no such bundle)")
+    return bundle
+
+
+def _questions(slug: str):
+    return catalog_selectors.catalog_for_bundles([slug]).bundles[slug].questions
+
+
+def _answers(request: HttpRequest, slug: str) -> dict[str, str]:
+    source = request.GET
+    return {q.key: source[ANSWER_PREFIX + q.key] for q in _questions(slug)
+            if source.get(ANSWER_PREFIX + q.key)}
+
+
+def _answers_query(answers: dict[str, str], **extra: object) -> str:
+    return urlencode({**{ANSWER_PREFIX + k: v for k, v in answers.items()}, **extra})
+
+
+def _step_url(name: str, slug: str, answers: dict[str, str], **extra: object) -> str:
+    return f"{reverse(name, args=[slug])}?{_answers_query(answers, **extra)}"
+
+
+def _plan(slug: str, answers: dict[str, str]) -> Plan:
+    return catalog_selectors.plan_bundle(slug, answers, start=timezone.localdate(),
+                                         provisional=True)
+
+
+def _planned_or_back(request: HttpRequest, slug: str) -> tuple[dict[str, str], Plan | None,
+                                                                 HttpResponse | None]:
+    """Plan from the answers in the URL, or a redirect back to the questions."""
+    answers = _answers(request, slug)
+    try:
+        plan = _plan(slug, answers)
+    except PlanningError as exc:
+        messages.error(request, "情形回答有误：" + "；".join(exc.problems))
+        return answers, None, redirect("workbench:window-questions", slug=slug)
+    if not plan.matters:
+        messages.error(request, "按所选情形没有需要向部门申请的事项，请重新选择情形。")
+        return answers, None, redirect(_step_url("workbench:window-questions", slug, answers))
+    return answers, plan, None
+
+
+# -- step 1 and 2: bundle and questions ---------------------------------------------------
+
+
+@staff_required(*WINDOW_ROLES)
+def choose_bundle(request: HttpRequest) -> HttpResponse:
+    slug = request.GET.get("bundle", "")
+    if slug:
+        if catalog_selectors.bundle_by_slug(slug) is not None:
+            return redirect("workbench:window-questions", slug=slug)
+        messages.error(request, "请选择一件事。")
+    return render(request, "workbench/window_bundle.html",
+                  {"bundles": catalog_selectors.bundles()})
+
+
+@staff_required(*WINDOW_ROLES)
+def answer_questions(request: HttpRequest, slug: str) -> HttpResponse:
+    bundle = _bundle_or_404(slug)
+    answers = _answers(request, slug)
+    try:
+        chosen = _plan(slug, answers).answers
+    except PlanningError as exc:
+        messages.error(request, "情形回答有误，已按常见情形显示：" + "；".join(exc.problems))
+        chosen = _plan(slug, {}).answers
+    questions = [
+        {"key": q.key, "name": ANSWER_PREFIX + q.key, "text": q.text, "help": q.help,
+         "options": [{"key": o.key, "label": o.label, "checked": chosen.get(q.key) == o.key}
+                     for o in q.options]}
+        for q in _questions(slug)
+    ]
+    return render(request, "workbench/window_questions.html",
+                  {"bundle": bundle, "questions": questions})
+
+
+# -- step 3: the applicant ----------------------------------------------------------------
+
+
+@staff_required(*WINDOW_ROLES)
+def identify_applicant(request: HttpRequest, slug: str) -> HttpResponse:
+    bundle = _bundle_or_404(slug)
+    answers, plan, back = _planned_or_back(request, slug)
+    if back is not None:
+        return back
+    kind = request.POST.get("kind", "") if request.method == "POST" else ""
+    errors: dict[str, str] = {}
+    if kind in {ApplicantKind.PERSON, ApplicantKind.COMPANY}:
+        fields = PERSON_FIELDS if kind == ApplicantKind.PERSON else COMPANY_FIELDS
+        values = {name: request.POST.get(name, "").strip() for name, _, _ in fields}
+        try:
+            if kind == ApplicantKind.PERSON:
+                applicant = register_person(**values)
+            else:
+                applicant = register_company(**values)
+        except AccountError as exc:
+            errors[exc.field or fields[0][0]] = str(exc)
+        else:
+            messages.success(request, f"已为“{applicant.display_name}”登记申请人信息。")
+            return redirect(_step_url("workbench:window-form", slug, answers,
+                                      applicant=applicant.pk))
+    query = request.GET.get("q", "").strip()
+    found = find_applicants(query) if query else []
+    posted = request.POST if kind else {}
+
+    def form_rows(prefix: str, fields, form_kind: str):
+        return [{"id": f"{prefix}-{name}", "name": name, "label": label, "autocomplete": auto,
+                 "value": posted.get(name, "") if kind == form_kind else "",
+                 "error": errors.get(name, "") if kind == form_kind else ""}
+                for name, label, auto in fields]
+
+    return render(request, "workbench/window_applicant.html", {
+        "bundle": bundle,
+        "plan": plan,
+        "answers": [(ANSWER_PREFIX + k, v) for k, v in answers.items()],
+        "query": query,
+        "searched": bool(query),
+        "found": [{"user": u, "url": _step_url("workbench:window-form", slug, answers,
+                                                applicant=u.pk)} for u in found],
+        "kind": kind,
+        "person_rows": form_rows("person", PERSON_FIELDS, ApplicantKind.PERSON),
+        "company_rows": form_rows("company", COMPANY_FIELDS, ApplicantKind.COMPANY),
+        "errors": errors,
+        "post_url": _step_url("workbench:window-applicant", slug, answers),
+        "back_url": _step_url("workbench:window-questions", slug, answers),
+    }, status=400 if errors else 200)
+
+
+# -- step 4: the merged form and the materials ----------------------------------------------
+
+
+def _valid_key(raw: str) -> str:
+    try:
+        return str(uuid.UUID(raw))
+    except (ValueError, TypeError):
+        return ""
+
+
+@staff_required(*WINDOW_ROLES)
+def fill_form(request: HttpRequest, slug: str) -> HttpResponse:
+    bundle = _bundle_or_404(slug)
+    answers, plan, back = _planned_or_back(request, slug)
+    if back is not None:
+        return back
+    try:
+        applicant = applicant_by_id(int(request.GET.get("applicant", "")))
+    except ValueError:
+        applicant = None
+    if applicant is None:
+        messages.error(request, "请先确认申请人。")
+        return redirect(_step_url("workbench:window-applicant", slug, answers))
+    known = profile_data(applicant)
+
+    if request.method != "POST":
+        return _render_form(request, bundle, plan, answers, applicant, known,
+                            values=dict(known), kept={}, errors={},
+                            key=str(uuid.uuid4()))
+
+    key = _valid_key(request.POST.get("idempotency_key", "")) or str(uuid.uuid4())
+    # A double click or a replayed form: the first submission already made it.
+    done = selectors.applications_for(request.user).filter(applicant=applicant,
+                                                           idempotency_key=key).first()
+    if done is not None:
+        return redirect("workbench:receipt", application_id=done.pk)
+
+    values = {f.key: request.POST.get(f.key, "") for f in plan.fields}
+    errors: dict[str, str] = {}
+    kept: dict[str, dict[str, object]] = {}
+    for material in plan.materials:
+        upload = request.FILES.get(f"file-{material.key}")
+        if upload is not None:
+            try:
+                stored = store_upload(upload, owner=request.user, name=upload.name)
+            except UploadRejected as exc:
+                errors[f"materials.{material.key}"] = f"“{material.name}”上传失败：{exc}"
+                continue
+            kept[material.key] = {"id": stored.pk, "name": stored.original_name}
+        else:
+            previous = request.POST.get(f"upload-{material.key}", "")
+            if previous.isdigit():
+                kept[material.key] = {"id": int(previous),
+                                      "name": request.POST.get(f"upload-name-{material.key}",
+                                                               "")[:200]}
+
+    if errors:
+        # Show every problem at once, not only the files.
+        _, form_errors = check_form(plan, {**values, **known})
+        errors.update(form_errors)
+        for material in plan.materials:
+            if material.key not in kept:
+                errors.setdefault(f"materials.{material.key}", f"请上传“{material.name}”")
+    else:
+        submission = Submission(bundle=slug, answers=answers, form_data=values,
+                                materials={k: int(v["id"]) for k, v in kept.items()},
+                                idempotency_key=key)
+        try:
+            application = submit(submission, actor=request.user, applicant=applicant,
+                                 channel="window")
+        except (SubmissionError, CaseActionDenied) as exc:
+            errors = getattr(exc, "errors", None) or {"__all__": str(exc)}
+        else:
+            messages.success(request, f"已受理，受理编号 {application.tracking_number}。")
+            return redirect("workbench:receipt", application_id=application.pk)
+    # A file the service refused (not the clerk's or applicant's) must be uploaded again.
+    for field in list(errors):
+        if field.startswith("materials."):
+            kept.pop(field.removeprefix("materials."), None)
+    return _render_form(request, bundle, plan, answers, applicant, known, values=values,
+                        kept=kept, errors=errors, key=key, status=400)
+
+
+def _render_form(request: HttpRequest, bundle, plan: Plan, answers: dict[str, str], applicant,
+                 known: dict[str, str], *, values: dict[str, str], kept: dict, errors: dict,
+                 key: str, status: int = 200) -> HttpResponse:
+    fields = [{
+        "key": f.key, "id": f"field-{f.key}", "label": f.label, "type": f.type,
+        "input_type": INPUT_TYPES.get(f.type, "text"), "required": f.required,
+        "choices": f.choices, "help": f.help,
+        "value": known.get(f.key, values.get(f.key, "")),
+        "readonly": f.key in known,
+        "error": errors.get(f.key, ""),
+    } for f in plan.fields]
+    materials = [{
+        "key": m.key, "id": f"file-{m.key}", "name": m.name, "description": m.description,
+        "originals": m.originals, "copies": m.copies,
+        "kept": kept.get(m.key), "error": errors.get(f"materials.{m.key}", ""),
+    } for m in plan.materials]
+    anchors = {f.key: f"field-{f.key}" for f in plan.fields}
+    anchors.update({f"materials.{m.key}": f"file-{m.key}" for m in plan.materials})
+    summary = [{"message": message, "anchor": anchors.get(field, "")}
+               for field, message in errors.items()]
+    return render(request, "workbench/window_form.html", {
+        "bundle": bundle, "plan": plan, "applicant": applicant,
+        "fields": fields, "materials": materials, "summary": summary,
+        "idempotency_key": key,
+        "post_url": _step_url("workbench:window-form", slug=plan.bundle, answers=answers,
+                              applicant=applicant.pk),
+        "back_url": _step_url("workbench:window-applicant", plan.bundle, answers),
+    }, status=status)
+
+
+# -- the receipt --------------------------------------------------------------------------
+
+
+def tracking_path(application_id: int) -> str:
+    """The public tracking page of an application (built by the portal)."""
+    try:
+        return reverse("portal:application", args=[application_id])
+    except NoReverseMatch:
+        return f"/applications/{application_id}/"
+
+
+@staff_required()
+def receipt(request: HttpRequest, application_id: int) -> HttpResponse:
+    """受理回执: what was received, from whom, who handles it, by when."""
+    try:
+        application = selectors.application_for(request.user, application_id)
+    except selectors.NotVisible as exc:
+        raise Http404("没有这份申请 (no such application)") from exc
+    planned_due = {m["code"]: m.get("due") for m in application.plan.get("matters", [])}
+    cases = []
+    for case in application.cases.all():
+        due = case.promised_due_date
+        if due is None and planned_due.get(case.matter.code):
+            due = dt.date.fromisoformat(planned_due[case.matter.code])
+        cases.append({"case": case, "due": due, "confirmed": case.promised_due_date is not None})
+    completion, provisional = selectors.expected_completion(application)
+    url = request.build_absolute_uri(tracking_path(application.pk))
+    qr = segno.make(url, error="m").svg_inline(scale=4, title="扫码查询办理进度")
+    return render(request, "workbench/receipt.html", {
+        "application": application,
+        "applicant": application.applicant,
+        "cases": cases,
+        "materials": [m for m in application.materials.all() if m.current],
+        "completion": completion,
+        "provisional": provisional,
+        "tracking_url": url,
+        "qr_svg": mark_safe(qr),  # segno writes the SVG itself; no user text in it
+        "printed_on": timezone.localdate(),
+    })
