@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import resolve
 
 from onething.accounts.services import issue_api_token
 from onething.api import paging
@@ -282,6 +283,7 @@ def test_openapi_document_and_token_command(client, django_user_model):
         assert path in paths
     assert "BearerToken" in document.json()["components"]["securitySchemes"]
     assert client.get(f"{API}/docs").status_code == 404  # would load Swagger UI from a CDN
+    assert resolve(f"{API}/openapi.json", urlconf="onething.urls").url_name == "openapi-json"
 
     django_user_model.objects.create(username="api-user", role="applicant")
     out = io.StringIO()
