@@ -227,6 +227,9 @@ def test_clerk_takes_in_a_walk_in_end_to_end(client, demo):
     assert "张小明" in page and demo.applicant.id_number not in page
     page = client.get(applicant_url, {"q": demo.applicant.id_number}).content.decode()
     assert "张小明" in page
+    # The answers travel with every step and decide the matters.
+    page = client.get(applicant_url, {"a_signboard": "no", "q": "13800000001"}).content.decode()
+    assert "a_signboard=no&amp;applicant=" in page and "户外招牌设施设置" not in page
     page = client.get(applicant_url, {"q": "1380000"}).content.decode()
     assert "没有找到" in page
 
