@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from onething.accounts.models import Role, User
@@ -99,21 +99,29 @@ def department_queue(viewer: User, flt: QueueFilter | None = None) -> QuerySet[C
     if flt.due == "overdue":
         qs = qs.filter(status__in=[s.value for s in CLOCK_RUNNING], promised_due_date__lt=today)
     elif flt.due == "soon":
-        limit = catalog_selectors.working_day_calendar(provisional=True).add_working_days(
-            today, DUE_SOON_WORKING_DAYS).day
+        limit = due_soon_limit(today)
         qs = qs.filter(status__in=[s.value for s in CLOCK_RUNNING],
                        promised_due_date__gte=today, promised_due_date__lte=limit)
-    return qs.order_by("promised_due_date", "id")
+    # Cases not yet accepted have no due date: they come first, to be taken in.
+    return qs.order_by(F("promised_due_date").asc(nulls_first=True), "id")
 
 
-def due_flags(case: Case, today: dt.date | None = None) -> dict[str, bool]:
+def due_soon_limit(today: dt.date | None = None) -> dt.date:
+    """The last due date that still counts as due soon (two working days ahead)."""
+    today = today or timezone.localdate()
+    calendar = catalog_selectors.working_day_calendar(provisional=True)
+    return calendar.add_working_days(today, DUE_SOON_WORKING_DAYS).day
+
+
+def due_flags(case: Case, today: dt.date | None = None,
+              soon_limit: dt.date | None = None) -> dict[str, bool]:
+    """Overdue / due-soon flags; pass ``soon_limit`` when flagging a whole page."""
     today = today or timezone.localdate()
     running = case.status in {s.value for s in CLOCK_RUNNING}
     if not running or case.promised_due_date is None:
         return {"overdue": False, "due_soon": False}
     overdue = case.promised_due_date < today
-    soon_limit = catalog_selectors.working_day_calendar(provisional=True).add_working_days(
-        today, DUE_SOON_WORKING_DAYS).day
+    soon_limit = soon_limit or due_soon_limit(today)
     return {"overdue": overdue, "due_soon": not overdue and case.promised_due_date <= soon_limit}
 
 
