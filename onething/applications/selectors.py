@@ -54,6 +54,18 @@ def application_for(viewer: User, application_id: int) -> Application:
     return application
 
 
+def application_by_idempotency_key(viewer: User, applicant: User, key: str
+                                    ) -> Application | None:
+    """An application already submitted with this key (a double click, a retry)."""
+    if not key:
+        return None
+    return applications_for(viewer).filter(applicant=applicant, idempotency_key=key).first()
+
+
+def recent_applications(viewer: User, limit: int = 50) -> QuerySet[Application]:
+    return applications_for(viewer).order_by("-submitted_at", "-id")[:limit]
+
+
 def application_by_tracking_number(viewer: User, number: str) -> Application:
     application = applications_for(viewer).filter(tracking_number=number).first()
     if application is None:

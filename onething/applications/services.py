@@ -39,6 +39,7 @@ from onething.domain.cases import (
     ACTION_LABELS,
     STATUS_LABELS,
     SUCCESSFUL,
+    WITHDRAWABLE,
     Action,
     CaseStatus,
     Role,
@@ -75,6 +76,10 @@ class CaseActionDenied(PermissionError):
 def store_upload(stream: BinaryIO, *, owner: User, name: str = "") -> Upload:
     """Check a file (size, real type by content) and record it for ``owner``."""
     sha256, size, content_type = storage.store(stream)
+    # The same file again from the same person (a form re-sent after an error): one row.
+    existing = Upload.objects.filter(owner=owner, sha256=sha256).first()
+    if existing is not None:
+        return existing
     return Upload.objects.create(owner=owner, sha256=sha256, size=size,
                                  content_type=content_type,
                                  original_name=storage.display_name(name))
@@ -467,8 +472,7 @@ def withdraw_application(application_id: int, *, actor: User, reason: str = "") 
     application = Application.objects.get(pk=application_id)
     if actor.pk != application.applicant_id:
         raise CaseActionDenied("只有申请人本人可以撤回 (only the applicant may withdraw)")
-    withdrawable = {CaseStatus.WAITING, CaseStatus.SUBMITTED, CaseStatus.CORRECTION_REQUESTED,
-                    CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW}
+    withdrawable = {s.value for s in WITHDRAWABLE}
     ids = list(application.cases.filter(status__in=withdrawable).values_list("id", flat=True))
     if not ids:
         raise SubmissionError({"application": "没有可以撤回的事项 (nothing left to withdraw)"},

@@ -124,6 +124,8 @@ FINAL = frozenset({S.REFUSED, S.WITHDRAWN, S.CANCELLED, S.CONCLUDED})
 DECIDED = frozenset({S.APPROVED, S.DENIED, S.REFUSED, S.CONCLUDED})
 # A prerequisite "delivers" when approved (and stays so when concluded after approval).
 SUCCESSFUL = frozenset({S.APPROVED})
+# The applicant may still withdraw in these states.
+WITHDRAWABLE = frozenset(s for (s, a) in TRANSITIONS if a is A.WITHDRAW)
 # The clock of the promised limit runs in these states.
 CLOCK_RUNNING = frozenset({S.ACCEPTED, S.IN_REVIEW})
 

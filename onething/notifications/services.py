@@ -30,3 +30,13 @@ def notify(*, user, message: str, dedupe_key: str, application=None) -> Notifica
         if created:
             transaction.on_commit(lambda pk=delivery.pk: deliver.enqueue(pk))
     return note
+
+
+def mark_notifications_read(user, ids=None) -> int:
+    """Mark the user's messages read (all unread ones when ``ids`` is None)."""
+    from django.utils import timezone
+
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())

@@ -34,9 +34,10 @@ from onething.applications.services import (
 )
 from onething.applications.storage import UploadRejected
 from onething.catalog import selectors as catalog_selectors
-from onething.domain.cases import DECIDED, FINAL, Action, CaseStatus, IllegalTransition
+from onething.domain.cases import WITHDRAWABLE, Action, CaseStatus, IllegalTransition
 from onething.domain.planner import Plan, PlanningError
 from onething.domain.validators import mask_id_number
+from onething.notifications.services import mark_notifications_read
 from onething.portal.forms import HINTS, field, summary
 
 MASKED = {"id_number", "applicant_id_number", "legal_representative_id_number",
@@ -85,8 +86,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
     values: dict[str, str] = {}
     key = request.POST.get("idempotency_key", "") if request.method == "POST" else ""
     if request.method == "POST":
-        existing = selectors.applications_for(request.user).filter(
-            idempotency_key=key).first() if key else None
+        existing = selectors.application_by_idempotency_key(request.user, request.user, key)
         if existing is not None:  # a repeated click: nothing stored twice
             return redirect("portal:application", existing.pk)
         values = {f.key: request.POST.get(f.key, "") for f in plan.fields if f.key not in known}
@@ -182,7 +182,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/applications.html", {"rows": rows})
 
 
-OPEN = set(CaseStatus) - set(FINAL) - set(DECIDED)
+OPEN = WITHDRAWABLE
 
 
 def _application_context(request: HttpRequest, application_id: int) -> dict[str, Any]:
@@ -323,5 +323,8 @@ def withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    items = selectors.notifications_for(request.user).select_related("application")[:200]
-    return render(request, "portal/notifications.html", {"items": items})
+    items = list(selectors.notifications_for(request.user).select_related("application")[:200])
+    response = render(request, "portal/notifications.html", {"items": items})
+    # Shown once with their 未读 tags, then counted as read.
+    mark_notifications_read(request.user, [n.pk for n in items if n.read_at is None])
+    return response

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from onething.accounts.models import ApplicantKind
+from onething.accounts.selectors import applicant_by_id, find_applicants
 from onething.accounts.services import AccountError, profile_data, register_company, register_person
 from onething.applications import selectors
 from onething.applications.services import (
@@ -38,7 +39,6 @@ from onething.applications.storage import UploadRejected
 from onething.catalog import selectors as catalog_selectors
 from onething.domain.planner import Plan, PlanningError
 from onething.workbench.access import WINDOW_ROLES, staff_required
-from onething.workbench.lookups import applicant_by_id, find_applicants
 
 ANSWER_PREFIX = "a_"
 ACCEPT_FILES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
@@ -218,8 +218,7 @@ def fill_form(request: HttpRequest, slug: str) -> HttpResponse:
 
     key = _valid_key(request.POST.get("idempotency_key", "")) or str(uuid.uuid4())
     # A double click or a replayed form: the first submission already made it.
-    done = selectors.applications_for(request.user).filter(applicant=applicant,
-                                                           idempotency_key=key).first()
+    done = selectors.application_by_idempotency_key(request.user, applicant, key)
     if done is not None:
         return redirect("workbench:receipt", application_id=done.pk)
 

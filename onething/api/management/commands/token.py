@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from onething.accounts.models import User
+from onething.accounts.selectors import active_user
 from onething.accounts.services import issue_api_token
 
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         username = str(options["username"])
-        user = User.objects.filter(username=username, is_active=True).first()
+        user = active_user(username)
         if user is None:
             raise CommandError(f"没有用户 {username} (no active user '{username}')")
         self.stdout.write(issue_api_token(user, label=str(options.get("label") or "")[:100]))

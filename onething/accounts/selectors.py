@@ -1,8 +1,4 @@
-"""Finding a walk-in applicant at the window.
-
-These reads belong in ``onething.accounts.selectors`` (which does not exist
-yet); they live here until that module is created, and then move there.
-"""
+"""Reads for accounts: finding applicants and staff."""
 
 from __future__ import annotations
 
@@ -36,3 +32,7 @@ def find_applicants(query: str) -> list[User]:
 
 def applicant_by_id(user_id: int) -> User | None:
     return User.objects.filter(pk=user_id, role=Role.APPLICANT, is_active=True).first()
+
+
+def active_user(username: str) -> User | None:
+    return User.objects.filter(username=username, is_active=True).first()
