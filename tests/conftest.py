@@ -42,9 +42,15 @@ def loaded_catalog(db):
     return None
 
 
+@pytest.fixture(scope="session")
+def _test_data_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("data")
+
+
 @pytest.fixture(autouse=True)
-def _quiet_side_effects(settings):
-    """SMS into memory, tasks run at once (on commit)."""
+def _quiet_side_effects(settings, _test_data_dir):
+    """SMS into memory, tasks run at once (on commit), uploads in a temporary folder."""
+    settings.DATA_DIR = _test_data_dir
     from onething.notifications.backends import MemorySmsBackend
 
     settings.ONETHING_SMS_BACKEND = "onething.notifications.backends.MemorySmsBackend"
