@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run test lint check-catalog clean
+.PHONY: setup run test test-postgres lint check-catalog clean
 
 # Creates the virtualenv and installs onething (editable) with test tools.
 $(BIN)/onething: pyproject.toml
@@ -27,6 +27,11 @@ test: setup
 	$(BIN)/onething catalog check
 	$(BIN)/onething makemigrations --check --dry-run > /dev/null
 	$(BIN)/pytest
+
+# The same test suite on a throwaway PostgreSQL cluster (installed when missing).
+test-postgres: setup
+	scripts/ensure-chromium.sh
+	scripts/test-postgres.sh
 
 lint: setup
 	$(BIN)/ruff check .
