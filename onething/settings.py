@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent
@@ -28,16 +29,36 @@ DATA_DIR = Path(os.environ.get("ONETHING_DATA_DIR", REPO_DIR / "var")).resolve()
 # ONETHING_CATALOG_DIR: the YAML catalogue to load (default ./catalog).
 CATALOG_DIR = Path(os.environ.get("ONETHING_CATALOG_DIR", REPO_DIR / "catalog")).resolve()
 
+# ONETHING_PRODUCTION: production mode. Requires ONETHING_SECRET_KEY and
+# ONETHING_ALLOWED_HOSTS, refuses ONETHING_DEBUG, and turns on HTTPS-only cookies,
+# HSTS and the redirect to HTTPS (see "Production" below and docs/operations.md).
+PRODUCTION = _env_bool("ONETHING_PRODUCTION", False)
 # ONETHING_DEBUG: development mode; never on in production.
 DEBUG = _env_bool("ONETHING_DEBUG", False)
+DEVELOPMENT_SECRET_KEY = "onething-development-key-not-secret"
 # ONETHING_SECRET_KEY: required in production; a development key is used otherwise.
-SECRET_KEY = os.environ.get("ONETHING_SECRET_KEY") or "onething-development-key-not-secret"
+SECRET_KEY = os.environ.get("ONETHING_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 # ONETHING_ALLOWED_HOSTS: comma-separated host names served.
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ONETHING_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
     if h.strip()
 ]
+# ONETHING_CSRF_TRUSTED_ORIGINS: comma-separated origins (https://zwfw.example.gov.cn) that
+# may post forms when they differ from the host Django sees, e.g. behind a proxy.
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("ONETHING_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+if PRODUCTION:
+    # Fail at start-up rather than serve with a guessable key or an open host list.
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+        raise ImproperlyConfigured("ONETHING_PRODUCTION=1 requires ONETHING_SECRET_KEY "
+                                   "(50+ random characters)")
+    if not os.environ.get("ONETHING_ALLOWED_HOSTS", "").strip():
+        raise ImproperlyConfigured("ONETHING_PRODUCTION=1 requires ONETHING_ALLOWED_HOSTS")
+    if DEBUG:
+        raise ImproperlyConfigured("ONETHING_DEBUG must be off when ONETHING_PRODUCTION=1")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -127,7 +148,16 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # In production collectstatic (run by ``onething setup``) also writes the .gz copies
+    # whitenoise serves; that costs a second on every run, so development skips it.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage" if PRODUCTION
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Whitenoise serves STATIC_ROOT, filled by collectstatic; only development reads app folders.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 try:  # whitenoise scans STATIC_ROOT at start; collectstatic fills it in production.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 except OSError:
@@ -157,3 +187,36 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ONETHING_LOG_LEVEL", "INFO")},
 }
+
+# Production: HTTPS only. Each switch below is an environment variable so that a deployment
+# whose TLS ends at a reverse proxy can say so; `onething check --deploy` is clean by default.
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"
+    # ONETHING_SSL_REDIRECT: redirect http to https here (default on); turn off when the
+    # proxy already redirects.
+    SECURE_SSL_REDIRECT = _env_bool("ONETHING_SSL_REDIRECT", True)
+    # Load balancers probe nodes over plain http.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    # ONETHING_BEHIND_PROXY: trust the proxy's X-Forwarded-Proto header (only when every
+    # request passes through a proxy that sets it).
+    if _env_bool("ONETHING_BEHIND_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # ONETHING_HSTS_SECONDS: how long browsers insist on https (default one year).
+    SECURE_HSTS_SECONDS = int(os.environ.get("ONETHING_HSTS_SECONDS", "31536000"))
+    # ONETHING_HSTS_INCLUDE_SUBDOMAINS / ONETHING_HSTS_PRELOAD: off by default, because they
+    # bind every other site under the same domain; the matching deploy warnings are
+    # silenced only while the operator leaves them off on purpose.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("ONETHING_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = _env_bool("ONETHING_HSTS_PRELOAD", False)
+    SILENCED_SYSTEM_CHECKS = [
+        check
+        for check, chosen in [
+            ("security.W005", SECURE_HSTS_INCLUDE_SUBDOMAINS),
+            ("security.W021", SECURE_HSTS_PRELOAD),
+            ("security.W008", SECURE_SSL_REDIRECT),
+        ]
+        if not chosen
+    ]

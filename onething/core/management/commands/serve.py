@@ -1,34 +1,141 @@
-"""``onething serve [--host H] [--port P]``: the web server and its task worker."""
+"""``onething serve``: the gunicorn web server and the background task worker.
+
+``onething serve [--host H] [--port P] [--workers N] [--no-worker]`` starts two
+child processes and watches them:
+
+- ``gunicorn`` with N worker processes (default ``min(4, 2 × CPUs + 1)``), settings
+  in ``onething/core/gunicorn_conf.py``, access lines on stdout;
+- the django-tasks-db worker (``onething db_worker``), unless ``--no-worker``.
+
+Ctrl-C, SIGTERM or SIGHUP stops both gracefully (a second signal stops them at once). If
+either child exits on its own the other is stopped too and ``serve`` exits non-zero,
+so a process manager (systemd, a container runtime) restarts the whole unit.
+
+Each child runs in its own process group, so a terminal's Ctrl-C reaches only this
+process and each child gets exactly one stop signal (a second one would cut a
+running background task short).
+"""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 
-from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+STOP_TIMEOUT = 30  # seconds to wait for graceful shutdown before SIGKILL
+# What each child takes as "stop gracefully" and "stop now".
+GRACEFUL = {"web": signal.SIGTERM, "worker": signal.SIGTERM}
+AT_ONCE = {"web": signal.SIGQUIT, "worker": signal.SIGINT}
+
+
+def default_workers() -> int:
+    return min(4, 2 * (os.cpu_count() or 1) + 1)
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: own process group, and on Linux a SIGTERM
+    when ``serve`` itself dies without cleaning up (SIGKILL)."""
+    os.setpgid(0, 0)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class Command(BaseCommand):
-    help = "启动网站与后台任务进程 (serve the site with its background worker)"
+    help = "启动网站（gunicorn）与后台任务进程 (serve the site with gunicorn and the task worker)"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=_positive, default=None,
+                            help="web worker processes (default min(4, 2*CPUs+1))")
         parser.add_argument("--no-worker", action="store_true",
                             help="do not start the background task worker")
 
     def handle(self, *args: object, **options: object) -> None:
-        worker = None
+        host, port = str(options["host"]), int(options["port"])
+        workers = options.get("workers") or default_workers()
+        bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        commands = {
+            "web": [sys.executable, "-m", "gunicorn",
+                    "--config", "python:onething.core.gunicorn_conf",
+                    "--bind", bind, "--workers", str(workers),
+                    "onething.wsgi:application"],
+        }
         if not options.get("no_worker"):
-            # The database task worker (django-tasks-db) runs beside the web server.
-            worker = subprocess.Popen([sys.executable, "-m", "onething", "db_worker"])
-        self.stdout.write(f"onething 已启动：http://{options['host']}:{options['port']}/ "
-                          "(Ctrl-C 停止 / to stop)")
+            # --no-reload: the autoreloader's extra parent would not pass signals on.
+            commands["worker"] = [sys.executable, "-m", "onething", "db_worker", "--no-reload"]
+        self._warn_if_static_missing()
+
+        children: dict[str, subprocess.Popen[bytes]] = {}
+        signals_received: list[int] = []
+
+        def on_signal(signum: int, frame: object) -> None:
+            signals_received.append(signum)
+            table = GRACEFUL if len(signals_received) == 1 else AT_ONCE
+            for name, child in children.items():
+                if child.poll() is None:
+                    child.send_signal(table[name])
+
+        stop_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # HUP: terminal closed
+        previous = {s: signal.signal(s, on_signal) for s in stop_signals}
         try:
-            call_command("runserver", f"{options['host']}:{options['port']}",
-                         use_reloader=False, use_threading=True)
+            for name, command in commands.items():
+                children[name] = subprocess.Popen(command, preexec_fn=_die_with_parent)
+            self.stdout.write(f"onething 已启动：http://{bind}/ （{workers} 个网站进程"
+                              f"{'' if options.get('no_worker') else '，1 个后台任务进程'}；"
+                              "Ctrl-C 停止 / to stop)")
+            self.stdout.flush()
+            failed = self._watch(children, signals_received)
         finally:
-            if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=10)
+            self._stop(children, signals_received)
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+        if failed:
+            raise CommandError(failed)
+        self.stdout.write("onething 已停止 (stopped)")
+
+    def _watch(self, children: dict[str, subprocess.Popen[bytes]],
+               signals_received: list[int]) -> str | None:
+        """Waits until a stop signal arrives or a child exits; says why if unexpected."""
+        while not signals_received:
+            for name, child in children.items():
+                code = child.poll()
+                if code is not None:
+                    return f"{name} 进程意外退出 (exited unexpectedly), code {code}"
+            time.sleep(0.2)
+        return None
+
+    def _stop(self, children: dict[str, subprocess.Popen[bytes]],
+              signals_received: list[int]) -> None:
+        if not signals_received:  # a child failed: stop the rest
+            for name, child in children.items():
+                if child.poll() is None:
+                    child.send_signal(GRACEFUL[name])
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for child in children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+    def _warn_if_static_missing(self) -> None:
+        root = settings.STATIC_ROOT
+        if not settings.WHITENOISE_USE_FINDERS and not any(root.glob("*")):
+            self.stderr.write(f"静态文件尚未收集 (no static files in {root}): "
+                              "先运行 / run `onething setup`")

@@ -1,4 +1,7 @@
-"""``onething setup``: migrate the database and load the catalogue."""
+"""``onething setup``: migrate the database, collect static files, load the catalogue.
+
+Safe to run again: every step only does what is missing.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "初始化：迁移数据库并加载事项目录 (migrate and load the catalogue)"
+    help = ("初始化：迁移数据库、收集静态文件、加载事项目录 "
+            "(migrate, collectstatic, load the catalogue)")
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -20,6 +24,9 @@ class Command(BaseCommand):
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("数据库已迁移 (database migrated)")
+        # Whitenoise serves STATIC_ROOT; outside DEBUG it does not look in the app folders.
+        call_command("collectstatic", interactive=False, verbosity=0)
+        self.stdout.write(f"静态文件已收集 (static files collected in {settings.STATIC_ROOT})")
         path = options.get("catalog") or str(settings.CATALOG_DIR)
         call_command("catalog", "load", path, stdout=self.stdout, stderr=self.stderr)
         if options.get("demo"):
