@@ -38,3 +38,13 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis
+
+# Benchmarks (bench/, docs/benchmarks.md): results in var/bench/summary.json.
+.PHONY: bench bench-quick
+bench: setup
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python bench/run.py
+
+bench-quick: setup
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python bench/run.py --quick
