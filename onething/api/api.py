@@ -192,7 +192,8 @@ def queue(request: HttpRequest, status: str = "", due: str = "", cursor: str = "
         raise ApiError(400, "invalid_request", "查询条件无效 (invalid filter)", field_errors)
     qs = selectors.department_queue(user, selectors.QueueFilter(status=status, due=due))
     rows, nxt = paging.page_by_due_date(qs.prefetch_related("prerequisites"), cursor)
-    return {"items": [presenters.case(c) for c in rows], "next": nxt}
+    soon_limit = selectors.due_soon_limit()
+    return {"items": [presenters.case(c, soon_limit) for c in rows], "next": nxt}
 
 
 @api.get("/cases/{case_id}", response={200: CaseDetailOut, **ERRORS}, tags=["cases"])

@@ -11,9 +11,10 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from onething.api.errors import ApiError
+from onething.applications.models import QUEUE_ORDER, UNDATED
 
 PAGE_SIZE = 50
 
@@ -39,24 +40,19 @@ def _bad_cursor() -> ApiError:
 
 
 def page_by_due_date(qs: QuerySet, cursor: str = "") -> tuple[list, str | None]:
-    """Cases by (promised_due_date, id), cases without a due date (not yet
-    accepted) first — the same order on SQLite and PostgreSQL."""
-    qs = qs.order_by(F("promised_due_date").asc(nulls_first=True), "id")
+    """Cases in queue order (promised due date, cases not yet accepted first, then
+    id), keyset-paged on the same expression the case_open_queue index holds."""
+    qs = qs.annotate(queue_day=QUEUE_ORDER).order_by("queue_day", "id")
     if cursor:
         values = _decode(cursor)
         if len(values) != 2 or not isinstance(values[1], int):
             raise _bad_cursor()
         due, last_id = values
-        if due is None:
-            qs = qs.filter(Q(promised_due_date__isnull=True, id__gt=last_id)
-                           | Q(promised_due_date__isnull=False))
-        else:
-            try:
-                day = dt.date.fromisoformat(str(due))
-            except ValueError as exc:
-                raise _bad_cursor() from exc
-            qs = qs.filter(Q(promised_due_date__gt=day)
-                           | Q(promised_due_date=day, id__gt=last_id))
+        try:
+            day = UNDATED if due is None else dt.date.fromisoformat(str(due))
+        except ValueError as exc:
+            raise _bad_cursor() from exc
+        qs = qs.filter(Q(queue_day__gt=day) | Q(queue_day=day, id__gt=last_id))
     rows = list(qs[: PAGE_SIZE + 1])
     if len(rows) <= PAGE_SIZE:
         return rows, None

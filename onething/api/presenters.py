@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from onething.applications import selectors
@@ -22,7 +23,7 @@ def upload(item: Upload) -> dict[str, Any]:
             "content_type": item.content_type, "name": item.original_name}
 
 
-def case(item: Case) -> dict[str, Any]:
+def case(item: Case, soon_limit: dt.date | None = None) -> dict[str, Any]:
     application = item.application
     return {
         "id": item.pk,
@@ -36,7 +37,7 @@ def case(item: Case) -> dict[str, Any]:
         "promised_due_date": item.promised_due_date,
         "statutory_due_date": item.statutory_due_date,
         "due_provisional": item.due_provisional,
-        **selectors.due_flags(item),
+        **selectors.due_flags(item, soon_limit=soon_limit),
         "depends_on": sorted(p.pk for p in item.prerequisites.all()),
     }
 

@@ -8,8 +8,12 @@ same transaction.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 
 from onething.domain.cases import (
     ACTION_LABELS,
@@ -18,6 +22,13 @@ from onething.domain.cases import (
     ApplicationStatus,
     CaseStatus,
 )
+
+# A queue is worked by promised due date; cases not yet accepted (no date) come first.
+UNDATED = dt.date(1, 1, 1)
+QUEUE_ORDER = Coalesce(F("promised_due_date"), Value(UNDATED))
+# Statuses in a department's open queue: not waiting for a prerequisite, not final.
+QUEUE_OPEN_STATUSES = ["accepted", "approved", "correction_requested", "denied", "in_review",
+                       "submitted"]
 
 
 class Channel(models.TextChoices):
@@ -116,6 +127,9 @@ class Case(models.Model):
             models.Index(fields=["department", "status", "promised_due_date", "id"],
                          name="case_queue"),
             models.Index(fields=["department", "-id"], name="case_department_recent"),
+            # The open queue, in the order reviewers work it (see selectors.department_queue).
+            models.Index(F("department"), QUEUE_ORDER, F("id"),
+                         condition=Q(status__in=QUEUE_OPEN_STATUSES), name="case_open_queue"),
         ]
 
     def __str__(self) -> str:

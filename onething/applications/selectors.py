@@ -11,11 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from onething.accounts.models import Role, User
-from onething.applications.models import Application, Case, Event, ProvidedMaterial
+from onething.applications.models import (
+    QUEUE_OPEN_STATUSES,
+    QUEUE_ORDER,
+    Application,
+    Case,
+    Event,
+    ProvidedMaterial,
+)
 from onething.catalog import selectors as catalog_selectors
 from onething.domain.cases import CLOCK_RUNNING, FINAL, CaseStatus
 
@@ -102,11 +109,14 @@ def department_queue(viewer: User, flt: QueueFilter | None = None) -> QuerySet[C
     if viewer.role != Role.REVIEWER:
         return Case.objects.none()
     flt = flt or QueueFilter()
-    qs = cases_for(viewer).exclude(status=CaseStatus.WAITING)
-    if flt.status:
+    qs = cases_for(viewer)
+    if flt.status and flt.status != CaseStatus.WAITING:
         qs = qs.filter(status=flt.status)
+    elif flt.status:
+        return Case.objects.none()
     else:
-        qs = qs.exclude(status__in=[s.value for s in FINAL])
+        # Spelled out (not "not final") so the partial index case_open_queue applies.
+        qs = qs.filter(status__in=QUEUE_OPEN_STATUSES)
     today = timezone.localdate()
     if flt.due == "overdue":
         qs = qs.filter(status__in=[s.value for s in CLOCK_RUNNING], promised_due_date__lt=today)
@@ -115,7 +125,7 @@ def department_queue(viewer: User, flt: QueueFilter | None = None) -> QuerySet[C
         qs = qs.filter(status__in=[s.value for s in CLOCK_RUNNING],
                        promised_due_date__gte=today, promised_due_date__lte=limit)
     # Cases not yet accepted have no due date: they come first, to be taken in.
-    return qs.order_by(F("promised_due_date").asc(nulls_first=True), "id")
+    return qs.order_by(QUEUE_ORDER, "id")
 
 
 def due_soon_limit(today: dt.date | None = None) -> dt.date:

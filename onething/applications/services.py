@@ -221,7 +221,6 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: d
     )
     today = timezone.localdate()
     application.tracking_number = f"{today:%Y%m%d}{application.pk:07d}"
-    application.save(update_fields=["tracking_number"])
 
     ProvidedMaterial.objects.bulk_create(
         ProvidedMaterial(application=application, material_key=k,
@@ -231,19 +230,24 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: d
     )
     matters = {m.code: m for m in catalog_models.Matter.objects.filter(
         code__in=[m.code for m in plan.matters])}
-    cases: dict[str, Case] = {}
-    for position, planned in enumerate(plan.matters):
-        matter = matters[planned.code]
-        cases[planned.code] = Case.objects.create(
-            application=application, matter=matter, department_id=matter.department_id,
+    cases = dict(zip((p.code for p in plan.matters), Case.objects.bulk_create(
+        Case(
+            application=application, matter=matters[planned.code],
+            department_id=matters[planned.code].department_id,
             status=CaseStatus.WAITING if planned.depends_on else CaseStatus.SUBMITTED,
             stage=planned.stage, position=position,
-            promised_unit=matter.promised_unit, promised_days=matter.promised_days,
-            statutory_unit=matter.statutory_unit, statutory_days=matter.statutory_days,
+            promised_unit=matters[planned.code].promised_unit,
+            promised_days=matters[planned.code].promised_days,
+            statutory_unit=matters[planned.code].statutory_unit,
+            statutory_days=matters[planned.code].statutory_days,
         )
-    for planned in plan.matters:
-        if planned.depends_on:
-            cases[planned.code].prerequisites.set([cases[c] for c in planned.depends_on])
+        for position, planned in enumerate(plan.matters)
+    ), strict=True))
+    Case.prerequisites.through.objects.bulk_create(
+        Case.prerequisites.through(from_case_id=cases[p.code].pk,
+                                   to_case_id=cases[code].pk)
+        for p in plan.matters for code in p.depends_on
+    )
     Event.objects.create(application=application, actor=actor, action="submit",
                          to_status=application.status,
                          data={"channel": channel, "cases": len(cases)})
@@ -252,7 +256,8 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: d
               to_status=case.status)
         for case in cases.values()
     )
-    _refresh_status(application)
+    application.status = derive_application_status(c.status for c in cases.values())
+    application.save(update_fields=["tracking_number", "status", "updated_at"])
     notify(user=applicant, application=application,
            dedupe_key=f"application:{application.pk}:submitted",
            message=f"您的“{bundle.name}”申请已提交，受理编号 {application.tracking_number}，"

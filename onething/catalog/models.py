@@ -354,3 +354,22 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'上班' if self.is_working_day else '放假'}"
+
+
+class CatalogState(models.Model):
+    """One row whose token changes whenever the catalogue or the calendar does.
+
+    Each process keeps the specs it rebuilt from the database keyed by this
+    token, so a plan costs one small query instead of a dozen. The token is
+    random, never a counter: a rolled-back change can never bring back a
+    value some process cached.
+    """
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "目录版本"
+
+    def __str__(self) -> str:
+        return self.token

@@ -104,8 +104,37 @@ def _bundle_spec(row: models.Bundle) -> spec.Bundle:
     )
 
 
+_cache: dict[tuple[object, ...], object] = {}
+_CACHE_LIMIT = 512
+
+
+def catalog_token() -> str:
+    """The current catalogue version (see models.CatalogState)."""
+    token = models.CatalogState.objects.filter(pk=1).values_list("token", flat=True).first()
+    return token or ""
+
+
+def _cached(key: tuple[object, ...], build):
+    token = catalog_token()
+    full_key = (token, *key)
+    if full_key not in _cache:
+        if len(_cache) >= _CACHE_LIMIT:
+            _cache.clear()
+        _cache[full_key] = build()
+    return _cache[full_key]
+
+
 def catalog_for_bundles(slugs: Iterable[str] | None = None) -> spec.Catalog:
-    """The specs of the given bundles (all when None) and what they refer to."""
+    """The specs of the given bundles (all when None) and what they refer to.
+
+    Cached per process until the catalogue changes; treat the result as read-only.
+    """
+    wanted = None if slugs is None else sorted(set(slugs))
+    key = ("catalog", None if wanted is None else tuple(wanted))
+    return _cached(key, lambda: _build_catalog(wanted))
+
+
+def _build_catalog(slugs: Iterable[str] | None) -> spec.Catalog:
     bundle_rows = models.Bundle.objects.prefetch_related(
         Prefetch("members", queryset=models.BundleMember.objects.select_related("matter")),
         Prefetch("questions", queryset=models.Question.objects.prefetch_related("options")),
@@ -158,6 +187,10 @@ def catalog_for_bundles(slugs: Iterable[str] | None = None) -> spec.Catalog:
 
 def working_day_calendar(*, provisional: bool = False) -> WorkingDayCalendar:
     """The calendar with the holiday notices and corrections kept in the database."""
+    return _cached(("calendar", provisional), lambda: _build_calendar(provisional))
+
+
+def _build_calendar(provisional: bool) -> WorkingDayCalendar:
     overrides = dict(models.CalendarDay.objects.values_list("date", "is_working_day"))
     years = models.HolidayYear.objects.values_list("year", flat=True)
     return WorkingDayCalendar(overrides, years, provisional=provisional)

@@ -9,11 +9,14 @@ a catalogue with problems is never half-loaded.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
+import threading
+import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,36 @@ from django.db import transaction
 
 from onething.catalog import models
 from onething.domain import catalog as spec
+
+
+def mark_catalog_changed() -> None:
+    """Tell every process that its cached catalogue specs are stale."""
+    token = uuid.uuid4().hex
+    if not models.CatalogState.objects.filter(pk=1).update(token=token):
+        models.CatalogState.objects.create(pk=1, token=token)
+
+
+_suspended = threading.local()
+
+
+@contextlib.contextmanager
+def one_change_mark() -> Iterator[None]:
+    """Within a bulk load, mark the change once at the end, not per row."""
+    depth = getattr(_suspended, "depth", 0)
+    _suspended.depth = depth + 1
+    try:
+        yield
+    finally:
+        _suspended.depth = depth
+    if depth == 0:
+        mark_catalog_changed()
+
+
+def on_catalog_row_changed(**kwargs: object) -> None:
+    """post_save / post_delete receiver for every catalogue model (admin edits)."""
+    if kwargs.get("raw") or getattr(_suspended, "depth", 0):
+        return
+    mark_catalog_changed()
 
 
 class CatalogInvalid(Exception):
@@ -94,7 +127,11 @@ def load_catalog(path: Path | str, *, force: bool = False) -> LoadReport:
     result = spec.read_catalog(path)
     if result.problems:
         raise CatalogInvalid(result.problems)
-    catalog = result.catalog
+    with one_change_mark():
+        return _load(result.catalog, force=force)
+
+
+def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
     if force:
         for model in (models.Region, models.Department, models.CertificateType,
                       models.Material, models.FieldDefinition, models.Matter, models.Bundle,

@@ -114,7 +114,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     cases = selectors.department_queue(request.user, selectors.QueueFilter(status=status, due=due))
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    rows = [{"case": case, **selectors.due_flags(case, today)} for case in page.object_list]
+    soon_limit = selectors.due_soon_limit(today)
+    rows = [{"case": case, **selectors.due_flags(case, today, soon_limit)}
+            for case in page.object_list]
     return render(request, "workbench/queue.html", {
         "page": page,
         "rows": rows,

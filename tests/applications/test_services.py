@@ -270,3 +270,11 @@ def test_state_changes_notify_the_applicant_once(application, demo,
     deliver.call(delivery.pk)  # a retry after success sends nothing
     assert len([t for _, t, _ in MemorySmsBackend.outbox if accepted in t]) == 1
     assert demo.applicant.notifications.filter(message__contains=accepted).exists()
+
+
+def test_the_queue_index_covers_exactly_the_open_statuses():
+    from onething.applications.models import QUEUE_OPEN_STATUSES
+    from onething.domain.cases import FINAL
+
+    expected = {s.value for s in CaseStatus if s not in FINAL and s is not CaseStatus.WAITING}
+    assert set(QUEUE_OPEN_STATUSES) == expected
