@@ -33,6 +33,10 @@ GRACEFUL = {"web": signal.SIGTERM, "worker": signal.SIGTERM}
 AT_ONCE = {"web": signal.SIGQUIT, "worker": signal.SIGINT}
 
 
+# How often `serve` re-queues deliveries a killed worker left behind.
+SWEEP_EVERY_SECONDS = 300
+
+
 def default_workers() -> int:
     return min(4, 2 * (os.cpu_count() or 1) + 1)
 
@@ -100,7 +104,9 @@ class Command(BaseCommand):
                               f"{'' if options.get('no_worker') else '，1 个后台任务进程'}；"
                               "Ctrl-C 停止 / to stop)")
             self.stdout.flush()
-            failed = self._watch(children, signals_received)
+            sweep = None if options.get("no_worker") else [
+                sys.executable, "-m", "onething", "deliveries", "retry"]
+            failed = self._watch(children, signals_received, sweep)
         finally:
             self._stop(children, signals_received)
             for s, handler in previous.items():
@@ -110,13 +116,24 @@ class Command(BaseCommand):
         self.stdout.write("onething 已停止 (stopped)")
 
     def _watch(self, children: dict[str, subprocess.Popen[bytes]],
-               signals_received: list[int]) -> str | None:
-        """Waits until a stop signal arrives or a child exits; says why if unexpected."""
+               signals_received: list[int], sweep: list[str] | None = None) -> str | None:
+        """Waits until a stop signal arrives or a child exits; says why if unexpected.
+
+        With a task worker, every few minutes it also runs ``deliveries retry``,
+        which re-queues notifications whose task a killed worker left behind.
+        """
+        next_sweep = time.monotonic() + SWEEP_EVERY_SECONDS
+        sweeper: subprocess.Popen[bytes] | None = None
         while not signals_received:
             for name, child in children.items():
                 code = child.poll()
                 if code is not None:
                     return f"{name} 进程意外退出 (exited unexpectedly), code {code}"
+            if sweep and time.monotonic() >= next_sweep and (
+                    sweeper is None or sweeper.poll() is not None):
+                sweeper = subprocess.Popen(sweep, stdout=subprocess.DEVNULL,
+                                           preexec_fn=_die_with_parent)
+                next_sweep = time.monotonic() + SWEEP_EVERY_SECONDS
             time.sleep(0.2)
         return None
 
