@@ -146,7 +146,8 @@ def submit(request: HttpRequest, payload: SubmissionIn):
         materials=payload.materials, idempotency_key=key or header_key)
     created = services.submit_application(submission, actor=user, applicant=user,
                                           channel=Channel.API)
-    return Status(201, presenters.application(selectors.application_for(user, created.pk)))
+    return Status(201, presenters.application(
+        selectors.application_for(user, created.pk, with_events=False)))
 
 
 @api.get("/applications", response={200: ApplicationPage, 401: ErrorOut, 400: ErrorOut},
@@ -160,7 +161,8 @@ def list_applications(request: HttpRequest, cursor: str = ""):
 @api.get("/applications/{application_id}", response={200: ApplicationOut, **ERRORS},
          tags=["applications"])
 def get_application(request: HttpRequest, application_id: int):
-    return presenters.application(selectors.application_for(_user(request), application_id))
+    return presenters.application(
+        selectors.application_for(_user(request), application_id, with_events=False))
 
 
 @api.post("/applications/{application_id}/withdraw", response={200: ApplicationOut, **ERRORS},
@@ -168,10 +170,11 @@ def get_application(request: HttpRequest, application_id: int):
 def withdraw(request: HttpRequest, application_id: int, payload: WithdrawIn | None = None):
     """The applicant withdraws every case not yet decided."""
     user = _user(request)
-    selectors.application_for(user, application_id)  # 404 unless visible
+    selectors.application_for(user, application_id, with_events=False)  # 404 unless visible
     services.withdraw_application(application_id, actor=user,
                                   reason=payload.reason if payload else "")
-    return presenters.application(selectors.application_for(user, application_id))
+    return presenters.application(selectors.application_for(user, application_id,
+                                                            with_events=False))
 
 
 # -- cases ---------------------------------------------------------------------------------

@@ -46,15 +46,19 @@ def applications_for(viewer: User) -> QuerySet[Application]:
     return qs.filter(applicant=viewer)
 
 
-def application_for(viewer: User, application_id: int) -> Application:
+def application_for(viewer: User, application_id: int, *,
+                    with_events: bool = True) -> Application:
+    """One application with its cases (a reviewer: only their department's) and,
+    unless ``with_events`` is False, its history."""
     cases = Case.objects.select_related("matter", "department").prefetch_related(
         "prerequisites")
     if viewer.role == Role.REVIEWER:
         cases = cases.filter(department_id=viewer.department_id)
-    application = (applications_for(viewer)
-                   .prefetch_related(Prefetch("cases", queryset=cases),
-                                     Prefetch("events", queryset=Event.objects
-                                              .select_related("case__matter", "actor")))
+    prefetch: list[Prefetch] = [Prefetch("cases", queryset=cases)]
+    if with_events:
+        prefetch.append(Prefetch("events", queryset=Event.objects
+                                 .select_related("case__matter", "actor")))
+    application = (applications_for(viewer).prefetch_related(*prefetch)
                    .filter(pk=application_id).first())
     if application is None:
         raise NotVisible(application_id)

@@ -363,12 +363,12 @@ def transition_case(case_id: int, action: Action | str, *, actor: User | None,
 
         case.status = new
         case.save(update_fields=changed)
-        Event.objects.create(application=case.application, case=case, actor=actor,
-                             action=action, from_status=previous, to_status=new,
-                             reason=reason.strip(), data=data)
+        event = Event.objects.create(application=case.application, case=case, actor=actor,
+                                     action=action, from_status=previous, to_status=new,
+                                     reason=reason.strip(), data=data)
         _follow_dependents(case, new)
         _refresh_status(case.application)
-        _tell_applicant(case, action, new, reason)
+        _tell_applicant(case, action, new, reason, event)
     return case
 
 
@@ -458,7 +458,8 @@ def _follow_dependents(case: Case, new: CaseStatus) -> None:
             _follow_dependents(dependent, CaseStatus.CANCELLED)
 
 
-def _tell_applicant(case: Case, action: Action, new: CaseStatus, reason: str) -> None:
+def _tell_applicant(case: Case, action: Action, new: CaseStatus, reason: str,
+                    event: Event) -> None:
     if action in {Action.RESUBMIT, Action.WITHDRAW}:
         return  # the applicant did it themselves
     application = case.application
@@ -467,9 +468,8 @@ def _tell_applicant(case: Case, action: Action, new: CaseStatus, reason: str) ->
         text += "，请一次性补正告知的材料"
     if reason and action is not Action.REQUEST_CORRECTION:
         text += f"。理由：{reason[:100]}"
-    event_id = case.events.order_by("-id").values_list("id", flat=True).first()
     notify(user=application.applicant, application=application, message=text[:500],
-           dedupe_key=f"event:{event_id}")
+           dedupe_key=f"event:{event.pk}")
 
 
 def withdraw_application(application_id: int, *, actor: User, reason: str = "") -> Application:
