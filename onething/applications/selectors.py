@@ -129,7 +129,9 @@ def department_queue(viewer: User, flt: QueueFilter | None = None) -> QuerySet[C
         qs = qs.filter(status__in=[s.value for s in CLOCK_RUNNING],
                        promised_due_date__gte=today, promised_due_date__lte=limit)
     # Cases not yet accepted have no due date: they come first, to be taken in.
-    return qs.order_by(QUEUE_ORDER, "id")
+    # A queue row needs none of the application's large JSON columns.
+    return qs.defer("application__plan", "application__form_data", "application__answers",
+                    "correction_items", "result", "received").order_by(QUEUE_ORDER, "id")
 
 
 def due_soon_limit(today: dt.date | None = None) -> dt.date:
