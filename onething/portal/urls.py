@@ -1,12 +1,16 @@
 from django.urls import path
 
-from onething.portal import account_views, application_views, views
+from onething.portal import account_views, application_views, scenario_views, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("bundles/<slug:slug>/", views.bundle_detail, name="bundle"),
     path("bundles/<slug:slug>/apply/", application_views.apply, name="apply"),
+    path("scenarios/", scenario_views.scenario_list, name="scenarios"),
+    path("scenarios/<slug:slug>/", scenario_views.scenario_detail, name="scenario"),
+    path("scenarios/<slug:slug>/poster/", scenario_views.scenario_poster,
+         name="scenario_poster"),
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
     path("register/", account_views.register, name="register"),
