@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "onething.portal",
     "onething.workbench",
     "onething.api",
+    "onething.search",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
