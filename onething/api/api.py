@@ -12,7 +12,7 @@ import json
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
-from ninja import File, NinjaAPI, Query, Status
+from ninja import File, NinjaAPI, Query, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
 
@@ -37,6 +37,7 @@ from onething.applications.models import Channel
 from onething.catalog import selectors as catalog_selectors
 from onething.domain.cases import Action, CaseStatus
 from onething.domain.planner import plan_to_dict
+from onething.search import selectors as search_selectors
 
 if TYPE_CHECKING:
     from onething.accounts.models import User
@@ -109,6 +110,26 @@ def plan(request: HttpRequest, slug: str, answer: Query[list[str]] = None,  # ty
         given[question] = option
     result = catalog_selectors.plan_bundle(slug, given, start=start, provisional=True)
     return plan_to_dict(result)
+
+
+class SearchHitOut(Schema):
+    kind: str  # bundle | scenario | matter
+    key: str
+    title: str
+    url: str | None  # a matter leads to its bundle's page
+    bundle: str | None
+    score: float
+    highlights: list[list[int]]  # [start, end) character spans of the title
+    title_html: str  # the title, escaped, with <mark> around matched words
+    matched: str | None  # the synonym or member matter that matched, if not the title
+
+
+@api.get("/search", response=list[SearchHitOut], auth=None, tags=["catalogue"])
+def search(request: HttpRequest, q: str = "", limit: int = 10):
+    """Bundles, scenarios and matters for words, pinyin (shuidian) or initials (sdqw),
+    best first: the same items as ``onething search --json``. Nothing found is []."""
+    limit = max(1, min(limit, 50))
+    return [hit.to_dict() for hit in search_selectors.search(q[:200], limit)]
 
 
 # -- uploads -------------------------------------------------------------------------

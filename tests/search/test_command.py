@@ -63,3 +63,16 @@ def test_not_set_up(monkeypatch):
     monkeypatch.setattr(selectors, "catalog_is_loaded", lambda: False)
     with pytest.raises(CommandError, match="onething setup"):
         run("水电")
+
+
+@pytest.mark.urls("tests.api.urls")
+def test_api_search_is_public_and_matches_the_command(client, loaded_catalog):
+    response = client.get("/api/v1/search", {"q": "水电", "limit": 5})
+    assert response.status_code == 200
+    items = response.json()
+    assert items[0]["bundle"] == "utilities-connection"
+    assert "<mark>水电</mark>" in items[0]["title_html"]
+    assert items == json.loads(run("水电", "--json", "--limit", "5")[0])
+    assert client.get("/api/v1/search", {"q": "asdfgh"}).json() == []
+    assert client.get("/api/v1/search").json() == []
+    assert len(client.get("/api/v1/search", {"q": "登记", "limit": 999}).json()) <= 50
