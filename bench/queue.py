@@ -55,7 +55,7 @@ INSERT INTO applications_case (application_id, matter_id, department_id, status,
 SELECT a.id, %(matter)s, %(department)s, s.status, 0, 0, 'working_days', 10, 'working_days', 20,
        false,
        CASE WHEN s.status IN ('submitted', 'waiting') THEN NULL
-            ELSE current_date + ((a.g * 7919) %% 240 - 120) END,
+            ELSE current_date + ((a.g::bigint * 7919) %% 240 - 120)::int END,
        '[]', '{}', '{}', now()
 FROM (SELECT id, (substr(tracking_number, 2))::int AS g FROM applications_application
       WHERE tracking_number LIKE 'Q%%' AND (substr(tracking_number, 2))::int >= %(lo)s
