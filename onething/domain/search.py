@@ -35,6 +35,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from onething.domain.catalog import Catalog
 
@@ -46,6 +47,9 @@ _MIN_SCORE = 0.3  # below this a hit is noise (one common bigram out of many)
 # A bundle is also found through its matters (食品经营许可 → 开办餐饮店), a little
 # below a direct match but above the matter itself.
 _THROUGH_MATTER = 0.8
+_STRONG = 0.9  # a whole name or synonym matched: no need to try other readings
+_PINYIN_KEY = 6  # pinyin prefixes of 2..6 letters at each syllable start are indexed
+_COUNT = 1000.0  # see _chinese: matched-unit count and weight in one float
 
 # Words that say nothing about which service is meant (我想…怎么办).
 STOPWORDS = frozenset(
@@ -257,11 +261,10 @@ class _Field:
     tokens: frozenset[str] = field(default_factory=frozenset)
 
 
-@dataclass
-class _Match:
+class _Match(NamedTuple):
     score: float
     field: int
-    units: frozenset[str]  # Chinese strings that matched, for highlighting
+    units: frozenset[str]  # strings to highlight where the field contains them
 
 
 class SearchIndex:
@@ -277,6 +280,11 @@ class SearchIndex:
         self.initial_chars: dict[str, list[int]] = defaultdict(list)
         self.vocabulary: dict[str, str] = {}  # pinyin -> a catalogue word that sounds so
         self.bundles_of_matter: dict[int, list[int]] = {}  # matter doc -> bundle docs
+        # per field, for the hot loop: text without spaces, bigram count, weight × kind weight
+        self.field_bare: list[str] = []
+        self.field_units: list[int] = []
+        self.field_boost: list[float] = []
+        self.field_doc: list[int] = []
         self.tokenizer = None
 
     # -- building ---------------------------------------------------------
@@ -311,13 +319,15 @@ class SearchIndex:
                        scenario.title, scenario.synonyms)
             order += 1
         bundle_doc = {d.key: i for i, d in enumerate(index.docs) if d.kind == "bundle"}
+        bundles_of: dict[str, list[int]] = defaultdict(list)
+        for bundle in catalog.bundles.values():
+            for code in dict.fromkeys(bundle.matter_codes):
+                bundles_of[code].append(bundle_doc[bundle.slug])
         for matter in catalog.matters.values():
             slug = first_bundle.get(matter.code)
             index._add(_Doc("matter", matter.code, matter.name,
                             f"/bundles/{slug}/" if slug else None, slug, order), matter.name, ())
-            index.bundles_of_matter[len(index.docs) - 1] = [
-                bundle_doc[b.slug] for b in catalog.bundles.values()
-                if matter.code in b.matter_codes]
+            index.bundles_of_matter[len(index.docs) - 1] = bundles_of.get(matter.code, [])
             order += 1
         total = max(len(index.fields), 1)
         index.idf = {u: math.log(1 + total / len(f)) for u, f in index.units.items()}
@@ -369,14 +379,20 @@ class SearchIndex:
         self.fields.append(_Field(doc_id, text, weight, is_title, pinyin, pinyin_chars,
                                   frozenset(starts), initials_text, initial_chars,
                                   frozenset(tokens)))
+        bare = text.replace(" ", "")
+        self.field_bare.append(bare)
+        self.field_units.append(max(len(text) - 1, 1))
+        self.field_boost.append(weight * _KIND_WEIGHT[self.docs[doc_id].kind])
+        self.field_doc.append(doc_id)
         units = set(text.replace(" ", "")) | set(_bigrams(text))
         for unit in units:
             if unit.strip() and " " not in unit:
                 self.units[unit].append(field_id)
         keys = set()
         for start in starts:
-            keys.add(pinyin[start:start + 2])
-            keys.add(pinyin[start:start + 3])
+            for length in range(2, _PINYIN_KEY + 1):
+                if start + length <= len(pinyin):
+                    keys.add(pinyin[start:start + length])
         for key in keys:
             self.pinyin_keys[key].append(field_id)
         for unit in set(_bigrams(initials_text)):
@@ -392,17 +408,16 @@ class SearchIndex:
         if not text or limit <= 0:
             return []
         best: dict[int, _Match] = {}
+        keep = max(64, 4 * limit)  # candidates per reading that are scored in full
         if _LETTERS.match(text):
             letters = text.replace(" ", "")
             self._merge(best, self._pinyin(letters), 1.0)
             self._merge(best, self._initials(letters), 1.0)
             reading = self._read_pinyin(letters)
             if reading:
-                for variant, factor in self._variants(reading):
-                    self._merge(best, self._chinese(variant), 0.9 * factor)
+                self._read_chinese(best, reading, keep, 0.9)
         else:
-            for variant, factor in self._variants(text):
-                self._merge(best, self._chinese(variant), factor)
+            self._read_chinese(best, text, keep, 1.0)
         self._through_matters(best)
         ranked = heapq.nlargest(
             limit, ((m.score, -self.docs[d].order, d) for d, m in best.items()
@@ -423,16 +438,28 @@ class SearchIndex:
     @staticmethod
     def _merge(best: dict[int, _Match], found: dict[int, _Match], factor: float) -> None:
         for doc_id, match in found.items():
-            score = match.score * factor
             current = best.get(doc_id)
-            if current is None or score > current.score:
-                best[doc_id] = _Match(score, match.field, match.units)
+            if current is None or match.score * factor > current.score:
+                best[doc_id] = match if factor == 1.0 else match._replace(
+                    score=match.score * factor)
+
+    def _read_chinese(self, best: dict[int, _Match], text: str, keep: int,
+                      factor: float) -> None:
+        self._merge(best, self._chinese(text, keep, factor), 1.0)
+        if best and max(m.score for m in best.values()) >= _STRONG * factor:
+            return  # found by the words as typed: everyday-word readings add only noise
+        for variant, variant_factor in self._variants(text)[1:]:
+            self._merge(best, self._chinese(variant, keep, factor * variant_factor), 1.0)
 
     def _through_matters(self, best: dict[int, _Match]) -> None:
         through: dict[int, _Match] = {}
+        factor = _THROUGH_MATTER / _KIND_WEIGHT["matter"]
+        floor = _MIN_SCORE / factor
         for doc_id, match in best.items():
+            if match.score < floor:
+                continue
             for bundle_id in self.bundles_of_matter.get(doc_id, ()):
-                score = match.score / _KIND_WEIGHT["matter"] * _THROUGH_MATTER
+                score = match.score * factor
                 if bundle_id not in through or score > through[bundle_id].score:
                     through[bundle_id] = _Match(score, match.field, match.units)
         self._merge(best, through, 1.0)
@@ -463,7 +490,7 @@ class SearchIndex:
                 segments.append(run)
         return segments or text.split()
 
-    def _chinese(self, text: str) -> dict[int, _Match]:
+    def _chinese(self, text: str, keep: int = 64, factor: float = 1.0) -> dict[int, _Match]:
         segments = self._segments(text)
         units: set[str] = set()
         for segment in segments:
@@ -476,37 +503,51 @@ class SearchIndex:
         top_idf = math.log(1 + max(len(self.fields), 1))
         weights = {u: self.idf.get(u, top_idf) for u in units}
         total = sum(weights.values())
-        covered: dict[int, float] = defaultdict(float)
-        matched: dict[int, list[str]] = defaultdict(list)
+        # One float per field: _COUNT × matched units + their weight (weights sum < _COUNT).
+        covered: dict[int, float] = {}
+        get = covered.get
         for unit in units:
             postings = self.units.get(unit)
-            if not postings:
-                continue
-            weight = weights[unit]
-            for field_id in postings:
-                covered[field_id] += weight
-                matched[field_id].append(unit)
-        words = {w for s in segments for w in self.tokenizer.lcut(s, HMM=False) if len(w) >= 2}
-        result: dict[int, _Match] = {}
-        for field_id, mass in covered.items():
-            fld = self.fields[field_id]
-            query_share = mass / total
-            field_units = max(len(fld.text) - 1, 1)
-            field_share = min(len(matched[field_id]) / field_units, 1.0)
+            if postings:
+                weight = weights[unit] + _COUNT
+                for field_id in postings:
+                    covered[field_id] = get(field_id, 0.0) + weight
+        if not covered:
+            return {}
+        # A field that covers half the query less than the best one cannot catch up
+        # (bonuses are at most 0.2): drop those before scoring (common bigrams such
+        # as 经营 or 许可 touch thousands of fields).
+        floor = max(p % _COUNT for p in covered.values()) - 0.5 * total
+        candidates = [(f, p) for f, p in covered.items() if p % _COUNT >= floor]
+        bare_of, units_of, boost_of = self.field_bare, self.field_units, self.field_boost
+        scored: list[tuple[float, int]] = []
+        for field_id, packed in candidates:
+            count = packed // _COUNT
+            query_share = (packed - count * _COUNT) / total
+            field_share = count / units_of[field_id]
+            if field_share > 1.0:
+                field_share = 1.0
             score = query_share * (0.75 + 0.25 * field_share)
-            bare = fld.text.replace(" ", "")
+            bare = bare_of[field_id]
             if bare == joined:
                 score += 0.3
-            elif bare.startswith(joined):
+            elif bare.startswith(joined) or (len(bare) >= 2 and bare in joined):
                 score += 0.1
-            elif len(bare) >= 2 and bare in joined:
-                score += 0.1
+            scored.append((score * boost_of[field_id] * factor, field_id))
+        # Only the best few get the word bonus (at most 0.1) and go on.
+        if len(scored) > keep:
+            cut = heapq.nlargest(keep, scored)[-1][0] - 0.1
+            scored = [item for item in scored if item[0] >= cut]
+        words = {w for s in segments for w in self.tokenizer.lcut(s, HMM=False) if len(w) >= 2}
+        found_units = frozenset(units)
+        result: dict[int, _Match] = {}
+        for score, field_id in scored:
+            fld = self.fields[field_id]
             if words and fld.tokens:
-                score += 0.05 * min(len(words & fld.tokens), 2)
-            score *= fld.weight * _KIND_WEIGHT[self.docs[fld.doc].kind]
+                score += 0.05 * min(len(words & fld.tokens), 2) * boost_of[field_id] * factor
             current = result.get(fld.doc)
             if current is None or score > current.score:
-                result[fld.doc] = _Match(score, field_id, frozenset(matched[field_id]))
+                result[fld.doc] = _Match(score, field_id, found_units)
         return result
 
     def _span_match(self, field_id: int, first: int, last: int, whole: bool,
@@ -528,7 +569,7 @@ class SearchIndex:
         if len(letters) < 2:
             return {}
         result: dict[int, _Match] = {}
-        for field_id in self.pinyin_keys.get(letters[:3], ()):
+        for field_id in self.pinyin_keys.get(letters[:_PINYIN_KEY], ()):
             fld = self.fields[field_id]
             at = fld.pinyin.find(letters)
             while at >= 0 and at not in fld.pinyin_starts:
@@ -590,10 +631,11 @@ class SearchIndex:
     def _hit(self, doc_id: int, match: _Match) -> Hit:
         doc = self.docs[doc_id]
         fld = self.fields[match.field]
-        title_spans = _spans_of(fold(doc.title), match.units)
+        units = [u for u in match.units if u in fld.text]  # what this field matched
+        title_spans = _spans_of(fold(doc.title), units)
         matched, matched_spans = "", ()
         if not fld.is_title or fld.doc != doc_id:  # a synonym, or a matter of the bundle
             matched = self.docs[fld.doc].title if fld.is_title else fld.text
-            matched_spans = _spans_of(fld.text, match.units)
+            matched_spans = _spans_of(fld.text, units)
         return Hit(doc.kind, doc.key, doc.title, doc.url_path, doc.bundle, match.score,
                    title_spans, matched, matched_spans)
