@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onething.portal import account_views, application_views, scenario_views, views
+from onething.portal import account_views, application_views, scenario_views, search_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -22,4 +22,5 @@ urlpatterns = [
     path("applications/<int:application_id>/withdraw/", application_views.withdraw,
          name="withdraw"),
     path("notifications/", application_views.notifications, name="notifications"),
+    path("search/", search_views.search, name="search"),
 ]
