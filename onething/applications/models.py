@@ -174,7 +174,8 @@ class Event(models.Model):
     @property
     def action_label(self) -> str:
         labels = {a.value: label for a, label in ACTION_LABELS.items()}
-        return labels.get(self.action, {"submit": "提交申请"}.get(self.action, self.action))
+        return labels.get(self.action, {"submit": "提交申请", **DELIVERY_ACTION_LABELS}
+                          .get(self.action, self.action))
 
 
 class ProvidedMaterial(models.Model):
@@ -199,3 +200,37 @@ class ProvidedMaterial(models.Model):
 
     def __str__(self) -> str:
         return self.material_name
+
+
+class DeliveryMethod(models.TextChoices):
+    PICKUP = "pickup", "窗口领取"
+    POST = "post", "邮寄到家"
+    ELECTRONIC = "electronic", "电子证照"
+
+
+# Application-level events written by onething.applications.delivery.
+DELIVERY_ACTION_LABELS = {"choose_delivery": "选择领取方式", "dispatch": "结果已寄出",
+                          "delivered": "结果已送达"}
+
+
+class ResultDelivery(models.Model):
+    """How the applicant receives the results (送达 / 送证上门); see ``delivery.py``."""
+
+    application = models.OneToOneField(Application, models.CASCADE, related_name="delivery",
+                                       verbose_name="申请")
+    method = models.CharField("领取方式", max_length=20, choices=DeliveryMethod.choices,
+                              default=DeliveryMethod.PICKUP)
+    recipient = models.CharField("收件人", max_length=100, blank=True)
+    mobile = models.CharField("收件人手机号码", max_length=11, blank=True)
+    address = models.CharField("收件地址", max_length=300, blank=True)
+    carrier = models.CharField("寄递公司", max_length=100, blank=True)
+    tracking_number = models.CharField("运单号", max_length=50, blank=True)
+    dispatched_at = models.DateTimeField("寄出时间", null=True, blank=True)
+    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "结果送达"
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.get_method_display()}"
