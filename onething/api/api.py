@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from ninja import File, NinjaAPI, Query, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
+from pydantic import Field
 
 from onething.accounts.models import Role
 from onething.accounts.services import user_for_token
@@ -32,7 +33,7 @@ from onething.api.schemas import (
     UploadOut,
     WithdrawIn,
 )
-from onething.applications import selectors, services
+from onething.applications import delivery, selectors, services
 from onething.applications.models import Channel
 from onething.catalog import selectors as catalog_selectors
 from onething.domain.cases import Action, CaseStatus
@@ -245,3 +246,86 @@ def act(request: HttpRequest, case_id: int, action: str, payload: ActionIn | Non
         items=[item.model_dump() for item in body.items] or None,
         result=body.result or None, materials=body.materials or None)
     return presenters.case_detail(selectors.case_for(user, case_id), user)
+
+
+# -- delivery of results (送证上门) ----------------------------------------------------
+
+
+class DeliveryIn(Schema):
+    """``method``: pickup | post | electronic; post needs address, recipient, mobile."""
+
+    method: str = Field(max_length=20)
+    address: str = Field(default="", max_length=300)
+    recipient: str = Field(default="", max_length=100)
+    mobile: str = Field(default="", max_length=20)
+
+
+class DispatchIn(Schema):
+    carrier: str = Field(max_length=100)
+    tracking_number: str = Field(max_length=50)
+
+
+class DeliveryOut(Schema):
+    method: str
+    method_label: str
+    recipient: str  # masked
+    mobile: str  # masked
+    address: str  # masked
+    carrier: str
+    tracking_number: str
+    dispatched_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+    can_change: bool
+
+
+_DELIVERY_CONFLICTS = {"already_dispatched", "already_delivered", "not_post", "no_result",
+                       "not_dispatched"}
+
+
+def _delivery_step(step, *args, **kwargs):
+    try:
+        return step(*args, **kwargs)
+    except delivery.DeliveryError as exc:
+        if exc.code in _DELIVERY_CONFLICTS:
+            raise ApiError(409, exc.code, str(exc), exc.errors) from exc
+        raise
+
+
+@api.get("/applications/{application_id}/delivery", response={200: DeliveryOut, **ERRORS},
+         tags=["applications"])
+def get_delivery(request: HttpRequest, application_id: int):
+    """How the results reach the applicant; address and mobile are masked."""
+    return delivery.summary(delivery.delivery_for(_user(request), application_id))
+
+
+@api.post("/applications/{application_id}/delivery", response={200: DeliveryOut, **ERRORS},
+          tags=["applications"])
+def choose_delivery(request: HttpRequest, application_id: int, payload: DeliveryIn):
+    """The applicant chooses pick-up, post (with address) or electronic, until dispatched."""
+    user = _user(request)
+    delivery.delivery_for(user, application_id)  # 404 unless visible
+    _delivery_step(delivery.choose_delivery, application_id, actor=user,
+                   method=payload.method, address=payload.address,
+                   recipient=payload.recipient, mobile=payload.mobile)
+    return delivery.summary(delivery.delivery_for(user, application_id))
+
+
+@api.post("/applications/{application_id}/delivery/dispatch",
+          response={200: DeliveryOut, **ERRORS}, tags=["applications"])
+def dispatch_delivery(request: HttpRequest, application_id: int, payload: DispatchIn):
+    """Staff record the carrier and tracking number of a posted result."""
+    user = _user(request)
+    delivery.delivery_for(user, application_id)  # 404 unless visible
+    _delivery_step(delivery.record_dispatch, application_id, actor=user,
+                   carrier=payload.carrier, tracking_number=payload.tracking_number)
+    return delivery.summary(delivery.delivery_for(user, application_id))
+
+
+@api.post("/applications/{application_id}/delivery/delivered",
+          response={200: DeliveryOut, **ERRORS}, tags=["applications"])
+def delivered(request: HttpRequest, application_id: int):
+    """Staff, or the applicant confirming receipt, record that the result arrived."""
+    user = _user(request)
+    delivery.delivery_for(user, application_id)  # 404 unless visible
+    _delivery_step(delivery.record_delivered, application_id, actor=user)
+    return delivery.summary(delivery.delivery_for(user, application_id))
