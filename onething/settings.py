@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "onething.accounts",
     "onething.catalog",
     "onething.applications",
+    "onething.certificates",
     "onething.notifications",
     "onething.portal",
     "onething.workbench",

@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/v1/", include("onething.api.urls")),
     path("workbench/", include("onething.workbench.urls")),
     path("files/", include("onething.applications.urls")),
+    path("", include("onething.certificates.urls")),
     path("", include("onething.core.urls")),
     path("", include("onething.portal.urls")),
 ]

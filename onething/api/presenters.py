@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+
 from onething.applications import selectors
 from onething.applications.services import CaseActionDenied, role_of
 from onething.domain.cases import legal_actions
@@ -39,7 +41,19 @@ def case(item: Case, soon_limit: dt.date | None = None) -> dict[str, Any]:
         "due_provisional": item.due_provisional,
         **selectors.due_flags(item, soon_limit=soon_limit),
         "depends_on": sorted(p.pk for p in item.prerequisites.all()),
+        "certificate": _certificate(item),
     }
+
+
+def _certificate(item: Case) -> dict[str, str] | None:
+    """The approved case's certificate, from its result (no query per case in a queue)."""
+    result = item.result or {}
+    if result.get("decision") != "approved" or not result.get("verify_url"):
+        return None
+    url = result["verify_url"]
+    public = getattr(settings, "ONETHING_PUBLIC_URL", None)
+    return {"number": result.get("number", ""),
+            "verify_url": public.rstrip("/") + url if public else url}
 
 
 def _form_for(item: Case) -> dict[str, str]:

@@ -65,6 +65,11 @@ class BundleRef(Schema):
     name: str
 
 
+class CertificateRef(Schema):
+    number: str
+    verify_url: str
+
+
 class CaseOut(Schema):
     id: int
     application_id: int
@@ -80,6 +85,9 @@ class CaseOut(Schema):
     overdue: bool
     due_soon: bool
     depends_on: list[int]
+    certificate: CertificateRef | None = Field(
+        default=None, description="approved: the issued certificate; GET verify_url with "
+                                  "Accept: application/json to verify it")
 
 
 class MaterialOut(Schema):

@@ -357,7 +357,7 @@ def transition_case(case_id: int, action: Action | str, *, actor: User | None,
             case.decided_at = now
             changed.append("decided_at")
             if action is Action.APPROVE:
-                case.result = _result(case, result)
+                case.result = _result(case, result, actor)
                 changed.append("result")
                 data["result"] = case.result
 
@@ -415,16 +415,26 @@ def _last_correction_date(case: Case) -> dt.date | None:
     return timezone.localtime(event.at).date() if event else None
 
 
-def _result(case: Case, given: Mapping[str, str] | None) -> dict[str, str]:
-    """The decision's result: what dependent matters receive (e.g. a licence number)."""
+def _result(case: Case, given: Mapping[str, str] | None, actor: User | None) -> dict[str, str]:
+    """The decision's result: what dependent matters receive (e.g. a licence number).
+
+    A matter that issues a certificate type gets a signed certificate here; the
+    result then carries its number and the address where anyone can verify it.
+    """
     data = {str(k): str(v) for k, v in (given or {}).items() if str(v).strip()}
     data["decision"] = "approved"
     issues = case.matter.issues
     if issues is not None:
-        data.setdefault("certificate_type", issues.key)
-        data.setdefault("certificate_name", issues.name)
-        data.setdefault("number", f"{case.department.code.upper()}-"
-                                  f"{timezone.localdate():%Y%m%d}-{case.pk:06d}")
+        from onething.certificates.services import issue_certificate, verify_path
+
+        data["certificate_type"] = issues.key
+        data["certificate_name"] = issues.name
+        data.pop("number", None)
+        data.pop("verify_url", None)
+        case.result = data
+        certificate = issue_certificate(case, actor=actor)
+        data["number"] = certificate.number
+        data["verify_url"] = verify_path(certificate.number)
     return data
 
 

@@ -114,7 +114,7 @@ def test_accept_sets_working_day_due_dates_and_approve_releases_dependents(appli
     food = case_of(application, "food-business-licence")
     assert food.status == CaseStatus.SUBMITTED
     assert food.received["business-registration"]["certificate_type"] == "business-licence"
-    assert food.received["business-registration"]["number"].startswith("DC-SAMR-")
+    assert food.received["business-registration"]["number"].startswith("BL-")
     assert Event.objects.filter(case=food, action="release").exists()
 
 

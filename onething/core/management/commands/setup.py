@@ -29,6 +29,7 @@ class Command(BaseCommand):
         self.stdout.write(f"静态文件已收集 (static files collected in {settings.STATIC_ROOT})")
         path = options.get("catalog") or str(settings.CATALOG_DIR)
         call_command("catalog", "load", path, stdout=self.stdout, stderr=self.stderr)
+        call_command("keys", "init", stdout=self.stdout, stderr=self.stderr)
         if options.get("demo"):
             from onething.accounts.demo import create_demo_accounts
 

@@ -1,0 +1,67 @@
+"""Electronic certificates (电子证照) and the deployment's signing keys.
+
+A ``Certificate`` is issued when a case of a matter that ``issues`` a
+certificate type is approved (``services.issue_certificate``). Its ``data``
+holds the certified facts and ``signature`` is the Ed25519 signature of
+their canonical JSON (``onething.domain.signing``) under ``key``. Private
+keys never enter the database: they are files under
+``$ONETHING_DATA_DIR/keys/<key_id>.pem`` (see ``keys.py``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class SigningKey(models.Model):
+    key_id = models.CharField("密钥标识", max_length=32, unique=True)
+    algorithm = models.CharField("算法", max_length=20, default="ed25519")
+    public_key_pem = models.TextField("公钥 (PEM)")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    active = models.BooleanField("当前签发用", default=False)
+    retired_at = models.DateTimeField("停用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "签名密钥"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Exactly one key signs new certificates; older ones only verify.
+            models.UniqueConstraint(fields=["active"], condition=models.Q(active=True),
+                                    name="one_active_signing_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.algorithm}:{self.key_id}{'（当前）' if self.active else ''}"
+
+
+class Certificate(models.Model):
+    number = models.CharField("证照编号", max_length=64, unique=True)
+    certificate_type = models.ForeignKey("catalog.CertificateType", models.PROTECT,
+                                         related_name="certificates", verbose_name="证照类型")
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT,
+                               related_name="certificates", verbose_name="持证人")
+    holder_name = models.CharField("持证人名称", max_length=200)
+    department = models.ForeignKey("catalog.Department", models.PROTECT,
+                                   related_name="certificates", verbose_name="发证部门")
+    case = models.OneToOneField("applications.Case", models.PROTECT, null=True, blank=True,
+                                related_name="certificate", verbose_name="办件")
+    issued_at = models.DateTimeField("签发时间")
+    valid_until = models.DateField("有效期至", null=True, blank=True)
+    data = models.JSONField("证照信息（已签名）", default=dict)
+    signature = models.TextField("签名 (base64)")
+    key = models.ForeignKey(SigningKey, models.PROTECT, related_name="certificates",
+                            verbose_name="签名密钥")
+    revoked_at = models.DateTimeField("注销时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                   blank=True, related_name="+", verbose_name="注销人")
+    revoke_reason = models.TextField("注销理由", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "电子证照"
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["holder", "certificate_type"],
+                                name="certificate_holder_type")]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_type.name} {self.number}"

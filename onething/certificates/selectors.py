@@ -1,0 +1,65 @@
+"""Reads for certificates: public verification (核验)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from onething.certificates.models import Certificate
+from onething.domain import signing
+
+VALID, REVOKED, EXPIRED, UNKNOWN = "valid", "revoked", "expired", "unknown"
+STATUS_LABELS = {VALID: "有效", REVOKED: "已注销", EXPIRED: "已过期", UNKNOWN: "无法核验"}
+
+
+@dataclass(frozen=True)
+class Verification:
+    status: str
+    certificate: Certificate | None = None
+    reason: str = ""  # for UNKNOWN: "not_found" or "signature_mismatch"
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The public answer. Certified data only when its signature holds."""
+        body: dict[str, Any] = {"status": self.status, "certificate": None}
+        if self.reason:
+            body["reason"] = self.reason
+        if self.certificate is not None and self.status != UNKNOWN:
+            body["certificate"] = dict(self.certificate.data)
+            if self.certificate.revoked_at is not None:
+                body["revoked_at"] = self.certificate.revoked_at.isoformat(timespec="seconds")
+        return body
+
+
+def signature_holds(certificate: Certificate) -> bool:
+    """The stored data is exactly what was signed, and the row agrees with it."""
+    data = certificate.data if isinstance(certificate.data, dict) else {}
+    if not signing.verify(data, certificate.signature, certificate.key.public_key_pem):
+        return False
+    valid_until = certificate.valid_until.isoformat() if certificate.valid_until else None
+    return (data.get("number") == certificate.number
+            and data.get("valid_until") == valid_until
+            and data.get("certificate_type") == certificate.certificate_type.key
+            and data.get("key_id") == certificate.key.key_id)
+
+
+def verify_certificate(number: str, *, today: dt.date | None = None) -> Verification:
+    number = (number or "").strip().upper()[:64]
+    certificate = (Certificate.objects.select_related("key", "certificate_type")
+                   .filter(number=number).first())
+    if certificate is None:
+        return Verification(UNKNOWN, reason="not_found")
+    if not signature_holds(certificate):
+        return Verification(UNKNOWN, certificate, reason="signature_mismatch")
+    if certificate.revoked_at is not None:
+        return Verification(REVOKED, certificate)
+    today = today or timezone.localdate()
+    if certificate.valid_until is not None and certificate.valid_until < today:
+        return Verification(EXPIRED, certificate)
+    return Verification(VALID, certificate)

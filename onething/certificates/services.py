@@ -1,0 +1,151 @@
+"""Writes for electronic certificates (电子证照): issue on approval, revoke.
+
+* ``issue_certificate`` — called by ``applications.services.transition_case``
+  inside its transaction when a case of a matter that ``issues`` a
+  certificate type is approved (《行政许可法》第三十九条: a licence decision
+  results in a licence document; 《电子证照》GB/T 36901 family: the electronic
+  certificate carries the issuer's signature).
+* ``revoke_certificate`` — the issuing department revokes (注销) with a reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from onething.accounts.models import ApplicantKind, User
+from onething.accounts.models import Role as UserRole
+from onething.applications.models import Case, Event
+from onething.applications.services import CaseActionDenied, SubmissionError
+from onething.certificates import keys
+from onething.certificates.models import Certificate
+from onething.domain import signing
+from onething.domain.validators import mask_id_number
+from onething.notifications.services import notify
+
+# Result entries that describe the result itself rather than certified facts.
+_RESULT_META = {"decision", "certificate_type", "certificate_name", "number", "verify_url",
+                "valid_until"}
+# No 0/O, 1/I/L: numbers are read aloud and typed from paper.
+_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+class CertificateActionDenied(CaseActionDenied):
+    def __init__(self, message: str = "只有发证部门的审核人员可以注销证照 "
+                                      "(only reviewers of the issuing department may revoke)"
+                 ) -> None:
+        super().__init__(message)
+
+
+def verify_path(number: str) -> str:
+    """The public verification address. Spelled out rather than reversed: it is
+    printed on paper and in QR codes, so it must not move with the URL conf (a
+    test checks it matches ``certificates:verify``)."""
+    return f"/verify/{number}/"
+
+
+def _type_short(key: str) -> str:
+    return "".join(part[0] for part in key.split("-") if part).upper()[:6] or "CERT"
+
+
+def _new_number(type_key: str, today: dt.date) -> str:
+    for _ in range(10):
+        suffix = "".join(secrets.choice(_ALPHABET) for _ in range(8))
+        number = f"{_type_short(type_key)}-{today:%Y%m%d}-{suffix}"
+        if not Certificate.objects.filter(number=number).exists():
+            return number
+    raise RuntimeError("无法生成唯一的证照编号 (could not draw a unique number)")
+
+
+def _holder_id(holder: User) -> str:
+    """Masked for people (个人信息保护法); a company's USCC is public (企业信用信息公示)."""
+    if holder.applicant_kind == ApplicantKind.COMPANY and holder.uscc:
+        return holder.uscc
+    number = holder.id_number or holder.representative_id_number
+    return mask_id_number(number) if number else ""
+
+
+def _valid_until(result: dict[str, Any]) -> dt.date | None:
+    raw = str(result.get("valid_until", "") or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise SubmissionError({"result.valid_until": "有效期应为日期 YYYY-MM-DD (must be a date)"},
+                              "invalid_result") from exc
+
+
+def issue_certificate(case: Case, *, actor: User | None) -> Certificate:
+    """Sign and record the certificate that approving ``case`` yields.
+
+    Runs inside ``transition_case``'s transaction with ``case.result`` already
+    holding the decision's data; the certificate's number is drawn here and
+    written back into the result by the caller. ``actor`` is the approving
+    reviewer (None for an automatic decision).
+    """
+    certificate_type = case.matter.issues
+    if certificate_type is None:
+        raise ValueError(f"{case.matter.code} issues no certificate")
+    application = case.application
+    holder = application.applicant
+    result = dict(case.result or {})
+    now = timezone.now()
+    valid_until = _valid_until(result)
+    number = _new_number(certificate_type.key, timezone.localdate(now))
+    key = keys.active_key()
+    data: dict[str, Any] = {
+        "number": number,
+        "certificate_type": certificate_type.key,
+        "certificate_name": certificate_type.name,
+        "holder_name": holder.display_name,
+        "holder_id": _holder_id(holder),
+        "department": {"code": case.department.code, "name": case.department.name},
+        "issued_at": now.isoformat(timespec="seconds"),
+        "valid_until": valid_until.isoformat() if valid_until else None,
+        "tracking_number": application.tracking_number,
+        "matter": {"code": case.matter.code, "name": case.matter.name},
+        "details": {k: str(v) for k, v in result.items() if k not in _RESULT_META},
+        "key_id": key.key_id,
+    }
+    signature = signing.sign(data, keys.private_key(key))
+    return Certificate.objects.create(
+        number=number, certificate_type=certificate_type, holder=holder,
+        holder_name=data["holder_name"], department=case.department, case=case,
+        issued_at=now, valid_until=valid_until, data=data, signature=signature, key=key,
+    )
+
+
+def revoke_certificate(certificate: Certificate, *, actor: User, reason: str) -> Certificate:
+    """注销: only a reviewer of the issuing department, always with a written reason."""
+    if (actor is None or actor.role != UserRole.REVIEWER
+            or actor.department_id != certificate.department_id):
+        raise CertificateActionDenied()
+    reason = (reason or "").strip()
+    if not reason:
+        raise SubmissionError({"reason": "请填写注销理由 (a reason is required)"},
+                              "reason_required")
+    with transaction.atomic():
+        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if locked.revoked_at is not None:
+            raise SubmissionError({"certificate": "该证照已注销 (already revoked)"},
+                                  "already_revoked")
+        locked.revoked_at = timezone.now()
+        locked.revoked_by = actor
+        locked.revoke_reason = reason[:2000]
+        locked.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        if locked.case_id is not None:
+            case = locked.case
+            Event.objects.create(application=case.application, case=case, actor=actor,
+                                 action="revoke_certificate", reason=locked.revoke_reason,
+                                 data={"number": locked.number})
+            notify(user=locked.holder, application=case.application,
+                   dedupe_key=f"certificate:{locked.pk}:revoked",
+                   message=f"您的“{locked.certificate_type.name}”（编号 {locked.number}）"
+                           f"已被{locked.department.name}注销。理由：{locked.revoke_reason[:100]}")
+    certificate.refresh_from_db()
+    return certificate

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from onething.certificates import views
+
+app_name = "certificates"
+
+urlpatterns = [
+    path("verify/<str:number>/", views.verify, name="verify"),
+]
