@@ -22,11 +22,13 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onething.accounts.services import profile_data
-from onething.applications import selectors
+from onething.applications import delivery, selectors
+from onething.applications.delivery import DeliveryMethod
 from onething.applications.services import (
     CaseActionDenied,
     Submission,
     SubmissionError,
+    check_form,
     store_upload,
     submit_application,
     transition_case,
@@ -90,12 +92,27 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
         if existing is not None:  # a repeated click: nothing stored twice
             return redirect("portal:application", existing.pk)
         values = {f.key: request.POST.get(f.key, "") for f in plan.fields if f.key not in known}
+        choice = delivery.form_values(request.POST)
         materials = {}
         for material in plan.materials:
             upload_id = _store(request, material.key, errors, material.name)
             if upload_id is not None:
                 materials[material.key] = upload_id
+        # The delivery choice is checked before anything is submitted: nothing half-happens.
+        chosen, delivery_errors = delivery.check_delivery(
+            choice["method"] or DeliveryMethod.PICKUP, address=choice["address"],
+            recipient=choice["recipient"], mobile=choice["mobile"])
+        if delivery_errors:
+            errors.update({f"delivery.{k}": v for k, v in delivery_errors.items()})
+            _, form_errors = check_form(plan, {**values, **known})
+            for name, message in form_errors.items():
+                errors.setdefault(name, message)
+            for material in plan.materials:
+                if material.key not in materials:
+                    errors.setdefault(f"materials.{material.key}", f"请上传“{material.name}”")
         try:
+            if delivery_errors:
+                raise SubmissionError(errors)
             application = submit_application(
                 Submission(bundle=slug, answers=dict(plan.answers), form_data=values,
                            materials=materials, idempotency_key=key),
@@ -104,13 +121,45 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
             for name, message in exc.errors.items():
                 errors.setdefault(name, message)  # a file refused by content keeps its reason
         else:
+            if chosen["method"] != DeliveryMethod.PICKUP:  # pick-up is what no choice means
+                delivery.choose_delivery(application.pk, actor=request.user, **chosen)
             messages.success(request, f"申请已提交，受理编号 {application.tracking_number}。"
                                       "各部门将同时办理，进度会以短信和站内消息通知您。")
             return redirect("portal:application", application.pk)
-    return render(request, "portal/apply.html", _apply_context(
-        request, bundle, plan, known, values, errors,
-        key or str(uuid.uuid4()), files_sent=bool(request.FILES)),
-        status=400 if errors else 200)
+    context = _apply_context(request, bundle, plan, known, values, errors,
+                             key or str(uuid.uuid4()), files_sent=bool(request.FILES))
+    context["delivery"] = _delivery_form(
+        delivery.form_values(request.POST) if request.method == "POST" else {}, errors,
+        legend="办结后如何领取")
+    context["errors"] = summary(errors, {**context.pop("anchors"), **DELIVERY_ANCHORS})
+    return render(request, "portal/apply.html", context, status=400 if errors else 200)
+
+
+DELIVERY_ANCHORS = {"delivery.method": "delivery-method", "delivery.address": "delivery-address",
+                    "delivery.recipient": "delivery-recipient",
+                    "delivery.mobile": "delivery-mobile"}
+DELIVERY_HINTS = {
+    DeliveryMethod.PICKUP: "办结后到政务服务中心窗口领取，免费。",
+    DeliveryMethod.POST: "办结后免费邮寄到您填写的地址，运单号会通知您。",
+    DeliveryMethod.ELECTRONIC: "办结后在“我的申请”中查看和下载电子证照。",
+}
+
+
+def _delivery_form(values: dict[str, str], errors: dict[str, str], *,
+                   legend: str) -> dict[str, Any]:
+    """The delivery fieldset (portal/_delivery_fields.html) with values and errors."""
+    fields = []
+    for name, label, kind in (("address", "收件地址", "address"),
+                              ("recipient", "收件人姓名", "name"),
+                              ("mobile", "收件人手机号码", "mobile")):
+        f = field(name, label, kind=kind, value=values.get(name, ""), prefix="delivery-",
+                  error=errors.get(f"delivery.{name}", ""),
+                  hint="写到门牌号，例如：德城区新华路1号3单元201室。" if name == "address" else "")
+        f["name"] = f"delivery-{name}"
+        fields.append(f)
+    return {"legend": legend, "method": values.get("method") or DeliveryMethod.PICKUP,
+            "method_error": errors.get("delivery.method", ""), "fields": fields,
+            "options": [(m.value, m.label, DELIVERY_HINTS[m]) for m in DeliveryMethod]}
 
 
 def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, known: dict[str, str],
@@ -149,7 +198,7 @@ def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, known: dict[st
                             plan.provided_fields],
         "provided_materials": [(m.name, names.get(m.provided_by or "", "")) for m in
                                plan.provided_materials],
-        "errors": summary(errors, anchors), "files_lost": bool(errors) and files_sent,
+        "anchors": anchors, "files_lost": bool(errors) and files_sent,
         "question_labels": _answer_labels(plan.bundle, dict(plan.answers)),
         "back": f"{reverse('portal:bundle', args=[bundle.slug])}?{urlencode(plan.answers)}",
     }
@@ -236,7 +285,42 @@ def _application_context(request: HttpRequest, application_id: int) -> dict[str,
                             hint="写明原因有助于部门改进服务。", prefix="withdraw-"),
         },
         "errors": [], "case_errors": {}, "withdraw_errors": {},
+        **_delivery_context(request, application, is_applicant),
     }
+
+
+def _delivery_context(request: HttpRequest, application: Any, is_applicant: bool,
+                      values: dict[str, str] | None = None,
+                      errors: dict[str, str] | None = None) -> dict[str, Any]:
+    shown = delivery.summary(delivery.delivery_for(request.user, application.pk))
+    return {
+        "delivery": shown,
+        "delivery_form": _delivery_form(values or {"method": shown["method"]}, errors or {},
+                                        legend="选择领取方式"),
+        "can_change_delivery": is_applicant and shown["can_change"],
+    }
+
+
+@login_required
+@require_POST
+def change_delivery(request: HttpRequest, application_id: int) -> HttpResponse:
+    """The applicant changes how to receive the results, while nothing is sent."""
+    context = _application_context(request, application_id)
+    values = delivery.form_values(request.POST)
+    errors: dict[str, str] = {}
+    try:
+        delivery.choose_delivery(application_id, actor=request.user, **values)
+    except delivery.DeliveryError as exc:
+        errors = {f"delivery.{k}": v for k, v in exc.errors.items()}
+    except CaseActionDenied as exc:
+        errors = {"delivery.method": str(exc)}
+    else:
+        messages.success(request, "领取方式已更新。")
+        return redirect("portal:application", application_id)
+    context.update(_delivery_context(request, context["application"], context["is_applicant"],
+                                     values, errors))
+    context["errors"] = summary(errors, DELIVERY_ANCHORS)
+    return render(request, "portal/application.html", context, status=400)
 
 
 @login_required
