@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from onething.accounts.models import Role as UserRole
-from onething.applications import selectors
+from onething.applications import delivery, selectors
+from onething.applications.delivery import DeliveryMethod
 from onething.applications.services import (
     CaseActionDenied,
     SubmissionError,
@@ -135,9 +136,35 @@ def queue(request: HttpRequest) -> HttpResponse:
 @staff_required()
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _visible_case(request, case_id)
+    if request.method == "POST" and request.POST.get("form") in {"dispatch", "delivered"}:
+        return _record_delivery(request, case)
     if request.method == "POST":
         return _act(request, case)
     return _render_case(request, case)
+
+
+def _record_delivery(request: HttpRequest, case) -> HttpResponse:
+    """登记寄递 / 登记送达 for a posted result (onething.applications.delivery)."""
+    posted = request.POST
+    errors: dict[str, str] = {}
+    try:
+        if posted["form"] == "dispatch":
+            delivery.record_dispatch(case.application_id, actor=request.user,
+                                     carrier=posted.get("carrier", ""),
+                                     tracking_number=posted.get("tracking_number", ""))
+            done = "已登记寄递"
+        else:
+            delivery.record_delivered(case.application_id, actor=request.user)
+            done = "已登记送达"
+    except delivery.DeliveryError as exc:
+        errors = {(k if k in {"carrier", "tracking_number"} else "__all__"): v
+                  for k, v in exc.errors.items()}
+    except CaseActionDenied as exc:
+        errors = {"__all__": str(exc)}
+    else:
+        messages.success(request, f"{done}（{case.application.tracking_number}）。")
+        return redirect("workbench:case", case_id=case.pk)
+    return _render_case(request, case, delivery_errors=errors, status=400)
 
 
 def _visible_case(request: HttpRequest, case_id: int):
@@ -200,9 +227,14 @@ def _act(request: HttpRequest, case) -> HttpResponse:
 
 
 def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
-                 errors: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
+                 errors: dict[str, str] | None = None, status: int = 200,
+                 delivery_errors: dict[str, str] | None = None) -> HttpResponse:
     viewer = request.user
     application = selectors.application_for(viewer, case.application_id)
+    sending = delivery.delivery_for(viewer, application.pk)
+    may_send = (sending.method == DeliveryMethod.POST and sending.delivered_at is None
+                and delivery.may_dispatch(viewer, application)
+                and delivery.has_result(application))
     plan = application.plan
     field_rows = []
     for field in plan.get("fields", []):
@@ -260,6 +292,10 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
         "flags": selectors.due_flags(case),
         "is_reviewer": viewer.role == UserRole.REVIEWER,
         "is_centre": viewer.role in CENTRE_ROLES,
+        "delivery": delivery.summary(sending),
+        "can_dispatch": may_send,
+        "delivery_errors": delivery_errors or {},
+        "dispatch_values": request.POST if delivery_errors else {},
     }, status=status)
 
 
