@@ -429,7 +429,6 @@ def _result(case: Case, given: Mapping[str, str] | None, actor: User | None) -> 
 
         data["certificate_type"] = issues.key
         data["certificate_name"] = issues.name
-        data.pop("number", None)
         data.pop("verify_url", None)
         case.result = data
         certificate = issue_certificate(case, actor=actor)

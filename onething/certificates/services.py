@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from typing import Any
 
@@ -32,6 +33,7 @@ _RESULT_META = {"decision", "certificate_type", "certificate_name", "number", "v
                 "valid_until"}
 # No 0/O, 1/I/L: numbers are read aloud and typed from paper.
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{2,63}")
 
 
 class CertificateActionDenied(CaseActionDenied):
@@ -59,6 +61,21 @@ def _new_number(type_key: str, today: dt.date) -> str:
         if not Certificate.objects.filter(number=number).exists():
             return number
     raise RuntimeError("无法生成唯一的证照编号 (could not draw a unique number)")
+
+
+def _given_number(result: dict[str, Any]) -> str:
+    """A number the department's own register assigned (the reviewer types it in), if any."""
+    number = str(result.get("number", "") or "").strip().upper()
+    if not number:
+        return ""
+    if not _NUMBER.fullmatch(number):
+        raise SubmissionError({"result.number": "证照编号只能包含字母、数字和“-”，3至64位 "
+                                                "(letters, digits and '-' only)"},
+                              "invalid_result")
+    if Certificate.objects.filter(number=number).exists():
+        raise SubmissionError({"result.number": "该证照编号已被使用 (number already used)"},
+                              "invalid_result")
+    return number
 
 
 def _holder_id(holder: User) -> str:
@@ -96,7 +113,7 @@ def issue_certificate(case: Case, *, actor: User | None) -> Certificate:
     result = dict(case.result or {})
     now = timezone.now()
     valid_until = _valid_until(result)
-    number = _new_number(certificate_type.key, timezone.localdate(now))
+    number = _given_number(result) or _new_number(certificate_type.key, timezone.localdate(now))
     key = keys.active_key()
     data: dict[str, Any] = {
         "number": number,

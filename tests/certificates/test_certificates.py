@@ -191,3 +191,14 @@ def test_api_case_carries_its_certificate(application, demo, client):
     verified = client.get(cases["business-registration"]["certificate"]["verify_url"],
                           HTTP_ACCEPT="application/json").json()
     assert verified["status"] == "valid"
+
+
+def test_a_number_from_the_department_register_is_kept_once(application, demo, client):
+    case = approve_registration(application, demo, number="dc-lic-1")
+    assert case.result["number"] == "DC-LIC-1"
+    assert verify_json(client, "DC-LIC-1").json()["status"] == "valid"
+    food = application.cases.get(matter__code="food-business-licence")
+    transition(food.pk, Action.ACCEPT, actor=demo.samr)
+    for bad in ("DC-LIC-1", "含中文", "a/b"):
+        with pytest.raises(SubmissionError):
+            transition(food.pk, Action.APPROVE, actor=demo.samr, result={"number": bad})
