@@ -9,6 +9,9 @@ answers to its questions (情形), the plan says
 * the merged material list: every material once, with the matters that need
   it; a material that another matter of the same application issues (the
   business licence for the food-business licence) is not asked for at all;
+* a material the applicant already holds as a valid electronic certificate
+  (``held``: certificate types) is not uploaded either: it is reused (免提交)
+  and listed in ``reused_materials``;
 * ``serial_days`` (departments one after another, 串联) and
   ``parallel_days`` (the longest chain of real dependencies, 并联);
 * with a start date, each matter's planned start and due date on the
@@ -20,8 +23,8 @@ Pure Python: no Django, no database.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 
 from onething.domain.calendar import WorkingDayCalendar
 from onething.domain.catalog import Bundle, Catalog, Matter, applicable_matters
@@ -80,6 +83,7 @@ class PlannedMaterial:
     certificate: str | None = None  # an electronic certificate can stand in
     provided_by: str | None = None  # a matter of this plan issues it
     notes: tuple[str, ...] = ()
+    reused: bool = False  # the applicant holds the certificate: nothing to upload (免提交)
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ class Plan:
     provisional: bool = False
     departments: tuple[str, ...] = field(default=())
     provided_fields: tuple[PlannedField, ...] = ()  # carried by results inside the plan
+    reused_materials: tuple[PlannedMaterial, ...] = ()  # held certificates stand in (免提交)
 
     def matter(self, code: str) -> PlannedMatter:
         return next(m for m in self.matters if m.code == code)
@@ -109,6 +114,10 @@ class Plan:
     @property
     def materials_saved(self) -> int:
         return self.material_count_separate - self.material_count_merged
+
+    @property
+    def materials_reused(self) -> int:
+        return len(self.reused_materials)
 
 
 def resolve_answers(bundle: Bundle, answers: Mapping[str, str] | None) -> dict[str, str]:
@@ -137,8 +146,13 @@ def make_plan(
     *,
     start: dt.date | None = None,
     calendar: WorkingDayCalendar | None = None,
+    held: Collection[str] = (),
 ) -> Plan:
-    """Plan bundle ``slug`` for ``answers``; dates need ``start`` and ``calendar``."""
+    """Plan bundle ``slug`` for ``answers``; dates need ``start`` and ``calendar``.
+
+    ``held`` are the certificate types the applicant holds (valid, not revoked):
+    a material they stand in for is reused instead of uploaded.
+    """
     bundle = catalog.bundles.get(slug)
     if bundle is None:
         raise PlanningError([f"没有名为 {slug} 的一件事 (unknown bundle '{slug}')"])
@@ -216,6 +230,9 @@ def make_plan(
     materials, provided, separate = _merge_materials(
         catalog, ordered, matters, depends_on, active_conditions
     )
+    held = frozenset(held)
+    reused = tuple(replace(m, reused=True) for m in materials if m.certificate in held)
+    materials = tuple(m for m in materials if m.certificate not in held)
     departments = tuple(dict.fromkeys(m.department for m in planned))
     return Plan(
         bundle=bundle.slug,
@@ -236,6 +253,7 @@ def make_plan(
         provisional=provisional,
         departments=departments,
         provided_fields=provided_fields,
+        reused_materials=reused,
     )
 
 
@@ -368,6 +386,7 @@ def plan_to_dict(plan: Plan) -> dict[str, object]:
             "key": m.key, "name": m.name, "needed_by": list(m.needed_by),
             "originals": m.originals, "copies": m.copies, "certificate": m.certificate,
             "provided_by": m.provided_by, "notes": list(m.notes),
+            **({"reused": True} if m.reused else {}),
         }
 
     data: dict[str, object] = {
@@ -399,8 +418,10 @@ def plan_to_dict(plan: Plan) -> dict[str, object]:
         ],
         "materials": [material(m) for m in plan.materials],
         "provided_materials": [material(m) for m in plan.provided_materials],
+        "reused_materials": [material(m) for m in plan.reused_materials],
         "material_count_separate": plan.material_count_separate,
         "material_count_merged": plan.material_count_merged,
+        "materials_reused": plan.materials_reused,
         "serial_days": plan.serial_days,
         "parallel_days": plan.parallel_days,
         "critical_path": list(plan.critical_path),
