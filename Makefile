@@ -23,6 +23,7 @@ run: setup
 
 test: setup
 	scripts/ensure-chromium.sh
+	scripts/ensure-fonts.sh
 	$(BIN)/ruff check .
 	$(BIN)/onething catalog check
 	$(BIN)/onething makemigrations --check --dry-run > /dev/null
@@ -31,6 +32,7 @@ test: setup
 # The same test suite on a throwaway PostgreSQL cluster (installed when missing).
 test-postgres: setup
 	scripts/ensure-chromium.sh
+	scripts/ensure-fonts.sh
 	scripts/test-postgres.sh
 
 lint: setup

@@ -1,4 +1,4 @@
-"""Reads for certificates: public verification (核验)."""
+"""Reads for certificates: public verification (核验), the holder's download."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from onething.accounts.models import Role
 from onething.certificates.models import Certificate
 from onething.domain import signing
 
@@ -63,3 +64,23 @@ def verify_certificate(number: str, *, today: dt.date | None = None) -> Verifica
     if certificate.valid_until is not None and certificate.valid_until < today:
         return Verification(EXPIRED, certificate)
     return Verification(VALID, certificate)
+
+
+def certificate_for_download(viewer: Any, number: str) -> Certificate | None:
+    """The certificate ``viewer`` may download as a PDF, else None (shown as a 404):
+    its holder, the centre's staff, or a reviewer of the issuing department."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return None
+    number = (number or "").strip().upper()[:64]
+    certificate = (Certificate.objects
+                   .select_related("key", "certificate_type", "department", "holder")
+                   .filter(number=number).first())
+    if certificate is None:
+        return None
+    if certificate.holder_id == viewer.pk:
+        return certificate
+    if viewer.role in {Role.CLERK, Role.MANAGER, Role.ADMIN}:
+        return certificate
+    if viewer.role == Role.REVIEWER and viewer.department_id == certificate.department_id:
+        return certificate
+    return None

@@ -6,4 +6,5 @@ app_name = "certificates"
 
 urlpatterns = [
     path("verify/<str:number>/", views.verify, name="verify"),
+    path("certificates/<str:number>.pdf", views.download_pdf, name="pdf"),
 ]

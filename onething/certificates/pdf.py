@@ -1,0 +1,152 @@
+"""The certificate as a printable PDF (电子证照版式文件).
+
+``render_certificate_pdf`` lays out the signed data of a certificate on an A4
+page with a QR code leading to the public verification page. The Chinese font
+is embedded (subset) so the file reads the same everywhere; it comes from a
+Debian package (``fonts-wqy-microhei``, see ``scripts/ensure-fonts.sh``) and
+nothing is fetched at run time. ``settings.ONETHING_CERTIFICATE_FONT`` names
+another TrueType font (.ttf/.ttc) when set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import segno
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+from fpdf import FPDF
+
+from onething.certificates.models import Certificate
+
+# Debian packages' paths, in order of preference.
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",     # fonts-wqy-microhei
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",       # fonts-wqy-zenhei
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",  # fonts-droid-fallback
+)
+FONT_FAMILY = "cjk"
+QR_SCALE = 6
+QR_SIZE_MM = 40
+
+
+def font_path() -> Path:
+    """The configured font, else the first Debian CJK font installed."""
+    configured = getattr(settings, "ONETHING_CERTIFICATE_FONT", "") or ""
+    if configured:
+        path = Path(configured)
+        if not path.is_file():
+            raise ImproperlyConfigured(
+                f"ONETHING_CERTIFICATE_FONT={configured} does not exist")
+        return path
+    for candidate in FONT_CANDIDATES:
+        path = Path(candidate)
+        if path.is_file():
+            return path
+    raise ImproperlyConfigured(
+        "没有找到中文字体，无法生成证照 PDF (no CJK font): install Debian's "
+        "fonts-wqy-microhei (scripts/ensure-fonts.sh) or set ONETHING_CERTIFICATE_FONT")
+
+
+def qr_png(url: str) -> bytes:
+    """The QR code of ``url`` as PNG bytes (error correction Q: survives a worn print)."""
+    buf = io.BytesIO()
+    segno.make(url, error="q").save(buf, kind="png", scale=QR_SCALE, border=4)
+    return buf.getvalue()
+
+
+def _date(value: str | None) -> str:
+    if not value:
+        return "长期"
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if isinstance(parsed, dt.datetime) and "T" in value:
+        parsed = timezone.localtime(parsed) if timezone.is_aware(parsed) else parsed
+    return f"{parsed.year}年{parsed.month}月{parsed.day}日"
+
+
+class _CertificatePDF(FPDF):
+    def footer(self) -> None:
+        self.set_y(-15)
+        self.set_font(FONT_FAMILY, size=8)
+        self.set_text_color(110)
+        self.cell(0, 5, f"第 {self.page_no()} 页", align="C")
+
+
+def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
+    """An A4 PDF of ``certificate``'s signed data; ``verify_url`` must be absolute."""
+    data = certificate.data if isinstance(certificate.data, dict) else {}
+    title = data.get("certificate_name") or certificate.certificate_type.name
+    number = data.get("number") or certificate.number
+
+    pdf = _CertificatePDF(orientation="portrait", unit="mm", format="A4")
+    pdf.set_title(f"{title} {number}")
+    pdf.set_author(str((data.get("department") or {}).get("name", "")))
+    pdf.set_creator("onething")
+    pdf.set_lang("zh-CN")
+    pdf.add_font(FONT_FAMILY, fname=str(font_path()))
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.set_margins(20, 20, 20)
+    pdf.add_page()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+
+    pdf.set_font(FONT_FAMILY, size=26)
+    pdf.cell(width, 16, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT_FAMILY, size=11)
+    pdf.cell(width, 8, f"证照编号：{number}", align="C", new_x="LMARGIN", new_y="NEXT")
+    if certificate.revoked_at is not None:
+        pdf.set_text_color(180, 0, 0)
+        pdf.set_font(FONT_FAMILY, size=14)
+        pdf.cell(width, 10, f"已注销（{_date(certificate.revoked_at.isoformat())}）",
+                 align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0)
+    pdf.ln(6)
+
+    department = (data.get("department") or {}).get("name", "") or certificate.department.name
+    matter = data.get("matter") or {}
+    rows: list[tuple[str, str]] = [
+        ("持证人", str(data.get("holder_name") or certificate.holder_name)),
+    ]
+    if data.get("holder_id"):
+        rows.append(("证件号码", str(data["holder_id"])))  # already masked for people
+    rows += [
+        ("发证部门", str(department)),
+        ("签发日期", _date(data.get("issued_at"))),
+        ("有效期至", _date(data.get("valid_until"))),
+    ]
+    if matter.get("name"):
+        rows.append(("办理事项", f"{matter['name']}（受理编号 {data.get('tracking_number', '')}）"))
+    rows += [(str(k), str(v)) for k, v in (data.get("details") or {}).items()]
+
+    label_width = 32
+    pdf.set_font(FONT_FAMILY, size=12)
+    for label, value in rows:
+        pdf.set_text_color(90)
+        y = pdf.get_y()
+        pdf.multi_cell(label_width, 8, label, new_x="RIGHT", new_y="TOP")
+        pdf.set_text_color(0)
+        pdf.set_xy(pdf.l_margin + label_width, y)
+        pdf.multi_cell(width - label_width, 8, value or "—", new_x="LMARGIN", new_y="NEXT")
+
+    pdf.ln(8)
+    if pdf.get_y() + QR_SIZE_MM + 25 > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    top = pdf.get_y()
+    pdf.image(io.BytesIO(qr_png(verify_url)), x=pdf.l_margin, y=top, w=QR_SIZE_MM,
+              h=QR_SIZE_MM, alt_text=f"核验二维码 {verify_url}")
+    text_x = pdf.l_margin + QR_SIZE_MM + 6
+    pdf.set_xy(text_x, top + 2)
+    pdf.set_font(FONT_FAMILY, size=10)
+    key_id = data.get("key_id") or certificate.key.key_id
+    pdf.multi_cell(width - QR_SIZE_MM - 6, 6,
+                   "扫描二维码或访问以下网址核验本证照的真伪和状态：\n"
+                   f"{verify_url}\n"
+                   f"本证照由发证部门电子签名（Ed25519，密钥标识 {key_id}），"
+                   "以核验结果为准。",
+                   new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

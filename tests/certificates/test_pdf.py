@@ -1,0 +1,107 @@
+"""The certificate as a PDF: embedded Chinese font, signed data, a QR code to /verify/."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from PIL import Image
+from pypdf import PdfReader
+
+from onething.applications.services import submit_application
+from onething.applications.services import transition_case as transition
+from onething.certificates import pdf
+from onething.certificates.models import Certificate
+from onething.domain.cases import Action
+from tests.conftest import restaurant_submission
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def certificate(demo):
+    application = submit_application(restaurant_submission(demo.applicant),
+                                     actor=demo.applicant, applicant=demo.applicant)
+    case = application.cases.get(matter__code="business-registration")
+    transition(case.pk, Action.ACCEPT, actor=demo.samr)
+    transition(case.pk, Action.APPROVE, actor=demo.samr,
+               result={"经营范围": "糕点、面包制售", "valid_until": "2046-12-31"})
+    return Certificate.objects.get(case=case)
+
+
+def _text(body: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+
+
+def test_pdf_embeds_the_font_and_carries_the_signed_data(certificate):
+    url = f"https://zwfw.example.gov.cn/verify/{certificate.number}/"
+    body = pdf.render_certificate_pdf(certificate, url)
+    assert body.startswith(b"%PDF")
+    assert b"/FontFile2" in body or b"/FontFile3" in body
+    assert re.search(rb"/BaseFont\s*/[A-Z]{6}\+WenQuanYiMicroHei", body)  # subset, embedded
+    text = _text(body)
+    assert "营业执照" in text
+    assert certificate.number in text
+    assert certificate.data["holder_name"] in text
+    assert certificate.department.name in text
+    assert "2046年12月31日" in text
+    assert "糕点、面包制售" in text
+    assert url in text.replace("\n", "")
+    assert certificate.key.key_id in text
+    holder = certificate.holder
+    if holder.id_number:
+        assert holder.id_number not in text  # masked, as signed
+
+
+def test_qr_image_encodes_the_verify_url(certificate):
+    url = f"https://zwfw.example.gov.cn/verify/{certificate.number}/"
+    body = pdf.render_certificate_pdf(certificate, url)
+    images = PdfReader(io.BytesIO(body)).pages[0].images
+    assert len(images) == 1
+    embedded = images[0].image.convert("L")
+    expected = Image.open(io.BytesIO(pdf.qr_png(url))).convert("L")
+    assert embedded.size == expected.size
+    assert embedded.tobytes() == expected.tobytes()
+    other = Image.open(io.BytesIO(pdf.qr_png(url + "x"))).convert("L")
+    assert other.tobytes() != expected.tobytes()
+
+
+def test_download_for_the_holder_with_an_absolute_verify_url(certificate, demo, client,
+                                                              settings):
+    path = f"/certificates/{certificate.number}.pdf"
+    assert client.get(path).status_code == 302  # login first
+    client.force_login(demo.applicant)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert f'filename="{certificate.number}.pdf"' in response["Content-Disposition"]
+    assert "no-store" in response["Cache-Control"]
+    text = _text(response.content).replace("\n", "")
+    assert f"http://testserver/verify/{certificate.number}/" in text
+
+    settings.ONETHING_PUBLIC_URL = "https://zwfw.example.gov.cn/"
+    text = _text(client.get(path).content).replace("\n", "")
+    assert f"https://zwfw.example.gov.cn/verify/{certificate.number}/" in text
+
+    page = client.get(f"/applications/{certificate.case.application_id}/").content.decode()
+    assert f'href="{path}"' in page and "下载电子证照（PDF）" in page
+
+
+def test_only_holder_staff_and_issuing_reviewers(certificate, demo, client):
+    path = f"/certificates/{certificate.number}.pdf"
+    for user, status in ((demo.applicant2, 404), (demo.health, 404), (demo.samr, 200),
+                         (demo.clerk, 200), (demo.manager, 200)):
+        client.force_login(user)
+        assert client.get(path).status_code == status, user.username
+    client.force_login(demo.applicant)
+    assert client.get("/certificates/BL-20260101-NOSUCHNO.pdf").status_code == 404
+
+
+def test_missing_font_is_a_clear_error(settings, tmp_path):
+    settings.ONETHING_CERTIFICATE_FONT = str(tmp_path / "none.ttf")
+    with pytest.raises(ImproperlyConfigured, match="ONETHING_CERTIFICATE_FONT"):
+        pdf.font_path()
+    settings.ONETHING_CERTIFICATE_FONT = ""
+    assert pdf.font_path().is_file()
