@@ -179,13 +179,18 @@ class Event(models.Model):
 
 
 class ProvidedMaterial(models.Model):
-    """What an applicant supplied for one material of an application."""
+    """What an applicant supplied for one material of an application: a file
+    they uploaded, or an electronic certificate they hold (免提交)."""
 
     application = models.ForeignKey(Application, models.CASCADE, related_name="materials",
                                     verbose_name="申请")
     material_key = models.CharField("材料代码", max_length=64)
     material_name = models.CharField("材料名称", max_length=200)
-    upload = models.ForeignKey(Upload, models.PROTECT, related_name="+", verbose_name="文件")
+    upload = models.ForeignKey(Upload, models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name="文件")
+    certificate = models.ForeignKey("certificates.Certificate", models.PROTECT, null=True,
+                                    blank=True, related_name="+",
+                                    verbose_name="电子证照（免提交）")
     current = models.BooleanField("当前有效", default=True)
     provided_at = models.DateTimeField("提交时间", auto_now_add=True)
 
@@ -196,10 +201,19 @@ class ProvidedMaterial(models.Model):
             models.UniqueConstraint(fields=["application", "material_key"],
                                     condition=models.Q(current=True),
                                     name="one_current_material_per_key"),
+            models.CheckConstraint(
+                condition=(Q(upload__isnull=False, certificate__isnull=True)
+                           | Q(upload__isnull=True, certificate__isnull=False)),
+                name="material_is_upload_or_certificate"),
         ]
 
     def __str__(self) -> str:
         return self.material_name
+
+    @property
+    def reused(self) -> bool:
+        """Provided by an electronic certificate the applicant holds (免提交)."""
+        return self.certificate_id is not None
 
 
 class DeliveryMethod(models.TextChoices):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -187,24 +188,30 @@ def expected_completion(application: Application) -> tuple[dt.date | None, bool]
     return (max(dates) if dates else None), provisional
 
 
+def _planned_materials(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Materials the applicant provided: uploaded, or reused certificates (免提交)."""
+    return [*plan.get("materials", []), *plan.get("reused_materials", [])]
+
+
 def materials_for_case(viewer: User, case: Case) -> QuerySet[ProvidedMaterial]:
     """The current materials a case needs, if the viewer may see the case."""
     case_for(viewer, case.pk)
-    needed = [m["key"] for m in case.application.plan.get("materials", [])
+    needed = [m["key"] for m in _planned_materials(case.application.plan)
               if case.matter.code in m.get("needed_by", [])]
-    return (ProvidedMaterial.objects.select_related("upload")
+    return (ProvidedMaterial.objects.select_related("upload", "certificate")
             .filter(application=case.application, current=True, material_key__in=needed))
 
 
 def material_for(viewer: User, material_id: int) -> ProvidedMaterial:
     """One provided material, if the viewer may see an application case needing it."""
-    material = ProvidedMaterial.objects.select_related("upload", "application").filter(
+    material = ProvidedMaterial.objects.select_related("upload", "certificate",
+                                                       "application").filter(
         pk=material_id).first()
     if material is None:
         raise NotVisible(material_id)
     application = material.application
     if viewer.role == Role.REVIEWER:
-        needed_by = next((m.get("needed_by", []) for m in application.plan.get("materials", [])
+        needed_by = next((m.get("needed_by", []) for m in _planned_materials(application.plan)
                           if m["key"] == material.material_key), [])
         if not application.cases.filter(department_id=viewer.department_id,
                                         matter__code__in=needed_by).exists():

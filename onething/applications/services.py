@@ -160,9 +160,14 @@ def submit_application(submission: Submission, *, actor: User, applicant: User,
         existing = Application.objects.filter(applicant=applicant, idempotency_key=key).first()
         if existing is not None:
             return existing
+    # Certificates the applicant holds stand in for materials (免提交).
+    from onething.certificates.selectors import held_certificate_types, held_certificates
+
+    held = held_certificates(applicant, held_certificate_types(applicant))
     try:
         plan = catalog_selectors.plan_bundle(submission.bundle, dict(submission.answers or {}),
-                                             start=timezone.localdate(), provisional=True)
+                                             start=timezone.localdate(), provisional=True,
+                                             held=held.keys())
     except PlanningError as exc:
         raise SubmissionError({"answers": "；".join(exc.problems)}, "invalid_answers") from exc
     if not plan.matters:
@@ -178,7 +183,7 @@ def submit_application(submission: Submission, *, actor: User, applicant: User,
     try:
         with transaction.atomic():
             return _create(plan, submission, form, uploads, key, actor=actor,
-                           applicant=applicant, channel=channel)
+                           applicant=applicant, channel=channel, held=held)
     except IntegrityError:
         # A concurrent retry with the same key won the race: return its result.
         if key:
@@ -192,8 +197,11 @@ def submit_application(submission: Submission, *, actor: User, applicant: User,
 def _check_materials(plan: Plan, materials: Mapping[str, int], applicant: User, actor: User,
                      errors: dict[str, str]) -> dict[str, Upload]:
     wanted = {m.key: m for m in plan.materials}
+    reused = {m.key for m in plan.reused_materials}
     for key in materials:
-        if key not in wanted:
+        # A file sent for a reused material (a client that planned without the
+        # applicant's certificates) is not an error: the certificate is used.
+        if key not in wanted and key not in reused:
             errors[f"materials.{key}"] = f"本次申请不需要材料 {key} (not needed)"
     ids = {k: v for k, v in materials.items() if k in wanted}
     found = {u.pk: u for u in Upload.objects.filter(pk__in=[i for i in ids.values()
@@ -212,7 +220,8 @@ def _check_materials(plan: Plan, materials: Mapping[str, int], applicant: User, 
 
 
 def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: dict[str, Upload],
-            key: str, *, actor: User, applicant: User, channel: str) -> Application:
+            key: str, *, actor: User, applicant: User, channel: str,
+            held: Mapping[str, Any] | None = None) -> Application:
     bundle = catalog_models.Bundle.objects.get(slug=plan.bundle)
     application = Application.objects.create(
         applicant=applicant, submitted_by=actor, channel=channel, bundle=bundle,
@@ -227,6 +236,12 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: d
                          material_name=next(m.name for m in plan.materials if m.key == k),
                          upload=upload)
         for k, upload in uploads.items()
+    )
+    held = held or {}
+    ProvidedMaterial.objects.bulk_create(  # 免提交: the held certificate is the material
+        ProvidedMaterial(application=application, material_key=m.key, material_name=m.name,
+                         certificate=held[m.certificate])
+        for m in plan.reused_materials if m.certificate in held
     )
     matters = {m.code: m for m in catalog_models.Matter.objects.filter(
         code__in=[m.code for m in plan.matters])}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
 from onething.applications import selectors, storage
@@ -13,11 +14,16 @@ EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
 @require_GET
 @login_required
-def material_file(request: HttpRequest, material_id: int) -> FileResponse:
+def material_file(request: HttpRequest,
+                  material_id: int) -> FileResponse | HttpResponseRedirect:
     try:
         material = selectors.material_for(request.user, material_id)
     except selectors.NotVisible as exc:
         raise Http404("没有这份材料 (no such material)") from exc
+    if material.upload is None:  # 免提交: the applicant's certificate; show its verification
+        from onething.certificates.services import verify_path
+
+        return redirect(verify_path(material.certificate.number))
     path = storage.path_for(material.upload.sha256)
     if not path.exists():
         raise Http404("文件已不存在 (file missing)")

@@ -8,7 +8,7 @@ planner works on from it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from django.db.models import Prefetch, QuerySet
 
@@ -197,8 +197,13 @@ def _build_calendar(provisional: bool) -> WorkingDayCalendar:
 
 
 def plan_bundle(slug: str, answers: dict[str, str] | None = None, *,
-                start: dt.date | None = None, provisional: bool = False) -> Plan:
-    """Plan one bundle from the database catalogue (raises PlanningError)."""
+                start: dt.date | None = None, provisional: bool = False,
+                held: Collection[str] = ()) -> Plan:
+    """Plan one bundle from the database catalogue (raises PlanningError).
+
+    ``held``: certificate types the applicant holds (certificates.selectors.
+    held_certificate_types); materials they stand in for are reused (免提交).
+    """
     catalog = catalog_for_bundles([slug])
     calendar = working_day_calendar(provisional=provisional) if start else None
-    return make_plan(catalog, slug, answers, start=start, calendar=calendar)
+    return make_plan(catalog, slug, answers, start=start, calendar=calendar, held=held)

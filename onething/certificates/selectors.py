@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from onething.accounts.models import Role
@@ -84,3 +86,34 @@ def certificate_for_download(viewer: Any, number: str) -> Certificate | None:
     if viewer.role == Role.REVIEWER and viewer.department_id == certificate.department_id:
         return certificate
     return None
+
+
+def _valid_for(user: Any, today: dt.date | None = None) -> QuerySet[Certificate]:
+    """The user's certificates that are not revoked and not expired today."""
+    if user is None or getattr(user, "pk", None) is None:
+        return Certificate.objects.none()
+    today = today or timezone.localdate()
+    return (Certificate.objects.filter(holder=user, revoked_at__isnull=True)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today)))
+
+
+def held_certificate_types(user: Any, *, today: dt.date | None = None) -> frozenset[str]:
+    """The certificate types ``user`` holds a valid certificate of (for 免提交)."""
+    return frozenset(_valid_for(user, today).values_list("certificate_type__key", flat=True))
+
+
+def held_certificates(user: Any, types: Collection[str], *,
+                      today: dt.date | None = None) -> dict[str, Certificate]:
+    """Type key -> the newest valid certificate of that type ``user`` holds."""
+    held: dict[str, Certificate] = {}
+    for certificate in (_valid_for(user, today).filter(certificate_type__key__in=list(types))
+                        .select_related("certificate_type").order_by("-issued_at", "-id")):
+        held.setdefault(certificate.certificate_type.key, certificate)
+    return held
+
+
+def held_by_applicant(user: Any) -> dict[str, Certificate]:
+    """What a signed-in applicant holds, by type (免提交); nothing for anyone else."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_applicant", False):
+        return {}
+    return held_certificates(user, held_certificate_types(user))

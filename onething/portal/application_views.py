@@ -36,6 +36,7 @@ from onething.applications.services import (
 )
 from onething.applications.storage import UploadRejected
 from onething.catalog import selectors as catalog_selectors
+from onething.certificates.selectors import held_by_applicant
 from onething.domain.cases import WITHDRAWABLE, Action, CaseStatus, IllegalTransition
 from onething.domain.planner import Plan, PlanningError
 from onething.domain.validators import mask_id_number
@@ -78,9 +79,10 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.is_applicant:
         return render(request, "portal/apply_staff.html", {"bundle": bundle}, status=403)
     answers = _answers(request, slug)
+    held = held_by_applicant(request.user)  # 免提交: certificates the applicant holds
     try:
         plan = catalog_selectors.plan_bundle(slug, answers, start=timezone.localdate(),
-                                             provisional=True)
+                                             provisional=True, held=held.keys())
     except PlanningError:
         return redirect(f"{reverse('portal:bundle', args=[slug])}?{urlencode(answers)}")
     known = profile_data(request.user)
@@ -128,6 +130,8 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("portal:application", application.pk)
     context = _apply_context(request, bundle, plan, known, values, errors,
                              key or str(uuid.uuid4()), files_sent=bool(request.FILES))
+    context["reused_materials"] = [(m.name, held[m.certificate].number)
+                                   for m in plan.reused_materials if m.certificate in held]
     context["delivery"] = _delivery_form(
         delivery.form_values(request.POST) if request.method == "POST" else {}, errors,
         legend="办结后如何领取")

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from onething.catalog import selectors
+from onething.certificates.selectors import held_by_applicant
 from onething.domain.catalog import BUNDLE_CATEGORIES, MATTER_KINDS
 from onething.domain.planner import PlanningError
 
@@ -31,12 +32,14 @@ def bundle_detail(request: HttpRequest, slug: str) -> HttpResponse:
     spec = catalog.bundles[slug]
     submitted = {q.key: request.GET[q.key] for q in spec.questions if q.key in request.GET}
     errors: list[str] = []
+    held = held_by_applicant(request.user)  # 免提交: certificates the applicant holds
     try:
         plan = selectors.plan_bundle(slug, submitted, start=timezone.localdate(),
-                                     provisional=True)
+                                     provisional=True, held=held.keys())
     except PlanningError as exc:
         errors = exc.problems
-        plan = selectors.plan_bundle(slug, {}, start=timezone.localdate(), provisional=True)
+        plan = selectors.plan_bundle(slug, {}, start=timezone.localdate(), provisional=True,
+                                     held=held.keys())
     questions = [
         {
             "key": q.key, "text": q.text, "help": q.help,
@@ -58,4 +61,5 @@ def bundle_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "names": names,
         "kinds": MATTER_KINDS,
         "saved_days": plan.serial_days - plan.parallel_days,
+        "held_numbers": {key: c.number for key, c in held.items()},
     })
