@@ -105,16 +105,21 @@ def _connect(s: Site):
 # -- one application, PostgreSQL ---------------------------------------------------------
 
 
+def _pg_application(conn, rows: Rows, seq: str, key: str) -> int:
+    """The application row, its tracking number from the same sequence value."""
+    return conn.execute(
+        f"WITH n AS (SELECT nextval('{seq}') AS id) "
+        f"INSERT INTO applications_application (id, {APP_COLS}) "
+        "SELECT n.id, to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') "
+        "|| lpad(n.id::text, 7, '0'), %s, %s, 'api', %s, %s, %s, %s, %s, 'in_progress', "
+        "now(), now() FROM n RETURNING id",
+        (rows.applicant_id, rows.applicant_id, rows.bundle_id, rows.answers, rows.form_data,
+         rows.plan, key)).fetchone()[0]
+
+
 def _pg_multi(conn, rows: Rows, seq: str, key: str) -> None:
     with conn.transaction():
-        app_id = conn.execute(
-            f"WITH n AS (SELECT nextval('{seq}') AS id) "
-            f"INSERT INTO applications_application (id, {APP_COLS}) "
-            "SELECT n.id, to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') "
-            "|| lpad(n.id::text, 7, '0'), %s, %s, 'api', %s, %s, %s, %s, %s, 'in_progress', "
-            "now(), now() FROM n RETURNING id",
-            (rows.applicant_id, rows.applicant_id, rows.bundle_id, rows.answers, rows.form_data,
-             rows.plan, key)).fetchone()[0]
+        app_id = _pg_application(conn, rows, seq, key)
         values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, false, '[]', '{}', '{}', "
                             "now())"] * rows.n)
         params = [x for c in rows.cases for x in (app_id, *c)]
@@ -131,14 +136,7 @@ def _pg_multi(conn, rows: Rows, seq: str, key: str) -> None:
 
 def _pg_single(conn, rows: Rows, seq: str, key: str) -> None:
     with conn.transaction():
-        app_id = conn.execute(
-            f"WITH n AS (SELECT nextval('{seq}') AS id) "
-            f"INSERT INTO applications_application (id, {APP_COLS}) "
-            "SELECT n.id, to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') "
-            "|| lpad(n.id::text, 7, '0'), %s, %s, 'api', %s, %s, %s, %s, %s, 'in_progress', "
-            "now(), now() FROM n RETURNING id",
-            (rows.applicant_id, rows.applicant_id, rows.bundle_id, rows.answers, rows.form_data,
-             rows.plan, key)).fetchone()[0]
+        app_id = _pg_application(conn, rows, seq, key)
         case_ids = []
         for c in rows.cases:
             case_ids.append(conn.execute(
