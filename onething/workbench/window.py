@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from urllib.parse import urlencode
 
 import segno
@@ -37,6 +38,7 @@ from onething.applications.services import (
 from onething.applications.services import submit_application as submit
 from onething.applications.storage import UploadRejected
 from onething.catalog import selectors as catalog_selectors
+from onething.certificates.selectors import held_by_applicant
 from onething.domain.planner import Plan, PlanningError
 from onething.workbench.access import WINDOW_ROLES, staff_required
 
@@ -81,9 +83,9 @@ def _step_url(name: str, slug: str, answers: dict[str, str], **extra: object) ->
     return f"{reverse(name, args=[slug])}?{_answers_query(answers, **extra)}"
 
 
-def _plan(slug: str, answers: dict[str, str]) -> Plan:
+def _plan(slug: str, answers: dict[str, str], held: Collection[str] = ()) -> Plan:
     return catalog_selectors.plan_bundle(slug, answers, start=timezone.localdate(),
-                                         provisional=True)
+                                         provisional=True, held=held)
 
 
 def _planned_or_back(request: HttpRequest, slug: str) -> tuple[dict[str, str], Plan | None,
@@ -210,9 +212,13 @@ def fill_form(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, "请先确认申请人。")
         return redirect(_step_url("workbench:window-applicant", slug, answers))
     known = profile_data(applicant)
+    # 免提交: plan again with what this applicant holds, as submit_application will.
+    held = held_by_applicant(applicant)
+    if held:
+        plan = _plan(slug, answers, held=held.keys())
 
     if request.method != "POST":
-        return _render_form(request, bundle, plan, answers, applicant, known,
+        return _render_form(request, bundle, plan, answers, applicant, known, held,
                             values=dict(known), kept={}, errors={},
                             key=str(uuid.uuid4()))
 
@@ -264,13 +270,13 @@ def fill_form(request: HttpRequest, slug: str) -> HttpResponse:
     for field in list(errors):
         if field.startswith("materials."):
             kept.pop(field.removeprefix("materials."), None)
-    return _render_form(request, bundle, plan, answers, applicant, known, values=values,
+    return _render_form(request, bundle, plan, answers, applicant, known, held, values=values,
                         kept=kept, errors=errors, key=key, status=400)
 
 
 def _render_form(request: HttpRequest, bundle, plan: Plan, answers: dict[str, str], applicant,
-                 known: dict[str, str], *, values: dict[str, str], kept: dict, errors: dict,
-                 key: str, status: int = 200) -> HttpResponse:
+                 known: dict[str, str], held: dict, *, values: dict[str, str], kept: dict,
+                 errors: dict, key: str, status: int = 200) -> HttpResponse:
     fields = [{
         "key": f.key, "id": f"field-{f.key}", "label": f.label, "type": f.type,
         "input_type": INPUT_TYPES.get(f.type, "text"), "required": f.required,
@@ -284,13 +290,15 @@ def _render_form(request: HttpRequest, bundle, plan: Plan, answers: dict[str, st
         "originals": m.originals, "copies": m.copies,
         "kept": kept.get(m.key), "error": errors.get(f"materials.{m.key}", ""),
     } for m in plan.materials]
+    reused = [{"name": m.name, "number": held[m.certificate].number}
+              for m in plan.reused_materials if m.certificate in held]
     anchors = {f.key: f"field-{f.key}" for f in plan.fields}
     anchors.update({f"materials.{m.key}": f"file-{m.key}" for m in plan.materials})
     summary = [{"message": message, "anchor": anchors.get(field, "")}
                for field, message in errors.items()]
     return render(request, "workbench/window_form.html", {
         "bundle": bundle, "plan": plan, "applicant": applicant,
-        "fields": fields, "materials": materials, "summary": summary,
+        "fields": fields, "materials": materials, "reused": reused, "summary": summary,
         "idempotency_key": key,
         "post_url": _step_url("workbench:window-form", slug=plan.bundle, answers=answers,
                               applicant=applicant.pk),
@@ -324,13 +332,15 @@ def receipt(request: HttpRequest, application_id: int) -> HttpResponse:
             due = dt.date.fromisoformat(planned_due[case.matter.code])
         cases.append({"case": case, "due": due, "confirmed": case.promised_due_date is not None})
     completion, provisional = selectors.expected_completion(application)
+    provided = [m for m in application.materials.select_related("certificate") if m.current]
     url = request.build_absolute_uri(tracking_path(application.pk))
     qr = segno.make(url, error="m").svg_inline(scale=4, title="扫码查询办理进度")
     return render(request, "workbench/receipt.html", {
         "application": application,
         "applicant": application.applicant,
         "cases": cases,
-        "materials": [m for m in application.materials.all() if m.current],
+        "materials": [m for m in provided if m.certificate_id is None],
+        "reused": [m for m in provided if m.certificate_id is not None],  # 免提交
         "completion": completion,
         "provisional": provisional,
         "tracking_url": url,
