@@ -11,8 +11,10 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 from ninja import File, NinjaAPI, Query, Schema, Status
+from ninja.errors import AuthenticationError
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
 from pydantic import Field
@@ -36,8 +38,8 @@ from onething.api.schemas import (
 from onething.applications import delivery, selectors, services
 from onething.applications.models import Channel
 from onething.catalog import selectors as catalog_selectors
+from onething.certificates.selectors import held_by_applicant
 from onething.domain.cases import Action, CaseStatus
-from onething.domain.planner import plan_to_dict
 from onething.search import selectors as search_selectors
 
 if TYPE_CHECKING:
@@ -78,15 +80,43 @@ def list_bundles(request: HttpRequest):
              "description": b.description} for b in catalog_selectors.bundles()]
 
 
-@api.get("/bundles/{slug}/plan", response={200: dict, 400: ErrorOut, 404: ErrorOut},
-         auth=None, tags=["catalogue"])
-def plan(request: HttpRequest, slug: str, answer: Query[list[str]] = None,  # type: ignore[assignment]
+def _optional_user(request: HttpRequest) -> User | None:
+    """The caller of a public endpoint: nobody without an ``Authorization`` header.
+    A header that is sent must carry a valid token (else 401): a mistyped token
+    silently planned as anonymous would ask for materials the applicant holds."""
+    if not request.headers.get("Authorization"):
+        return None
+    user = BearerToken()(request)
+    if user is None:
+        raise AuthenticationError()
+    return user
+
+
+@api.get("/bundles/{slug}/plan",
+         response={200: dict, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+         auth=None, tags=["catalogue"],
+         # Public, and better with a token: either security requirement is met.
+         openapi_extra={"security": [{"BearerToken": []}, {}]})
+def plan(request: HttpRequest, response: HttpResponse, slug: str,
+         answer: Query[list[str]] = None,  # type: ignore[assignment]
          answers: str = "", start: dt.date | None = None):
     """The plan for a bundle: matters, one merged form, one merged material list, stages.
 
     Answers either as repeated ``answer=question=option`` or as a JSON object in
     ``answers``; with ``start`` the plan carries due dates.
+
+    Authentication is optional. Without a token the plan is the same for everyone.
+    With an applicant's token (``Authorization: Bearer <token>``) the plan uses the
+    electronic certificates that applicant holds (免提交): a material a valid
+    certificate stands in for leaves ``materials`` and is listed in
+    ``reused_materials``, each with ``reused: true``, the certificate's
+    ``certificate_number`` and its ``verify_url``; ``materials_reused`` counts them.
+    A staff token plans as anonymous; an invalid or revoked token is a 401.
     """
+    # The same URL answers differently per token: no cache may hand one caller's plan
+    # to another.
+    patch_vary_headers(response, ["Authorization"])
+    viewer = _optional_user(request)
     if catalog_selectors.bundle_by_slug(slug) is None:
         raise ApiError(404, "not_found", f"没有名为 {slug} 的一件事 (unknown bundle)")
     if start is not None and not EARLIEST_START <= start <= LATEST_START:
@@ -109,8 +139,10 @@ def plan(request: HttpRequest, slug: str, answer: Query[list[str]] = None,  # ty
             raise ApiError(400, "invalid_answers", "answer 应为 问题=选项 (answer=question=option)",
                            {"answer": item[:100]})
         given[question] = option
-    result = catalog_selectors.plan_bundle(slug, given, start=start, provisional=True)
-    return plan_to_dict(result)
+    held = held_by_applicant(viewer) if viewer is not None else {}
+    result = catalog_selectors.plan_bundle(slug, given, start=start, provisional=True,
+                                           held=held.keys())
+    return presenters.plan(result, held)
 
 
 class SearchHitOut(Schema):

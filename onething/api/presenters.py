@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from onething.applications import selectors
 from onething.applications.services import CaseActionDenied, role_of
+from onething.certificates.services import verify_path
 from onething.domain.cases import legal_actions
+from onething.domain.planner import Plan, plan_to_dict
 from onething.domain.validators import mask_id_number, mask_mobile
 
 if TYPE_CHECKING:
     from onething.accounts.models import User
     from onething.applications.models import Application, Case, Upload
+    from onething.certificates.models import Certificate
 
 # Field types whose values are masked in every response.
 _MASKED = {"id_number": mask_id_number, "mobile": mask_mobile}
+
+
+def plan(result: Plan, held: Mapping[str, Certificate]) -> dict[str, Any]:
+    """The plan as data; a reused material names the certificate that stands in (免提交)."""
+    data = plan_to_dict(result)
+    for material in data["reused_materials"]:  # type: ignore[attr-defined]
+        certificate = held[material["certificate"]]
+        material["certificate_number"] = certificate.number
+        material["verify_url"] = verify_path(certificate.number)
+    return data
 
 
 def upload(item: Upload) -> dict[str, Any]:
