@@ -21,8 +21,9 @@ def is_staff_member(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.role in STAFF_ROLES)
 
 
-def forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "workbench/forbidden.html", {"message": message}, status=403)
+def forbidden(request: HttpRequest, message: str, *, title: str = "") -> HttpResponse:
+    return render(request, "workbench/forbidden.html", {"message": message, "title": title},
+                  status=403)
 
 
 def staff_required(*roles: str) -> Callable:

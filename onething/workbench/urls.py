@@ -9,6 +9,8 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("queue/", views.queue, name="queue"),
     path("cases/<int:case_id>/", views.case_detail, name="case"),
+    path("certificates/<str:number>/revoke/", views.revoke_certificate,
+         name="certificate-revoke"),
     path("window/", window.choose_bundle, name="window"),
     path("window/<slug:slug>/", window.answer_questions, name="window-questions"),
     path("window/<slug:slug>/applicant/", window.identify_applicant, name="window-applicant"),

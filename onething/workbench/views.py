@@ -1,7 +1,8 @@
 """Staff workbench: sign-in, the landing page, a department's queue and one case.
 
 Thin views: reads through ``onething.applications.selectors`` (filtered by
-viewer), every state change through ``services.transition_case``.
+viewer), every state change through ``services.transition_case``; a case's
+certificate is revoked (注销) through ``certificates.services.revoke_certificate``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from onething.applications.services import (
     SubmissionError,
     transition_case,
 )
+from onething.certificates import selectors as certificate_selectors
+from onething.certificates.services import CertificateActionDenied, may_revoke
+from onething.certificates.services import revoke_certificate as revoke
 from onething.domain.cases import (
     ACTION_LABELS,
     FINAL,
@@ -37,7 +41,7 @@ from onething.domain.cases import (
     needs_reason,
 )
 from onething.domain.validators import mask_id_number
-from onething.workbench.access import CENTRE_ROLES, staff_required
+from onething.workbench.access import CENTRE_ROLES, forbidden, staff_required
 from onething.workbench.forms import StaffLoginForm
 
 PAGE_SIZE = 25
@@ -52,6 +56,8 @@ RESULT_LABELS = {
     "note": "审批意见",
 }
 DECISION_LABELS = {"approved": "准予"}
+# Events that are not case transitions and that Event.action_label does not name.
+EVENT_LABELS = {"revoke_certificate": "注销证照"}
 
 # What each action's form asks for, besides the button.
 ACTION_HINTS = {
@@ -167,6 +173,49 @@ def _record_delivery(request: HttpRequest, case) -> HttpResponse:
     return _render_case(request, case, delivery_errors=errors, status=400)
 
 
+@staff_required()
+@require_POST
+def revoke_certificate(request: HttpRequest, number: str) -> HttpResponse:
+    """注销证照 from the case page; the service decides who may (403 for anyone else)."""
+    certificate = certificate_selectors.verify_certificate(number).certificate
+    if certificate is None:
+        raise Http404("没有这份证照 (no such certificate)")
+    back = (redirect("workbench:case", case_id=certificate.case_id) if certificate.case_id
+            else redirect("certificates:verify", number=certificate.number))
+    try:
+        revoke(certificate, actor=request.user, reason=request.POST.get("reason", ""))
+    except CertificateActionDenied as exc:
+        return forbidden(request, str(exc), title="无权注销证照")
+    except SubmissionError as exc:
+        if exc.code == "already_revoked":
+            # Someone else was quicker (or a second click): the page shows the revoked state.
+            messages.info(request, f"证照 {certificate.number} 已注销，无需再次注销"
+                                   "（already revoked）。")
+            return back
+        if certificate.case_id is None:  # no case page to show the form again on
+            messages.error(request, "；".join(exc.errors.values()))
+            return back
+        case = _visible_case(request, certificate.case_id)
+        return _render_case(request, case, revoke_errors=exc.errors, status=400)
+    messages.success(request, f"已注销证照 {certificate.number}。")
+    return back
+
+
+def _certificate_panel(viewer, case) -> dict | None:
+    """The case's certificate (number, status, verify link) and whether ``viewer`` may revoke."""
+    number = (case.result or {}).get("number", "")
+    if case.matter.issues_id is None or not number:
+        return None
+    found = certificate_selectors.verify_certificate(number)
+    certificate = found.certificate
+    if certificate is None or certificate.case_id != case.pk:
+        return None
+    return {"certificate": certificate, "status": found.status,
+            "status_label": found.status_label,
+            "revoked": certificate.revoked_at is not None,
+            "may_revoke": may_revoke(viewer, certificate) and certificate.revoked_at is None}
+
+
 def _visible_case(request: HttpRequest, case_id: int):
     try:
         return selectors.case_for(request.user, case_id)
@@ -228,7 +277,8 @@ def _act(request: HttpRequest, case) -> HttpResponse:
 
 def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
                  errors: dict[str, str] | None = None, status: int = 200,
-                 delivery_errors: dict[str, str] | None = None) -> HttpResponse:
+                 delivery_errors: dict[str, str] | None = None,
+                 revoke_errors: dict[str, str] | None = None) -> HttpResponse:
     viewer = request.user
     application = selectors.application_for(viewer, case.application_id)
     sending = delivery.delivery_for(viewer, application.pk)
@@ -246,7 +296,7 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
     received = [{"matter": matter_names.get(code, code), "rows": _result_rows(result)}
                 for code, result in (case.received or {}).items()]
     material_names = {m["key"]: m["name"] for m in plan.get("materials", [])}
-    events = [{"event": e,
+    events = [{"event": e, "label": EVENT_LABELS.get(e.action) or e.action_label,
                "items": [{"name": material_names.get(i.get("material"), i.get("material")),
                           "note": i.get("note", "")} for i in e.data.get("items", [])]
                if e.action == Action.REQUEST_CORRECTION else []}
@@ -296,6 +346,9 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
         "can_dispatch": may_send,
         "delivery_errors": delivery_errors or {},
         "dispatch_values": request.POST if delivery_errors else {},
+        "certificate": _certificate_panel(viewer, case),
+        "revoke_errors": revoke_errors or {},
+        "revoke_reason": request.POST.get("reason", "") if revoke_errors else "",
     }, status=status)
 
 

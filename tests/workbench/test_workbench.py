@@ -159,7 +159,8 @@ def test_case_page_shows_only_legal_actions_and_each_post_goes_through_the_servi
         page = client.get(response["Location"])
         assert "成功" in page.content.decode()
     assert case.result["number"] == "DC-LIC-1"
-    assert buttons(client.get(case_url(case))) == []
+    # No case action is left; only the issued licence can still be revoked (注销).
+    assert buttons(client.get(case_url(case))) == ["注销证照"]
 
     # The released food licence shows the registration's result it received.
     food = case_of(application, "food-business-licence")
