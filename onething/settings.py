@@ -80,6 +80,9 @@ INSTALLED_APPS = [
     "onething.workbench",
     "onething.api",
     "onething.search",
+    "onething.registers",
+    "onething.payments",
+    "onething.kiosk",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -184,6 +187,26 @@ ONETHING_REGION = os.environ.get("ONETHING_REGION", "371402")
 # ONETHING_CERTIFICATE_FONT: the TrueType font (.ttf/.ttc) embedded in certificate PDFs;
 # default: the first of Debian's fonts-wqy-microhei / -zenhei found (certificates/pdf.py).
 ONETHING_CERTIFICATE_FONT = os.environ.get("ONETHING_CERTIFICATE_FONT", "")
+
+# ONETHING_REGISTER_OWNERS: which department's reviewers load each shared register,
+# as register=department-code pairs separated by commas.
+ONETHING_REGISTER_OWNERS = {
+    "criminal-records": "dc-police",
+    "contributions": "dc-hrss",
+    "contribution-dues": "dc-tax",  # 城乡居民社保费由税务部门征收
+    **dict(pair.strip().split("=", 1)
+           for pair in os.environ.get("ONETHING_REGISTER_OWNERS", "").split(",") if "=" in pair),
+}
+# ONETHING_PAYMENT_BACKEND: dotted path of a PaymentBackend; the default is the sandbox,
+# which records payments without moving money.
+ONETHING_PAYMENT_BACKEND = os.environ.get("ONETHING_PAYMENT_BACKEND",
+                                          "onething.payments.backends.SandboxPaymentBackend")
+# ONETHING_ID_CARD_READER: dotted path of an IdCardReader for the kiosk; the default reads
+# nothing (the resident types the number on the on-screen keypad).
+ONETHING_ID_CARD_READER = os.environ.get("ONETHING_ID_CARD_READER",
+                                         "onething.kiosk.readers.KeypadOnlyReader")
+# ONETHING_KIOSK_IDLE_SECONDS: the kiosk signs out after this many seconds without a touch.
+ONETHING_KIOSK_IDLE_SECONDS = int(os.environ.get("ONETHING_KIOSK_IDLE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

@@ -35,6 +35,7 @@ class Channel(models.TextChoices):
     PORTAL = "portal", "网上办事大厅"
     API = "api", "接口"
     WINDOW = "window", "综合窗口"
+    KIOSK = "kiosk", "自助终端"
 
 
 class Upload(models.Model):
@@ -174,7 +175,9 @@ class Event(models.Model):
     @property
     def action_label(self) -> str:
         labels = {a.value: label for a, label in ACTION_LABELS.items()}
-        return labels.get(self.action, {"submit": "提交申请", **DELIVERY_ACTION_LABELS}
+        others = {"submit": "提交申请", "auto_refer": "自动审批未通过，转人工办理",
+                  **DELIVERY_ACTION_LABELS}
+        return labels.get(self.action, others
                           .get(self.action, self.action))
 
 

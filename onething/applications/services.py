@@ -34,6 +34,7 @@ from onething.applications.models import (
 )
 from onething.catalog import models as catalog_models
 from onething.catalog import selectors as catalog_selectors
+from onething.domain import catalog as catalog_spec
 from onething.domain.calendar import WorkingDayCalendar
 from onething.domain.cases import (
     ACTION_LABELS,
@@ -141,6 +142,9 @@ class Submission:
     form_data: Mapping[str, Any]
     materials: Mapping[str, int]  # material key -> Upload id
     idempotency_key: str = ""
+    # Identity checked in person by resident ID card (the kiosk), never set from
+    # client input: materials an automatic rule waives then are not asked for.
+    identity_verified: bool = False
 
 
 def submit_application(submission: Submission, *, actor: User, applicant: User,
@@ -167,7 +171,8 @@ def submit_application(submission: Submission, *, actor: User, applicant: User,
     try:
         plan = catalog_selectors.plan_bundle(submission.bundle, dict(submission.answers or {}),
                                              start=timezone.localdate(), provisional=True,
-                                             held=held.keys())
+                                             held=held.keys(),
+                                             verified=submission.identity_verified)
     except PlanningError as exc:
         raise SubmissionError({"answers": "；".join(exc.problems)}, "invalid_answers") from exc
     if not plan.matters:
@@ -182,8 +187,8 @@ def submit_application(submission: Submission, *, actor: User, applicant: User,
 
     try:
         with transaction.atomic():
-            return _create(plan, submission, form, uploads, key, actor=actor,
-                           applicant=applicant, channel=channel, held=held)
+            application = _create(plan, submission, form, uploads, key, actor=actor,
+                                  applicant=applicant, channel=channel, held=held)
     except IntegrityError:
         # A concurrent retry with the same key won the race: return its result.
         if key:
@@ -192,6 +197,20 @@ def submit_application(submission: Submission, *, actor: User, applicant: User,
             if existing is not None:
                 return existing
         raise
+    if plan_matters_with_rules(plan):
+        # 秒批: decided within the request, certificate included.
+        from onething.applications.instant import decide_instant_cases
+
+        decide_instant_cases(application.pk)
+        application.refresh_from_db()
+    return application
+
+
+def plan_matters_with_rules(plan: Plan) -> list[catalog_spec.Matter]:
+    """The plan's matters that carry an automatic-decision rule (秒批)."""
+    catalog = catalog_selectors.catalog_for_bundles([plan.bundle])
+    return [catalog.matters[m.code] for m in plan.matters
+            if catalog.matters[m.code].auto_decision is not None]
 
 
 def _check_materials(plan: Plan, materials: Mapping[str, int], applicant: User, actor: User,
@@ -265,7 +284,11 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: d
     )
     Event.objects.create(application=application, actor=actor, action="submit",
                          to_status=application.status,
-                         data={"channel": channel, "cases": len(cases)})
+                         data={"channel": channel, "cases": len(cases),
+                               **({"identity_verified": True}
+                                  if submission.identity_verified else {}),
+                               **({"waived_materials": [m.key for m in plan.waived_materials]}
+                                  if plan.waived_materials else {})})
     Event.objects.bulk_create(
         Event(application=application, case=case, actor=actor, action="submit",
               to_status=case.status)
@@ -343,7 +366,7 @@ def transition_case(case_id: int, action: Action | str, *, actor: User | None,
         changed = ["status", "updated_at"]
         data: dict[str, Any] = {}
 
-        if action is Action.ACCEPT:
+        if action in (Action.ACCEPT, Action.AUTO_APPROVE):
             case.accepted_at = now
             _due_dates(case, today, _calendar())
             changed += ["accepted_at", "promised_due_date", "statutory_due_date",
@@ -368,10 +391,10 @@ def transition_case(case_id: int, action: Action | str, *, actor: User | None,
                     data["paused_working_days"] = paused
             case.correction_items = []
             changed.append("correction_items")
-        elif action in (Action.APPROVE, Action.DENY, Action.REFUSE):
+        if action in (Action.APPROVE, Action.AUTO_APPROVE, Action.DENY, Action.REFUSE):
             case.decided_at = now
             changed.append("decided_at")
-            if action is Action.APPROVE:
+            if action in (Action.APPROVE, Action.AUTO_APPROVE):
                 case.result = _result(case, result, actor)
                 changed.append("result")
                 data["result"] = case.result

@@ -125,6 +125,8 @@ class Matter(LoadedFromCatalog):
     description = models.TextField("说明", blank=True)
     uncertain = models.TextField("待核实事项", blank=True)
     sources = models.JSONField("资料来源", default=list, blank=True)
+    # 秒批: {"checks": [...], "verified_waives": [...], "note": "..."} or {} for none
+    auto_decision = models.JSONField("自动审批规则（秒批）", default=dict, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "事项"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
@@ -58,7 +59,15 @@ def _matter_spec(row: models.Matter) -> spec.Matter:
         description=row.description,
         uncertain=row.uncertain,
         sources=tuple(row.sources),
+        auto_decision=_auto_decision(row.auto_decision),
     )
+
+
+def _auto_decision(data: dict[str, Any] | None) -> spec.AutoDecision | None:
+    if not data or not data.get("checks"):
+        return None
+    return spec.AutoDecision(tuple(data["checks"]), tuple(data.get("verified_waives", ())),
+                             str(data.get("note", "")))
 
 
 def _bundle_spec(row: models.Bundle) -> spec.Bundle:
@@ -198,12 +207,14 @@ def _build_calendar(provisional: bool) -> WorkingDayCalendar:
 
 def plan_bundle(slug: str, answers: dict[str, str] | None = None, *,
                 start: dt.date | None = None, provisional: bool = False,
-                held: Collection[str] = ()) -> Plan:
+                held: Collection[str] = (), verified: bool = False) -> Plan:
     """Plan one bundle from the database catalogue (raises PlanningError).
 
     ``held``: certificate types the applicant holds (certificates.selectors.
     held_certificate_types); materials they stand in for are reused (免提交).
+    ``verified``: identity checked in person by ID card (see make_plan).
     """
     catalog = catalog_for_bundles([slug])
     calendar = working_day_calendar(provisional=provisional) if start else None
-    return make_plan(catalog, slug, answers, start=start, calendar=calendar, held=held)
+    return make_plan(catalog, slug, answers, start=start, calendar=calendar, held=held,
+                     verified=verified)

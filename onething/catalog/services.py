@@ -221,6 +221,10 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
                 "cross_region": item.cross_region, "online_depth": item.online_depth,
                 "legal_basis": item.legal_basis, "description": item.description,
                 "uncertain": item.uncertain, "sources": list(item.sources),
+                "auto_decision": ({"checks": list(item.auto_decision.checks),
+                                   "verified_waives": list(item.auto_decision.verified_waives),
+                                   "note": item.auto_decision.note}
+                                  if item.auto_decision else {}),
                 "source_file": _origin_file(item), "spec_hash": spec_hash(item),
             },
         )

@@ -42,6 +42,7 @@ class Action(StrEnum):
     RESUBMIT = "resubmit"
     START_REVIEW = "start_review"
     APPROVE = "approve"
+    AUTO_APPROVE = "auto_approve"  # 秒批: every automatic check passed
     DENY = "deny"
     WITHDRAW = "withdraw"
     CONCLUDE = "conclude"
@@ -78,6 +79,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.RESUBMIT: "提交补正材料",
     Action.START_REVIEW: "开始审查",
     Action.APPROVE: "准予",
+    Action.AUTO_APPROVE: "自动审批准予（秒批）",
     Action.DENY: "不予许可",
     Action.WITHDRAW: "撤回申请",
     Action.CONCLUDE: "办结",
@@ -103,6 +105,8 @@ TRANSITIONS: dict[tuple[CaseStatus, Action], Rule] = {
     (S.SUBMITTED, A.REQUEST_CORRECTION): Rule(S.CORRECTION_REQUESTED, R.REVIEWER,
                                               needs_reason=True),
     (S.SUBMITTED, A.WITHDRAW): Rule(S.WITHDRAWN, R.APPLICANT),
+    # 秒批: the system accepts and approves at once when the matter's rule passes.
+    (S.SUBMITTED, A.AUTO_APPROVE): Rule(S.APPROVED, R.SYSTEM),
     (S.CORRECTION_REQUESTED, A.RESUBMIT): Rule(None, R.APPLICANT),
     (S.CORRECTION_REQUESTED, A.WITHDRAW): Rule(S.WITHDRAWN, R.APPLICANT),
     (S.ACCEPTED, A.START_REVIEW): Rule(S.IN_REVIEW, R.REVIEWER),

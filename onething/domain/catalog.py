@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,6 +191,21 @@ class MatterField:
 
 
 @dataclass(frozen=True)
+class AutoDecision:
+    """秒批: the matter is approved automatically when every named check passes.
+
+    ``checks`` name entries of ``onething.domain.instant.CHECKS``.
+    ``verified_waives`` are materials not asked for when the applicant's
+    identity was verified in person by their resident ID card (the 24-hour
+    kiosk, 刷证核验) and the form is filled in on screen.
+    """
+
+    checks: tuple[str, ...]
+    verified_waives: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Matter:
     code: str
     name: str
@@ -207,6 +222,7 @@ class Matter:
     description: str = ""
     uncertain: str = ""
     sources: tuple[str, ...] = ()
+    auto_decision: AutoDecision | None = None
     origin: Origin = Origin()
 
 
@@ -564,7 +580,7 @@ class _Reader:
                 entry,
                 ("code", "name", "kind", "department", "statutory_limit", "promised_limit"),
                 ("materials", "fields", "issues", "cross_region", "online_depth",
-                 "legal_basis", "description", "uncertain", "sources"),
+                 "legal_basis", "description", "uncertain", "sources", "auto_decision"),
                 "matter",
             ):
                 continue
@@ -603,8 +619,24 @@ class _Reader:
                 description=self.text(entry, "description"),
                 uncertain=self.text(entry, "uncertain"),
                 sources=self.text_list(entry, "sources"),
+                auto_decision=self.auto_decision(entry),
                 origin=Origin(self.file, entry.line),
             )
+
+    def auto_decision(self, matter: LineDict) -> AutoDecision | None:
+        if "auto_decision" not in matter:
+            return None
+        entry = self.mapping(matter["auto_decision"], matter.line_of("auto_decision"),
+                             "auto_decision")
+        if entry is None or not self.keys(entry, ("checks",), ("verified_waives", "note"),
+                                          "auto_decision"):
+            return None
+        checks = self.text_list(entry, "checks")
+        if not checks:
+            self.problem(entry.line_of("checks"), "auto_decision: 'checks' must name at least "
+                         "one check")
+        return AutoDecision(checks=checks, verified_waives=self.text_list(entry, "verified_waives"),
+                            note=self.text(entry, "note"))
 
     def requirements(self, matter: LineDict) -> Iterable[MaterialRequirement]:
         items = matter.get("materials") or LineList()
@@ -986,6 +1018,8 @@ def check_catalog(catalog: Catalog, bundle_lines: Mapping[str, dict[str, Any]],
             problem(matter.origin, f"{where}: unknown department '{matter.department}'")
         if matter.issues and matter.issues not in catalog.certificate_types:
             problem(matter.origin, f"{where}: unknown certificate type '{matter.issues}'")
+        if matter.auto_decision is not None:
+            _check_auto_decision(catalog, matter, where, problem)
         seen: set[str] = set()
         for req in matter.materials:
             if req.material not in catalog.materials:
@@ -1238,3 +1272,23 @@ def read_catalog(root: Path | str) -> ReadResult:
     problems = reader.problems + check_catalog(catalog, bundle_lines, scenario_entries)
     problems.sort(key=lambda p: (p.file, p.line, p.message))
     return ReadResult(catalog, problems, files)
+
+
+def _check_auto_decision(catalog: Catalog, matter: Matter, where: str,
+                         problem: Callable[..., None]) -> None:
+    """秒批 rules name registered checks and only decide instant matters."""
+    from onething.domain.instant import CHECKS
+
+    rule = matter.auto_decision
+    assert rule is not None
+    for name in rule.checks:
+        if name not in CHECKS:
+            problem(matter.origin, f"{where}: unknown automatic check '{name}' "
+                    f"(known: {', '.join(sorted(CHECKS))})")
+    if matter.promised_limit.unit != "instant":
+        problem(matter.origin, f"{where}: an automatic decision needs promised_limit: instant")
+    needed = {req.material for req in matter.materials}
+    for key in rule.verified_waives:
+        if key not in needed:
+            problem(matter.origin, f"{where}: auto_decision waives '{key}', which the matter "
+                    "does not ask for")

@@ -107,6 +107,8 @@ class Plan:
     departments: tuple[str, ...] = field(default=())
     provided_fields: tuple[PlannedField, ...] = ()  # carried by results inside the plan
     reused_materials: tuple[PlannedMaterial, ...] = ()  # held certificates stand in (免提交)
+    # identity verified in person by ID card (kiosk): the 秒批 rule waives these
+    waived_materials: tuple[PlannedMaterial, ...] = ()
 
     def matter(self, code: str) -> PlannedMatter:
         return next(m for m in self.matters if m.code == code)
@@ -147,11 +149,15 @@ def make_plan(
     start: dt.date | None = None,
     calendar: WorkingDayCalendar | None = None,
     held: Collection[str] = (),
+    verified: bool = False,
 ) -> Plan:
     """Plan bundle ``slug`` for ``answers``; dates need ``start`` and ``calendar``.
 
     ``held`` are the certificate types the applicant holds (valid, not revoked):
-    a material they stand in for is reused instead of uploaded.
+    a material they stand in for is reused instead of uploaded. ``verified``:
+    the applicant's identity was checked in person with their resident ID card
+    (the kiosk); materials every needing matter's automatic-decision rule
+    waives in that case (the ID card itself, the paper form) are not asked for.
     """
     bundle = catalog.bundles.get(slug)
     if bundle is None:
@@ -233,6 +239,14 @@ def make_plan(
     held = frozenset(held)
     reused = tuple(replace(m, reused=True) for m in materials if m.certificate in held)
     materials = tuple(m for m in materials if m.certificate not in held)
+    waived: tuple[PlannedMaterial, ...] = ()
+    if verified:
+        def waivable(m: PlannedMaterial) -> bool:
+            rules = [matters[c].auto_decision for c in m.needed_by]
+            return all(r is not None and m.key in r.verified_waives for r in rules)
+
+        waived = tuple(m for m in materials if waivable(m))
+        materials = tuple(m for m in materials if not waivable(m))
     departments = tuple(dict.fromkeys(m.department for m in planned))
     return Plan(
         bundle=bundle.slug,
@@ -254,6 +268,7 @@ def make_plan(
         departments=departments,
         provided_fields=provided_fields,
         reused_materials=reused,
+        waived_materials=waived,
     )
 
 
@@ -419,6 +434,7 @@ def plan_to_dict(plan: Plan) -> dict[str, object]:
         "materials": [material(m) for m in plan.materials],
         "provided_materials": [material(m) for m in plan.provided_materials],
         "reused_materials": [material(m) for m in plan.reused_materials],
+        "waived_materials": [material(m) for m in plan.waived_materials],
         "material_count_separate": plan.material_count_separate,
         "material_count_merged": plan.material_count_merged,
         "materials_reused": plan.materials_reused,

@@ -1,0 +1,58 @@
+"""秒批: decide a submitted case by its matter's automatic rule.
+
+The rule is catalogue data (``auto_decision.checks``) naming checks of
+``onething.domain.instant``; this module only gathers the facts and applies
+the outcome through ``transition_case``, so the usual events, certificate
+and notifications follow. A case the rule cannot approve stays with its
+department, with an event saying why.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from onething.applications.models import Case, CaseStatus, Event
+from onething.domain import instant
+from onething.domain.cases import Action
+
+log = logging.getLogger("onething.instant")
+
+
+def decide_automatically(case: Case) -> Case:
+    """Run the matter's rule on ``case`` (status submitted); return it updated."""
+    rule = case.matter.auto_decision or {}
+    checks = rule.get("checks") or []
+    if not checks or case.status != CaseStatus.SUBMITTED:
+        return case
+    from onething.applications.services import transition_case
+    from onething.registers.selectors import RegisterFacts
+
+    applicant = case.application.applicant
+    subject = instant.Subject(
+        name=applicant.real_name or applicant.display_name,
+        id_number=applicant.id_number or applicant.representative_id_number,
+        form={k: str(v) for k, v in (case.application.form_data or {}).items()},
+    )
+    try:
+        decision = instant.decide(checks, subject, RegisterFacts())
+    except instant.UnknownCheck as exc:  # the catalogue check prevents this
+        log.error("matter %s names unknown check %s", case.matter.code, exc)
+        return case
+    if decision.approved:
+        return transition_case(case.pk, Action.AUTO_APPROVE, actor=None,
+                               result=decision.result)
+    Event.objects.create(
+        application=case.application, case=case, actor=None, action="auto_refer",
+        from_status=case.status, to_status=case.status,
+        reason="；".join(decision.reasons)[:1000],
+        data={"checks": [{"check": o.check, "passed": o.passed, "reason": o.reason}
+                         for o in decision.outcomes]})
+    return case
+
+
+def decide_instant_cases(application_id: int) -> list[Case]:
+    """Apply automatic rules to every submitted case of an application."""
+    cases = (Case.objects.select_related("matter", "application__applicant")
+             .filter(application_id=application_id, status=CaseStatus.SUBMITTED)
+             .exclude(matter__auto_decision={}))
+    return [decide_automatically(case) for case in cases]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class KioskConfig(AppConfig):
+    name = "onething.kiosk"
+    label = "kiosk"
+    verbose_name = "24小时自助终端"

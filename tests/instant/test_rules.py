@@ -1,0 +1,172 @@
+"""秒批 rules and CSV register parsing: pure, no database."""
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from onething.domain import instant
+from onething.domain.catalog import read_catalog
+from onething.domain.registers import REGISTERS, decode, parse_register
+from onething.domain.validators import id_check_character
+
+
+def ident(first17: str) -> str:
+    return first17 + id_check_character(first17)
+
+
+PERSON = ident("37140219900101123")
+OTHER = ident("37140219851212002")
+
+
+class FakeFacts:
+    def __init__(self, loaded=("criminal-records", "contributions"), records=None,
+                 contributions=None):
+        self.loaded = set(loaded)
+        self.records = records or {}
+        self.contribs = contributions or {}
+
+    def register_loaded(self, register):
+        return register in self.loaded
+
+    def criminal_records(self, id_number):
+        return self.records.get(id_number, [])
+
+    def contributions(self, id_number):
+        return self.contribs.get(id_number, [])
+
+
+def subject(id_number=PERSON, **form):
+    return instant.Subject(name="张小明", id_number=id_number, form=form)
+
+
+def test_clean_register_approves_with_the_finding_and_purpose():
+    decision = instant.decide(["identity-verified", "no-criminal-record"],
+                              subject(certificate_purpose="入职"), FakeFacts())
+    assert decision.approved
+    assert decision.result["purpose"] == "入职"
+    assert "未发现" in decision.result["finding"]
+    assert decision.result["holder_id_masked"].startswith("3714")
+    assert PERSON not in decision.result.values()  # the full number is not certified twice
+
+
+def test_a_record_refers_to_a_person_and_never_refuses():
+    facts = FakeFacts(records={PERSON: [instant.CriminalRecordFact(dt.date(2010, 5, 1), "盗窃罪")]})
+    decision = instant.decide(["identity-verified", "no-criminal-record"], subject(), facts)
+    assert not decision.approved
+    assert decision.reasons == ["犯罪记录库中有与申请人身份证号码相符的记录，转人工审核"]
+    # Someone else's record does not matter.
+    assert instant.decide(["no-criminal-record"], subject(OTHER), facts).approved
+
+
+def test_an_unloaded_register_never_approves():
+    decision = instant.decide(["no-criminal-record"], subject(), FakeFacts(loaded=()))
+    assert not decision.approved and "尚未导入" in decision.reasons[0]
+
+
+def test_every_check_runs_so_the_reviewer_sees_all_reasons():
+    decision = instant.decide(["identity-verified", "no-criminal-record"],
+                              subject("123"), FakeFacts(loaded=()))
+    assert [o.passed for o in decision.outcomes] == [False, False]
+    assert len(decision.reasons) == 2
+
+
+def test_contributions_are_summarised_per_insurance():
+    rows = [instant.ContributionFact("pension", f"2024-{m:02d}", 50000) for m in range(1, 13)]
+    rows += [instant.ContributionFact("medical", "2024-03", 20000),
+             instant.ContributionFact("medical", "2024-04", 20000)]
+    decision = instant.decide(["social-insurance-contributions"], subject(),
+                              FakeFacts(contributions={PERSON: rows}))
+    assert decision.approved
+    assert decision.result["contributions"] == (
+        "养老保险：2024-01 至 2024-12，缴费 12 个月；医疗保险：2024-03 至 2024-04，缴费 2 个月")
+    assert not instant.decide(["social-insurance-contributions"], subject(OTHER),
+                              FakeFacts(contributions={PERSON: rows})).approved
+
+
+def test_unknown_checks_and_empty_rules_are_errors():
+    with pytest.raises(instant.UnknownCheck):
+        instant.decide(["no-such-check"], subject(), FakeFacts())
+    with pytest.raises(ValueError):
+        instant.decide([], subject(), FakeFacts())
+
+
+def test_catalogue_names_only_registered_checks(tmp_path, shipped):
+    rules = {code: m.auto_decision for code, m in shipped.catalog.matters.items()
+             if m.auto_decision}
+    assert {"no-criminal-record-certificate", "social-insurance-record"} <= set(rules)
+    bad = tmp_path / "catalog"
+    import shutil
+
+    shutil.copytree(shipped_dir(), bad)
+    path = bad / "matters" / "personal-police.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "checks: [identity-verified, no-criminal-record]", "checks: [magic-approval]")
+    path.write_text(text, encoding="utf-8")
+    problems = [str(p) for p in read_catalog(bad).problems]
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "code: no-criminal-record-cert"
+                in row)
+    assert any("unknown automatic check 'magic-approval'" in p and f":{line}:" in p
+               for p in problems), problems
+
+
+def shipped_dir():
+    from tests.conftest import CATALOG_DIR
+
+    return CATALOG_DIR
+
+
+CRIMINAL = REGISTERS["criminal-records"]
+
+
+def test_register_csv_loads_chinese_headers_and_gbk():
+    text = ("身份证号码,姓名,罪名,判决日期,判决法院,判决书文号\n"
+            f"{OTHER},李某,盗窃罪,2015-03-02,德城区人民法院,（2015）德刑初字第1号\n")
+    result = parse_register(CRIMINAL, decode(text.encode("gb18030")))
+    assert result.ok and result.rows[0]["judgment_date"] == dt.date(2015, 3, 2)
+    assert parse_register(CRIMINAL, decode(("\ufeff" + text).encode())).ok
+
+
+def test_every_bad_row_is_reported_with_its_line():
+    text = ("id_number,name,offence,judgment_date\n"
+            f"{OTHER},李某,盗窃罪,2015-03-02\n"
+            "110101199003070000,王某,诈骗罪,2016-01-01\n"  # bad check digit: line 3
+            "\n"
+            f"{PERSON},,抢劫罪,2030-01-01\n"  # empty name, future date: line 5
+            f"{OTHER},李某,盗窃罪,2015-03-02\n"  # duplicate of line 2: line 6
+            f"{PERSON},赵某,抢劫罪,2001-13-01\n")  # bad month: line 7
+    result = parse_register(CRIMINAL, text)
+    assert not result.ok
+    lines = sorted({p.line for p in result.problems})
+    assert lines == [3, 5, 6, 7]
+    assert any("重复" in p.message and "line 2" in p.message for p in result.problems)
+    assert "第 5 行" in str(next(p for p in result.problems if p.line == 5))
+
+
+def test_header_problems_stop_before_rows():
+    result = parse_register(CRIMINAL, "id_number,name,colour\n1,2,3\n")
+    assert [p.line for p in result.problems] == [1, 1, 1]  # unknown colour, 2 missing
+    assert not parse_register(CRIMINAL, "").ok
+
+
+def test_amounts_are_integer_fen():
+    dues = REGISTERS["contribution-dues"]
+    header = "id_number,name,item,year,amount_fen\n"
+    good = parse_register(dues, f"{header}{PERSON},张,城乡居民基本医疗保险,2027,40000\n")
+    assert good.ok and good.rows[0]["amount_fen"] == 40000 and good.rows[0]["item"] == \
+        "resident-medical"
+    for amount in ("400.00", "-1", "0", "4e4"):
+        bad = parse_register(dues, f"id_number,name,item,year,amount_fen\n{PERSON},张,"
+                                   f"resident-medical,2027,{amount}\n")
+        assert not bad.ok, amount
+
+
+@given(st.lists(st.sampled_from(["ok", "bad"]), min_size=1, max_size=30))
+def test_rows_load_only_when_every_row_is_good(kinds):
+    rows = [f"{OTHER},李,罪{i},2015-01-01" if k == "ok" else f"bad{i},李,罪,2015-01-01"
+            for i, k in enumerate(kinds)]
+    result = parse_register(CRIMINAL, "id_number,name,offence,judgment_date\n" + "\n".join(rows))
+    bad_lines = [i + 2 for i, k in enumerate(kinds) if k == "bad"]
+    assert sorted(p.line for p in result.problems) == bad_lines
+    assert result.ok == (not bad_lines)
