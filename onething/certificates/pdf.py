@@ -2,53 +2,25 @@
 
 ``render_certificate_pdf`` lays out the signed data of a certificate on an A4
 page with a QR code leading to the public verification page. The Chinese font
-is embedded (subset) so the file reads the same everywhere; it comes from a
-Debian package (``fonts-wqy-microhei``, see ``scripts/ensure-fonts.sh``) and
-nothing is fetched at run time. ``settings.ONETHING_CERTIFICATE_FONT`` names
-another TrueType font (.ttf/.ttc) when set.
+is embedded (subset) so the file reads the same everywhere; ``core.fonts``
+finds it (Debian's ``fonts-wqy-microhei``, or ``ONETHING_CERTIFICATE_FONT``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
 
 import segno
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from fpdf import FPDF
 
 from onething.certificates.models import Certificate
+from onething.core.fonts import font_path
 
-# Debian packages' paths, in order of preference.
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",     # fonts-wqy-microhei
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",       # fonts-wqy-zenhei
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",  # fonts-droid-fallback
-)
 FONT_FAMILY = "cjk"
 QR_SCALE = 6
 QR_SIZE_MM = 40
-
-
-def font_path() -> Path:
-    """The configured font, else the first Debian CJK font installed."""
-    configured = getattr(settings, "ONETHING_CERTIFICATE_FONT", "") or ""
-    if configured:
-        path = Path(configured)
-        if not path.is_file():
-            raise ImproperlyConfigured(
-                f"ONETHING_CERTIFICATE_FONT={configured} does not exist")
-        return path
-    for candidate in FONT_CANDIDATES:
-        path = Path(candidate)
-        if path.is_file():
-            return path
-    raise ImproperlyConfigured(
-        "没有找到中文字体，无法生成证照 PDF (no CJK font): install Debian's "
-        "fonts-wqy-microhei (scripts/ensure-fonts.sh) or set ONETHING_CERTIFICATE_FONT")
 
 
 def qr_png(url: str) -> bytes:
