@@ -205,6 +205,9 @@ ONETHING_PAYMENT_BACKEND = os.environ.get("ONETHING_PAYMENT_BACKEND",
 # nothing (the resident types the number on the on-screen keypad).
 ONETHING_ID_CARD_READER = os.environ.get("ONETHING_ID_CARD_READER",
                                          "onething.kiosk.readers.KeypadOnlyReader")
+# ONETHING_REAL_ESTATE_DEPARTMENT: the department whose cases the kiosk's 不动产登记进度 lists.
+ONETHING_REAL_ESTATE_DEPARTMENT = os.environ.get("ONETHING_REAL_ESTATE_DEPARTMENT",
+                                                 "dc-natural-resources")
 # ONETHING_KIOSK_IDLE_SECONDS: the kiosk signs out after this many seconds without a touch.
 ONETHING_KIOSK_IDLE_SECONDS = int(os.environ.get("ONETHING_KIOSK_IDLE_SECONDS", "60"))
 

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from onething.kiosk import views
+
+app_name = "kiosk"
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("identify/", views.identify, name="identify"),
+    path("code/", views.code, name="code"),
+    path("menu/", views.menu, name="menu"),
+    path("certificates/<slug:slug>/", views.instant, name="instant"),
+    path("pay/", views.pay, name="pay"),
+    path("real-estate/", views.real_estate, name="real-estate"),
+    path("finish/", views.finish, name="finish"),
+]

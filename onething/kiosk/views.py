@@ -1,0 +1,275 @@
+"""The 24-hour self-service kiosk (24小时自助终端) at /kiosk/.
+
+Three numbered steps on every screen: ① identify with the resident ID card
+(or its number) and an SMS code, ② choose a task, ③ done and printed. Every
+finished task signs the resident out; so does a minute without a touch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import segno
+from django.conf import settings
+from django.contrib.auth import login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods, require_POST
+
+from onething.accounts.models import ApplicantKind, Role, User
+from onething.accounts.services import AccountError, request_login_code, verify_login_code
+from onething.applications.models import Case, Channel
+from onething.applications.services import Submission, SubmissionError, submit_application
+from onething.catalog import selectors as catalog_selectors
+from onething.certificates.models import Certificate
+from onething.certificates.views import public_verify_url
+from onething.domain.cases import STATUS_LABELS, CaseStatus
+from onething.domain.validators import ValidationProblem, mask_mobile, validate_id_number
+from onething.kiosk import session
+from onething.kiosk.readers import id_card_reader
+from onething.payments.models import Payment, PaymentStatus
+from onething.payments.services import paid_payment, pay_due
+from onething.registers.models import ContributionDue
+from onething.registers.selectors import dues_for
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+# Certificates the kiosk issues on the spot (秒批 bundles), with what to ask.
+INSTANT_TASKS = {
+    "no-criminal-record": {"title": "开具无犯罪记录证明", "ask": ["certificate_purpose"]},
+    "social-insurance-record": {"title": "打印社保参保证明", "ask": []},
+}
+# 无犯罪记录证明: from the fourth in a year a purpose proof is needed (window or online).
+YEARLY_LIMIT = {"no-criminal-record": ("times_this_year", "over-3", 3)}
+
+
+def _context(request: HttpRequest, step: int, **extra: object) -> dict[str, object]:
+    return {"step": step, "idle_seconds": session.idle_seconds(), **extra}
+
+
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    """The welcome screen; coming back here ends any kiosk session."""
+    if request.session.get(session.KIOSK) or request.session.get(session.PENDING):
+        session.end(request)
+    notice = ""
+    if request.GET.get("timeout"):
+        notice = f"因 {session.idle_seconds()} 秒无操作，已自动退出，您的信息已清除。"
+    elif request.GET.get("done"):
+        notice = "办理完成，已安全退出。请取走您的身份证和打印件。"
+    return render(request, "kiosk/start.html", _context(request, 0, notice=notice))
+
+
+def _applicant_for(id_number: str) -> User | None:
+    return (User.objects.filter(role=Role.APPLICANT, applicant_kind=ApplicantKind.PERSON,
+                                id_number=id_number, is_active=True).first())
+
+
+def _send_code(request: HttpRequest, id_number: str) -> HttpResponse | dict[str, str]:
+    """Look the resident up and text them a code; errors as a dict."""
+    try:
+        id_number = validate_id_number(id_number)
+    except ValidationProblem as exc:
+        return {"id_number": exc.message}
+    user = _applicant_for(id_number)
+    if user is None or not user.mobile:
+        return {"id_number": "该身份证号码尚未在本平台实名注册，请先在网上办事大厅注册，"
+                             "或到综合窗口办理 (not registered)"}
+    try:
+        request_login_code(user.mobile)
+    except AccountError as exc:
+        return {"id_number": str(exc)}
+    request.session[session.PENDING] = user.pk
+    request.session[session.PENDING_AT] = timezone.now().timestamp()
+    return redirect("kiosk:code")
+
+
+@require_http_methods(["GET", "POST"])
+def identify(request: HttpRequest) -> HttpResponse:
+    """Step ①: the resident ID number, typed or read from the card."""
+    reader = id_card_reader()
+    errors: dict[str, str] = {}
+    value = ""
+    if request.method == "POST":
+        if request.POST.get("source") == "card":
+            card = reader.read(request) if reader.available else None
+            if card is None:
+                errors["id_number"] = ("未读到身份证，请把身份证平放在读卡区，或直接输入号码 "
+                                       "(no card read)")
+            else:
+                value = card.id_number
+        else:
+            value = (request.POST.get("id_number") or "").strip()
+            if not value:
+                errors["id_number"] = "请输入居民身份证号码 (enter your ID number)"
+        if not errors:
+            outcome = _send_code(request, value)
+            if isinstance(outcome, HttpResponse):
+                return outcome
+            errors = outcome
+    return render(request, "kiosk/identify.html",
+                  _context(request, 1, reader=reader, errors=errors, value=value),
+                  status=400 if errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def code(request: HttpRequest) -> HttpResponse:
+    """Step ①, second half: the SMS code sent to the mobile on file."""
+    user_id = request.session.get(session.PENDING)
+    if not user_id or not session.pending_fresh(request):
+        session.end(request)
+        return redirect("kiosk:identify")
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        session.end(request)
+        return redirect("kiosk:identify")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        entered = (request.POST.get("code") or "").strip()
+        if not entered:
+            errors["code"] = "请输入短信验证码 (enter the code)"
+        else:
+            try:
+                verified = verify_login_code(user.mobile, entered)
+            except AccountError as exc:
+                errors["code"] = str(exc)
+            else:
+                if verified.pk != user.pk:  # pragma: no cover - mobiles are unique
+                    raise Http404
+                login(request, verified, backend=BACKEND)
+                session.start(request)
+                return redirect("kiosk:menu")
+    return render(request, "kiosk/code.html",
+                  _context(request, 1, mobile=mask_mobile(user.mobile), errors=errors),
+                  status=400 if errors else 200)
+
+
+@session.kiosk_login_required
+def menu(request: HttpRequest) -> HttpResponse:
+    """Step ②: what the resident can do here."""
+    return render(request, "kiosk/menu.html", _context(request, 2, tasks=INSTANT_TASKS))
+
+
+def _issued_this_year(user: User, slug: str) -> int:
+    year = timezone.localdate().year
+    return Certificate.objects.filter(
+        holder=user, case__application__bundle__slug=slug,
+        issued_at__gte=dt.datetime(year, 1, 1, tzinfo=timezone.get_current_timezone()),
+    ).count()
+
+
+def _answers_for(user: User, slug: str) -> dict[str, str]:
+    limit = YEARLY_LIMIT.get(slug)
+    if limit and _issued_this_year(user, slug) >= limit[2]:
+        return {limit[0]: limit[1]}
+    return {}
+
+
+@session.kiosk_login_required
+@require_http_methods(["GET", "POST"])
+def instant(request: HttpRequest, slug: str) -> HttpResponse:
+    """A certificate decided in seconds (秒批) and printed here."""
+    task = INSTANT_TASKS.get(slug)
+    if task is None:
+        raise Http404("自助终端不办理该事项 (not offered at the kiosk)")
+    user = request.user
+    answers = _answers_for(user, slug)
+    plan = catalog_selectors.plan_bundle(slug, answers, verified=True)
+    catalog = catalog_selectors.catalog_for_bundles([slug])
+    ask = [catalog.fields[key] for key in task["ask"] if key in catalog.fields]
+    errors: dict[str, str] = {}
+    values = {f.key: (request.POST.get(f.key) or "").strip() for f in ask}
+    context = _context(request, 2, task=task, slug=slug, plan=plan, ask=ask, values=values,
+                       errors=errors, key=request.POST.get("key") or uuid.uuid4().hex)
+    if plan.materials:
+        # Something must be uploaded (e.g. the purpose proof): not at the kiosk.
+        return render(request, "kiosk/instant_elsewhere.html", context)
+    if request.method == "POST":
+        for f in ask:
+            if not values[f.key]:
+                errors[f.key] = f"请选择{f.label} (required)"
+        if not errors:
+            try:
+                application = submit_application(
+                    Submission(bundle=slug, answers=answers, form_data=values, materials={},
+                               idempotency_key=f"kiosk:{context['key']}"[:100],
+                               identity_verified=True),
+                    actor=user, applicant=user, channel=Channel.KIOSK)
+            except SubmissionError as exc:
+                errors.update({k.split(".")[-1]: v for k, v in exc.errors.items()})
+            else:
+                return _finish_instant(request, application, task)
+        return render(request, "kiosk/instant.html", context, status=400)
+    return render(request, "kiosk/instant.html", context)
+
+
+def _finish_instant(request: HttpRequest, application: object, task: dict) -> HttpResponse:
+    case = (Case.objects.select_related("matter", "department")
+            .filter(application=application).first())
+    certificate = Certificate.objects.filter(case=case).first() if case else None
+    context = _context(request, 3, task=task, application=application, case=case,
+                       certificate=certificate)
+    if certificate is not None:
+        url = public_verify_url(request, certificate.number)
+        qr = segno.make(url, error="m").svg_inline(scale=5, title="扫码核验证明真伪")
+        context.update(verify_url=url, qr_svg=mark_safe(qr),  # segno writes the whole SVG
+                       details=certificate.data.get("details", {}))
+    session.end(request)  # the task is finished: sign out before showing the result
+    return render(request, "kiosk/instant_done.html", context)
+
+
+@session.kiosk_login_required
+@require_http_methods(["GET", "POST"])
+def pay(request: HttpRequest) -> HttpResponse:
+    """缴纳城乡居民社保费: the dues the tax register lists for this resident."""
+    user = request.user
+    if request.method == "POST":
+        due = ContributionDue.objects.filter(pk=request.POST.get("due") or 0,
+                                             id_number=user.id_number).first()
+        if due is None:
+            raise Http404("没有这笔应缴费用 (no such due)")
+        try:
+            payment = pay_due(due, payer=user, idempotency_key=request.POST.get("key", ""))
+        except SubmissionError as exc:
+            return render(request, "kiosk/pay.html",
+                          _context(request, 2, rows=_due_rows(user),
+                                   error="；".join(exc.errors.values())), status=400)
+        if payment.status == PaymentStatus.SUCCEEDED:
+            context = _context(request, 3, payment=payment, due=due)
+            session.end(request)
+            return render(request, "kiosk/pay_done.html", context)
+        return render(request, "kiosk/pay.html",
+                      _context(request, 2, rows=_due_rows(user),
+                               error=f"缴费未成功：{payment.message}，可以重试 (payment failed)"),
+                      status=402)
+    return render(request, "kiosk/pay.html", _context(request, 2, rows=_due_rows(user)))
+
+
+def _due_rows(user: User) -> list[dict[str, object]]:
+    rows = []
+    for due in dues_for(user.id_number):
+        paid: Payment | None = paid_payment(due)
+        rows.append({"due": due, "paid": paid, "key": uuid.uuid4().hex})
+    return rows
+
+
+@session.kiosk_login_required
+def real_estate(request: HttpRequest) -> HttpResponse:
+    """不动产登记进度: this resident's registrations and where they stand."""
+    department = settings.ONETHING_REAL_ESTATE_DEPARTMENT
+    cases = (Case.objects.select_related("matter", "application")
+             .filter(application__applicant=request.user, department__code=department)
+             .order_by("-application__submitted_at", "position"))
+    rows = [{"case": c, "status": STATUS_LABELS.get(CaseStatus(c.status), c.status)}
+            for c in cases]
+    return render(request, "kiosk/real_estate.html", _context(request, 3, rows=rows))
+
+
+@require_POST
+def finish(request: HttpRequest) -> HttpResponse:
+    """“完成，退出”: end the session whatever state it is in."""
+    session.end(request)
+    return redirect("/kiosk/?done=1")
