@@ -24,6 +24,7 @@ run: setup
 test: setup
 	scripts/ensure-chromium.sh
 	scripts/ensure-fonts.sh
+	scripts/ensure-louis.sh
 	$(BIN)/ruff check .
 	$(BIN)/onething catalog check
 	$(BIN)/onething makemigrations --check --dry-run > /dev/null

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "onething.workbench",
     "onething.api",
     "onething.search",
+    "onething.accessibility",
     "onething.registers",
     "onething.payments",
     "onething.kiosk",

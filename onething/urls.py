@@ -11,5 +11,6 @@ urlpatterns = [
     path("files/", include("onething.applications.urls")),
     path("", include("onething.certificates.urls")),
     path("", include("onething.core.urls")),
+    path("", include("onething.accessibility.urls")),
     path("", include("onething.portal.urls")),
 ]

@@ -1,0 +1,265 @@
+"""Reads for accessible notices: the facts of a notice, gathered for a viewer.
+
+Every application notice starts from ``applications.selectors.application_for``
+(someone else's application does not exist: :class:`NoNotice`, shown as a
+404), a case must be one of the cases that selector shows the viewer, and a
+certificate must pass ``certificates.selectors.certificate_for_download``.
+The facts become a :class:`~onething.accessibility.notices.Notice` (plain
+text) that the large-print and Braille renderers share.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils import timezone
+
+from onething.accessibility import notices
+from onething.accessibility.notices import Applicant, Notice
+from onething.accounts.models import ApplicantKind
+from onething.applications import selectors as application_selectors
+from onething.catalog import selectors as catalog_selectors
+from onething.certificates import selectors as certificate_selectors
+from onething.domain.cases import DECIDED, FINAL, Action, CaseStatus
+from onething.domain.planner import PlanningError
+
+if TYPE_CHECKING:
+    from onething.applications.models import Application, Case, Event
+
+CASE_KINDS = ("correction", "decision", "certificate")
+DECISION_ACTIONS = {Action.APPROVE.value: "approve", Action.DENY.value: "deny",
+                    Action.REFUSE.value: "refuse"}
+# Result entries that say what the decision is rather than what it yields.
+_RESULT_META = {"decision", "certificate_type", "certificate_name", "verify_url"}
+_RESULT_LABELS = notices.DETAIL_LABELS
+
+Absolute = Callable[[str], str]  # a site path -> the address printed on the notice
+
+
+class NoNotice(LookupError):
+    """No such notice for this viewer (404: the same answer whether it exists or not)."""
+
+
+def _application(viewer: Any, application_id: int) -> Application:
+    try:
+        return application_selectors.application_for(viewer, application_id)
+    except application_selectors.NotVisible as exc:
+        raise NoNotice(application_id) from exc
+
+
+def _case(application: Application, case_id: int) -> Case:
+    case = next((c for c in application.cases.all() if c.pk == case_id), None)
+    if case is None:  # not in this application, or not the viewer's department's
+        raise NoNotice(case_id)
+    return case
+
+
+def _applicant(application: Application) -> Applicant:
+    person = application.applicant
+    if person.applicant_kind == ApplicantKind.COMPANY and person.uscc:
+        return Applicant(person.display_name, uscc=person.uscc)
+    return Applicant(person.display_name, id_number=person.id_number)
+
+
+def _case_events(application: Application, case: Case) -> list[Event]:
+    return [e for e in application.events.all() if e.case_id == case.pk]
+
+
+def _last(events: list[Event], actions: Mapping[str, str] | set[str]) -> Event | None:
+    return next((e for e in reversed(events) if e.action in actions), None)
+
+
+def _certificate_number(case: Case) -> str:
+    result = case.result or {}
+    return str(result.get("number", "")) if result.get("certificate_type") else ""
+
+
+@dataclass(frozen=True)
+class CaseNotices:
+    case: Case
+    notices: tuple[tuple[str, str], ...]  # (kind, what the link calls it)
+
+
+def available_notices(application: Application) -> list[CaseNotices]:
+    """For an application a viewer already sees (as fetched by ``application_for``,
+    with its cases and events): the case notices to offer, per case."""
+    rows = []
+    for case in application.cases.all():
+        events = _case_events(application, case)
+        found = []
+        # Offered while it is to be answered, like the page's correction form; the
+        # address keeps working after the resubmission.
+        if case.status == CaseStatus.CORRECTION_REQUESTED:
+            found.append(("correction", "一次性告知单"))
+        decided = _last(events, DECISION_ACTIONS)
+        if decided is not None:
+            found.append(("decision", notices.DECISION_TITLES[DECISION_ACTIONS[decided.action]]))
+        if _certificate_number(case):
+            found.append(("certificate",
+                          f"电子证照（{(case.result or {}).get('certificate_name') or '证照'}）"))
+        if found:
+            rows.append(CaseNotices(case, tuple(found)))
+    return rows
+
+
+def application_notice(viewer: Any, application_id: int, kind: str, case_id: int | None = None,
+                       *, absolute: Absolute, verify_url: Callable[[str], str]) -> Notice:
+    """The notice ``kind`` of an application (receipt) or of one of its cases, as
+    ``viewer`` may see it; raises NoNotice otherwise."""
+    application = _application(viewer, application_id)
+    today = timezone.localdate()
+    if kind == "receipt":
+        if case_id is not None:
+            raise NoNotice(kind)
+        return _receipt(application, absolute, today)
+    if kind not in CASE_KINDS or case_id is None:
+        raise NoNotice(kind)
+    case = _case(application, case_id)
+    events = _case_events(application, case)
+    if kind == "correction":
+        return _correction(application, case, events, today)
+    if kind == "decision":
+        return _decision(application, case, events, today)
+    return _certificate(viewer, case, verify_url, today)
+
+
+def _receipt(application: Application, absolute: Absolute, today: dt.date) -> Notice:
+    """As the workbench's printed receipt (workbench/window.py ``receipt``)."""
+    planned_due = {m["code"]: m.get("due") for m in application.plan.get("matters", [])}
+    cases = []
+    for case in application.cases.all():
+        due = case.promised_due_date
+        if case.status in DECIDED or case.status in FINAL:  # no longer a date to wait for
+            due = None
+        elif due is None and planned_due.get(case.matter.code):
+            due = dt.date.fromisoformat(planned_due[case.matter.code])
+        cases.append(notices.ReceiptCase(case.matter.name, case.department.name,
+                                         case.status_label, due,
+                                         case.promised_due_date is not None))
+    completion, provisional = application_selectors.expected_completion(application)
+    provided = [m for m in application.materials.select_related("certificate") if m.current]
+    submitted_by = ("" if application.submitted_by_id == application.applicant_id
+                    else application.submitted_by.display_name)
+    return notices.receipt_notice(
+        tracking_number=application.tracking_number or "", applicant=_applicant(application),
+        bundle_name=application.bundle.name,
+        submitted_at=timezone.localtime(application.submitted_at),
+        channel=application.get_channel_display(), submitted_by=submitted_by,
+        expected=completion, provisional=provisional, cases=cases,
+        materials=[m.material_name for m in provided if m.certificate_id is None],
+        reused=[(m.material_name, m.certificate.number) for m in provided
+                if m.certificate_id is not None],
+        tracking_url=absolute(reverse("portal:application", args=[application.pk])), today=today)
+
+
+def _correction(application: Application, case: Case, events: list[Event],
+                today: dt.date) -> Notice:
+    requested = _last(events, {Action.REQUEST_CORRECTION.value})
+    if requested is None:
+        raise NoNotice("correction")
+    names = {m["key"]: m["name"] for m in application.plan.get("materials", [])}
+    items = requested.data.get("items") or case.correction_items or []
+    later = [e for e in events if (e.at, e.pk) > (requested.at, requested.pk)]
+    resubmitted = _last(later, {Action.RESUBMIT.value})
+    return notices.correction_notice(
+        tracking_number=application.tracking_number or "", applicant=_applicant(application),
+        matter=case.matter.name, department=case.department.name,
+        requested_at=timezone.localtime(requested.at), reason=requested.reason,
+        items=[(names.get(i.get("material", ""), i.get("material", "")), i.get("note", ""))
+               for i in items],
+        resubmitted_at=timezone.localtime(resubmitted.at) if resubmitted else None,
+        today=today)
+
+
+def _decision(application: Application, case: Case, events: list[Event],
+              today: dt.date) -> Notice:
+    decided = _last(events, DECISION_ACTIONS)
+    if decided is None:
+        raise NoNotice("decision")
+    action = DECISION_ACTIONS[decided.action]
+    result = dict(case.result or {}) if action == "approve" else {}
+    certificate = None
+    if result.get("certificate_type") and result.get("number"):
+        certificate = (str(result.get("certificate_name", "")), str(result.pop("number")))
+    rows = [(_RESULT_LABELS.get(k, k), str(v)) for k, v in result.items()
+            if k not in _RESULT_META and str(v).strip()]
+    return notices.decision_notice(
+        action=action, tracking_number=application.tracking_number or "",
+        applicant=_applicant(application), matter=case.matter.name,
+        department=case.department.name, decided_at=timezone.localtime(decided.at),
+        reason=decided.reason, certificate=certificate, result=rows, today=today)
+
+
+def _certificate(viewer: Any, case: Case, verify_url: Callable[[str], str],
+                 today: dt.date) -> Notice:
+    number = _certificate_number(case)
+    certificate = (certificate_selectors.certificate_for_download(viewer, number)
+                   if number else None)
+    if certificate is None:
+        raise NoNotice("certificate")
+    data = certificate.data if isinstance(certificate.data, dict) else {}
+    return notices.certificate_notice(
+        data=data, title=certificate.certificate_type.name, number=certificate.number,
+        holder_name=certificate.holder_name, department=certificate.department.name,
+        revoked_at=(timezone.localtime(certificate.revoked_at)
+                    if certificate.revoked_at else None),
+        verify_url=verify_url(certificate.number), today=today)
+
+
+# -- bundle guides (public) ----------------------------------------------------------------
+
+
+def bundle_guide(slug: str, answers: Mapping[str, str], *, absolute: Absolute) -> Notice:
+    """The guide of a bundle for the given answers (unknown or wrong answers fall
+    back to the common case, as the bundle page does); raises NoNotice."""
+    bundle = catalog_selectors.bundle_by_slug(slug)
+    if bundle is None:
+        raise NoNotice(slug)
+    spec = catalog_selectors.catalog_for_bundles([slug]).bundles[slug]
+    submitted = {q.key: answers[q.key] for q in spec.questions if q.key in answers}
+    today = timezone.localdate()
+    try:
+        plan = catalog_selectors.plan_bundle(slug, submitted, start=today, provisional=True)
+    except PlanningError:
+        plan = catalog_selectors.plan_bundle(slug, {}, start=today, provisional=True)
+    names = {m.code: m.name for m in plan.matters}
+    chosen = []
+    for q in spec.questions:
+        option = q.option(plan.answers.get(q.key, q.default_option))
+        if option is not None:
+            chosen.append((q.text, option.label))
+    extra = []
+    if bundle.status != "verified" or bundle.uncertain:
+        status = f"本事项清单{bundle.get_status_display()}。" if bundle.status != "verified" else ""
+        extra.append(f"说明：{status}{bundle.uncertain}")
+    if plan.due:
+        provisional = "（暂定：节假日安排尚未公布，按周一至周五估算）" if plan.provisional else ""
+        extra.append(f"今天（{notices.format_date(plan.start)}）提交，预计"
+                     f"{notices.format_date(plan.due)}前全部办结{provisional}。")
+    query = urlencode(dict(plan.answers))
+    guide = notices.Guide(
+        bundle_name=bundle.name, description=bundle.description, answers=tuple(chosen),
+        matters=tuple(notices.GuideMatter(m.name, m.department_name, m.promised_label,
+                                          m.statutory_label, m.stage,
+                                          tuple(names.get(c, c) for c in m.depends_on))
+                      for m in plan.matters),
+        materials=tuple(notices.GuideMaterial(m.name, m.description, m.originals, m.copies,
+                                              tuple(names.get(c, c) for c in m.needed_by),
+                                              bool(m.certificate))
+                        for m in plan.materials),
+        provided=tuple((m.name, names.get(m.provided_by or "", "")) for m in
+                       plan.provided_materials),
+        fields=tuple(f.label for f in plan.fields),
+        departments=len(plan.departments),
+        material_count_separate=plan.material_count_separate,
+        parallel_days=plan.parallel_days, serial_days=plan.serial_days,
+        apply_url=absolute(reverse("portal:apply", args=[slug]) + (f"?{query}" if query else ""))
+        if plan.matters else "",
+        extra_notes=tuple(extra),
+    )
+    return notices.guide_notice(guide, today=today)
