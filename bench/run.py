@@ -32,12 +32,14 @@ FULL = [
     ("spiff_compare", ["spiff_compare", "--iterations", "40"], 900),
     ("queue", ["queue", "--rows", "1000000", "--repeat", "100"], 1800),
     ("sustained_postgres", ["sustained", "--minutes", "10"], 1200),
+    ("instant_postgres", ["instant", "--db", "postgres", "--requests", "300"], 600),
 ]
 QUICK = [
     ("submit_postgres", ["submit_http", "--db", "postgres", "--seconds", "8"], 300),
     ("spiff_compare", ["spiff_compare", "--iterations", "8"], 300),
     ("queue", ["queue", "--rows", "100000", "--repeat", "20"], 300),
     ("sustained_postgres", ["sustained", "--minutes", "1"], 300),
+    ("instant_postgres", ["instant", "--db", "postgres", "--requests", "60"], 300),
 ]
 
 

@@ -176,7 +176,7 @@ class Event(models.Model):
     def action_label(self) -> str:
         labels = {a.value: label for a, label in ACTION_LABELS.items()}
         others = {"submit": "提交申请", "auto_refer": "自动审批未通过，转人工办理",
-                  **DELIVERY_ACTION_LABELS}
+                  "revoke_certificate": "注销证照", **DELIVERY_ACTION_LABELS}
         return labels.get(self.action, others
                           .get(self.action, self.action))
 

@@ -56,8 +56,6 @@ RESULT_LABELS = {
     "note": "审批意见",
 }
 DECISION_LABELS = {"approved": "准予"}
-# Events that are not case transitions and that Event.action_label does not name.
-EVENT_LABELS = {"revoke_certificate": "注销证照"}
 
 # What each action's form asks for, besides the button.
 ACTION_HINTS = {
@@ -296,7 +294,7 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
     received = [{"matter": matter_names.get(code, code), "rows": _result_rows(result)}
                 for code, result in (case.received or {}).items()]
     material_names = {m["key"]: m["name"] for m in plan.get("materials", [])}
-    events = [{"event": e, "label": EVENT_LABELS.get(e.action) or e.action_label,
+    events = [{"event": e, "label": e.action_label,
                "items": [{"name": material_names.get(i.get("material"), i.get("material")),
                           "note": i.get("note", "")} for i in e.data.get("items", [])]
                if e.action == Action.REQUEST_CORRECTION else []}
