@@ -39,6 +39,9 @@ class User(AbstractUser):
     uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
     representative_name = models.CharField("经办人（授权代表）姓名", max_length=100, blank=True)
     representative_id_number = models.CharField("经办人身份证号码", max_length=18, blank=True)
+    # Remembered for the user (and, by cookie, for the device): see core/preferences.py.
+    language = models.CharField("界面语言", max_length=10, blank=True)
+    elder_mode = models.BooleanField("适老化模式", default=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"

@@ -26,6 +26,7 @@ from onething.applications.services import Submission, SubmissionError, submit_a
 from onething.catalog import selectors as catalog_selectors
 from onething.certificates.models import Certificate
 from onething.certificates.views import public_verify_url
+from onething.core.preferences import ELDER_COOKIE
 from onething.domain.cases import STATUS_LABELS, CaseStatus
 from onething.domain.validators import ValidationProblem, mask_mobile, validate_id_number
 from onething.kiosk import session
@@ -60,7 +61,11 @@ def start(request: HttpRequest) -> HttpResponse:
         notice = f"因 {session.idle_seconds()} 秒无操作，已自动退出，您的信息已清除。"
     elif request.GET.get("done"):
         notice = "办理完成，已安全退出。请取走您的身份证和打印件。"
-    return render(request, "kiosk/start.html", _context(request, 0, notice=notice))
+    response = render(request, "kiosk/start.html", _context(request, 0, notice=notice))
+    if notice:  # the next resident starts in Chinese, standard size
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        response.delete_cookie(ELDER_COOKIE)
+    return response
 
 
 def _applicant_for(id_number: str) -> User | None:
