@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from onething.domain.instant import RESULT_LABELS
 from onething.domain.validators import mask_id_number
 
 KINDS = ("receipt", "correction", "decision", "certificate", "guide")
@@ -246,7 +247,8 @@ def decision_notice(*, action: str, tracking_number: str, applicant: Applicant, 
 # -- 电子证照 -------------------------------------------------------------------------------
 
 # Result entries a reviewer types in under a code rather than a label (workbench).
-DETAIL_LABELS = {"note": "审批意见", "number": "编号", "valid_until": "有效期至"}
+DETAIL_LABELS = {"note": "审批意见", "number": "编号", "valid_until": "有效期至",
+                 **RESULT_LABELS}
 # Signed entries that are not certified facts of their own.
 _CERTIFICATE_META = {"number", "certificate_type", "certificate_name", "holder_name",
                      "holder_id", "department", "issued_at", "valid_until", "matter",

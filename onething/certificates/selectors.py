@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,3 +117,27 @@ def held_by_applicant(user: Any) -> dict[str, Certificate]:
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_applicant", False):
         return {}
     return held_certificates(user, held_certificate_types(user))
+
+
+# Generic result keys; the rest are named by the automatic checks or the field dictionary.
+_DETAIL_LABELS = {"note": "审批意见", "number": "编号", "valid_until": "有效期至"}
+
+
+def detail_rows(details: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) for a certificate's certified details, in Chinese."""
+    from onething.catalog.models import FieldDefinition
+    from onething.domain.instant import RESULT_LABELS
+
+    labels = {**_DETAIL_LABELS, **RESULT_LABELS}
+    unknown = [k for k in details if k not in labels]
+    if unknown:
+        labels.update(FieldDefinition.objects.filter(key__in=unknown)
+                      .values_list("key", "label"))
+    return [(labels.get(k, k), str(v)) for k, v in details.items()]
+
+
+def parse_time(value: Any) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None

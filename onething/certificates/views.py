@@ -29,9 +29,11 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
         response: HttpResponse = JsonResponse(result.as_dict(), status=http_status,
                                               json_dumps_params={"ensure_ascii": False})
     else:
+        data = result.as_dict()["certificate"]
         response = render(request, "certificates/verify.html",
-                          {"result": result, "number": number,
-                           "data": result.as_dict()["certificate"]},
+                          {"result": result, "number": number, "data": data,
+                           "details": selectors.detail_rows((data or {}).get("details") or {}),
+                           "issued_at": selectors.parse_time((data or {}).get("issued_at"))},
                           status=http_status)
     patch_vary_headers(response, ["Accept"])
     # A revocation must show at once: nothing in between may keep an old answer.

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from onething.domain.validators import ValidationProblem, mask_id_number, validate_id_number
+from onething.domain.validators import ValidationProblem, validate_id_number
 
 # 险种: contribution kinds in the social-insurance register.
 INSURANCE_KINDS: dict[str, str] = {
@@ -100,6 +100,14 @@ def is_valid_id_number(value: str) -> bool:
     return True
 
 
+# How the data checks certify is labelled on certificates and notices.
+RESULT_LABELS: dict[str, str] = {
+    "finding": "查询结果",
+    "purpose": "证明用途",
+    "contributions": "参保缴费情况",
+    "months": "最长缴费月数",
+}
+
 CheckFn = Callable[[Subject, Facts], Outcome]
 
 
@@ -151,8 +159,7 @@ def decide(checks: Sequence[str], subject: Subject, facts: Facts) -> Decision:
 @check("identity-verified", "申请人身份已核验")
 def identity_verified(subject: Subject, facts: Facts) -> Outcome:
     if subject.name.strip() and is_valid_id_number(subject.id_number):
-        return Outcome("identity-verified", True, "申请人姓名与居民身份证号码已核验",
-                       {"holder_id_masked": mask_id_number(subject.id_number)})
+        return Outcome("identity-verified", True, "申请人姓名与居民身份证号码已核验")
     return Outcome("identity-verified", False,
                    "申请人未登记有效的居民身份证号码，需人工核验身份")
 

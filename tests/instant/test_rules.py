@@ -47,8 +47,7 @@ def test_clean_register_approves_with_the_finding_and_purpose():
     assert decision.approved
     assert decision.result["purpose"] == "入职"
     assert "未发现" in decision.result["finding"]
-    assert decision.result["holder_id_masked"].startswith("3714")
-    assert PERSON not in decision.result.values()  # the full number is not certified twice
+    assert PERSON not in decision.result.values()  # the ID number is not certified twice
 
 
 def test_a_record_refers_to_a_person_and_never_refuses():

@@ -91,6 +91,8 @@ def test_no_criminal_record_certificate_in_one_request_then_signed_out(client, d
     assert "_auth_user_id" not in client.session
     verify = client.get(f"/verify/{certificate.number}/", HTTP_ACCEPT="application/json")
     assert verify.json()["status"] == "valid"
+    html = client.get(f"/verify/{certificate.number}/").content.decode()
+    assert "<dt>查询结果</dt>" in html and "<dt>证明用途</dt>" in html and "finding" not in html
     application = Application.objects.get(applicant=demo.applicant)
     assert application.channel == "kiosk"
 
