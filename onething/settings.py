@@ -188,7 +188,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("ONETHING_EMAIL_FROM", "onething@localhost")
 # ONETHING_REGION: the GB/T 2260 code of the region this deployment serves.
 ONETHING_REGION = os.environ.get("ONETHING_REGION", "371402")
 # ONETHING_CERTIFICATE_FONT: the TrueType font (.ttf/.ttc) embedded in certificate PDFs;
-# default: the first of Debian's fonts-wqy-microhei / -zenhei found (certificates/pdf.py).
+# default: the first of Debian's fonts-wqy-microhei / -zenhei found (core/fonts.py).
 ONETHING_CERTIFICATE_FONT = os.environ.get("ONETHING_CERTIFICATE_FONT", "")
 
 # ONETHING_REGISTER_OWNERS: which department's reviewers load each shared register,
