@@ -23,6 +23,7 @@ run: setup
 
 test: setup
 	scripts/ensure-chromium.sh
+	scripts/ensure-axe.sh
 	scripts/ensure-fonts.sh
 	scripts/ensure-louis.sh
 	$(BIN)/ruff check .

@@ -1,0 +1,193 @@
+"""Accessibility audit (WCAG 2.1 AA): axe-core on every main page, and reflow at 320 px.
+
+axe-core is pinned in tests/browser/axe/package.json and installed by
+scripts/ensure-axe.sh (``make test`` runs it); the test injects ``axe.min.js``
+from node_modules into each page, so nothing is fetched while testing. A page
+fails on any *serious* or *critical* violation of the WCAG 2.0/2.1 A and AA
+rules, or when the whole page scrolls sideways at 320 CSS px (WCAG 1.4.10).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser.test_kiosk import sign_in as sign_in_at_kiosk
+from tests.browser.test_restaurant_journey import sign_in_citizen, sign_in_reviewer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+FAILING_IMPACTS = {"serious", "critical"}
+DESKTOP = {"width": 1280, "height": 900}
+NARROW = 320  # WCAG 1.4.10 reflow: 320 CSS px wide without scrolling in two directions
+
+RUN_AXE = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags},
+                                          resultTypes: ["violations"]});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    targets: v.nodes.map(n => n.target.join(" ")),
+  }));
+}"""
+
+
+class Audit:
+    """Collects problems across pages so one run reports all of them."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.pages = 0
+
+    def check(self, page, label: str) -> None:
+        """Audit the page as it is now: axe at desktop width, then reflow at 320 px."""
+        self.pages += 1
+        page.wait_for_load_state("load")
+        page.add_script_tag(path=str(AXE))
+        for v in page.evaluate(RUN_AXE, TAGS):
+            if v["impact"] in FAILING_IMPACTS:
+                targets = "\n      ".join(v["targets"][:8])
+                more = f" (+{len(v['targets']) - 8} more)" if len(v["targets"]) > 8 else ""
+                self.problems.append(
+                    f"{label} ({page.url}): {v['id']} [{v['impact']}] {v['help']}{more}\n"
+                    f"      {targets}\n      {v['helpUrl']}")
+        page.set_viewport_size({"width": NARROW, "height": 640})
+        try:
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > NARROW + 1:
+                wide = page.evaluate(WIDEST, NARROW)
+                self.problems.append(
+                    f"{label} ({page.url}): reflow — the page is {width}px wide at {NARROW}px; "
+                    f"wider elements: {', '.join(wide) or '?'}")
+        finally:
+            page.set_viewport_size(DESKTOP)
+
+    def assert_clean(self) -> None:
+        assert self.pages, "no page audited"
+        assert not self.problems, (
+            f"{len(self.problems)} accessibility problem(s) on {self.pages} page(s):\n  "
+            + "\n  ".join(self.problems))
+
+
+# The innermost elements whose right edge passes the viewport, to name in the failure.
+# Content inside a scroll container (a wide table in .table-scroll) does not count.
+WIDEST = """(limit) => {
+  const one = e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+    + [...e.classList].map(c => "." + c).join("");
+  const name = e => (e.parentElement ? one(e.parentElement) + " > " : "") + one(e);
+  const scrolls = e => {
+    for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (["auto", "scroll", "hidden"].includes(getComputedStyle(a).overflowX)) return true;
+    }
+    return false;
+  };
+  const over = [...document.body.querySelectorAll("*")].filter(
+    e => e.getBoundingClientRect().right > limit + 1 && !scrolls(e));
+  return over.filter(e => !over.some(o => o !== e && e.contains(o))).slice(0, 6).map(name);
+}"""
+
+
+@pytest.fixture
+def audit():
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run scripts/ensure-axe.sh (make test does)")
+    return Audit()
+
+
+@pytest.fixture
+def application(demo):
+    """One submitted restaurant application of demo-applicant, with a case at 市场监管."""
+    from onething.applications.services import submit_application
+    from tests.conftest import restaurant_submission
+
+    return submit_application(restaurant_submission(demo.applicant), actor=demo.applicant,
+                              applicant=demo.applicant)
+
+
+def test_portal_pages(live_server, demo, application, new_page, audit):
+    base = live_server.url
+    page = new_page(viewport=DESKTOP)
+    for label, path in [
+        ("home", "/"),
+        ("bundle", "/bundles/restaurant/"),
+        ("scenarios", "/scenarios/"),
+        ("scenario", "/scenarios/cake-shop/"),
+        ("search results", "/search/?q=餐饮"),
+        ("login", "/login/"),
+        ("register", "/register/"),
+    ]:
+        page.goto(base + path)
+        audit.check(page, label)
+
+    sign_in_citizen(page, base, demo.applicant.mobile)
+    page.goto(f"{base}/applications/")
+    audit.check(page, "my applications")
+    page.goto(f"{base}/applications/{application.pk}/")
+    audit.check(page, "application timeline")
+    page.goto(f"{base}/notifications/")
+    audit.check(page, "my messages")
+    page.goto(f"{base}/bundles/restaurant/apply/")
+    page.get_by_role("button", name="提交申请").click()
+    page.locator(".error-summary").wait_for()
+    audit.check(page, "apply form with errors")
+    audit.assert_clean()
+
+
+@pytest.mark.parametrize("cookies", [{"onething_elder": "1"}, {"django_language": "en"}],
+                         ids=["elder-mode", "english"])
+def test_portal_display_preferences(live_server, loaded_catalog, new_page, audit, cookies):
+    """Elder mode (larger type) and the English interface must not break reflow or contrast."""
+    base = live_server.url
+    page = new_page(viewport=DESKTOP)
+    page.context.add_cookies([{"name": k, "value": v, "url": base} for k, v in cookies.items()])
+    for label, path in [("home", "/"), ("bundle", "/bundles/restaurant/"), ("login", "/login/"),
+                        ("kiosk start", "/kiosk/"), ("kiosk identify", "/kiosk/identify/")]:
+        page.goto(base + path)
+        audit.check(page, label)
+    audit.assert_clean()
+
+
+def test_kiosk_pages(live_server, demo, new_page, audit):
+    base = live_server.url
+    page = new_page(viewport=DESKTOP)
+    page.goto(f"{base}/kiosk/")
+    audit.check(page, "kiosk start")
+    page.goto(f"{base}/kiosk/identify/")
+    page.get_by_role("button", name="获取短信验证码").click()
+    page.locator("#id_number-error").wait_for()
+    audit.check(page, "kiosk identify with an error")
+    sign_in_at_kiosk(page, base, demo.applicant)
+    audit.check(page, "kiosk menu")
+    audit.assert_clean()
+
+
+def test_workbench_pages(live_server, demo, application, new_page, audit):
+    base = live_server.url
+    page = new_page(viewport=DESKTOP)
+    page.goto(f"{base}/workbench/login/")
+    audit.check(page, "workbench login")
+    sign_in_reviewer(page, base, "reviewer-dc-samr")
+    audit.check(page, "workbench home")
+    page.goto(f"{base}/workbench/queue/")
+    audit.check(page, "workbench queue")
+    page.locator("a[href*='/workbench/cases/']").first.click()
+    page.wait_for_url("**/workbench/cases/*/")
+    audit.check(page, "workbench case")
+    page.goto(f"{base}/workbench/registers/")
+    audit.check(page, "workbench registers")
+    audit.assert_clean()
+
+
+def test_the_audit_catches_what_it_should(new_page, audit):
+    """A page with known faults fails, so a silent axe (not injected, wrong tags) cannot pass."""
+    page = new_page(viewport=DESKTOP)
+    page.set_content('<html lang="zh-Hans"><head><title>t</title></head><body><main>'
+                     '<img src="x.png"><p style="color:#aaa">浅灰色的字</p>'
+                     '<div style="width:600px">宽</div></main></body></html>')
+    audit.check(page, "faulty page")
+    found = "\n".join(audit.problems)
+    assert "image-alt [critical]" in found
+    assert "color-contrast [serious]" in found
+    assert "reflow — the page is" in found and "div" in found
