@@ -16,8 +16,11 @@ $(BIN)/onething: pyproject.toml
 
 setup: $(BIN)/onething
 
-# Migrates the embedded SQLite database, loads the catalogue, serves.
+# Migrates the embedded SQLite database, loads the catalogue, serves. The font (PDFs)
+# and liblouis (Braille) come from Debian; without root the scripts say what to install.
 run: setup
+	-scripts/ensure-fonts.sh
+	-scripts/ensure-louis.sh
 	$(BIN)/onething setup --demo
 	$(BIN)/onething serve --host $(HOST) --port $(PORT)
 
@@ -34,7 +37,9 @@ test: setup
 # The same test suite on a throwaway PostgreSQL cluster (installed when missing).
 test-postgres: setup
 	scripts/ensure-chromium.sh
+	scripts/ensure-axe.sh
 	scripts/ensure-fonts.sh
+	scripts/ensure-louis.sh
 	scripts/test-postgres.sh
 
 lint: setup
