@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from onething.accessibility import notices
 from onething.accessibility.notices import Applicant, Notice
@@ -95,13 +96,14 @@ def available_notices(application: Application) -> list[CaseNotices]:
         # Offered while it is to be answered, like the page's correction form; the
         # address keeps working after the resubmission.
         if case.status == CaseStatus.CORRECTION_REQUESTED:
-            found.append(("correction", "一次性告知单"))
+            found.append(("correction", gettext("一次性告知单")))
         decided = _last(events, DECISION_ACTIONS)
         if decided is not None:
-            found.append(("decision", notices.DECISION_TITLES[DECISION_ACTIONS[decided.action]]))
+            title = notices.DECISION_TITLES[DECISION_ACTIONS[decided.action]]
+            found.append(("decision", gettext(title)))
         if _certificate_number(case):
-            found.append(("certificate",
-                          f"电子证照（{(case.result or {}).get('certificate_name') or '证照'}）"))
+            name = (case.result or {}).get("certificate_name") or gettext("证照")
+            found.append(("certificate", gettext("电子证照（%(name)s）") % {"name": name}))
         if found:
             rows.append(CaseNotices(case, tuple(found)))
     return rows
@@ -263,3 +265,8 @@ def bundle_guide(slug: str, answers: Mapping[str, str], *, absolute: Absolute) -
         extra_notes=tuple(extra),
     )
     return notices.guide_notice(guide, today=today)
+
+
+# The decision titles come from notices.py (pure Python); marked here for makemessages.
+_DECISION_TITLE_MSGIDS = (gettext_noop("准予决定通知"), gettext_noop("不予许可决定通知"),
+                          gettext_noop("不予受理通知"))

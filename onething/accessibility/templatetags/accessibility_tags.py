@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from onething.accessibility import selectors
 
@@ -9,9 +10,9 @@ register = template.Library()
 # (format in the address, link text); the notice's name goes before it, hidden
 # visually, so every link has its own accessible name.
 FORMATS = (
-    ("large.pdf", "大字版（PDF）"),
-    ("braille.txt", "盲文版（文本，Unicode 盲文点字）"),
-    ("brf", "盲文版（BRF，供点字机）"),
+    ("large.pdf", _("大字版（PDF）")),
+    ("braille.txt", _("盲文版（文本，Unicode 盲文点字）")),
+    ("brf", _("盲文版（BRF，供点字机）")),
 )
 
 
