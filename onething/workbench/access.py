@@ -9,6 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from onething.accounts.models import Role
 
@@ -36,10 +37,10 @@ def staff_required(*roles: str) -> Callable:
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), reverse("workbench:login"))
             if not is_staff_member(user):
-                return forbidden(request, "工作台仅供政务服务工作人员使用。"
-                                          "申请人请到网上办事大厅办理。")
+                return forbidden(request, gettext("工作台仅供政务服务工作人员使用。"
+                                                  "申请人请到网上办事大厅办理。"))
             if roles and user.role not in roles:
-                return forbidden(request, "您的岗位不能使用此页面。")
+                return forbidden(request, gettext("您的岗位不能使用此页面。"))
             return view(request, *args, **kwargs)
 
         return wrapped

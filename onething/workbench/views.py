@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from onething.accounts.models import Role as UserRole
@@ -29,9 +30,7 @@ from onething.certificates import selectors as certificate_selectors
 from onething.certificates.services import CertificateActionDenied, may_revoke
 from onething.certificates.services import revoke_certificate as revoke
 from onething.domain.cases import (
-    ACTION_LABELS,
     FINAL,
-    STATUS_LABELS,
     Action,
     CaseStatus,
     IllegalTransition,
@@ -43,29 +42,32 @@ from onething.domain.cases import (
 from onething.domain.validators import mask_id_number
 from onething.workbench.access import CENTRE_ROLES, forbidden, staff_required
 from onething.workbench.forms import StaffLoginForm
+from onething.workbench.labels import label
 
 PAGE_SIZE = 25
 RECENT_APPLICATIONS = 50
 
 # Labels for the result data a decision passes on (see services._result).
 RESULT_LABELS = {
-    "decision": "决定",
-    "certificate_type": "证照类型代码",
-    "certificate_name": "证照名称",
-    "number": "证照编号",
-    "note": "审批意见",
+    "decision": gettext_lazy("决定"),
+    "certificate_type": gettext_lazy("证照类型代码"),
+    "certificate_name": gettext_lazy("证照名称"),
+    "number": gettext_lazy("证照编号"),
+    "note": gettext_lazy("审批意见"),
+    "verify_url": gettext_lazy("核验地址"),
 }
-DECISION_LABELS = {"approved": "准予"}
+DECISION_LABELS = {"approved": gettext_lazy("准予")}
 
 # What each action's form asks for, besides the button.
 ACTION_HINTS = {
-    Action.ACCEPT: "材料齐全、符合法定形式，受理后开始计算承诺时限。",
-    Action.REFUSE: "依法不属于本部门职权范围或不予受理的，须书面说明理由。",
-    Action.REQUEST_CORRECTION: "材料不齐全或不符合法定形式的，一次性告知需要补正的全部内容。",
-    Action.START_REVIEW: "开始对申请材料进行实质审查。",
-    Action.APPROVE: "作出准予决定，结果将自动传给需要它的后续事项。",
-    Action.DENY: "作出不予许可决定，须书面说明理由。",
-    Action.CONCLUDE: "结果已送达，办结本件。",
+    Action.ACCEPT: gettext_lazy("材料齐全、符合法定形式，受理后开始计算承诺时限。"),
+    Action.REFUSE: gettext_lazy("依法不属于本部门职权范围或不予受理的，须书面说明理由。"),
+    Action.REQUEST_CORRECTION: gettext_lazy(
+        "材料不齐全或不符合法定形式的，一次性告知需要补正的全部内容。"),
+    Action.START_REVIEW: gettext_lazy("开始对申请材料进行实质审查。"),
+    Action.APPROVE: gettext_lazy("作出准予决定，结果将自动传给需要它的后续事项。"),
+    Action.DENY: gettext_lazy("作出不予许可决定，须书面说明理由。"),
+    Action.CONCLUDE: gettext_lazy("结果已送达，办结本件。"),
 }
 
 
@@ -82,7 +84,7 @@ class StaffLoginView(LoginView):
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
-    messages.success(request, "您已安全退出工作台。")
+    messages.success(request, gettext("您已安全退出工作台。"))
     return redirect("workbench:login")
 
 
@@ -105,7 +107,7 @@ def home(request: HttpRequest) -> HttpResponse:
 # -- the department queue ------------------------------------------------------------
 
 QUEUE_STATUSES = [s for s in CaseStatus if s is not CaseStatus.WAITING]
-DUE_CHOICES = {"soon": "即将到期（2个工作日内）", "overdue": "已超期"}
+DUE_CHOICES = {"soon": gettext_lazy("即将到期（2个工作日内）"), "overdue": gettext_lazy("已超期")}
 
 
 @staff_required(UserRole.REVIEWER)
@@ -127,7 +129,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "status": status,
         "due": due,
-        "statuses": [(s.value, STATUS_LABELS[s], s in FINAL) for s in QUEUE_STATUSES],
+        "statuses": [(s.value, label("case_status", s), s in FINAL) for s in QUEUE_STATUSES],
         "due_choices": DUE_CHOICES.items(),
         "filtered": bool(status or due),
         "department": request.user.department,
@@ -156,17 +158,17 @@ def _record_delivery(request: HttpRequest, case) -> HttpResponse:
             delivery.record_dispatch(case.application_id, actor=request.user,
                                      carrier=posted.get("carrier", ""),
                                      tracking_number=posted.get("tracking_number", ""))
-            done = "已登记寄递"
+            done = gettext("已登记寄递（%(number)s）。")
         else:
             delivery.record_delivered(case.application_id, actor=request.user)
-            done = "已登记送达"
+            done = gettext("已登记送达（%(number)s）。")
     except delivery.DeliveryError as exc:
         errors = {(k if k in {"carrier", "tracking_number"} else "__all__"): v
                   for k, v in exc.errors.items()}
     except CaseActionDenied as exc:
         errors = {"__all__": str(exc)}
     else:
-        messages.success(request, f"{done}（{case.application.tracking_number}）。")
+        messages.success(request, done % {"number": case.application.tracking_number})
         return redirect("workbench:case", case_id=case.pk)
     return _render_case(request, case, delivery_errors=errors, status=400)
 
@@ -183,19 +185,19 @@ def revoke_certificate(request: HttpRequest, number: str) -> HttpResponse:
     try:
         revoke(certificate, actor=request.user, reason=request.POST.get("reason", ""))
     except CertificateActionDenied as exc:
-        return forbidden(request, str(exc), title="无权注销证照")
+        return forbidden(request, str(exc), title=gettext("无权注销证照"))
     except SubmissionError as exc:
         if exc.code == "already_revoked":
             # Someone else was quicker (or a second click): the page shows the revoked state.
-            messages.info(request, f"证照 {certificate.number} 已注销，无需再次注销"
-                                   "（already revoked）。")
+            messages.info(request, gettext("证照 %(number)s 已注销，无需再次注销。")
+                          % {"number": certificate.number})
             return back
         if certificate.case_id is None:  # no case page to show the form again on
-            messages.error(request, "；".join(exc.errors.values()))
+            messages.error(request, pgettext("list separator", "；").join(exc.errors.values()))
             return back
         case = _visible_case(request, certificate.case_id)
         return _render_case(request, case, revoke_errors=exc.errors, status=400)
-    messages.success(request, f"已注销证照 {certificate.number}。")
+    messages.success(request, gettext("已注销证照 %(number)s。") % {"number": certificate.number})
     return back
 
 
@@ -237,20 +239,21 @@ def _act(request: HttpRequest, case) -> HttpResponse:
     allowed = (legal_actions(case.status, Role.REVIEWER)
                if request.user.role == UserRole.REVIEWER else [])
     if action is None or action not in allowed:
-        messages.error(request, "该操作当前不可用，页面已刷新为办件的最新状态。")
+        messages.error(request, gettext("该操作当前不可用，页面已刷新为办件的最新状态。"))
         return redirect("workbench:case", case_id=case.pk)
 
     reason = posted.get("reason", "").strip()
     errors: dict[str, str] = {}
     kwargs: dict = {}
     if needs_reason(action) and not reason:
-        errors["reason"] = f"请填写“{ACTION_LABELS[action]}”的理由。"
+        errors["reason"] = (gettext("请填写“%(action)s”的理由。")
+                            % {"action": label("case_action", action)})
     if action is Action.REQUEST_CORRECTION:
         chosen = set(posted.getlist("items"))
         items = [{"material": m["key"], "note": posted.get(f"note-{m['key']}", "").strip()}
                  for m in _correction_choices(case) if m["key"] in chosen]
         if not items:
-            errors["correction_items"] = "请至少勾选一项需要补正的材料（一次性告知全部）。"
+            errors["correction_items"] = gettext("请至少勾选一项需要补正的材料（一次性告知全部）。")
         kwargs["items"] = items
     if action is Action.APPROVE:
         kwargs["result"] = {key: posted.get(f"result-{key}", "").strip()[:200]
@@ -267,8 +270,9 @@ def _act(request: HttpRequest, case) -> HttpResponse:
         except (IllegalTransition, CaseActionDenied) as exc:
             errors["__all__"] = str(exc)
         else:
-            messages.success(request, f"已{ACTION_LABELS[action]}：{case.matter.name}"
-                                      f"（{case.application.tracking_number}）。")
+            messages.success(request, gettext("已%(action)s：%(matter)s（%(number)s）。") % {
+                "action": label("case_action", action), "matter": case.matter.name,
+                "number": case.application.tracking_number})
             return redirect("workbench:case", case_id=case.pk)
     return _render_case(request, case, failed=action, errors=errors, status=400)
 
@@ -294,7 +298,7 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
     received = [{"matter": matter_names.get(code, code), "rows": _result_rows(result)}
                 for code, result in (case.received or {}).items()]
     material_names = {m["key"]: m["name"] for m in plan.get("materials", [])}
-    events = [{"event": e, "label": e.action_label,
+    events = [{"event": e, "label": label("case_event", e.action),
                "items": [{"name": material_names.get(i.get("material"), i.get("material")),
                           "note": i.get("note", "")} for i in e.data.get("items", [])]
                if e.action == Action.REQUEST_CORRECTION else []}
@@ -312,7 +316,7 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
             mine = failed is action
             actions.append({
                 "value": action.value,
-                "label": ACTION_LABELS[action],
+                "label": label("case_action", action),
                 "hint": ACTION_HINTS.get(action, ""),
                 "needs_reason": needs_reason(action),
                 "errors": (errors or {}) if mine else {},
@@ -332,7 +336,6 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
         "events": events,
         "requested": requested,
         "result_rows": _result_rows(case.result),
-        "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
         "actions": actions,
         "corrections": corrections,
         "issues_certificate": case.matter.issues_id is not None,

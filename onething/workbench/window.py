@@ -23,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from onething.accounts.models import ApplicantKind
 from onething.accounts.selectors import applicant_by_id, find_applicants
@@ -41,18 +42,20 @@ from onething.catalog import selectors as catalog_selectors
 from onething.certificates.selectors import held_by_applicant
 from onething.domain.planner import Plan, PlanningError
 from onething.workbench.access import WINDOW_ROLES, staff_required
+from onething.workbench.labels import label
 
 ANSWER_PREFIX = "a_"
 ACCEPT_FILES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 INPUT_TYPES = {"number": "number", "date": "date", "mobile": "tel"}
 
-PERSON_FIELDS = [("real_name", "姓名", "name"), ("id_number", "居民身份证号码", "off"),
-                 ("mobile", "手机号码", "tel")]
-COMPANY_FIELDS = [("company_name", "企业名称", "organization"),
-                  ("uscc", "统一社会信用代码", "off"),
-                  ("representative_name", "经办人（授权代表）姓名", "name"),
-                  ("representative_id_number", "经办人居民身份证号码", "off"),
-                  ("mobile", "经办人手机号码", "tel")]
+PERSON_FIELDS = [("real_name", gettext_lazy("姓名"), "name"),
+                 ("id_number", gettext_lazy("居民身份证号码"), "off"),
+                 ("mobile", gettext_lazy("手机号码"), "tel")]
+COMPANY_FIELDS = [("company_name", gettext_lazy("企业名称"), "organization"),
+                  ("uscc", gettext_lazy("统一社会信用代码"), "off"),
+                  ("representative_name", gettext_lazy("经办人（授权代表）姓名"), "name"),
+                  ("representative_id_number", gettext_lazy("经办人居民身份证号码"), "off"),
+                  ("mobile", gettext_lazy("经办人手机号码"), "tel")]
 
 
 # -- helpers ---------------------------------------------------------------------
@@ -95,10 +98,11 @@ def _planned_or_back(request: HttpRequest, slug: str) -> tuple[dict[str, str], P
     try:
         plan = _plan(slug, answers)
     except PlanningError as exc:
-        messages.error(request, "情形回答有误：" + "；".join(exc.problems))
+        messages.error(request, gettext("情形回答有误：%(problems)s")
+                       % {"problems": pgettext("list separator", "；").join(exc.problems)})
         return answers, None, redirect("workbench:window-questions", slug=slug)
     if not plan.matters:
-        messages.error(request, "按所选情形没有需要向部门申请的事项，请重新选择情形。")
+        messages.error(request, gettext("按所选情形没有需要向部门申请的事项，请重新选择情形。"))
         return answers, None, redirect(_step_url("workbench:window-questions", slug, answers))
     return answers, plan, None
 
@@ -112,7 +116,7 @@ def choose_bundle(request: HttpRequest) -> HttpResponse:
     if slug:
         if catalog_selectors.bundle_by_slug(slug) is not None:
             return redirect("workbench:window-questions", slug=slug)
-        messages.error(request, "请选择一件事。")
+        messages.error(request, gettext("请选择一件事。"))
     return render(request, "workbench/window_bundle.html",
                   {"bundles": catalog_selectors.bundles()})
 
@@ -124,7 +128,8 @@ def answer_questions(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         chosen = _plan(slug, answers).answers
     except PlanningError as exc:
-        messages.error(request, "情形回答有误，已按常见情形显示：" + "；".join(exc.problems))
+        messages.error(request, gettext("情形回答有误，已按常见情形显示：%(problems)s")
+                       % {"problems": pgettext("list separator", "；").join(exc.problems)})
         chosen = _plan(slug, {}).answers
     questions = [
         {"key": q.key, "name": ANSWER_PREFIX + q.key, "text": q.text, "help": q.help,
@@ -158,7 +163,8 @@ def identify_applicant(request: HttpRequest, slug: str) -> HttpResponse:
         except AccountError as exc:
             errors[exc.field or fields[0][0]] = str(exc)
         else:
-            messages.success(request, f"已为“{applicant.display_name}”登记申请人信息。")
+            messages.success(request, gettext("已为“%(name)s”登记申请人信息。")
+                             % {"name": applicant.display_name})
             return redirect(_step_url("workbench:window-form", slug, answers,
                                       applicant=applicant.pk))
     query = request.GET.get("q", "").strip()
@@ -177,8 +183,9 @@ def identify_applicant(request: HttpRequest, slug: str) -> HttpResponse:
         "answers": [(ANSWER_PREFIX + k, v) for k, v in answers.items()],
         "query": query,
         "searched": bool(query),
-        "found": [{"user": u, "url": _step_url("workbench:window-form", slug, answers,
-                                                applicant=u.pk)} for u in found],
+        "found": [{"user": u, "details": _found_details(u),
+                   "url": _step_url("workbench:window-form", slug, answers, applicant=u.pk)}
+                  for u in found],
         "kind": kind,
         "person_rows": form_rows("person", PERSON_FIELDS, ApplicantKind.PERSON),
         "company_rows": form_rows("company", COMPANY_FIELDS, ApplicantKind.COMPANY),
@@ -186,6 +193,18 @@ def identify_applicant(request: HttpRequest, slug: str) -> HttpResponse:
         "post_url": _step_url("workbench:window-applicant", slug, answers),
         "back_url": _step_url("workbench:window-questions", slug, answers),
     }, status=400 if errors else 200)
+
+
+def _found_details(user) -> str:
+    """个人，身份证 …，手机 …: what tells two applicants of the same name apart."""
+    parts = [label("applicant_kind", user.applicant_kind)]
+    if user.masked_id_number:
+        parts.append(gettext("身份证 %(number)s") % {"number": user.masked_id_number})
+    elif user.representative_name:
+        parts.append(gettext("经办人 %(name)s") % {"name": user.representative_name})
+    if user.masked_mobile:
+        parts.append(gettext("手机 %(number)s") % {"number": user.masked_mobile})
+    return pgettext("list separator", "，").join(parts)
 
 
 # -- step 4: the merged form and the materials ----------------------------------------------
@@ -209,7 +228,7 @@ def fill_form(request: HttpRequest, slug: str) -> HttpResponse:
     except ValueError:
         applicant = None
     if applicant is None:
-        messages.error(request, "请先确认申请人。")
+        messages.error(request, gettext("请先确认申请人。"))
         return redirect(_step_url("workbench:window-applicant", slug, answers))
     known = profile_data(applicant)
     # 免提交: plan again with what this applicant holds, as submit_application will.
@@ -237,7 +256,8 @@ def fill_form(request: HttpRequest, slug: str) -> HttpResponse:
             try:
                 stored = store_upload(upload, owner=request.user, name=upload.name)
             except UploadRejected as exc:
-                errors[f"materials.{material.key}"] = f"“{material.name}”上传失败：{exc}"
+                errors[f"materials.{material.key}"] = (gettext("“%(name)s”上传失败：%(error)s")
+                                                      % {"name": material.name, "error": exc})
                 continue
             kept[material.key] = {"id": stored.pk, "name": stored.original_name}
         else:
@@ -253,7 +273,8 @@ def fill_form(request: HttpRequest, slug: str) -> HttpResponse:
         errors.update(form_errors)
         for material in plan.materials:
             if material.key not in kept:
-                errors.setdefault(f"materials.{material.key}", f"请上传“{material.name}”")
+                errors.setdefault(f"materials.{material.key}",
+                                  gettext("请上传“%(name)s”") % {"name": material.name})
     else:
         submission = Submission(bundle=slug, answers=answers, form_data=values,
                                 materials={k: int(v["id"]) for k, v in kept.items()},
@@ -264,7 +285,8 @@ def fill_form(request: HttpRequest, slug: str) -> HttpResponse:
         except (SubmissionError, CaseActionDenied) as exc:
             errors = getattr(exc, "errors", None) or {"__all__": str(exc)}
         else:
-            messages.success(request, f"已受理，受理编号 {application.tracking_number}。")
+            messages.success(request, gettext("已受理，受理编号 %(number)s。")
+                             % {"number": application.tracking_number})
             return redirect("workbench:receipt", application_id=application.pk)
     # A file the service refused (not the clerk's or applicant's) must be uploaded again.
     for field in list(errors):
@@ -334,7 +356,7 @@ def receipt(request: HttpRequest, application_id: int) -> HttpResponse:
     completion, provisional = selectors.expected_completion(application)
     provided = [m for m in application.materials.select_related("certificate") if m.current]
     url = request.build_absolute_uri(tracking_path(application.pk))
-    qr = segno.make(url, error="m").svg_inline(scale=4, title="扫码查询办理进度")
+    qr = segno.make(url, error="m").svg_inline(scale=4, title=gettext("扫码查询办理进度"))
     return render(request, "workbench/receipt.html", {
         "application": application,
         "applicant": application.applicant,

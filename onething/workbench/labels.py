@@ -1,0 +1,140 @@
+"""Labels the domain and the models keep in Chinese, in the language of the page.
+
+``onething/domain`` is plain Python without Django, so its labels
+(``STATUS_LABELS``, ``ACTION_LABELS`` …) cannot be marked for translation
+there; the models' choices repeat Chinese labels too. The staff screens (the
+workbench, the registers pages, the kiosk) translate them here, at the
+presentation layer, from the stored value: ``label("case_status", "approved")``
+or ``{{ case.status|label:"case_status" }}``.
+
+The UI's source language is Chinese, so each msgid below is the Chinese label
+itself, with a context (``pgettext``) because one Chinese word can be a status,
+a past event and a button (准予: "Approved" / "Approve"). Written out, not read
+from the domain, so that ``makemessages`` finds them; tests/workbench/test_english.py
+fails when a domain or model label has no entry here or the Chinese differs.
+
+Django merges every app's catalogue into one, earlier apps first, so a
+(context, msgid) the portal translates too shows the portal's English. The
+portal (onething/portal/labels.py) shares the contexts of the statuses and the
+history ("case status", "application status", "certificate status", "case
+event") and their English: one status, one word. Buttons ("case action") and
+the staff's view of delivery ("delivery method") are the workbench's own.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
+
+LABELS: dict[str, dict[str, Promise]] = {
+    # onething.domain.cases.STATUS_LABELS
+    "case_status": {
+        "waiting": pgettext_lazy("case status", "等待前置事项"),
+        "submitted": pgettext_lazy("case status", "待受理"),
+        "correction_requested": pgettext_lazy("case status", "待补正"),
+        "accepted": pgettext_lazy("case status", "已受理"),
+        "in_review": pgettext_lazy("case status", "审查中"),
+        "approved": pgettext_lazy("case status", "准予"),
+        "denied": pgettext_lazy("case status", "不予许可"),
+        "refused": pgettext_lazy("case status", "不予受理"),
+        "withdrawn": pgettext_lazy("case status", "已撤回"),
+        "cancelled": pgettext_lazy("case status", "已终止"),
+        "concluded": pgettext_lazy("case status", "已办结"),
+    },
+    # onething.domain.cases.ACTION_LABELS as what a reviewer does: buttons, and
+    # messages about doing it ("Accept")
+    "case_action": {
+        "release": pgettext_lazy("case action", "转入部门办理"),
+        "cancel": pgettext_lazy("case action", "终止（前置事项未通过）"),
+        "accept": pgettext_lazy("case action", "受理"),
+        "refuse": pgettext_lazy("case action", "不予受理"),
+        "request_correction": pgettext_lazy("case action", "一次性告知补正"),
+        "resubmit": pgettext_lazy("case action", "提交补正材料"),
+        "start_review": pgettext_lazy("case action", "开始审查"),
+        "approve": pgettext_lazy("case action", "准予"),
+        "auto_approve": pgettext_lazy("case action", "自动审批准予（秒批）"),
+        "deny": pgettext_lazy("case action", "不予许可"),
+        "withdraw": pgettext_lazy("case action", "撤回申请"),
+        "conclude": pgettext_lazy("case action", "办结"),
+    },
+    # The same, and the other events of an application (applications.models.
+    # Event.action_label, DELIVERY_ACTION_LABELS), as things that happened: the
+    # history of a case ("Accepted")
+    "case_event": {
+        "release": pgettext_lazy("case event", "转入部门办理"),
+        "cancel": pgettext_lazy("case event", "终止（前置事项未通过）"),
+        "accept": pgettext_lazy("case event", "受理"),
+        "refuse": pgettext_lazy("case event", "不予受理"),
+        "request_correction": pgettext_lazy("case event", "一次性告知补正"),
+        "resubmit": pgettext_lazy("case event", "提交补正材料"),
+        "start_review": pgettext_lazy("case event", "开始审查"),
+        "approve": pgettext_lazy("case event", "准予"),
+        "auto_approve": pgettext_lazy("case event", "自动审批准予（秒批）"),
+        "deny": pgettext_lazy("case event", "不予许可"),
+        "withdraw": pgettext_lazy("case event", "撤回申请"),
+        "conclude": pgettext_lazy("case event", "办结"),
+        "submit": pgettext_lazy("case event", "提交申请"),
+        "auto_refer": pgettext_lazy("case event", "自动审批未通过，转人工办理"),
+        "revoke_certificate": pgettext_lazy("case event", "注销证照"),
+        "choose_delivery": pgettext_lazy("case event", "选择领取方式"),
+        "dispatch": pgettext_lazy("case event", "结果已寄出"),
+        "delivered": pgettext_lazy("case event", "结果已送达"),
+    },
+    # onething.domain.cases.APPLICATION_STATUS_LABELS
+    "application_status": {
+        "in_progress": pgettext_lazy("application status", "办理中"),
+        "correction_needed": pgettext_lazy("application status", "待补正"),
+        "completed": pgettext_lazy("application status", "已办结"),
+        "withdrawn": pgettext_lazy("application status", "已撤回"),
+    },
+    # onething.accounts.models.Role
+    "role": {
+        "applicant": pgettext_lazy("role", "申请人"),
+        "clerk": pgettext_lazy("role", "窗口工作人员"),
+        "reviewer": pgettext_lazy("role", "部门审批人员"),
+        "manager": pgettext_lazy("role", "政务服务中心管理人员"),
+        "admin": pgettext_lazy("role", "系统管理员"),
+    },
+    # onething.accounts.models.ApplicantKind
+    "applicant_kind": {
+        "person": pgettext_lazy("applicant kind", "个人"),
+        "company": pgettext_lazy("applicant kind", "企业"),
+    },
+    # onething.applications.models.Channel
+    "channel": {
+        "portal": pgettext_lazy("channel", "网上办事大厅"),
+        "api": pgettext_lazy("channel", "接口"),
+        "window": pgettext_lazy("channel", "综合窗口"),
+        "kiosk": pgettext_lazy("channel", "自助终端"),
+    },
+    # onething.applications.models.DeliveryMethod
+    "delivery_method": {
+        "pickup": pgettext_lazy("delivery method", "窗口领取"),
+        "post": pgettext_lazy("delivery method", "邮寄到家"),
+        "electronic": pgettext_lazy("delivery method", "电子证照"),
+    },
+    # onething.certificates.selectors.STATUS_LABELS
+    "certificate_status": {
+        "valid": pgettext_lazy("certificate status", "有效"),
+        "revoked": pgettext_lazy("certificate status", "已注销"),
+        "expired": pgettext_lazy("certificate status", "已过期"),
+        "unknown": pgettext_lazy("certificate status", "无法核验"),
+    },
+    # onething.domain.registers.DUE_ITEMS (kiosk payments)
+    "due_item": {
+        "resident-medical": pgettext_lazy("due item", "城乡居民基本医疗保险"),
+        "resident-pension": pgettext_lazy("due item", "城乡居民基本养老保险"),
+    },
+    # onething.domain.registers.REGISTERS: the registers' names
+    "register": {
+        "criminal-records": pgettext_lazy("register", "犯罪记录库"),
+        "contributions": pgettext_lazy("register", "社会保险缴费记录"),
+        "contribution-dues": pgettext_lazy("register", "城乡居民社保应缴费用"),
+    },
+}
+
+
+def label(kind: str, value: object) -> str:
+    """The label of ``value`` in the active language; the value itself if unknown."""
+    found = LABELS[kind].get(str(value))
+    return str(found) if found is not None else str(value)
