@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onething.accounts.models import ApplicantKind, Role, User
@@ -27,7 +28,6 @@ from onething.catalog import selectors as catalog_selectors
 from onething.certificates.models import Certificate
 from onething.certificates.views import public_verify_url
 from onething.core.preferences import ELDER_COOKIE
-from onething.domain.cases import STATUS_LABELS, CaseStatus
 from onething.domain.validators import ValidationProblem, mask_mobile, validate_id_number
 from onething.kiosk import session
 from onething.kiosk.readers import id_card_reader
@@ -35,13 +35,15 @@ from onething.payments.models import Payment, PaymentStatus
 from onething.payments.services import paid_payment, pay_due
 from onething.registers.models import ContributionDue
 from onething.registers.selectors import dues_for
+from onething.workbench.labels import label
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 # Certificates the kiosk issues on the spot (秒批 bundles), with what to ask.
 INSTANT_TASKS = {
-    "no-criminal-record": {"title": "开具无犯罪记录证明", "ask": ["certificate_purpose"]},
-    "social-insurance-record": {"title": "打印社保参保证明", "ask": []},
+    "no-criminal-record": {"title": gettext_lazy("开具无犯罪记录证明"),
+                           "ask": ["certificate_purpose"]},
+    "social-insurance-record": {"title": gettext_lazy("打印社保参保证明"), "ask": []},
 }
 # 无犯罪记录证明: from the fourth in a year a purpose proof is needed (window or online).
 YEARLY_LIMIT = {"no-criminal-record": ("times_this_year", "over-3", 3)}
@@ -58,9 +60,12 @@ def start(request: HttpRequest) -> HttpResponse:
         session.end(request)
     notice = ""
     if request.GET.get("timeout"):
-        notice = f"因 {session.idle_seconds()} 秒无操作，已自动退出，您的信息已清除。"
+        seconds = session.idle_seconds()
+        notice = ngettext("因 %(seconds)d 秒无操作，已自动退出，您的信息已清除。",
+                          "因 %(seconds)d 秒无操作，已自动退出，您的信息已清除。",
+                          seconds) % {"seconds": seconds}
     elif request.GET.get("done"):
-        notice = "办理完成，已安全退出。请取走您的身份证和打印件。"
+        notice = gettext("办理完成，已安全退出。请取走您的身份证和打印件。")
     response = render(request, "kiosk/start.html", _context(request, 0, notice=notice))
     if notice:  # the next resident starts in Chinese, standard size
         response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
@@ -81,8 +86,8 @@ def _send_code(request: HttpRequest, id_number: str) -> HttpResponse | dict[str,
         return {"id_number": exc.message}
     user = _applicant_for(id_number)
     if user is None or not user.mobile:
-        return {"id_number": "该身份证号码尚未在本平台实名注册，请先在网上办事大厅注册，"
-                             "或到综合窗口办理 (not registered)"}
+        return {"id_number": gettext("该身份证号码尚未在本平台实名注册，请先在网上办事大厅注册，"
+                                     "或到综合窗口办理")}
     try:
         request_login_code(user.mobile)
     except AccountError as exc:
@@ -102,14 +107,14 @@ def identify(request: HttpRequest) -> HttpResponse:
         if request.POST.get("source") == "card":
             card = reader.read(request) if reader.available else None
             if card is None:
-                errors["id_number"] = ("未读到身份证，请把身份证平放在读卡区，或直接输入号码 "
-                                       "(no card read)")
+                errors["id_number"] = gettext("未读到身份证，请把身份证平放在读卡区，"
+                                              "或直接输入号码")
             else:
                 value = card.id_number
         else:
             value = (request.POST.get("id_number") or "").strip()
             if not value:
-                errors["id_number"] = "请输入居民身份证号码 (enter your ID number)"
+                errors["id_number"] = gettext("请输入居民身份证号码")
         if not errors:
             outcome = _send_code(request, value)
             if isinstance(outcome, HttpResponse):
@@ -135,7 +140,7 @@ def code(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         entered = (request.POST.get("code") or "").strip()
         if not entered:
-            errors["code"] = "请输入短信验证码 (enter the code)"
+            errors["code"] = gettext("请输入短信验证码")
         else:
             try:
                 verified = verify_login_code(user.mobile, entered)
@@ -195,7 +200,7 @@ def instant(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         for f in ask:
             if not values[f.key]:
-                errors[f.key] = f"请选择{f.label} (required)"
+                errors[f.key] = gettext("请选择%(label)s") % {"label": f.label}
         if not errors:
             try:
                 application = submit_application(
@@ -219,7 +224,7 @@ def _finish_instant(request: HttpRequest, application: object, task: dict) -> Ht
                        certificate=certificate)
     if certificate is not None:
         url = public_verify_url(request, certificate.number)
-        qr = segno.make(url, error="m").svg_inline(scale=5, title="扫码核验证明真伪")
+        qr = segno.make(url, error="m").svg_inline(scale=5, title=gettext("扫码核验证明真伪"))
         context.update(verify_url=url, qr_svg=mark_safe(qr),  # segno writes the whole SVG
                        details=certificate.data.get("details", {}))
     session.end(request)  # the task is finished: sign out before showing the result
@@ -241,14 +246,16 @@ def pay(request: HttpRequest) -> HttpResponse:
         except SubmissionError as exc:
             return render(request, "kiosk/pay.html",
                           _context(request, 2, rows=_due_rows(user),
-                                   error="；".join(exc.errors.values())), status=400)
+                                   error=pgettext("list separator", "；")
+                                   .join(exc.errors.values())), status=400)
         if payment.status == PaymentStatus.SUCCEEDED:
             context = _context(request, 3, payment=payment, due=due)
             session.end(request)
             return render(request, "kiosk/pay_done.html", context)
         return render(request, "kiosk/pay.html",
                       _context(request, 2, rows=_due_rows(user),
-                               error=f"缴费未成功：{payment.message}，可以重试 (payment failed)"),
+                               error=gettext("缴费未成功：%(reason)s，可以重试")
+                               % {"reason": payment.message}),
                       status=402)
     return render(request, "kiosk/pay.html", _context(request, 2, rows=_due_rows(user)))
 
@@ -268,8 +275,7 @@ def real_estate(request: HttpRequest) -> HttpResponse:
     cases = (Case.objects.select_related("matter", "application")
              .filter(application__applicant=request.user, department__code=department)
              .order_by("-application__submitted_at", "position"))
-    rows = [{"case": c, "status": STATUS_LABELS.get(CaseStatus(c.status), c.status)}
-            for c in cases]
+    rows = [{"case": c, "status": label("case_status", c.status)} for c in cases]
     return render(request, "kiosk/real_estate.html", _context(request, 3, rows=rows))
 
 

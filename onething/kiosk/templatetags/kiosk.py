@@ -1,11 +1,19 @@
 from django import template
+from django.utils.translation import gettext
 
-from onething.payments.models import yuan as _yuan
+from onething.workbench.labels import label as _label
 
 register = template.Library()
 
 
 @register.filter
 def yuan(fen: int) -> str:
-    """Integer fen as 元 with two decimals."""
-    return _yuan(int(fen))
+    """Integer fen as 元 with two decimals: "400.00 元", in English "CNY 400.00"."""
+    fen = int(fen)  # integer arithmetic, as payments.models.yuan
+    return gettext("%(amount)s 元") % {"amount": f"{fen // 100:,}.{fen % 100:02d}"}
+
+
+@register.filter
+def label(value: object, kind: str) -> str:
+    """``{{ due.item|label:"due_item" }}``: a domain or model label, translated."""
+    return _label(kind, value)
