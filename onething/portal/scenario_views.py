@@ -16,10 +16,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from onething.catalog import selectors
-from onething.domain.catalog import MATTER_KINDS
 from onething.domain.planner import Plan, PlanningError
+from onething.portal.labels import matter_kinds
 
 # 'q' (25 % recovery) survives a crease, a smudge or glare on a laminated sheet;
 # the URL is short, so the symbol stays small enough for large modules.
@@ -44,7 +45,8 @@ def scenario_poster(request: HttpRequest, slug: str) -> HttpResponse:
         return _not_found(request, slug)
     url = scenario_url(request, slug)
     context = _context(scenario)
-    context.update({"page_url": url, "qr_svg": qr_svg(url, title=f"扫码打开“{scenario.title}”")})
+    title = _("扫码打开“%(title)s”") % {"title": scenario.title}
+    context.update({"page_url": url, "qr_svg": qr_svg(url, title=title)})
     return render(request, "portal/poster.html", context)
 
 
@@ -98,6 +100,7 @@ def _context(scenario) -> dict[str, object]:
         (situation if question.key in preset and not errors else assumed).append(row)
 
     names = {m.code: m.name for m in plan.matters}
+    kinds = matter_kinds()
     departments: dict[str, dict[str, object]] = {}
     for matter in plan.matters:
         entry = departments.setdefault(matter.department,
@@ -112,7 +115,7 @@ def _context(scenario) -> dict[str, object]:
         "errors": errors,
         "situation": situation,
         "assumed": assumed,
-        "matters": [_matter_row(plan, m, names) for m in plan.matters],
+        "matters": [_matter_row(plan, m, names, kinds) for m in plan.matters],
         "departments": list(departments.values()),
         "names": names,
         "saved_days": plan.serial_days - plan.parallel_days,
@@ -123,10 +126,11 @@ def _context(scenario) -> dict[str, object]:
     }
 
 
-def _matter_row(plan: Plan, matter, names: dict[str, str]) -> dict[str, object]:
+def _matter_row(plan: Plan, matter, names: dict[str, str],
+                kinds: dict[str, str]) -> dict[str, object]:
     return {
         "matter": matter,
-        "kind": MATTER_KINDS.get(matter.kind, matter.kind),
+        "kind": kinds.get(matter.kind, matter.kind),
         "after": [names.get(code, code) for code in matter.depends_on],
     }
 

@@ -8,15 +8,16 @@ from django.utils import timezone
 
 from onething.catalog import selectors
 from onething.certificates.selectors import held_by_applicant
-from onething.domain.catalog import BUNDLE_CATEGORIES, MATTER_KINDS
+from onething.domain.catalog import BUNDLE_CATEGORIES
 from onething.domain.planner import PlanningError
+from onething.portal.labels import category_heading, matter_kinds
 
 
 def home(request: HttpRequest) -> HttpResponse:
     bundles = list(selectors.bundles())
     groups = [
-        (label, [b for b in bundles if b.category == key])
-        for key, label in BUNDLE_CATEGORIES.items()
+        (category_heading(key), [b for b in bundles if b.category == key])
+        for key in BUNDLE_CATEGORIES
     ]
     return render(request, "portal/home.html", {
         "groups": [(label, items) for label, items in groups if items],
@@ -59,7 +60,7 @@ def bundle_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "errors": errors,
         "stages": matters_by_stage,
         "names": names,
-        "kinds": MATTER_KINDS,
+        "kinds": matter_kinds(),
         "saved_days": plan.serial_days - plan.parallel_days,
         "held_numbers": {key: c.number for key, c in held.items()},
     })
