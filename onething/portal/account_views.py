@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onething.accounts.services import (
@@ -48,7 +53,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         step = "code"
         code = request.POST.get("code", "").strip()
         if not code:
-            errors["code"] = "请输入短信验证码 (enter the code from the SMS)"
+            errors["code"] = _("请输入短信验证码 (enter the code from the SMS)")
         else:
             try:
                 user = verify_login_code(mobile, code)
@@ -58,11 +63,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 errors[exc.field or "code"] = str(exc)
             else:
                 login(request, user, backend=BACKEND)
-                messages.success(request, f"您已登录：{user.display_name}")
+                messages.success(request, _("您已登录：%(name)s") % {"name": user.display_name})
                 return redirect(_next_url(request))
     elif request.method == "POST":
         if not mobile:
-            errors["mobile"] = "请输入手机号码 (enter your mobile number)"
+            errors["mobile"] = _("请输入手机号码 (enter your mobile number)")
         else:
             try:
                 request_login_code(mobile)
@@ -79,10 +84,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
         except ValidationProblem:
             step = "mobile"
     fields = {
-        "mobile": field("mobile", "手机号码", kind="mobile", value=mobile,
+        "mobile": field("mobile", _("手机号码"), kind="mobile", value=mobile,
                         error=errors.get("mobile", "")),
-        "code": field("code", "短信验证码", kind="code", error=errors.get("code", ""),
-                      hint="6位数字，5分钟内有效。"),
+        "code": field("code", _("短信验证码"), kind="code", error=errors.get("code", ""),
+                      hint=_("6位数字，5分钟内有效。")),
     }
     return render(request, "portal/login.html", {
         "step": step, "mobile": mobile, "masked": mask_mobile(mobile) if step == "code" else "",
@@ -95,39 +100,43 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
-    messages.info(request, "您已安全退出。")
+    messages.info(request, _("您已安全退出。"))
     return redirect("portal:home")
 
 
+# (name, label, kind); the label before its parenthesis names the field in error messages.
 PERSON_FIELDS = [
-    ("real_name", "姓名", "name"),
-    ("id_number", "居民身份证号码", "id_number"),
-    ("mobile", "手机号码（用于登录和接收办理进度）", "mobile"),
+    ("real_name", gettext_lazy("姓名"), "name"),
+    ("id_number", gettext_lazy("居民身份证号码"), "id_number"),
+    ("mobile", gettext_lazy("手机号码（用于登录和接收办理进度）"), "mobile"),
 ]
 COMPANY_FIELDS = [
-    ("company_name", "企业名称", "organization"),
-    ("uscc", "统一社会信用代码", "uscc"),
-    ("representative_name", "经办人（授权代表）姓名", "name"),
-    ("representative_id_number", "经办人居民身份证号码", "id_number"),
-    ("mobile", "经办人手机号码（用于登录和接收办理进度）", "mobile"),
+    ("company_name", gettext_lazy("企业名称"), "organization"),
+    ("uscc", gettext_lazy("统一社会信用代码"), "uscc"),
+    ("representative_name", gettext_lazy("经办人（授权代表）姓名"), "name"),
+    ("representative_id_number", gettext_lazy("经办人居民身份证号码"), "id_number"),
+    ("mobile", gettext_lazy("经办人手机号码（用于登录和接收办理进度）"), "mobile"),
 ]
 _CHECKS = {"id_number": validate_id_number, "uscc": validate_uscc, "mobile": validate_mobile}
+_SHORT = re.compile(r"（| \(")  # "手机号码（用于…）", "Mobile number (for …)"
 
 
-def _check_all(specs: list[tuple[str, str, str]], data: dict[str, str]) -> dict[str, str]:
+def _check_all(specs: list[tuple[str, Any, str]], data: dict[str, str]) -> dict[str, str]:
     """Every problem at once (the service stops at the first one)."""
     errors = {}
     for name, label, kind in specs:
         value = data.get(name, "")
+        short = _SHORT.split(str(label))[0]
         if not value:
-            errors[name] = f"请填写{label.split('（')[0]} (required)"
+            errors[name] = _("请填写%(label)s (required)") % {"label": short}
         elif kind in _CHECKS:
             try:
                 _CHECKS[kind](value)
             except ValidationProblem as exc:
-                errors[name] = f"{label.split('（')[0]}：{exc.message}"
+                errors[name] = _("%(label)s：%(problem)s") % {"label": short,
+                                                              "problem": exc.message}
         elif len(value) > 100:
-            errors[name] = f"{label}不超过100字 (at most 100 characters)"
+            errors[name] = _("%(label)s不超过100字 (at most 100 characters)") % {"label": label}
     return errors
 
 
@@ -137,7 +146,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if kind not in {"person", "company"}:
         kind = "person"
     specs = PERSON_FIELDS if kind == "person" else COMPANY_FIELDS
-    data = {name: request.POST.get(name, "").strip() for name, _, _ in specs}
+    data = {name: request.POST.get(name, "").strip() for name, _label, _kind in specs}
     errors: dict[str, str] = {}
     if request.method == "POST":
         errors = _check_all(specs, data)
@@ -150,11 +159,11 @@ def register(request: HttpRequest) -> HttpResponse:
             except AccountError as exc:
                 errors[exc.field if exc.field in data else "mobile"] = str(exc)
             else:
-                messages.success(request, "注册成功。请用手机短信验证码登录。")
+                messages.success(request, _("注册成功。请用手机短信验证码登录。"))
                 return redirect(f"{reverse('portal:login')}?mobile={data['mobile']}")
     fields = [field(name, label, kind=k, value=data[name], error=errors.get(name, ""))
               for name, label, k in specs]
     return render(request, "portal/register.html", {
         "kind": kind, "fields": fields,
-        "errors": summary(errors, {name: f"field-{name}" for name, _, _ in specs}),
+        "errors": summary(errors, {name: f"field-{name}" for name, _label, _kind in specs}),
     })

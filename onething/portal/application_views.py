@@ -19,6 +19,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onething.accounts.services import profile_data
@@ -42,6 +44,7 @@ from onething.domain.planner import Plan, PlanningError
 from onething.domain.validators import mask_id_number
 from onething.notifications.services import mark_notifications_read
 from onething.portal.forms import HINTS, field, summary
+from onething.portal.labels import label as translated_label
 
 MASKED = {"id_number", "applicant_id_number", "legal_representative_id_number",
           "representative_id_number"}
@@ -66,7 +69,8 @@ def _store(request: HttpRequest, key: str, errors: dict[str, str], label: str) -
     try:
         return store_upload(upload, owner=request.user, name=upload.name or "").pk
     except UploadRejected as exc:
-        errors[f"materials.{key}"] = f"“{label}”：{exc}"
+        errors[f"materials.{key}"] = _("“%(label)s”：%(problem)s") % {"label": label,
+                                                                    "problem": exc}
         return None
 
 
@@ -106,12 +110,13 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
             recipient=choice["recipient"], mobile=choice["mobile"])
         if delivery_errors:
             errors.update({f"delivery.{k}": v for k, v in delivery_errors.items()})
-            _, form_errors = check_form(plan, {**values, **known})
+            form_errors = check_form(plan, {**values, **known})[1]
             for name, message in form_errors.items():
                 errors.setdefault(name, message)
             for material in plan.materials:
                 if material.key not in materials:
-                    errors.setdefault(f"materials.{material.key}", f"请上传“{material.name}”")
+                    errors.setdefault(f"materials.{material.key}",
+                                     _("请上传“%(name)s”") % {"name": material.name})
         try:
             if delivery_errors:
                 raise SubmissionError(errors)
@@ -125,8 +130,9 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             if chosen["method"] != DeliveryMethod.PICKUP:  # pick-up is what no choice means
                 delivery.choose_delivery(application.pk, actor=request.user, **chosen)
-            messages.success(request, f"申请已提交，受理编号 {application.tracking_number}。"
-                                      "各部门将同时办理，进度会以短信和站内消息通知您。")
+            messages.success(request, _("申请已提交，受理编号 %(number)s。各部门将同时办理，"
+                                        "进度会以短信和站内消息通知您。")
+                             % {"number": application.tracking_number})
             return redirect("portal:application", application.pk)
     context = _apply_context(request, bundle, plan, known, values, errors,
                              key or str(uuid.uuid4()), files_sent=bool(request.FILES))
@@ -134,7 +140,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
                                    for m in plan.reused_materials if m.certificate in held]
     context["delivery"] = _delivery_form(
         delivery.form_values(request.POST) if request.method == "POST" else {}, errors,
-        legend="办结后如何领取")
+        legend=_("办结后如何领取"))
     context["errors"] = summary(errors, {**context.pop("anchors"), **DELIVERY_ANCHORS})
     return render(request, "portal/apply.html", context, status=400 if errors else 200)
 
@@ -143,9 +149,9 @@ DELIVERY_ANCHORS = {"delivery.method": "delivery-method", "delivery.address": "d
                     "delivery.recipient": "delivery-recipient",
                     "delivery.mobile": "delivery-mobile"}
 DELIVERY_HINTS = {
-    DeliveryMethod.PICKUP: "办结后到政务服务中心窗口领取，免费。",
-    DeliveryMethod.POST: "办结后免费邮寄到您填写的地址，运单号会通知您。",
-    DeliveryMethod.ELECTRONIC: "办结后在“我的申请”中查看和下载电子证照。",
+    DeliveryMethod.PICKUP: gettext_lazy("办结后到政务服务中心窗口领取，免费。"),
+    DeliveryMethod.POST: gettext_lazy("办结后免费邮寄到您填写的地址，运单号会通知您。"),
+    DeliveryMethod.ELECTRONIC: gettext_lazy("办结后在“我的申请”中查看和下载电子证照。"),
 }
 
 
@@ -153,17 +159,20 @@ def _delivery_form(values: dict[str, str], errors: dict[str, str], *,
                    legend: str) -> dict[str, Any]:
     """The delivery fieldset (portal/_delivery_fields.html) with values and errors."""
     fields = []
-    for name, label, kind in (("address", "收件地址", "address"),
-                              ("recipient", "收件人姓名", "name"),
-                              ("mobile", "收件人手机号码", "mobile")):
+    for name, label, kind in (("address", _("收件地址"), "address"),
+                              ("recipient", _("收件人姓名"), "name"),
+                              ("mobile", _("收件人手机号码"), "mobile")):
         f = field(name, label, kind=kind, value=values.get(name, ""), prefix="delivery-",
                   error=errors.get(f"delivery.{name}", ""),
-                  hint="写到门牌号，例如：德城区新华路1号3单元201室。" if name == "address" else "")
+                  hint=_("写到门牌号，例如：德城区新华路1号3单元201室。")
+                  if name == "address" else "")
         f["name"] = f"delivery-{name}"
         fields.append(f)
     return {"legend": legend, "method": values.get("method") or DeliveryMethod.PICKUP,
             "method_error": errors.get("delivery.method", ""), "fields": fields,
-            "options": [(m.value, m.label, DELIVERY_HINTS[m]) for m in DeliveryMethod]}
+            "options": [(m.value, translated_label("delivery_method", m.value) or m.label,
+                         DELIVERY_HINTS[m])
+                        for m in DeliveryMethod]}
 
 
 def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, known: dict[str, str],
@@ -180,18 +189,19 @@ def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, known: dict[st
                                "value": mask_id_number(value) if f.key in MASKED else value})
             continue
         anchors[f.key] = f"field-{f.key}"
-        used_by = "、".join(names.get(c, c) for c in f.used_by)
+        used_by = _("、").join(names.get(c, c) for c in f.used_by)
         fields.append(field(f.key, f.label, kind=f.type, value=values.get(f.key, ""),
                             error=errors.get(f.key, ""), required=f.required,
                             options=f.choices,
-                            hint=" ".join(x for x in (f.help or HINTS.get(f.type, ""),
-                                                      f"用于：{used_by}。") if x)))
+                            hint=" ".join(x for x in (f.help or str(HINTS.get(f.type, "")),
+                                                      _("用于：%(matters)s。")
+                                                      % {"matters": used_by}) if x)))
     materials = []
     for m in plan.materials:
         anchors[f"materials.{m.key}"] = f"material-{m.key}"
-        used_by = "、".join(names.get(c, c) for c in m.needed_by)
-        hint = " ".join(x for x in (m.description, f"用于：{used_by}。",
-                                    "PDF、JPG 或 PNG 文件。") if x)
+        used_by = _("、").join(names.get(c, c) for c in m.needed_by)
+        hint = " ".join(x for x in (m.description, _("用于：%(matters)s。") % {"matters": used_by},
+                                    _("PDF、JPG 或 PNG 文件。")) if x)
         materials.append(field(m.key, m.name, kind="file", prefix="material-", hint=hint,
                                error=errors.get(f"materials.{m.key}", "")))
         materials[-1]["name"] = f"material-{m.key}"
@@ -285,8 +295,8 @@ def _application_context(request: HttpRequest, application_id: int) -> dict[str,
         "can_withdraw": is_applicant and any(c.status in OPEN for c in cases),
         "is_applicant": is_applicant,
         "withdraw_fields": {
-            "reason": field("reason", "撤回原因", kind="textarea", required=False,
-                            hint="写明原因有助于部门改进服务。", prefix="withdraw-"),
+            "reason": field("reason", _("撤回原因"), kind="textarea", required=False,
+                            hint=_("写明原因有助于部门改进服务。"), prefix="withdraw-"),
         },
         "errors": [], "case_errors": {}, "withdraw_errors": {},
         **_delivery_context(request, application, is_applicant),
@@ -297,10 +307,12 @@ def _delivery_context(request: HttpRequest, application: Any, is_applicant: bool
                       values: dict[str, str] | None = None,
                       errors: dict[str, str] | None = None) -> dict[str, Any]:
     shown = delivery.summary(delivery.delivery_for(request.user, application.pk))
+    shown["method_label"] = (translated_label("delivery_method", shown["method"])
+                             or shown["method_label"])
     return {
         "delivery": shown,
         "delivery_form": _delivery_form(values or {"method": shown["method"]}, errors or {},
-                                        legend="选择领取方式"),
+                                        legend=_("选择领取方式")),
         "can_change_delivery": is_applicant and shown["can_change"],
     }
 
@@ -319,7 +331,7 @@ def change_delivery(request: HttpRequest, application_id: int) -> HttpResponse:
     except CaseActionDenied as exc:
         errors = {"delivery.method": str(exc)}
     else:
-        messages.success(request, "领取方式已更新。")
+        messages.success(request, _("领取方式已更新。"))
         return redirect("portal:application", application_id)
     context.update(_delivery_context(request, context["application"], context["is_applicant"],
                                      values, errors))
@@ -346,14 +358,15 @@ def resubmit(request: HttpRequest, application_id: int, case_id: int) -> HttpRes
     materials = {}
     correction = entry["correction"]
     if correction is None:
-        errors["case"] = "这个事项当前不需要补正 (no correction requested)"
+        errors["case"] = _("这个事项当前不需要补正 (no correction requested)")
         correction = {"items": []}
     for item in correction["items"]:
         upload_id = _store(request, item["key"], errors, item["field"]["label"])
         if upload_id is not None:
             materials[item["key"]] = upload_id
         elif f"materials.{item['key']}" not in errors:
-            errors[f"materials.{item['key']}"] = f"请选择“{item['field']['label']}”的补正文件"
+            errors[f"materials.{item['key']}"] = (_("请选择“%(name)s”的补正文件")
+                                                  % {"name": item["field"]["label"]})
     if not errors:
         try:
             transition_case(case_id, Action.RESUBMIT, actor=request.user, materials=materials)
@@ -362,7 +375,8 @@ def resubmit(request: HttpRequest, application_id: int, case_id: int) -> HttpRes
         except (CaseActionDenied, IllegalTransition) as exc:
             errors["case"] = str(exc)
         else:
-            messages.success(request, f"“{entry['case'].matter.name}”的补正材料已提交。")
+            messages.success(request, _("“%(name)s”的补正材料已提交。")
+                             % {"name": entry["case"].matter.name})
             return redirect("portal:application", application_id)
     anchors = {}
     for item in correction["items"]:
@@ -383,21 +397,21 @@ def withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
     reason = request.POST.get("reason", "").strip()
     errors: dict[str, str] = {}
     if not request.POST.get("confirm"):
-        errors["confirm"] = "请勾选确认：撤回后，未办结的事项都将停止办理 (tick to confirm)"
+        errors["confirm"] = _("请勾选确认：撤回后，未办结的事项都将停止办理 (tick to confirm)")
     if len(reason) > 500:
-        errors["reason"] = "撤回原因不超过500字 (at most 500 characters)"
+        errors["reason"] = _("撤回原因不超过500字 (at most 500 characters)")
     if not errors:
         try:
             withdraw_application(application_id, actor=request.user, reason=reason)
         except SubmissionError as exc:
-            errors["confirm"] = "；".join(exc.errors.values())
+            errors["confirm"] = _("；").join(exc.errors.values())
         except CaseActionDenied as exc:
             errors["confirm"] = str(exc)
         else:
-            messages.success(request, "申请已撤回。")
+            messages.success(request, _("申请已撤回。"))
             return redirect("portal:application", application_id)
-    reason_field = field("reason", "撤回原因", kind="textarea", required=False, value=reason,
-                         hint="写明原因有助于部门改进服务。", prefix="withdraw-",
+    reason_field = field("reason", _("撤回原因"), kind="textarea", required=False, value=reason,
+                         hint=_("写明原因有助于部门改进服务。"), prefix="withdraw-",
                          error=errors.get("reason", ""))
     context["withdraw_fields"] = {"reason": reason_field}
     context["withdraw_errors"] = errors

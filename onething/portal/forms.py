@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 # Input attributes by field type (plan field types and account fields).
 _INPUTS: dict[str, tuple[str, dict[str, str]]] = {
     "text": ("text", {}),
@@ -31,11 +33,11 @@ _INPUTS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 HINTS = {
-    "id_number": "18位居民身份证号码，最后一位可能是 X。",
-    "uscc": "18位统一社会信用代码，见营业执照。",
-    "mobile": "11位中国大陆手机号码。",
-    "number": "填写数字。",
-    "date": "格式：年-月-日，例如 2026-12-20。",
+    "id_number": _("18位居民身份证号码，最后一位可能是 X。"),
+    "uscc": _("18位统一社会信用代码，见营业执照。"),
+    "mobile": _("11位中国大陆手机号码。"),
+    "number": _("填写数字。"),
+    "date": _("格式：年-月-日，例如 2026-12-20。"),
 }
 
 
@@ -51,11 +53,11 @@ def field(name: str, label: str, *, kind: str = "text", value: Any = "", error: 
         input_type, attrs = kind, {}
     else:
         input_type, attrs = _INPUTS.get(kind, ("text", {}))
-    hint = hint or HINTS.get(kind, "")
+    hint = str(hint or HINTS.get(kind, ""))
     described = " ".join(x for x, on in ((f"{field_id}-hint", hint), (f"{field_id}-error", error))
                          if on)
     return {
-        "id": field_id, "name": name, "label": label, "type": input_type, "kind": kind,
+        "id": field_id, "name": name, "label": str(label), "type": input_type, "kind": kind,
         "value": "" if value is None else str(value), "error": error, "hint": hint,
         "required": required, "options": list(options), "attrs": attrs,
         "describedby": described, "rows": 4 if kind == "textarea" else 2,
