@@ -191,3 +191,43 @@ def test_the_audit_catches_what_it_should(new_page, audit):
     assert "image-alt [critical]" in found
     assert "color-contrast [serious]" in found
     assert "reflow — the page is" in found and "div" in found
+
+
+def test_window_registers_verify_and_kiosk_results(live_server, demo, application, new_page,
+                                                   audit):
+    """The rest: the clerk's window and receipt, a register import page, the public
+    verification page, and the kiosk's result and payment screens."""
+    from onething.registers.demo import load_demo_registers
+
+    load_demo_registers()
+    base = live_server.url
+    page = new_page(viewport=DESKTOP)
+    sign_in_reviewer(page, base, "demo-clerk")
+    page.goto(f"{base}/workbench/window/")
+    audit.check(page, "window: choose a bundle")
+    page.goto(f"{base}/workbench/window/restaurant/")
+    audit.check(page, "window: questions")
+    page.goto(f"{base}/workbench/window/restaurant/applicant/")
+    audit.check(page, "window: identify the applicant")
+    page.goto(f"{base}/workbench/applications/{application.pk}/receipt/")
+    audit.check(page, "window: receipt")
+
+    police = new_page(viewport=DESKTOP)
+    sign_in_reviewer(police, base, "reviewer-dc-police")
+    police.goto(f"{base}/workbench/registers/criminal-records/")
+    audit.check(police, "register import")
+
+    kiosk = new_page(viewport=DESKTOP)
+    sign_in_at_kiosk(kiosk, base, demo.applicant)
+    kiosk.goto(f"{base}/kiosk/pay/")
+    audit.check(kiosk, "kiosk pay")
+    kiosk.goto(f"{base}/kiosk/certificates/no-criminal-record/")
+    audit.check(kiosk, "kiosk certificate form")
+    kiosk.get_by_label("就业").check()
+    kiosk.get_by_role("button", name="确认并开具").click()
+    kiosk.locator(".qr").wait_for()
+    audit.check(kiosk, "kiosk certificate issued")
+    verify = kiosk.locator(".qr a").get_attribute("href")
+    kiosk.goto(verify)
+    audit.check(kiosk, "verify page")
+    audit.assert_clean()
