@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onething.accounts.services import profile_data
@@ -189,7 +189,7 @@ def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, known: dict[st
                                "value": mask_id_number(value) if f.key in MASKED else value})
             continue
         anchors[f.key] = f"field-{f.key}"
-        used_by = _("、").join(names.get(c, c) for c in f.used_by)
+        used_by = pgettext("list separator", "、").join(names.get(c, c) for c in f.used_by)
         fields.append(field(f.key, f.label, kind=f.type, value=values.get(f.key, ""),
                             error=errors.get(f.key, ""), required=f.required,
                             options=f.choices,
@@ -199,7 +199,7 @@ def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, known: dict[st
     materials = []
     for m in plan.materials:
         anchors[f"materials.{m.key}"] = f"material-{m.key}"
-        used_by = _("、").join(names.get(c, c) for c in m.needed_by)
+        used_by = pgettext("list separator", "、").join(names.get(c, c) for c in m.needed_by)
         hint = " ".join(x for x in (m.description, _("用于：%(matters)s。") % {"matters": used_by},
                                     _("PDF、JPG 或 PNG 文件。")) if x)
         materials.append(field(m.key, m.name, kind="file", prefix="material-", hint=hint,
