@@ -14,3 +14,9 @@ def test_guide_downloads_speak_english(client, loaded_catalog):
     assert "盲文版（BRF" not in page
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     assert "盲文版（BRF，供点字机）" in client.get("/bundles/restaurant/").content.decode()
+
+
+def test_catalogue_is_complete_and_compiled():
+    from tests.english import check_catalogue
+
+    assert check_catalogue("accessibility") >= 18
