@@ -26,21 +26,10 @@ from __future__ import annotations
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
+from onething.core.labels import SHARED_LABELS
+
 LABELS: dict[str, dict[str, Promise]] = {
-    # onething.domain.cases.STATUS_LABELS
-    "case_status": {
-        "waiting": pgettext_lazy("case status", "等待前置事项"),
-        "submitted": pgettext_lazy("case status", "待受理"),
-        "correction_requested": pgettext_lazy("case status", "待补正"),
-        "accepted": pgettext_lazy("case status", "已受理"),
-        "in_review": pgettext_lazy("case status", "审查中"),
-        "approved": pgettext_lazy("case status", "准予"),
-        "denied": pgettext_lazy("case status", "不予许可"),
-        "refused": pgettext_lazy("case status", "不予受理"),
-        "withdrawn": pgettext_lazy("case status", "已撤回"),
-        "cancelled": pgettext_lazy("case status", "已终止"),
-        "concluded": pgettext_lazy("case status", "已办结"),
-    },
+    **SHARED_LABELS,
     # onething.domain.cases.ACTION_LABELS as what a reviewer does: buttons, and
     # messages about doing it ("Accept")
     "case_action": {
@@ -56,36 +45,6 @@ LABELS: dict[str, dict[str, Promise]] = {
         "deny": pgettext_lazy("case action", "不予许可"),
         "withdraw": pgettext_lazy("case action", "撤回申请"),
         "conclude": pgettext_lazy("case action", "办结"),
-    },
-    # The same, and the other events of an application (applications.models.
-    # Event.action_label, DELIVERY_ACTION_LABELS), as things that happened: the
-    # history of a case ("Accepted")
-    "case_event": {
-        "release": pgettext_lazy("case event", "转入部门办理"),
-        "cancel": pgettext_lazy("case event", "终止（前置事项未通过）"),
-        "accept": pgettext_lazy("case event", "受理"),
-        "refuse": pgettext_lazy("case event", "不予受理"),
-        "request_correction": pgettext_lazy("case event", "一次性告知补正"),
-        "resubmit": pgettext_lazy("case event", "提交补正材料"),
-        "start_review": pgettext_lazy("case event", "开始审查"),
-        "approve": pgettext_lazy("case event", "准予"),
-        "auto_approve": pgettext_lazy("case event", "自动审批准予（秒批）"),
-        "deny": pgettext_lazy("case event", "不予许可"),
-        "withdraw": pgettext_lazy("case event", "撤回申请"),
-        "conclude": pgettext_lazy("case event", "办结"),
-        "submit": pgettext_lazy("case event", "提交申请"),
-        "auto_refer": pgettext_lazy("case event", "自动审批未通过，转人工办理"),
-        "revoke_certificate": pgettext_lazy("case event", "注销证照"),
-        "choose_delivery": pgettext_lazy("case event", "选择领取方式"),
-        "dispatch": pgettext_lazy("case event", "结果已寄出"),
-        "delivered": pgettext_lazy("case event", "结果已送达"),
-    },
-    # onething.domain.cases.APPLICATION_STATUS_LABELS
-    "application_status": {
-        "in_progress": pgettext_lazy("application status", "办理中"),
-        "correction_needed": pgettext_lazy("application status", "待补正"),
-        "completed": pgettext_lazy("application status", "已办结"),
-        "withdrawn": pgettext_lazy("application status", "已撤回"),
     },
     # onething.accounts.models.Role
     "role": {
@@ -112,13 +71,6 @@ LABELS: dict[str, dict[str, Promise]] = {
         "pickup": pgettext_lazy("delivery method", "窗口领取"),
         "post": pgettext_lazy("delivery method", "邮寄到家"),
         "electronic": pgettext_lazy("delivery method", "电子证照"),
-    },
-    # onething.certificates.selectors.STATUS_LABELS
-    "certificate_status": {
-        "valid": pgettext_lazy("certificate status", "有效"),
-        "revoked": pgettext_lazy("certificate status", "已注销"),
-        "expired": pgettext_lazy("certificate status", "已过期"),
-        "unknown": pgettext_lazy("certificate status", "无法核验"),
     },
     # onething.domain.registers.DUE_ITEMS (kiosk payments)
     "due_item": {

@@ -1,0 +1,68 @@
+"""Labels of the shared vocabularies (statuses, history events), in the page's language.
+
+``onething/domain`` is plain Python without Django, so its Chinese labels
+cannot be marked for translation there. The portal and the staff screens show
+the same statuses and events, so they are translated once, here, by stored
+value, with a context each (one Chinese word can be a status, a past event
+and a button: 准予 is "Approved" here and "Approve" on a workbench button).
+``onething/portal/labels.py`` and ``onething/workbench/labels.py`` add what
+only they show.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
+
+SHARED_LABELS: dict[str, dict[str, Promise]] = {
+    # onething.domain.cases.STATUS_LABELS
+    "case_status": {
+        "waiting": pgettext_lazy("case status", "等待前置事项"),
+        "submitted": pgettext_lazy("case status", "待受理"),
+        "correction_requested": pgettext_lazy("case status", "待补正"),
+        "accepted": pgettext_lazy("case status", "已受理"),
+        "in_review": pgettext_lazy("case status", "审查中"),
+        "approved": pgettext_lazy("case status", "准予"),
+        "denied": pgettext_lazy("case status", "不予许可"),
+        "refused": pgettext_lazy("case status", "不予受理"),
+        "withdrawn": pgettext_lazy("case status", "已撤回"),
+        "cancelled": pgettext_lazy("case status", "已终止"),
+        "concluded": pgettext_lazy("case status", "已办结"),
+    },
+    # onething.domain.cases.ACTION_LABELS and applications.models.Event.action_label
+    # as things that happened: the history of a case ("Accepted")
+    "case_event": {
+        "release": pgettext_lazy("case event", "转入部门办理"),
+        "cancel": pgettext_lazy("case event", "终止（前置事项未通过）"),
+        "accept": pgettext_lazy("case event", "受理"),
+        "refuse": pgettext_lazy("case event", "不予受理"),
+        "request_correction": pgettext_lazy("case event", "一次性告知补正"),
+        "resubmit": pgettext_lazy("case event", "提交补正材料"),
+        "start_review": pgettext_lazy("case event", "开始审查"),
+        "approve": pgettext_lazy("case event", "准予"),
+        "auto_approve": pgettext_lazy("case event", "自动审批准予（秒批）"),
+        "deny": pgettext_lazy("case event", "不予许可"),
+        "withdraw": pgettext_lazy("case event", "撤回申请"),
+        "conclude": pgettext_lazy("case event", "办结"),
+        "submit": pgettext_lazy("case event", "提交申请"),
+        "auto_refer": pgettext_lazy("case event", "自动审批未通过，转人工办理"),
+        "revoke_certificate": pgettext_lazy("case event", "注销证照"),
+        "choose_delivery": pgettext_lazy("case event", "选择领取方式"),
+        "dispatch": pgettext_lazy("case event", "结果已寄出"),
+        "delivered": pgettext_lazy("case event", "结果已送达"),
+    },
+    # onething.domain.cases.APPLICATION_STATUS_LABELS
+    "application_status": {
+        "in_progress": pgettext_lazy("application status", "办理中"),
+        "correction_needed": pgettext_lazy("application status", "待补正"),
+        "completed": pgettext_lazy("application status", "已办结"),
+        "withdrawn": pgettext_lazy("application status", "已撤回"),
+    },
+    # onething.certificates.selectors.STATUS_LABELS
+    "certificate_status": {
+        "valid": pgettext_lazy("certificate status", "有效"),
+        "revoked": pgettext_lazy("certificate status", "已注销"),
+        "expired": pgettext_lazy("certificate status", "已过期"),
+        "unknown": pgettext_lazy("certificate status", "无法核验"),
+    },
+}
