@@ -404,9 +404,17 @@ def transition_case(case_id: int, action: Action | str, *, actor: User | None,
         event = Event.objects.create(application=case.application, case=case, actor=actor,
                                      action=action, from_status=previous, to_status=new,
                                      reason=reason.strip(), data=data)
-        _follow_dependents(case, new)
+        released = _follow_dependents(case, new)
         _refresh_status(case.application)
         _tell_applicant(case, action, new, reason, event)
+    if released:
+        # 秒批 for dependents that just reached their department (e.g. a matter
+        # decided automatically once its prerequisite's certificate arrives).
+        from onething.applications.instant import decide_automatically
+
+        for dependent in Case.objects.select_related("matter", "application__applicant").filter(
+                pk__in=released, status=CaseStatus.SUBMITTED).exclude(matter__auto_decision={}):
+            decide_automatically(dependent)
     return case
 
 
@@ -475,9 +483,10 @@ def _result(case: Case, given: Mapping[str, str] | None, actor: User | None) -> 
     return data
 
 
-def _follow_dependents(case: Case, new: CaseStatus) -> None:
+def _follow_dependents(case: Case, new: CaseStatus) -> list[int]:
     """Release dependents whose prerequisites all succeeded; cancel those that
-    can no longer proceed."""
+    can no longer proceed. Returns the ids of the released cases."""
+    released: list[int] = []
     if new in SUCCESSFUL:
         for dependent in case.dependents.select_for_update().filter(status=CaseStatus.WAITING):
             prerequisites = list(dependent.prerequisites.all())
@@ -492,6 +501,7 @@ def _follow_dependents(case: Case, new: CaseStatus) -> None:
                                      from_status=CaseStatus.WAITING,
                                      to_status=CaseStatus.SUBMITTED,
                                      data={"received": received})
+                released.append(dependent.pk)
     elif new in {CaseStatus.DENIED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN,
                  CaseStatus.CANCELLED}:
         for dependent in case.dependents.select_for_update().filter(status=CaseStatus.WAITING):
@@ -503,6 +513,7 @@ def _follow_dependents(case: Case, new: CaseStatus) -> None:
                                  from_status=CaseStatus.WAITING,
                                  to_status=CaseStatus.CANCELLED, reason=reason)
             _follow_dependents(dependent, CaseStatus.CANCELLED)
+    return released
 
 
 def _tell_applicant(case: Case, action: Action, new: CaseStatus, reason: str,

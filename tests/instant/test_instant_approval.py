@@ -119,3 +119,29 @@ def test_only_the_owning_department_loads(demo, django_user_model):
     assert not may_load(demo.applicant, "criminal-records")
     with pytest.raises(RegisterDenied):
         load_register("criminal-records", b"", actor=demo.samr)
+
+
+def test_a_dependent_matter_with_a_rule_is_decided_when_released(demo):
+    """A rule on a matter that waits for another: decided the moment its
+    prerequisite is approved (here a test rule on the restaurant's food licence)."""
+    from onething.applications.services import transition_case
+    from onething.catalog.models import Matter
+    from onething.catalog.services import mark_catalog_changed
+    from onething.domain.cases import Action
+    from tests.conftest import restaurant_submission
+
+    Matter.objects.filter(code="food-business-licence").update(
+        auto_decision={"checks": ["identity-verified"], "verified_waives": [], "note": "test"})
+    mark_catalog_changed()
+    application = submit_application(restaurant_submission(demo.applicant),
+                                     actor=demo.applicant, applicant=demo.applicant)
+    licence = application.cases.get(matter__code="food-business-licence")
+    assert licence.status == CaseStatus.WAITING  # a rule never skips a real dependency
+    registration = application.cases.get(matter__code="business-registration")
+    transition_case(registration.pk, Action.ACCEPT, actor=demo.samr)
+    transition_case(registration.pk, Action.APPROVE, actor=demo.samr)
+    licence.refresh_from_db()
+    assert licence.status == CaseStatus.APPROVED
+    assert list(licence.events.values_list("action", flat=True)) == [
+        "submit", "release", "auto_approve"]
+    assert licence.received["business-registration"]["decision"] == "approved"
