@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from onething.accounts.models import Role
 from onething.certificates.models import Certificate
@@ -121,6 +122,11 @@ def held_by_applicant(user: Any) -> dict[str, Certificate]:
 
 # Generic result keys; the rest are named by the automatic checks or the field dictionary.
 _DETAIL_LABELS = {"note": "审批意见", "number": "编号", "valid_until": "有效期至"}
+# The labels above and onething.domain.instant.RESULT_LABELS, marked for makemessages:
+# shown in the page's language (field-dictionary labels are catalogue data, Chinese).
+_LABEL_MSGIDS = (gettext_noop("审批意见"), gettext_noop("编号"), gettext_noop("有效期至"),
+                 gettext_noop("查询结果"), gettext_noop("证明用途"), gettext_noop("参保缴费情况"),
+                 gettext_noop("最长缴费月数"))
 
 
 def detail_rows(details: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -133,7 +139,9 @@ def detail_rows(details: Mapping[str, Any]) -> list[tuple[str, str]]:
     if unknown:
         labels.update(FieldDefinition.objects.filter(key__in=unknown)
                       .values_list("key", "label"))
-    return [(labels.get(k, k), str(v)) for k, v in details.items()]
+    translated = {k: gettext(v) for k, v in labels.items()
+                  if k in _DETAIL_LABELS or k in RESULT_LABELS}
+    return [(translated.get(k) or labels.get(k, k), str(v)) for k, v in details.items()]
 
 
 def parse_time(value: Any) -> dt.datetime | None:

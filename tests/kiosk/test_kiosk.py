@@ -93,6 +93,9 @@ def test_no_criminal_record_certificate_in_one_request_then_signed_out(client, d
     assert verify.json()["status"] == "valid"
     html = client.get(f"/verify/{certificate.number}/").content.decode()
     assert "<dt>查询结果</dt>" in html and "<dt>证明用途</dt>" in html and "finding" not in html
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/verify/{certificate.number}/").content.decode()
+    assert "<dt>Finding</dt>" in html and "<dt>Purpose</dt>" in html
     application = Application.objects.get(applicant=demo.applicant)
     assert application.channel == "kiosk"
 
