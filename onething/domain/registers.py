@@ -135,14 +135,18 @@ def _positive_fen(value: str) -> int:
     return amount
 
 
-def _insurance(value: str) -> str:
-    text = value.strip()
-    by_label = {label: key for key, label in INSURANCE_KINDS.items()}
-    key = by_label.get(text, text)
-    if key not in INSURANCE_KINDS:
-        raise BadValue(f"险种“{value}”不是 {'、'.join(INSURANCE_KINDS.values())} 之一 "
-                       f"(insurance: {', '.join(INSURANCE_KINDS)})")
-    return key
+def _choice(options: Mapping[str, str], what: str, english: str) -> Callable[[str], str]:
+    """A key of ``options``, given as the key or as its Chinese label."""
+    by_label = {label: key for key, label in options.items()}
+
+    def parse(value: str) -> str:
+        key = by_label.get(value.strip(), value.strip())
+        if key not in options:
+            raise BadValue(f"{what}“{value}”不是 {'、'.join(options.values())} 之一 "
+                           f"({english}: {', '.join(options)})")
+        return key
+
+    return parse
 
 
 # 可在自助终端缴纳的城乡居民保险 (dues a resident pays themselves).
@@ -150,16 +154,6 @@ DUE_ITEMS: dict[str, str] = {
     "resident-medical": "城乡居民基本医疗保险",
     "resident-pension": "城乡居民基本养老保险",
 }
-
-
-def _due_item(value: str) -> str:
-    text = value.strip()
-    by_label = {label: key for key, label in DUE_ITEMS.items()}
-    key = by_label.get(text, text)
-    if key not in DUE_ITEMS:
-        raise BadValue(f"缴费项目“{value}”不是 {'、'.join(DUE_ITEMS.values())} 之一 "
-                       f"(item: {', '.join(DUE_ITEMS)})")
-    return key
 
 
 REGISTERS: dict[str, RegisterSpec] = {
@@ -180,7 +174,7 @@ REGISTERS: dict[str, RegisterSpec] = {
         (
             Column("id_number", "身份证号码", _id_number),
             Column("name", "姓名", _text(50)),
-            Column("insurance", "险种", _insurance),
+            Column("insurance", "险种", _choice(INSURANCE_KINDS, "险种", "insurance")),
             Column("month", "缴费年月", _month),
             Column("amount_fen", "缴费金额（分）", _fen),
             Column("employer", "参保单位", _text(200), required=False),
@@ -192,7 +186,7 @@ REGISTERS: dict[str, RegisterSpec] = {
         (
             Column("id_number", "身份证号码", _id_number),
             Column("name", "姓名", _text(50)),
-            Column("item", "缴费项目", _due_item),
+            Column("item", "缴费项目", _choice(DUE_ITEMS, "缴费项目", "item")),
             Column("year", "缴费年度", _year),
             Column("amount_fen", "应缴金额（分）", _positive_fen),
         ),

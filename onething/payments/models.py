@@ -63,6 +63,11 @@ class Payment(models.Model):
         return yuan(self.amount_fen)
 
 
+def amount(fen: int) -> str:
+    """40000 -> '400.00' (integer arithmetic, no floats)."""
+    return f"{fen // 100:,}.{fen % 100:02d}"
+
+
 def yuan(fen: int) -> str:
-    """40000 -> '400.00 元' (integer arithmetic, no floats)."""
-    return f"{fen // 100:,}.{fen % 100:02d} 元"
+    """40000 -> '400.00 元'."""
+    return f"{amount(fen)} 元"

@@ -33,12 +33,20 @@ class RegisterLoad(models.Model):
         return f"{self.get_register_display()} {self.loaded_at:%Y-%m-%d %H:%M}（{self.rows} 行）"
 
 
-class CriminalRecord(models.Model):
-    """犯罪记录: one judgment against one person."""
+class RegisterRow(models.Model):
+    """What every register row has: the load it came with and whom it is about."""
 
     load = models.ForeignKey(RegisterLoad, models.CASCADE, related_name="+")
     id_number = models.CharField("身份证号码", max_length=18, db_index=True)
     name = models.CharField("姓名", max_length=50)
+
+    class Meta:
+        abstract = True
+
+
+class CriminalRecord(RegisterRow):
+    """犯罪记录: one judgment against one person."""
+
     offence = models.CharField("罪名", max_length=200)
     judgment_date = models.DateField("判决日期")
     court = models.CharField("判决法院", max_length=200, blank=True)
@@ -51,12 +59,9 @@ class CriminalRecord(models.Model):
         return f"{mask_id_number(self.id_number)} {self.offence}"
 
 
-class Contribution(models.Model):
+class Contribution(RegisterRow):
     """社会保险缴费记录: one insurance, one month."""
 
-    load = models.ForeignKey(RegisterLoad, models.CASCADE, related_name="+")
-    id_number = models.CharField("身份证号码", max_length=18, db_index=True)
-    name = models.CharField("姓名", max_length=50)
     insurance = models.CharField("险种", max_length=20, choices=list(INSURANCE_KINDS.items()))
     month = models.CharField("缴费年月", max_length=7)
     amount_fen = models.PositiveBigIntegerField("缴费金额（分）")
@@ -69,12 +74,9 @@ class Contribution(models.Model):
         return f"{mask_id_number(self.id_number)} {self.get_insurance_display()} {self.month}"
 
 
-class ContributionDue(models.Model):
+class ContributionDue(RegisterRow):
     """城乡居民社保应缴: what a resident can pay themselves at the kiosk."""
 
-    load = models.ForeignKey(RegisterLoad, models.CASCADE, related_name="+")
-    id_number = models.CharField("身份证号码", max_length=18, db_index=True)
-    name = models.CharField("姓名", max_length=50)
     item = models.CharField("缴费项目", max_length=30, choices=list(DUE_ITEMS.items()))
     year = models.PositiveSmallIntegerField("缴费年度")
     amount_fen = models.PositiveBigIntegerField("应缴金额（分）")

@@ -1,6 +1,7 @@
 from django import template
 from django.utils.translation import gettext
 
+from onething.payments.models import amount
 from onething.workbench.labels import label as _label
 
 register = template.Library()
@@ -9,8 +10,7 @@ register = template.Library()
 @register.filter
 def yuan(fen: int) -> str:
     """Integer fen as 元 with two decimals: "400.00 元", in English "CNY 400.00"."""
-    fen = int(fen)  # integer arithmetic, as payments.models.yuan
-    return gettext("%(amount)s 元") % {"amount": f"{fen // 100:,}.{fen % 100:02d}"}
+    return gettext("%(amount)s 元") % {"amount": amount(int(fen))}
 
 
 @register.filter
