@@ -92,10 +92,18 @@ def _id_number(value: str) -> str:
         raise BadValue(f"居民身份证号码无效：{exc} (invalid resident ID number)") from exc
 
 
+# 2015-03-02, 2015-3-2, 2015/3/2, 2015.3.2, 2015年3月2日, 20150302: as spreadsheets export them.
+_DATE = re.compile(r"^(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{2})(\d{2}))$")
+
+
 def _past_date(value: str) -> dt.date:
-    text = value.strip().replace("/", "-")
+    match = _DATE.match(value.strip())
     try:
-        day = dt.date.fromisoformat(text)
+        if match is None:
+            raise ValueError(value)
+        year, month, day_ = (int(match.group(1)), int(match.group(2) or match.group(4)),
+                             int(match.group(3) or match.group(5)))
+        day = dt.date(year, month, day_)
     except ValueError as exc:
         raise BadValue(f"日期“{value}”应写作 YYYY-MM-DD (date expected)") from exc
     if day > dt.date.today():

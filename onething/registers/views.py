@@ -31,7 +31,7 @@ def load(request: HttpRequest, register: str) -> HttpResponse:
         raise Http404("没有这个数据库 (no such register)")
     if not may_load(request.user, register):
         return forbidden(request, gettext("只有数据所属部门可以导入“%(name)s”。")
-                         % {"name": label("register", register)})
+                         % {"name": label("register", register)}, title=gettext("无权访问"))
     context: dict[str, object] = {"spec": spec, "register": register,
                                   "name": label("register", register),
                                   "latest": latest_loads().get(register)}

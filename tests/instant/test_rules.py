@@ -169,3 +169,17 @@ def test_rows_load_only_when_every_row_is_good(kinds):
     bad_lines = [i + 2 for i, k in enumerate(kinds) if k == "bad"]
     assert sorted(p.line for p in result.problems) == bad_lines
     assert result.ok == (not bad_lines)
+
+
+@pytest.mark.parametrize("written", ["2015-03-02", "2015-3-2", "2015/3/2", "2015.3.2",
+                                     "2015年3月2日", "20150302"])
+def test_dates_as_spreadsheets_write_them(written):
+    result = parse_register(CRIMINAL, f"id_number,name,offence,judgment_date\n"
+                                      f"{OTHER},李,盗窃罪,{written}\n")
+    assert result.ok and result.rows[0]["judgment_date"] == dt.date(2015, 3, 2)
+
+
+@pytest.mark.parametrize("written", ["2015-13-02", "2015-2-30", "15-3-2", "二〇一五年", "2015-03"])
+def test_impossible_dates_are_refused(written):
+    assert not parse_register(CRIMINAL, f"id_number,name,offence,judgment_date\n"
+                                        f"{OTHER},李,盗窃罪,{written}\n").ok
