@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 
+from django.db.models import QuerySet
+
 from onething.applications.models import Case, CaseStatus, Event
 from onething.domain import instant
 from onething.domain.cases import Action
@@ -50,9 +52,9 @@ def decide_automatically(case: Case) -> Case:
     return case
 
 
-def decide_instant_cases(application_id: int) -> list[Case]:
-    """Apply automatic rules to every submitted case of an application."""
-    cases = (Case.objects.select_related("matter", "application__applicant")
-             .filter(application_id=application_id, status=CaseStatus.SUBMITTED)
-             .exclude(matter__auto_decision={}))
+def decide_submitted(cases: QuerySet[Case]) -> list[Case]:
+    """Apply automatic rules to those of ``cases`` that are submitted and have one
+    (a new application's cases, or dependents just released)."""
+    cases = (cases.select_related("matter", "application__applicant")
+             .filter(status=CaseStatus.SUBMITTED).exclude(matter__auto_decision={}))
     return [decide_automatically(case) for case in cases]

@@ -199,9 +199,9 @@ def submit_application(submission: Submission, *, actor: User, applicant: User,
         raise
     if plan_matters_with_rules(plan):
         # 秒批: decided within the request, certificate included.
-        from onething.applications.instant import decide_instant_cases
+        from onething.applications.instant import decide_submitted
 
-        decide_instant_cases(application.pk)
+        decide_submitted(Case.objects.filter(application=application))
         application.refresh_from_db()
     return application
 
@@ -410,11 +410,9 @@ def transition_case(case_id: int, action: Action | str, *, actor: User | None,
     if released:
         # 秒批 for dependents that just reached their department (e.g. a matter
         # decided automatically once its prerequisite's certificate arrives).
-        from onething.applications.instant import decide_automatically
+        from onething.applications.instant import decide_submitted
 
-        for dependent in Case.objects.select_related("matter", "application__applicant").filter(
-                pk__in=released, status=CaseStatus.SUBMITTED).exclude(matter__auto_decision={}):
-            decide_automatically(dependent)
+        decide_submitted(Case.objects.filter(pk__in=released))
     return case
 
 
