@@ -197,9 +197,18 @@ ONETHING_REGISTER_OWNERS = {
     "criminal-records": "dc-police",
     "contributions": "dc-hrss",
     "contribution-dues": "dc-tax",  # 城乡居民社保费由税务部门征收
+    "residents": "dc-police",  # 户籍人口库
+    "enterprises": "dc-samr",  # 企业登记信息 (市场监管)
     **dict(pair.strip().split("=", 1)
            for pair in os.environ.get("ONETHING_REGISTER_OWNERS", "").split(",") if "=" in pair),
 }
+# ONETHING_IDENTITY_VERIFIER: dotted path of an IdentityVerifier (onething/accounts/verifiers.py),
+# the real-name source that raises an account to L2. The default matches name and ID number
+# against the resident register (户籍人口库) and companies against the enterprise register,
+# both loaded as CSV by their departments; production plugs the provincial 统一身份认证 /
+# 公安 identity service here (docs/security.md).
+ONETHING_IDENTITY_VERIFIER = os.environ.get("ONETHING_IDENTITY_VERIFIER",
+                                            "onething.registers.verifier.RegisterIdentityVerifier")
 # ONETHING_PAYMENT_BACKEND: dotted path of a PaymentBackend; the default is the sandbox,
 # which records payments without moving money.
 ONETHING_PAYMENT_BACKEND = os.environ.get("ONETHING_PAYMENT_BACKEND",

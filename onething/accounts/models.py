@@ -10,7 +10,11 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from onething.domain.identity import EVIDENCE_LABELS, LEVEL_LABELS, AssuranceLevel, level_label
 from onething.domain.validators import mask_id_number, mask_mobile
+
+LEVEL_CHOICES = [(int(level), f"L{int(level)} {LEVEL_LABELS[level]}") for level in AssuranceLevel]
+EVIDENCE_CHOICES = list(EVIDENCE_LABELS.items())
 
 
 class Role(models.TextChoices):
@@ -42,12 +46,33 @@ class User(AbstractUser):
     # Remembered for the user (and, by cookie, for the device): see core/preferences.py.
     language = models.CharField("界面语言", max_length=10, blank=True)
     elder_mode = models.BooleanField("适老化模式", default=False)
+    # 实名认证等级 (onething.domain.identity): the level, how and when it was reached,
+    # and the clerk who saw the original ID (L3 at a window).
+    assurance_level = models.PositiveSmallIntegerField("实名认证等级", choices=LEVEL_CHOICES,
+                                                       default=AssuranceLevel.L1)
+    assurance_evidence = models.CharField("认证依据", max_length=30, blank=True,
+                                          choices=EVIDENCE_CHOICES)
+    assurance_at = models.DateTimeField("认证时间", null=True, blank=True)
+    assurance_by = models.ForeignKey("self", models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name="现场核验人")
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"
         constraints = [
             models.UniqueConstraint(fields=["mobile"], condition=models.Q(role="applicant"),
                                     name="one_applicant_per_mobile"),
+            # One resident ID number belongs to at most one verified person account,
+            # one company (USCC) to at most one verified company account.
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=models.Q(role="applicant", applicant_kind="person",
+                                   assurance_level__gte=2) & ~models.Q(id_number=""),
+                name="one_verified_account_per_id_number"),
+            models.UniqueConstraint(
+                fields=["uscc"],
+                condition=models.Q(role="applicant", applicant_kind="company",
+                                   assurance_level__gte=2) & ~models.Q(uscc=""),
+                name="one_verified_account_per_uscc"),
             models.CheckConstraint(
                 condition=~models.Q(role="reviewer") | models.Q(department__isnull=False),
                 name="reviewer_has_department"),
@@ -71,12 +96,50 @@ class User(AbstractUser):
         return mask_mobile(self.mobile) if self.mobile else ""
 
     @property
+    def assurance_label(self) -> str:
+        return level_label(self.assurance_level)
+
+    @property
+    def identity_id_number(self) -> str:
+        """The resident ID number whose holder this account is (the representative's
+        for a company account)."""
+        return self.id_number or self.representative_id_number
+
+    @property
     def is_applicant(self) -> bool:
         return self.role == Role.APPLICANT
 
     @property
     def is_staff_member(self) -> bool:
         return self.role in {Role.CLERK, Role.REVIEWER, Role.MANAGER, Role.ADMIN}
+
+
+class IdentityCheck(models.Model):
+    """One identity check of an account and its outcome (append-only history).
+
+    Every change of ``User.assurance_level`` writes one; refusals (no match,
+    ID already verified on another account) are kept too.
+    """
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="identity_checks",
+                             verbose_name="账户")
+    at = models.DateTimeField("时间", auto_now_add=True)
+    actor = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name="操作人")
+    evidence = models.CharField("依据", max_length=30, choices=EVIDENCE_CHOICES)
+    source = models.CharField("核验来源", max_length=100, blank=True)
+    outcome = models.CharField("结果代码", max_length=30)
+    level_before = models.PositiveSmallIntegerField("原等级", choices=LEVEL_CHOICES)
+    level_after = models.PositiveSmallIntegerField("新等级", choices=LEVEL_CHOICES)
+    reason = models.CharField("说明", max_length=500, blank=True)
+    data = models.JSONField("详情（已脱敏）", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "实名核验记录"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} L{self.level_before}→L{self.level_after} {self.outcome}"
 
 
 class LoginCode(models.Model):

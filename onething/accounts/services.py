@@ -54,11 +54,18 @@ def register_person(*, real_name: str, id_number: str, mobile: str, email: str =
     if User.objects.filter(role=Role.APPLICANT, mobile=mobile).exists():
         raise AccountError("mobile_taken", "该手机号码已注册 (mobile number already registered)",
                            "mobile")
+    from onething.accounts.identity import ID_TAKEN, verify_online
+
+    if User.objects.filter(role=Role.APPLICANT, applicant_kind=ApplicantKind.PERSON,
+                           id_number=id_number, assurance_level__gte=2).exists():
+        raise AccountError("id_taken", ID_TAKEN, "id_number")
     user = User(username=f"m{mobile}", role=Role.APPLICANT, mobile=mobile, email=email,
                 applicant_kind=ApplicantKind.PERSON, real_name=_name(real_name, "real_name"),
-                id_number=id_number)
+                id_number=id_number, assurance_evidence="self-declared")
     user.set_unusable_password()
     user.save()
+    verify_online(user)  # L2 when the real-name source agrees; L1 (self-declared) otherwise
+    user.refresh_from_db()
     return user
 
 
@@ -72,13 +79,21 @@ def register_company(*, company_name: str, uscc: str, representative_name: str,
     if User.objects.filter(role=Role.APPLICANT, mobile=mobile).exists():
         raise AccountError("mobile_taken", "该手机号码已注册 (mobile number already registered)",
                            "mobile")
+    from onething.accounts.identity import USCC_TAKEN, verify_online
+
+    if User.objects.filter(role=Role.APPLICANT, applicant_kind=ApplicantKind.COMPANY,
+                           uscc=uscc, assurance_level__gte=2).exists():
+        raise AccountError("uscc_taken", USCC_TAKEN, "uscc")
     user = User(username=f"m{mobile}", role=Role.APPLICANT, mobile=mobile, email=email,
                 applicant_kind=ApplicantKind.COMPANY,
                 company_name=_name(company_name, "company_name"), uscc=uscc,
                 representative_name=_name(representative_name, "representative_name"),
-                real_name=representative_name.strip(), representative_id_number=rep_id)
+                real_name=representative_name.strip(), representative_id_number=rep_id,
+                assurance_evidence="self-declared")
     user.set_unusable_password()
     user.save()
+    verify_online(user)  # the enterprise register and the representative's identity
+    user.refresh_from_db()
     return user
 
 

@@ -34,9 +34,13 @@ def decide_automatically(case: Case) -> Case:
         name=applicant.real_name or applicant.display_name,
         id_number=applicant.id_number or applicant.representative_id_number,
         form={k: str(v) for k, v in (case.application.form_data or {}).items()},
+        assurance=applicant.assurance_level,
     )
+    required = int(rule.get("assurance") or instant.DEFAULT_AUTO_DECISION_LEVEL)
+    if _already_referred(case, applicant.assurance_level, required):
+        return case
     try:
-        decision = instant.decide(checks, subject, RegisterFacts())
+        decision = instant.decide(checks, subject, RegisterFacts(), assurance=required)
     except instant.UnknownCheck as exc:  # the catalogue check prevents this
         log.error("matter %s names unknown check %s", case.matter.code, exc)
         return case
@@ -48,8 +52,20 @@ def decide_automatically(case: Case) -> Case:
         from_status=case.status, to_status=case.status,
         reason="；".join(decision.reasons)[:1000],
         data={"checks": [{"check": o.check, "passed": o.passed, "reason": o.reason}
-                         for o in decision.outcomes]})
+                         for o in decision.outcomes],
+              "assurance": int(applicant.assurance_level)})
     return case
+
+
+def _already_referred(case: Case, level: int, required: int) -> bool:
+    """A case referred to a person is decided again only when the applicant's level
+    rose from below the rule's level to it (not on every later level change)."""
+    last = (Event.objects.filter(case=case, action="auto_refer").order_by("-id")
+            .values_list("data", flat=True).first())
+    if last is None:
+        return False
+    before = int((last or {}).get("assurance", 0))
+    return not (before < required <= level)
 
 
 def decide_submitted(cases: QuerySet[Case]) -> list[Case]:

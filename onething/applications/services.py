@@ -20,8 +20,8 @@ from typing import Any, BinaryIO
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from onething.accounts.models import ApplicantKind, User
 from onething.accounts.models import Role as UserRole
-from onething.accounts.models import User
 from onething.accounts.services import profile_data
 from onething.applications import storage
 from onething.applications.models import (
@@ -47,6 +47,7 @@ from onething.domain.cases import (
     derive_application_status,
     next_status,
 )
+from onething.domain.identity import WAIVER_LEVEL, AssuranceLevel
 from onething.domain.planner import Plan, PlanningError, plan_to_dict
 from onething.domain.validators import (
     ValidationProblem,
@@ -64,6 +65,12 @@ class SubmissionError(ValueError):
         self.errors = dict(errors)
         self.code = code
         super().__init__("；".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+COMPANY_NOT_VERIFIED = (
+    "企业账户尚未认证：企业名称、统一社会信用代码和法定代表人须与企业登记信息一致，并由法定代表人"
+    "本人办理。请在“实名认证”页面重新核验，或携带营业执照和身份证原件到综合窗口办理 "
+    "(the company account is not verified: only its registered legal representative may apply)")
 
 
 class CaseActionDenied(PermissionError):
@@ -142,9 +149,6 @@ class Submission:
     form_data: Mapping[str, Any]
     materials: Mapping[str, int]  # material key -> Upload id
     idempotency_key: str = ""
-    # Identity checked in person by resident ID card (the kiosk), never set from
-    # client input: materials an automatic rule waives then are not asked for.
-    identity_verified: bool = False
 
 
 def submit_application(submission: Submission, *, actor: User, applicant: User,
@@ -159,6 +163,13 @@ def submit_application(submission: Submission, *, actor: User, applicant: User,
         raise SubmissionError({"applicant": "申请人必须是已注册的群众或企业 (not an applicant)"})
     if actor != applicant and actor.role not in {UserRole.CLERK, UserRole.MANAGER}:
         raise CaseActionDenied("只有窗口工作人员可以代为提交 (only clerks submit for others)")
+    if (applicant.applicant_kind == ApplicantKind.COMPANY
+            and applicant.assurance_level < AssuranceLevel.L2):
+        # Acting for a company: only its verified legal representative (mandates for
+        # other agents come with assisted handling).
+        raise SubmissionError({"applicant": COMPANY_NOT_VERIFIED}, "company_not_verified")
+    # Materials waived for an identity seen in person (刷证核验) need L3.
+    verified = applicant.assurance_level >= WAIVER_LEVEL
     key = (submission.idempotency_key or "").strip()[:100]
     if key:
         existing = Application.objects.filter(applicant=applicant, idempotency_key=key).first()
@@ -171,8 +182,7 @@ def submit_application(submission: Submission, *, actor: User, applicant: User,
     try:
         plan = catalog_selectors.plan_bundle(submission.bundle, dict(submission.answers or {}),
                                              start=timezone.localdate(), provisional=True,
-                                             held=held.keys(),
-                                             verified=submission.identity_verified)
+                                             held=held.keys(), verified=verified)
     except PlanningError as exc:
         raise SubmissionError({"answers": "；".join(exc.problems)}, "invalid_answers") from exc
     if not plan.matters:
@@ -188,7 +198,8 @@ def submit_application(submission: Submission, *, actor: User, applicant: User,
     try:
         with transaction.atomic():
             application = _create(plan, submission, form, uploads, key, actor=actor,
-                                  applicant=applicant, channel=channel, held=held)
+                                  applicant=applicant, channel=channel, held=held,
+                                  verified=verified)
     except IntegrityError:
         # A concurrent retry with the same key won the race: return its result.
         if key:
@@ -240,7 +251,7 @@ def _check_materials(plan: Plan, materials: Mapping[str, int], applicant: User, 
 
 def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: dict[str, Upload],
             key: str, *, actor: User, applicant: User, channel: str,
-            held: Mapping[str, Any] | None = None) -> Application:
+            held: Mapping[str, Any] | None = None, verified: bool = False) -> Application:
     bundle = catalog_models.Bundle.objects.get(slug=plan.bundle)
     application = Application.objects.create(
         applicant=applicant, submitted_by=actor, channel=channel, bundle=bundle,
@@ -285,8 +296,8 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: d
     Event.objects.create(application=application, actor=actor, action="submit",
                          to_status=application.status,
                          data={"channel": channel, "cases": len(cases),
-                               **({"identity_verified": True}
-                                  if submission.identity_verified else {}),
+                               "assurance": int(applicant.assurance_level),
+                               **({"identity_verified": True} if verified else {}),
                                **({"waived_materials": [m.key for m in plan.waived_materials]}
                                   if plan.waived_materials else {})})
     Event.objects.bulk_create(

@@ -67,7 +67,7 @@ def _auto_decision(data: dict[str, Any] | None) -> spec.AutoDecision | None:
     if not data or not data.get("checks"):
         return None
     return spec.AutoDecision(tuple(data["checks"]), tuple(data.get("verified_waives", ())),
-                             str(data.get("note", "")))
+                             str(data.get("note", "")), int(data.get("assurance", 2)))
 
 
 def _bundle_spec(row: models.Bundle) -> spec.Bundle:

@@ -223,7 +223,8 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
                 "uncertain": item.uncertain, "sources": list(item.sources),
                 "auto_decision": ({"checks": list(item.auto_decision.checks),
                                    "verified_waives": list(item.auto_decision.verified_waives),
-                                   "note": item.auto_decision.note}
+                                   "note": item.auto_decision.note,
+                                   "assurance": item.auto_decision.assurance}
                                   if item.auto_decision else {}),
                 "source_file": _origin_file(item), "spec_hash": spec_hash(item),
             },

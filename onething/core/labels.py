@@ -58,6 +58,23 @@ SHARED_LABELS: dict[str, dict[str, Promise]] = {
         "completed": pgettext_lazy("application status", "已办结"),
         "withdrawn": pgettext_lazy("application status", "已撤回"),
     },
+    # onething.domain.identity.LEVEL_LABELS (实名认证等级)
+    "assurance_level": {
+        "1": pgettext_lazy("assurance level", "未认证"),
+        "2": pgettext_lazy("assurance level", "已认证"),
+        "3": pgettext_lazy("assurance level", "已现场核验"),
+    },
+    # onething.domain.identity.EVIDENCE_LABELS
+    "assurance_evidence": {
+        "self-declared": pgettext_lazy("assurance evidence", "手机号码验证（本人填报）"),
+        "identity-source": pgettext_lazy("assurance evidence",
+                                         "姓名与身份证号码经实名数据源核验"),
+        "kiosk-card-reader": pgettext_lazy("assurance evidence", "自助终端读取身份证"),
+        "window-original": pgettext_lazy("assurance evidence", "窗口工作人员查验身份证原件"),
+        "clerk-correction": pgettext_lazy("assurance evidence", "窗口工作人员更正身份信息"),
+        "demoted": pgettext_lazy("assurance evidence",
+                                 "身份证号码已由本人到窗口另行核验，本账户实名认证已撤销"),
+    },
     # onething.certificates.selectors.STATUS_LABELS
     "certificate_status": {
         "valid": pgettext_lazy("certificate status", "有效"),

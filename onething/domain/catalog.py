@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from onething.domain.identity import DEFAULT_AUTO_DECISION_LEVEL, parse_level
 from onething.domain.yamlsource import LineDict, LineList, SourceError, load_yaml
 
 # --------------------------------------------------------------------------
@@ -196,13 +197,17 @@ class AutoDecision:
 
     ``checks`` name entries of ``onething.domain.instant.CHECKS``.
     ``verified_waives`` are materials not asked for when the applicant's
-    identity was verified in person by their resident ID card (the 24-hour
-    kiosk, 刷证核验) and the form is filled in on screen.
+    identity was verified in person (assurance level L3: the ID card read at
+    the kiosk, or the original seen at a window).
+    ``assurance`` is the level the applicant's account needs before the rule
+    runs at all (L2 by default: name and ID number matched against a
+    real-name source); below it the case goes to a reviewer.
     """
 
     checks: tuple[str, ...]
     verified_waives: tuple[str, ...] = ()
     note: str = ""
+    assurance: int = 2
 
 
 @dataclass(frozen=True)
@@ -628,15 +633,27 @@ class _Reader:
             return None
         entry = self.mapping(matter["auto_decision"], matter.line_of("auto_decision"),
                              "auto_decision")
-        if entry is None or not self.keys(entry, ("checks",), ("verified_waives", "note"),
+        if entry is None or not self.keys(entry, ("checks",),
+                                          ("verified_waives", "note", "assurance"),
                                           "auto_decision"):
             return None
         checks = self.text_list(entry, "checks")
         if not checks:
             self.problem(entry.line_of("checks"), "auto_decision: 'checks' must name at least "
                          "one check")
+        assurance = int(DEFAULT_AUTO_DECISION_LEVEL)
+        if "assurance" in entry:
+            try:
+                assurance = int(parse_level(entry["assurance"]))
+            except ValueError:
+                assurance = 0
+            if assurance < DEFAULT_AUTO_DECISION_LEVEL:
+                self.problem(entry.line_of("assurance"), "auto_decision: 'assurance' must be L2 "
+                             f"or L3 (an automatic decision never runs below L2), not "
+                             f"{entry['assurance']!r}")
+                assurance = int(DEFAULT_AUTO_DECISION_LEVEL)
         return AutoDecision(checks=checks, verified_waives=self.text_list(entry, "verified_waives"),
-                            note=self.text(entry, "note"))
+                            note=self.text(entry, "note"), assurance=assurance)
 
     def requirements(self, matter: LineDict) -> Iterable[MaterialRequirement]:
         items = matter.get("materials") or LineList()

@@ -20,6 +20,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from onething.domain.identity import (
+    DEFAULT_AUTO_DECISION_LEVEL,
+    AssuranceLevel,
+    assurance_gate,
+    level_label,
+)
 from onething.domain.validators import ValidationProblem, validate_id_number
 
 # 险种: contribution kinds in the social-insurance register.
@@ -34,11 +40,16 @@ INSURANCE_KINDS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Subject:
-    """Who the decision is about: the applicant as the platform knows them."""
+    """Who the decision is about: the applicant as the platform knows them.
+
+    ``assurance`` is the account's identity assurance level (L1–L3); the ID
+    number is only as trustworthy as that level says.
+    """
 
     name: str
     id_number: str
     form: Mapping[str, str] = field(default_factory=dict)
+    assurance: int = AssuranceLevel.L1
 
 
 @dataclass(frozen=True)
@@ -137,18 +148,31 @@ class UnknownCheck(KeyError):
     pass
 
 
-def decide(checks: Sequence[str], subject: Subject, facts: Facts) -> Decision:
+ASSURANCE = "assurance"
+
+
+def decide(checks: Sequence[str], subject: Subject, facts: Facts, *,
+           assurance: int = DEFAULT_AUTO_DECISION_LEVEL) -> Decision:
     """Run ``checks`` in order; approved only when every one passes.
 
-    Every check runs even after one fails, so the reviewer who takes the case
-    over sees all the reasons at once.
+    First the applicant's identity assurance must reach ``assurance`` (L2 at
+    least: a rule never approves for a self-declared identity). Below it no
+    check runs on the claimed ID number — a personal record is never read for
+    someone who merely typed that number — and the case goes to a person.
+    Otherwise every check runs even after one fails, so the reviewer who
+    takes the case over sees all the reasons at once.
     """
     if not checks:
         raise ValueError("an automatic decision needs at least one check")
-    outcomes = []
     for name in checks:
         if name not in CHECKS:
             raise UnknownCheck(name)
+    required = max(int(assurance), int(DEFAULT_AUTO_DECISION_LEVEL))
+    passed, reason = assurance_gate(subject.assurance, required)
+    if not passed:
+        return Decision(False, (Outcome(ASSURANCE, False, reason),))
+    outcomes = []
+    for name in checks:
         outcomes.append(CHECKS[name].run(subject, facts))
     return Decision(all(o.passed for o in outcomes), tuple(outcomes))
 
@@ -158,10 +182,15 @@ def decide(checks: Sequence[str], subject: Subject, facts: Facts) -> Decision:
 
 @check("identity-verified", "申请人身份已核验")
 def identity_verified(subject: Subject, facts: Facts) -> Outcome:
-    if subject.name.strip() and is_valid_id_number(subject.id_number):
-        return Outcome("identity-verified", True, "申请人姓名与居民身份证号码已核验")
+    """The account's identity was matched against a real-name source (L2) or
+    checked in person (L3); a valid check digit alone is not enough."""
+    if (subject.assurance >= AssuranceLevel.L2 and subject.name.strip()
+            and is_valid_id_number(subject.id_number)):
+        return Outcome("identity-verified", True,
+                       f"申请人身份已核验（L{int(subject.assurance)}，"
+                       f"{level_label(subject.assurance)}）")
     return Outcome("identity-verified", False,
-                   "申请人未登记有效的居民身份证号码，需人工核验身份")
+                   "申请人身份未经实名核验（需 L2 及以上），转人工核验身份")
 
 
 CRIMINAL_REGISTER = "criminal-records"

@@ -24,9 +24,13 @@ from onething.domain.instant import (
     CRIMINAL_REGISTER,
     INSURANCE_KINDS,
 )
-from onething.domain.validators import ValidationProblem, validate_id_number
+from onething.domain.validators import ValidationProblem, validate_id_number, validate_uscc
 
 DUES_REGISTER = "contribution-dues"
+# 户籍人口库 (police) and 企业登记信息 (market regulator): the real-name sources the
+# demo identity verifier matches accounts against (onething.registers.verifier).
+RESIDENT_REGISTER = "residents"
+ENTERPRISE_REGISTER = "enterprises"
 MAX_ROWS = 1_000_000
 
 
@@ -90,6 +94,20 @@ def _id_number(value: str) -> str:
         return validate_id_number(value.strip())
     except ValidationProblem as exc:
         raise BadValue(f"居民身份证号码无效：{exc} (invalid resident ID number)") from exc
+
+
+def _uscc(value: str) -> str:
+    try:
+        return validate_uscc(value.strip())
+    except ValidationProblem as exc:
+        raise BadValue(f"统一社会信用代码无效：{exc} (invalid unified social credit code)") from exc
+
+
+def _sha256(value: str) -> str:
+    text = value.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise BadValue("照片摘要应为 64 位十六进制 SHA-256 (hex SHA-256 expected)")
+    return text
 
 
 # 2015-03-02, 2015-3-2, 2015/3/2, 2015.3.2, 2015年3月2日, 20150302: as spreadsheets export them.
@@ -157,6 +175,13 @@ def _choice(options: Mapping[str, str], what: str, english: str) -> Callable[[st
     return parse
 
 
+# 企业登记状态: only an existing (存续) company is verified.
+ENTERPRISE_STATUSES: dict[str, str] = {
+    "active": "存续",
+    "cancelled": "注销",
+    "revoked": "吊销",
+}
+
 # 可在自助终端缴纳的城乡居民保险 (dues a resident pays themselves).
 DUE_ITEMS: dict[str, str] = {
     "resident-medical": "城乡居民基本医疗保险",
@@ -199,6 +224,28 @@ REGISTERS: dict[str, RegisterSpec] = {
             Column("amount_fen", "应缴金额（分）", _positive_fen),
         ),
         unique=("id_number", "item", "year"),
+    ),
+    RESIDENT_REGISTER: RegisterSpec(
+        RESIDENT_REGISTER, "户籍人口库",
+        (
+            Column("id_number", "身份证号码", _id_number),
+            Column("name", "姓名", _text(50)),
+            Column("photo_sha256", "照片摘要", _sha256, required=False),
+        ),
+        unique=("id_number",),
+    ),
+    ENTERPRISE_REGISTER: RegisterSpec(
+        ENTERPRISE_REGISTER, "企业登记信息",
+        (
+            Column("uscc", "统一社会信用代码", _uscc),
+            Column("company_name", "企业名称", _text(200)),
+            Column("representative_name", "法定代表人", _text(50)),
+            Column("representative_id_number", "法定代表人身份证号码", _id_number,
+                   required=False),
+            Column("status", "登记状态", _choice(ENTERPRISE_STATUSES, "登记状态", "status"),
+                   required=False),
+        ),
+        unique=("uscc",),
     ),
 }
 

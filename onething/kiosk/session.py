@@ -20,6 +20,8 @@ KIOSK = "kiosk"
 SEEN = "kiosk_seen"
 PENDING = "kiosk_pending"  # user id awaiting the SMS code
 PENDING_AT = "kiosk_pending_at"
+CARD = "kiosk_card"  # what the ID card reader read, before the SMS code
+CARD_READ = "kiosk_card_read"  # the user whose card was read this session
 
 View = Callable[..., HttpResponse]
 

@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from onething.accounts.identity import verify_in_person
 from onething.accounts.models import ApplicantKind, Role, User
 from onething.accounts.services import AccountError, request_login_code, verify_login_code
 from onething.applications.models import Case, Channel
@@ -28,6 +29,7 @@ from onething.catalog import selectors as catalog_selectors
 from onething.certificates.models import Certificate
 from onething.certificates.views import public_verify_url
 from onething.core.preferences import ELDER_COOKIE
+from onething.domain.identity import WAIVER_LEVEL
 from onething.domain.validators import ValidationProblem, mask_mobile, validate_id_number
 from onething.kiosk import session
 from onething.kiosk.readers import id_card_reader
@@ -74,8 +76,10 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 def _applicant_for(id_number: str) -> User | None:
+    """The account of this ID number: the verified one when there is one."""
     return (User.objects.filter(role=Role.APPLICANT, applicant_kind=ApplicantKind.PERSON,
-                                id_number=id_number, is_active=True).first())
+                                id_number=id_number, is_active=True)
+            .order_by("-assurance_level", "-date_joined", "-pk").first())
 
 
 def _send_code(request: HttpRequest, id_number: str) -> HttpResponse | dict[str, str]:
@@ -111,7 +115,11 @@ def identify(request: HttpRequest) -> HttpResponse:
                                               "或直接输入号码")
             else:
                 value = card.id_number
+                # Remembered for the code step: only a read card raises the account to L3.
+                request.session[session.CARD] = {"id_number": card.id_number,
+                                                 "name": card.name}
         else:
+            request.session.pop(session.CARD, None)  # a typed number is not a card read
             value = (request.POST.get("id_number") or "").strip()
             if not value:
                 errors["id_number"] = gettext("请输入居民身份证号码")
@@ -149,8 +157,15 @@ def code(request: HttpRequest) -> HttpResponse:
             else:
                 if verified.pk != user.pk:  # pragma: no cover - mobiles are unique
                     raise Http404
+                card = request.session.get(session.CARD)
                 login(request, verified, backend=BACKEND)
                 session.start(request)
+                if card:
+                    outcome = verify_in_person(verified, actor=None, evidence="kiosk-card-reader",
+                                               card_id_number=card.get("id_number", ""),
+                                               card_name=card.get("name", ""))
+                    if outcome.matched:
+                        request.session[session.CARD_READ] = verified.pk
                 return redirect("kiosk:menu")
     return render(request, "kiosk/code.html",
                   _context(request, 1, mobile=mask_mobile(user.mobile), errors=errors),
@@ -187,13 +202,17 @@ def instant(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("自助终端不办理该事项 (not offered at the kiosk)")
     user = request.user
     answers = _answers_for(user, slug)
-    plan = catalog_selectors.plan_bundle(slug, answers, verified=True)
+    # Form and ID copy are waived only for an identity verified in person (L3).
+    in_person = user.assurance_level >= WAIVER_LEVEL
+    plan = catalog_selectors.plan_bundle(slug, answers, verified=in_person)
     catalog = catalog_selectors.catalog_for_bundles([slug])
     ask = [catalog.fields[key] for key in task["ask"] if key in catalog.fields]
     errors: dict[str, str] = {}
     values = {f.key: (request.POST.get(f.key) or "").strip() for f in ask}
     context = _context(request, 2, task=task, slug=slug, plan=plan, ask=ask, values=values,
-                       errors=errors, key=request.POST.get("key") or uuid.uuid4().hex)
+                       errors=errors, key=request.POST.get("key") or uuid.uuid4().hex,
+                       card_read=request.session.get(session.CARD_READ) == user.pk,
+                       in_person=in_person, reader_available=id_card_reader().available)
     if plan.materials:
         # Something must be uploaded (e.g. the purpose proof): not at the kiosk.
         return render(request, "kiosk/instant_elsewhere.html", context)
@@ -205,8 +224,7 @@ def instant(request: HttpRequest, slug: str) -> HttpResponse:
             try:
                 application = submit_application(
                     Submission(bundle=slug, answers=answers, form_data=values, materials={},
-                               idempotency_key=f"kiosk:{context['key']}"[:100],
-                               identity_verified=True),
+                               idempotency_key=f"kiosk:{context['key']}"[:100]),
                     actor=user, applicant=user, channel=Channel.KIOSK)
             except SubmissionError as exc:
                 errors.update({k.split(".")[-1]: v for k, v in exc.errors.items()})

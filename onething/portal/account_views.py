@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from onething.accounts.identity import verify_online
+from onething.accounts.models import ApplicantKind
 from onething.accounts.services import (
     AccountError,
     register_company,
@@ -22,8 +25,10 @@ from onething.accounts.services import (
     request_login_code,
     verify_login_code,
 )
+from onething.domain.identity import AssuranceLevel
 from onething.domain.validators import (
     ValidationProblem,
+    mask_id_number,
     mask_mobile,
     validate_id_number,
     validate_mobile,
@@ -153,17 +158,73 @@ def register(request: HttpRequest) -> HttpResponse:
         if not errors:
             try:
                 if kind == "person":
-                    register_person(**data)
+                    user = register_person(**data)
                 else:
-                    register_company(**data)
+                    user = register_company(**data)
             except AccountError as exc:
                 errors[exc.field if exc.field in data else "mobile"] = str(exc)
             else:
-                messages.success(request, _("注册成功。请用手机短信验证码登录。"))
+                if user.assurance_level >= AssuranceLevel.L2:
+                    messages.success(request, _("注册成功，实名认证：已认证。请用手机短信验证码"
+                                                "登录。"))
+                else:
+                    messages.success(request, _("注册成功。身份信息暂未通过实名核验（未认证），"
+                                                "登录后可在“实名认证”页面重新核验，或携带身份证"
+                                                "原件到综合窗口核验。请用手机短信验证码登录。"))
                 return redirect(f"{reverse('portal:login')}?mobile={data['mobile']}")
     fields = [field(name, label, kind=k, value=data[name], error=errors.get(name, ""))
               for name, label, k in specs]
     return render(request, "portal/register.html", {
         "kind": kind, "fields": fields,
         "errors": summary(errors, {name: f"field-{name}" for name, _label, _kind in specs}),
+    })
+
+
+# -- 实名认证: the account's assurance level and how to raise it -------------------------
+
+IDENTITY_FIELDS = [
+    ("real_name", gettext_lazy("姓名"), "name"),
+    ("id_number", gettext_lazy("居民身份证号码"), "id_number"),
+]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def identity(request: HttpRequest) -> HttpResponse:
+    """The level (未认证 / 已认证 / 已现场核验), its evidence and time, and how to go up.
+
+    An unverified person may correct the name and ID number typed at registration and
+    have them checked against the real-name source; a company account asks for the
+    enterprise register again. A verified identity changes only at a window.
+    """
+    user = request.user
+    if not user.is_applicant:
+        return redirect("workbench:home")
+    is_person = user.applicant_kind == ApplicantKind.PERSON
+    data = {"real_name": user.real_name, "id_number": user.id_number}
+    errors: dict[str, str] = {}
+    if request.method == "POST" and user.assurance_level < AssuranceLevel.L2:
+        if is_person:
+            data = {name: request.POST.get(name, "").strip() for name, *_rest in IDENTITY_FIELDS}
+            errors = _check_all(IDENTITY_FIELDS, data)
+        if not errors:
+            try:
+                verdict = verify_online(user, actor=user, **(data if is_person else {}))
+            except AccountError as exc:
+                errors[exc.field if exc.field in data else "id_number"] = str(exc)
+            else:
+                if verdict.matched:
+                    messages.success(request, _("实名认证成功：已认证。"))
+                    return redirect("portal:identity")
+                errors["id_number" if is_person else "verify"] = verdict.reason
+    user.refresh_from_db()
+    fields = [field(name, label, kind=k, value=data[name], error=errors.get(name, ""))
+              for name, label, k in IDENTITY_FIELDS] if is_person else []
+    return render(request, "portal/identity.html", {
+        "account": user, "level": int(user.assurance_level), "fields": fields,
+        "is_person": is_person, "verify_error": errors.get("verify", ""),
+        "masked_id": mask_id_number(user.identity_id_number) if user.identity_id_number
+        else "",
+        "errors": summary(errors, {"real_name": "field-real_name", "id_number": "field-id_number",
+                                   "verify": "verify"}),
     })

@@ -14,6 +14,7 @@ urlpatterns = [
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
     path("register/", account_views.register, name="register"),
+    path("account/identity/", account_views.identity, name="identity"),
     path("applications/", application_views.application_list, name="applications"),
     path("applications/<int:application_id>/", application_views.application_detail,
          name="application"),

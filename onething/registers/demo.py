@@ -1,6 +1,8 @@
 """Demo registers for a fresh install (`onething setup --demo`).
 
-Made-up people only. The demo applicant (张小明) has no criminal record, so
+Made-up people only. The resident and enterprise registers hold the demo people
+and the demo company, so their accounts verify (L2). The demo applicant (张小明) has
+no criminal record, so
 the 无犯罪记录证明 is decided in seconds; they have three years of employee
 contributions (until last December) and next year's resident medical
 insurance due to pay at the kiosk.
@@ -45,14 +47,29 @@ def demo_csvs(today: dt.date | None = None) -> dict[str, str]:
                                  f"{month},{amount},德州市德城区甜心烘焙有限公司")
     dues = ["id_number,name,item,year,amount_fen",
             f"{person['id_number']},{person['real_name']},resident-medical,{today.year + 1},40000"]
-    return {"criminal-records": "\n".join(criminal) + "\n",
+    company = DEMO_APPLICANTS[1]
+    residents = ["id_number,name"]
+    residents += [f"{i},{n}" for i, n, *_ in _CONVICTED]
+    residents += [f"{person['id_number']},{person['real_name']}",
+                  f"{company['representative_id_number']},{company['representative_name']}"]
+    enterprises = ["uscc,company_name,representative_name,representative_id_number,status",
+                   f"{company['uscc']},{company['company_name']},{company['representative_name']},"
+                   f"{company['representative_id_number']},active"]
+    return {"residents": "\n".join(residents) + "\n",
+            "enterprises": "\n".join(enterprises) + "\n",
+            "criminal-records": "\n".join(criminal) + "\n",
             "contributions": "\n".join(contributions) + "\n",
             "contribution-dues": "\n".join(dues) + "\n"}
 
 
-def load_demo_registers() -> list[str]:
+IDENTITY_REGISTERS = ("residents", "enterprises")
+
+
+def load_demo_registers(only: tuple[str, ...] | None = None) -> list[str]:
     lines = []
     for register, text in demo_csvs().items():
+        if only is not None and register not in only:
+            continue
         result = load_register(register, text.encode(), actor=None, filename="demo.csv")
         if not result.ok:  # pragma: no cover - the demo data is generated valid
             raise RuntimeError("; ".join(str(p) for p in result.problems))

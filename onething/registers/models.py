@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from onething.domain.instant import INSURANCE_KINDS
-from onething.domain.registers import DUE_ITEMS, REGISTERS
+from onething.domain.registers import DUE_ITEMS, ENTERPRISE_STATUSES, REGISTERS
 from onething.domain.validators import mask_id_number
 
 
@@ -86,3 +86,34 @@ class ContributionDue(RegisterRow):
 
     def __str__(self) -> str:
         return f"{mask_id_number(self.id_number)} {self.get_item_display()} {self.year}"
+
+
+class ResidentRecord(RegisterRow):
+    """户籍人口库: one resident, as the police hold them (name, ID number, photo digest)."""
+
+    photo_sha256 = models.CharField("照片摘要", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "户籍人口"
+
+    def __str__(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+class EnterpriseRecord(models.Model):
+    """企业登记信息: one registered business and its legal representative."""
+
+    load = models.ForeignKey(RegisterLoad, models.CASCADE, related_name="+")
+    uscc = models.CharField("统一社会信用代码", max_length=18, db_index=True)
+    company_name = models.CharField("企业名称", max_length=200)
+    representative_name = models.CharField("法定代表人", max_length=50)
+    representative_id_number = models.CharField("法定代表人身份证号码", max_length=18,
+                                                blank=True)
+    status = models.CharField("登记状态", max_length=20, blank=True,
+                              choices=list(ENTERPRISE_STATUSES.items()))
+
+    class Meta:
+        verbose_name = verbose_name_plural = "企业登记信息"
+
+    def __str__(self) -> str:
+        return f"{self.uscc} {self.company_name}"

@@ -10,12 +10,21 @@ from django.db import transaction
 
 from onething.accounts.models import Role, User
 from onething.domain.registers import REGISTERS, BadValue, RowProblem, decode, parse_register
-from onething.registers.models import Contribution, ContributionDue, CriminalRecord, RegisterLoad
+from onething.registers.models import (
+    Contribution,
+    ContributionDue,
+    CriminalRecord,
+    EnterpriseRecord,
+    RegisterLoad,
+    ResidentRecord,
+)
 
 MODELS = {
     "criminal-records": CriminalRecord,
     "contributions": Contribution,
     "contribution-dues": ContributionDue,
+    "residents": ResidentRecord,
+    "enterprises": EnterpriseRecord,
 }
 BATCH = 5000
 

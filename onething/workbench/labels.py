@@ -82,6 +82,8 @@ LABELS: dict[str, dict[str, Promise]] = {
         "criminal-records": pgettext_lazy("register", "犯罪记录库"),
         "contributions": pgettext_lazy("register", "社会保险缴费记录"),
         "contribution-dues": pgettext_lazy("register", "城乡居民社保应缴费用"),
+        "residents": pgettext_lazy("register", "户籍人口库"),
+        "enterprises": pgettext_lazy("register", "企业登记信息"),
     },
 }
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onething.workbench import views, window
+from onething.workbench import identity, views, window
 
 app_name = "workbench"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/<int:case_id>/", views.case_detail, name="case"),
     path("certificates/<str:number>/revoke/", views.revoke_certificate,
          name="certificate-revoke"),
+    path("identity/", identity.identity, name="identity"),
     path("window/", window.choose_bundle, name="window"),
     path("window/<slug:slug>/", window.answer_questions, name="window-questions"),
     path("window/<slug:slug>/applicant/", window.identify_applicant, name="window-applicant"),

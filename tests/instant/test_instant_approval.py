@@ -23,7 +23,7 @@ def load_demo_criminal(extra_rows=""):
 def kiosk_submission(**form):
     return Submission(bundle="no-criminal-record", answers={},
                       form_data={"certificate_purpose": "就业", **form}, materials={},
-                      idempotency_key="", identity_verified=True)
+                      idempotency_key="")
 
 
 def test_clean_applicant_gets_the_certificate_within_the_request(demo):
@@ -65,8 +65,12 @@ def test_without_a_loaded_register_nothing_is_approved(demo):
     assert application.cases.get().status == CaseStatus.SUBMITTED
 
 
-def test_portal_applicants_still_upload_the_form_and_id_card(demo):
+def test_below_l3_applicants_still_upload_the_form_and_id_card(demo):
+    """Materials are waived only for an identity seen in person (L3); at L2 the
+    form and the ID copy are uploaded, and the rule still decides at once."""
     load_demo_criminal()
+    demo.applicant.assurance_level = 2
+    demo.applicant.save(update_fields=["assurance_level"])
     unverified = Submission(bundle="no-criminal-record", answers={},
                             form_data={"certificate_purpose": "就业"}, materials={})
     with pytest.raises(SubmissionError) as error:
@@ -83,8 +87,7 @@ def test_portal_applicants_still_upload_the_form_and_id_card(demo):
 def test_social_insurance_record_certifies_the_months(demo):
     load_register("contributions", demo_csvs()["contributions"].encode(), actor=None)
     application = submit_application(
-        Submission(bundle="social-insurance-record", answers={}, form_data={}, materials={},
-                   identity_verified=True),
+        Submission(bundle="social-insurance-record", answers={}, form_data={}, materials={}),
         actor=demo.applicant, applicant=demo.applicant, channel="kiosk")
     case = application.cases.get()
     assert case.status == CaseStatus.APPROVED

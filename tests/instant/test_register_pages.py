@@ -29,7 +29,7 @@ def test_police_load_the_register_and_see_bad_rows_by_line(client, demo, django_
     good = client.post(url, {"file": csv_file(demo_csvs()["criminal-records"],
                                               encoding="gb18030")})
     assert good.status_code == 200 and "已导入 3 行" in good.content.decode()
-    assert RegisterLoad.objects.get().loaded_by == police
+    assert RegisterLoad.objects.get(register="criminal-records").loaded_by == police
 
 
 def test_other_departments_cannot_load(client, demo):
@@ -37,7 +37,7 @@ def test_other_departments_cannot_load(client, demo):
     url = reverse("registers:load", args=["criminal-records"])
     assert client.get(url).status_code == 403
     assert client.post(url, {"file": csv_file(demo_csvs()["criminal-records"])}).status_code == 403
-    assert not RegisterLoad.objects.exists()
+    assert not RegisterLoad.objects.filter(register="criminal-records").exists()
     client.force_login(demo.applicant)
     assert client.get(url).status_code == 403
 

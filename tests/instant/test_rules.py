@@ -37,8 +37,8 @@ class FakeFacts:
         return self.contribs.get(id_number, [])
 
 
-def subject(id_number=PERSON, **form):
-    return instant.Subject(name="张小明", id_number=id_number, form=form)
+def subject(id_number=PERSON, assurance=2, **form):
+    return instant.Subject(name="张小明", id_number=id_number, form=form, assurance=assurance)
 
 
 def test_clean_register_approves_with_the_finding_and_purpose():
@@ -69,6 +69,43 @@ def test_every_check_runs_so_the_reviewer_sees_all_reasons():
                               subject("123"), FakeFacts(loaded=()))
     assert [o.passed for o in decision.outcomes] == [False, False]
     assert len(decision.reasons) == 2
+
+
+def test_a_self_declared_identity_never_reaches_a_personal_record():
+    """L1: the rule does not read the register for a number someone merely typed."""
+    class Watching(FakeFacts):
+        read = False
+
+        def contributions(self, id_number):
+            Watching.read = True
+            return super().contributions(id_number)
+
+    rows = [instant.ContributionFact("pension", "2024-01", 50000)]
+    decision = instant.decide(["identity-verified", "social-insurance-contributions"],
+                              subject(assurance=1), Watching(contributions={PERSON: rows}))
+    assert not decision.approved
+    assert [o.check for o in decision.outcomes] == ["assurance"]
+    assert decision.reasons == ["申请人实名认证等级为 L1（未认证），本事项自动审批需要 L2（已认证）"
+                                "及以上，转人工审核"]
+    assert Watching.read is False
+    assert decision.result == {}
+
+
+@pytest.mark.parametrize(("level", "required", "approved"), [
+    (1, 2, False), (2, 2, True), (3, 2, True), (2, 3, False), (3, 3, True),
+    (2, 1, True),  # a rule can never ask for less than L2 …
+    (1, 1, False),  # … so L1 never passes, whatever the rule says
+])
+def test_the_rule_decides_on_the_level(level, required, approved):
+    decision = instant.decide(["identity-verified", "no-criminal-record"],
+                              subject(assurance=level), FakeFacts(), assurance=required)
+    assert decision.approved is approved
+
+
+def test_identity_verified_does_not_trust_a_check_digit():
+    outcome = instant.CHECKS["identity-verified"].run(subject(assurance=1), FakeFacts())
+    assert not outcome.passed
+    assert instant.CHECKS["identity-verified"].run(subject(assurance=2), FakeFacts()).passed
 
 
 def test_contributions_are_summarised_per_insurance():
@@ -108,6 +145,28 @@ def test_catalogue_names_only_registered_checks(tmp_path, shipped):
                 in row)
     assert any("unknown automatic check 'magic-approval'" in p and f":{line}:" in p
                for p in problems), problems
+
+
+def test_catalogue_rules_state_their_level(tmp_path, shipped):
+    rules = {code: m.auto_decision for code, m in shipped.catalog.matters.items()
+             if m.auto_decision}
+    assert rules["no-criminal-record-certificate"].assurance == 2
+    assert rules["social-insurance-record"].assurance == 2
+    import shutil
+
+    bad = tmp_path / "catalog"
+    shutil.copytree(shipped_dir(), bad)
+    path = bad / "matters" / "personal-police.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("assurance: L2", "assurance: L1", 1), encoding="utf-8")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "assurance: L2" in row)
+    problems = [str(p) for p in read_catalog(bad).problems]
+    assert any(f":{line}:" in p and "'assurance' must be L2 or L3" in p for p in problems), \
+        problems
+    path.write_text(text.replace("assurance: L2", "assurance: L3", 1), encoding="utf-8")
+    result = read_catalog(bad)
+    assert not result.problems
+    assert result.catalog.matters["no-criminal-record-certificate"].auto_decision.assurance == 3
 
 
 def shipped_dir():

@@ -19,6 +19,7 @@ from onething.domain.cases import (
     APPLICATION_STATUS_LABELS,
     STATUS_LABELS,
 )
+from onething.domain.identity import EVIDENCE_LABELS, LEVEL_LABELS
 from onething.domain.registers import DUE_ITEMS, REGISTERS
 from onething.workbench.labels import LABELS, label
 from tests.english import catalogue_data, check_catalogue, chinese_left, english
@@ -40,6 +41,8 @@ SOURCES = {
     "certificate_status": CERTIFICATE_STATUS_LABELS,
     "due_item": DUE_ITEMS,
     "register": {key: spec.name for key, spec in REGISTERS.items()},
+    "assurance_level": {str(int(k)): text for k, text in LEVEL_LABELS.items()},
+    "assurance_evidence": EVIDENCE_LABELS,
 }
 
 
