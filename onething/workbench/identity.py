@@ -10,8 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext, gettext_lazy
 
 from onething.accounts.identity import correct_identity, verify_in_person
@@ -20,6 +18,7 @@ from onething.accounts.selectors import applicant_by_id, find_applicants
 from onething.accounts.services import AccountError
 from onething.workbench.access import WINDOW_ROLES, staff_required
 
+QUERY_KEY = "identity_search"
 CORRECTION_FIELDS = [("real_name", gettext_lazy("姓名（与身份证原件一致）"), "name"),
                      ("id_number", gettext_lazy("居民身份证号码（与身份证原件一致）"), "off"),
                      ("reason", gettext_lazy("更正原因"), "off")]
@@ -27,7 +26,11 @@ CORRECTION_FIELDS = [("real_name", gettext_lazy("姓名（与身份证原件一�
 
 @staff_required(*WINDOW_ROLES)
 def identity(request: HttpRequest) -> HttpResponse:
-    query = (request.GET.get("q") or request.POST.get("q") or "").strip()
+    # The number searched for is kept in the session, never in the URL (logs, history).
+    if request.method == "POST" and request.POST.get("action") == "search":
+        request.session[QUERY_KEY] = (request.POST.get("q") or "").strip()[:30]
+        return redirect("workbench:identity")
+    query = request.session.get(QUERY_KEY, "")
     errors: dict[str, str] = {}
     posted: dict[str, str] = {}
     if request.method == "POST":
@@ -53,7 +56,7 @@ def identity(request: HttpRequest) -> HttpResponse:
                                          % {"name": account.display_name})
                     else:
                         messages.error(request, verdict.reason)
-            return redirect(f"{reverse('workbench:identity')}?{urlencode({'q': query})}")
+            return redirect("workbench:identity")
         elif request.POST.get("action") == "correct":
             posted = {name: request.POST.get(name, "").strip() for name, *_ in CORRECTION_FIELDS}
             try:
@@ -63,8 +66,8 @@ def identity(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, gettext("已更正并现场核验：%(name)s")
                                  % {"name": posted["real_name"]})
-                return redirect(f"{reverse('workbench:identity')}?"
-                                f"{urlencode({'q': posted['id_number']})}")
+                request.session[QUERY_KEY] = posted["id_number"]
+                return redirect("workbench:identity")
     found = find_applicants(query) if query else []
     rows = [{"user": u, "person": u.applicant_kind == ApplicantKind.PERSON,
              "checks": list(u.identity_checks.select_related("actor")[:5]),
