@@ -74,7 +74,7 @@ def identity(request: HttpRequest) -> HttpResponse:
              "fields": [{"id": f"correct-{u.pk}-{name}", "name": name, "label": label,
                          "autocomplete": auto, "error": errors.get(name, ""),
                          "value": posted.get(name, "") if posted else
-                         {"real_name": u.real_name, "id_number": u.id_number}.get(name, "")}
+                         {"real_name": u.real_name}.get(name, "")}  # the number: from the card
                         for name, label, auto in CORRECTION_FIELDS]}
             for u in found]
     return render(request, "workbench/identity.html",
