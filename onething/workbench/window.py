@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
+from onething.accounts.identity import verify_in_person
 from onething.accounts.models import ApplicantKind
 from onething.accounts.selectors import applicant_by_id, find_applicants
 from onething.accounts.services import AccountError, profile_data, register_company, register_person
@@ -163,6 +164,9 @@ def identify_applicant(request: HttpRequest, slug: str) -> HttpResponse:
         except AccountError as exc:
             errors[exc.field or fields[0][0]] = str(exc)
         else:
+            if kind == ApplicantKind.PERSON and request.POST.get("original_seen") == "yes":
+                # The clerk saw the original ID card: verified in person (L3).
+                verify_in_person(applicant, actor=request.user, evidence="window-original")
             messages.success(request, gettext("已为“%(name)s”登记申请人信息。")
                              % {"name": applicant.display_name})
             return redirect(_step_url("workbench:window-form", slug, answers,
@@ -197,7 +201,9 @@ def identify_applicant(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _found_details(user) -> str:
     """个人，身份证 …，手机 …: what tells two applicants of the same name apart."""
-    parts = [label("applicant_kind", user.applicant_kind)]
+    parts = [label("applicant_kind", user.applicant_kind),
+             gettext("实名认证：%(level)s") % {"level": label("assurance_level",
+                                                           user.assurance_level)}]
     if user.masked_id_number:
         parts.append(gettext("身份证 %(number)s") % {"number": user.masked_id_number})
     elif user.representative_name:

@@ -411,3 +411,98 @@ def test_every_level_change_is_kept(demo):
     assert [(c.level_before, c.level_after, c.evidence) for c in checks] == [
         (1, 2, "identity-source"), (2, 3, "window-original")]
     assert checks.last().actor == demo.clerk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_verifications_of_one_id_leave_one_verified_account(demo):
+    """Six unverified accounts with the same name and number ask to be verified at the
+    same moment: the database lets exactly one through; the others are told why."""
+    import threading
+
+    from django.db import connection
+
+    residents((VICTIM, "王大力"))
+    accounts = [User.objects.create(username=f"race{i}", role="applicant",
+                                    applicant_kind="person", real_name="王大力",
+                                    id_number=VICTIM, mobile=f"1390000010{i}")
+                for i in range(6)]
+    verdicts, errors = [], []
+    barrier = threading.Barrier(len(accounts))
+
+    def attempt(user):
+        try:
+            barrier.wait(timeout=10)
+            verdicts.append(verify_online(User.objects.get(pk=user.pk)).reason_code)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(u,)) for u in accounts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # SQLite serialises writers (a loser may see "database is locked");
+    # PostgreSQL runs them in parallel against the partial unique index.
+    assert not [e for e in errors if "locked" not in str(e)], errors
+    assert User.objects.filter(id_number=VICTIM, assurance_level__gte=2).count() == 1
+    assert verdicts.count("matched") == 1
+    assert set(verdicts) <= {"matched", "id_taken"}
+
+
+# -- the registers behind the default verifier --------------------------------------------
+
+
+def test_resident_and_enterprise_registers_load_whole_or_not_at_all(demo):
+    from onething.registers.models import EnterpriseRecord, ResidentRecord
+
+    before = ResidentRecord.objects.count()
+    bad = ("身份证号码,姓名,照片摘要\n"
+           f"{VICTIM},王大力,{'ab' * 32}\n"
+           f"{VICTIM[:-1]}0,某某,\n"
+           f"{ident('37140219850505123')},,\n"
+           f"{VICTIM},王大力,not-a-digest\n")
+    result = load_register("residents", bad.encode("gb18030"), actor=None)
+    assert not result.ok
+    assert [(p.line, p.message.split("：")[0].split("（")[0]) for p in result.problems] == [
+        (3, "“身份证号码”"), (4, "“姓名”"), (5, "“照片摘要”")]
+    assert ResidentRecord.objects.count() == before  # nothing changed
+    assert load_register("residents", bad.splitlines()[0].encode() + b"\n" +
+                         bad.splitlines()[1].encode() + b"\n", actor=None).ok
+    assert ResidentRecord.objects.get().photo_sha256 == "ab" * 32
+
+    code = company_code("0000780")
+    result = load_register("enterprises", (
+        "统一社会信用代码,企业名称,法定代表人,登记状态\n"
+        f"{code},大力面馆,王大力,存续\n"
+        f"{code[:-1]}Z,坏码面馆,王大力,存续\n"
+        f"{company_code('0000781')},歇业面馆,王大力,歇业\n").encode(), actor=None)
+    assert [p.line for p in result.problems] == [3, 4]
+    assert "统一社会信用代码无效" in str(result.problems[0])
+    assert "存续、注销、吊销" in str(result.problems[1])
+    assert not EnterpriseRecord.objects.filter(uscc=code).exists()
+
+
+def test_the_police_load_residents_and_the_market_regulator_enterprises(demo):
+    from onething.registers.services import RegisterDenied, may_load
+
+    police = User.objects.get(username="reviewer-dc-police")
+    assert may_load(police, "residents") and not may_load(police, "enterprises")
+    assert may_load(demo.samr, "enterprises") and not may_load(demo.samr, "residents")
+    with pytest.raises(RegisterDenied):
+        load_register("residents", b"id_number,name\n", actor=demo.samr)
+
+
+def test_a_walk_in_registered_with_the_original_seen_is_checked_in_person(client, demo):
+    client.force_login(demo.clerk)
+    url = reverse("workbench:window-applicant", args=["no-criminal-record"])
+    client.post(url, {"kind": "person", "real_name": "刘新", "mobile": "13900000041",
+                      "id_number": ident("37140219700101456"), "original_seen": "yes"})
+    client.post(url, {"kind": "person", "real_name": "刘旧", "mobile": "13900000042",
+                      "id_number": ident("37140219700101457")})
+    seen = User.objects.get(mobile="13900000041")
+    unseen = User.objects.get(mobile="13900000042")
+    assert (seen.assurance_level, seen.assurance_evidence, seen.assurance_by) == (
+        3, "window-original", demo.clerk)
+    assert (unseen.assurance_level, unseen.assurance_evidence) == (1, "self-declared")
