@@ -1,0 +1,297 @@
+"""The access matrix: every URL pattern × every role → the status it must answer.
+
+The patterns come from the URL configuration itself, so a new URL without an entry
+in ``MATRIX`` fails ``test_every_url_pattern_has_an_entry``. Each entry names the
+method, how to fill the URL's arguments from a small world (two applicants, an
+application with cases in two departments, certificates, uploads), and the expected
+status per role. Roles not listed take the entry's ``default``.
+
+Status conventions: 302 anonymous → sign-in page; 403 a signed-in person whose role
+may not use the page; 404 an object that exists but is not the viewer's (no probing);
+401 the API without (valid) credentials.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "applicant", "other_applicant", "clerk", "reviewer", "other_reviewer",
+         "manager", "admin", "token_read", "token_submit", "token_staff")
+
+
+@dataclass(frozen=True)
+class Entry:
+    method: str
+    args: str  # which world object fills the URL (see the ``world`` fixture)
+    statuses: str  # one status per role, in ROLES order
+
+    def expected(self) -> dict[str, int]:
+        codes = [int(code) for code in self.statuses.split()]
+        assert len(codes) == len(ROLES), self
+        return dict(zip(ROLES, codes, strict=True))
+
+
+def E(statuses: str, method: str = "get", args: str = "") -> Entry:
+    return Entry(method, args, statuses)
+
+
+# Reading the columns: anonymous, applicant (owner), other applicant, clerk, reviewer of
+# the department (市场监管, which holds the case and issued the licence), reviewer of
+# another department (税务), manager, admin, then API tokens: read, submit, staff.
+# POST entries send an empty form: the answer shows whether the view let the caller in
+# (400 "fix the form" / 302 done) or not (302 sign-in, 403, 404).
+#                                                    ano app oth cle rev oth man adm tkr tks tkf
+MATRIX: dict[str, Entry] = {
+    # -- public pages -------------------------------------------------------------------------
+    "portal:home": E(                                "200 200 200 200 200 200 200 200 200 200 200"),
+    "portal:bundle": E(                              "200 200 200 200 200 200 200 200 200 200 200",
+                       args="bundle"),
+    "portal:scenarios": E(                           "200 200 200 200 200 200 200 200 200 200 200"),
+    "portal:scenario": E(                            "200 200 200 200 200 200 200 200 200 200 200",
+                         args="scenario"),
+    "portal:scenario_poster": E(                     "200 200 200 200 200 200 200 200 200 200 200",
+                                args="scenario"),
+    "portal:search": E(                              "200 200 200 200 200 200 200 200 200 200 200"),
+    "portal:login": E(                               "200 200 200 200 200 200 200 200 200 200 200"),
+    "portal:register": E(                            "200 200 200 200 200 200 200 200 200 200 200"),
+    "accessibility:guide": E(                        "200 200 200 200 200 200 200 200 200 200 200",
+                             args="guide"),
+    "certificates:verify": E(                        "200 200 200 200 200 200 200 200 200 200 200",
+                             args="certificate"),
+    "healthz": E(                                    "200 200 200 200 200 200 200 200 200 200 200"),
+    "readyz": E(                                     "200 200 200 200 200 200 200 200 200 200 200"),
+    "set_language": E(                               "302 302 302 302 302 302 302 302 302 302 302",
+                      method="post"),
+    "set-language": E(                               "302 302 302 302 302 302 302 302 302 302 302",
+                      method="post"),
+    "set-elder-mode": E(                             "302 302 302 302 302 302 302 302 302 302 302",
+                        method="post"),
+    # -- the kiosk: its own short sessions (a portal or staff session is not one) -------------
+    "kiosk:start": E(                                "200 200 200 200 200 200 200 200 200 200 200"),
+    "kiosk:identify": E(                             "200 200 200 200 200 200 200 200 200 200 200"),
+    "kiosk:code": E(                                 "302 302 302 302 302 302 302 302 302 302 302"),
+    "kiosk:finish": E(                               "302 302 302 302 302 302 302 302 302 302 302",
+                      method="post"),
+    "kiosk:menu": E(                                 "302 302 302 302 302 302 302 302 302 302 302"),
+    "kiosk:instant": E(                              "302 302 302 302 302 302 302 302 302 302 302",
+                       args="kiosk_task"),
+    "kiosk:pay": E(                                  "302 302 302 302 302 302 302 302 302 302 302"),
+    "kiosk:real-estate": E(                          "302 302 302 302 302 302 302 302 302 302 302"),
+    # -- the applicant's own (staff who handle it may look; other applicants get 404) ---------
+    "portal:apply": E(                               "302 200 200 403 403 403 403 403 302 302 302",
+                      args="bundle"),
+    "portal:logout": E(                              "302 302 302 302 302 302 302 302 302 302 302",
+                       method="post"),
+    "portal:identity": E(                            "302 200 200 302 302 302 302 302 302 302 302"),
+    "portal:applications": E(                        "302 200 200 302 302 302 302 302 302 302 302"),
+    "portal:notifications": E(                       "302 200 200 200 200 200 200 200 302 302 302"),
+    "portal:application": E(                         "302 200 404 200 200 404 200 200 302 302 302",
+                            args="application"),
+    "portal:resubmit": E(                            "302 400 404 400 400 404 400 400 302 302 302",
+                         method="post", args="resubmit"),
+    "portal:change-delivery": E(                     "302 400 404 400 400 404 400 400 302 302 302",
+                                method="post", args="application"),
+    "portal:withdraw": E(                            "302 400 404 400 400 404 400 400 302 302 302",
+                         method="post", args="application"),
+    "applications:material": E(                      "302 200 404 200 200 404 200 200 302 302 302",
+                               args="material"),
+    "certificates:pdf": E(                           "302 200 404 200 404 404 200 200 302 302 302",
+                          args="certificate"),
+    "accessibility:receipt": E(                      "302 200 404 200 200 404 200 200 302 302 302",
+                               args="receipt"),
+    "accessibility:case-notice": E(                  "302 200 404 200 200 404 200 200 302 302 302",
+                                   args="notice"),
+    # -- the workbench -----------------------------------------------------------------------
+    "workbench:login": E(                            "200 200 200 200 200 200 200 200 200 200 200"),
+    "workbench:logout": E(                           "302 302 302 302 302 302 302 302 302 302 302",
+                          method="post"),
+    "workbench:home": E(                             "302 403 403 302 302 302 200 200 302 302 302"),
+    "workbench:queue": E(                            "302 403 403 403 200 200 403 403 302 302 302"),
+    "workbench:case": E(                             "302 403 403 200 200 404 200 200 302 302 302",
+                        args="case"),
+    "workbench:certificate-revoke": E(               "302 403 403 403 400 403 403 403 302 302 302",
+                                      method="post", args="licence"),
+    "workbench:identity": E(                         "302 403 403 200 403 403 200 403 302 302 302"),
+    "workbench:window": E(                           "302 403 403 200 403 403 200 403 302 302 302"),
+    "workbench:window-questions": E(                 "302 403 403 200 403 403 200 403 302 302 302",
+                                    args="bundle"),
+    "workbench:window-applicant": E(                 "302 403 403 200 403 403 200 403 302 302 302",
+                                    args="bundle"),
+    "workbench:window-form": E(                      "302 403 403 302 403 403 302 403 302 302 302",
+                               args="bundle"),
+    "workbench:receipt": E(                          "302 403 403 200 200 404 200 200 302 302 302",
+                           args="application"),
+    "registers:index": E(                            "302 403 403 200 200 200 200 200 302 302 302"),
+    "registers:load": E(                             "302 403 403 403 403 403 403 200 302 302 302",
+                        args="register"),
+    # -- the API -------------------------------------------------------------------------------
+    "api:openapi-json": E(                           "200 200 200 200 200 200 200 200 200 200 200"),
+    "api:openapi-view": E(                           "200 200 200 200 200 200 200 200 200 200 200"),
+    "api:api-root": E(                               "404 404 404 404 404 404 404 404 404 404 404"),
+    "api:not-found": E(                              "404 404 404 404 404 404 404 404 404 404 404"),
+    "api:list_bundles": E(                           "200 200 200 200 200 200 200 200 200 200 200"),
+    "api:plan": E(                                   "200 200 200 200 200 200 200 200 200 200 200",
+                  args="bundle"),
+    "api:search": E(                                 "200 200 200 200 200 200 200 200 200 200 200"),
+    "api:upload": E(                                 "401 401 401 401 401 401 401 401 400 400 400",
+                    method="post"),
+    "api:submit": E(                                 "401 401 401 401 401 401 401 401 400 400 400",
+                    method="post"),
+    "api:list_applications": E(                      "401 401 401 401 401 401 401 401 200 200 200"),
+    "api:get_application": E(                        "401 401 401 401 401 401 401 401 200 200 200",
+                             args="application"),
+    "api:withdraw": E(                               "401 401 401 401 401 401 401 401 400 400 400",
+                      method="post", args="application"),
+    "api:queue": E(                                  "401 401 401 401 401 401 401 401 403 403 200"),
+    "api:get_case": E(                               "401 401 401 401 401 401 401 401 200 200 200",
+                      args="case"),
+    "api:act": E(                                    "401 401 401 401 401 401 401 401 400 400 400",
+                 method="post", args="case_action"),
+    "api:get_delivery": E(                           "401 401 401 401 401 401 401 401 200 200 200",
+                          args="application"),
+    "api:choose_delivery": E(                        "401 401 401 401 401 401 401 401 400 400 400",
+                             method="post", args="application"),
+    "api:dispatch_delivery": E(                      "401 401 401 401 401 401 401 401 400 400 400",
+                               method="post", args="application"),
+    "api:delivered": E(                              "401 401 401 401 401 401 401 401 409 409 409",
+                       method="post", args="application"),
+}
+# The Django admin: one namespace, checked on its index and its sign-in page.
+ADMIN: dict[str, Entry] = {
+    "admin:index": E(                                "302 302 302 302 302 302 200 200 302 302 302"),
+    "admin:login": E(                                "200 200 200 200 200 200 302 302 200 200 200"),
+}
+
+
+def url_patterns() -> list[tuple[str, str]]:
+    """(name, route) of every URL pattern, namespaces included."""
+
+    def walk(patterns, prefix: str = "", ns: str = ""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                inner = f"{ns}:{p.namespace}" if ns and p.namespace else (p.namespace or ns)
+                yield from walk(p.url_patterns, prefix + str(p.pattern), inner)
+            elif isinstance(p, URLPattern):
+                yield (f"{ns}:{p.name}" if ns else (p.name or "")), prefix + str(p.pattern)
+
+    return list(walk(get_resolver().url_patterns))
+
+
+def test_every_url_pattern_has_an_entry():
+    missing = [(name, route) for name, route in url_patterns()
+               if name not in MATRIX and not name.startswith("admin:")]
+    assert missing == [], "add these URLs to the access matrix"
+    unnamed = [route for name, route in url_patterns() if not name]
+    assert unnamed == []
+    stale = set(MATRIX) - {name for name, _ in url_patterns()}
+    assert stale == set()
+
+
+# -- the world the URLs are filled from ------------------------------------------------------
+
+
+@dataclass
+class World:
+    kwargs: dict[str, dict[str, object]]
+    signed_in: dict[str, object]  # role -> user (a session) or str (an API token)
+
+    def client(self, role: str) -> Client:
+        """A fresh client per request: a sign-out under test must not end the next one."""
+        who = self.signed_in.get(role)
+        if isinstance(who, str):
+            return Client(HTTP_AUTHORIZATION=f"Bearer {who}")
+        client = Client()
+        if who is not None:
+            client.force_login(who)
+        return client
+
+
+@pytest.fixture
+def world(demo) -> World:
+    from onething.accounts.models import User
+    from onething.accounts.services import issue_api_token
+    from onething.applications.models import ProvidedMaterial
+    from onething.applications.services import Submission, submit_application, transition_case
+    from onething.certificates.models import Certificate
+    from onething.domain.cases import Action
+    from onething.registers.demo import load_demo_registers
+    from tests.conftest import restaurant_submission
+
+    load_demo_registers()
+    applicant = demo.applicant
+    application = submit_application(restaurant_submission(applicant), actor=applicant,
+                                     applicant=applicant)
+    registration = application.cases.get(matter__code="business-registration")
+    transition_case(registration.pk, Action.ACCEPT, actor=demo.samr)
+    transition_case(registration.pk, Action.APPROVE, actor=demo.samr)
+    licence = Certificate.objects.get(case=registration)
+    record = submit_application(Submission(bundle="no-criminal-record", answers={},
+                                           form_data={"certificate_purpose": "就业"},
+                                           materials={}), actor=applicant, applicant=applicant)
+    certificate = Certificate.objects.get(case__application=record)
+    material = ProvidedMaterial.objects.filter(application=application,
+                                               upload__isnull=False).first()
+    tax = User.objects.get(username="reviewer-dc-tax")
+    admin = User.objects.get(username="demo-admin")
+    kwargs = {
+        "": {},
+        "bundle": {"slug": "restaurant"},
+        "scenario": {"slug": "cake-shop"},
+        "guide": {"slug": "restaurant", "fmt": "large.pdf"},
+        "certificate": {"number": certificate.number},
+        "licence": {"number": licence.number},
+        "application": {"application_id": application.pk},
+        "case": {"case_id": registration.pk},
+        "resubmit": {"application_id": application.pk, "case_id": registration.pk},
+        "case_action": {"case_id": registration.pk, "action": "accept"},
+        "material": {"material_id": material.pk},
+        "receipt": {"application_id": application.pk, "fmt": "large.pdf"},
+        "notice": {"application_id": application.pk, "case_id": registration.pk,
+                   "kind": "decision", "fmt": "large.pdf"},
+        "kiosk_task": {"slug": "no-criminal-record"},
+        "register": {"register": "criminal-records"},
+    }
+    signed_in = {
+        "applicant": applicant,
+        "other_applicant": demo.applicant2,
+        "clerk": demo.clerk,
+        "reviewer": demo.samr,
+        "other_reviewer": tax,
+        "manager": demo.manager,
+        "admin": admin,
+        "token_read": issue_api_token(applicant, label="read"),
+        "token_submit": issue_api_token(applicant, label="submit"),
+        "token_staff": issue_api_token(demo.samr, label="staff"),
+    }
+    return World(kwargs, signed_in)
+
+
+def _url(name: str, entry: Entry, world: World) -> str:
+    if name == "api:not-found":
+        return "/api/v1/no-such-thing"
+    if name == "portal:resubmit":
+        return reverse(name, kwargs=world.kwargs["resubmit"])
+    return reverse(name, kwargs=world.kwargs[entry.args])
+
+
+def _status(client: Client, method: str, url: str) -> int:
+    if method == "post":
+        return client.post(url, {}).status_code
+    return client.get(url).status_code
+
+
+def test_every_role_gets_what_the_matrix_says(world):
+    wrong = []
+    for name, entry in {**MATRIX, **ADMIN}.items():
+        url = _url(name, entry, world)
+        for role, expected in entry.expected().items():
+            got = _status(world.client(role), entry.method, url)
+            if got != expected:
+                wrong.append(f"{name} as {role}: {got}, expected {expected}")
+    assert wrong == [], "\n".join(wrong)
