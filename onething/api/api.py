@@ -8,7 +8,6 @@ shape of :class:`onething.api.schemas.ErrorOut` (see ``errors.py``).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponse
@@ -21,8 +20,9 @@ from pydantic import Field
 
 from onething.accounts.models import Role
 from onething.accounts.services import user_for_token
-from onething.api import errors, paging, presenters
+from onething.api import errors, paging, parsing, presenters
 from onething.api.errors import ApiError
+from onething.api.parsing import InputRejected, StrictParser
 from onething.api.schemas import (
     ActionIn,
     ApplicationOut,
@@ -59,6 +59,7 @@ api = NinjaAPI(
     auth=BearerToken(),
     # Swagger UI is served from ninja's own static files ("ninja" is an installed app).
     docs_url="/docs",
+    parser=StrictParser(),
 )
 errors.install(api)
 
@@ -125,7 +126,9 @@ def plan(request: HttpRequest, response: HttpResponse, slug: str,
     given: dict[str, str] = {}
     if answers:
         try:
-            decoded = json.loads(answers)
+            decoded = parsing.loads(answers)
+        except InputRejected:
+            raise
         except ValueError as exc:
             raise ApiError(400, "malformed_json", "answers 不是有效的 JSON (malformed JSON)",
                            {"answers": "malformed JSON"}) from exc

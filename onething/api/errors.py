@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from onething.api.parsing import InputRejected
 from onething.applications.selectors import NotVisible
 from onething.applications.services import CaseActionDenied, SubmissionError
 from onething.applications.storage import UploadRejected
@@ -95,10 +96,17 @@ def install(api: NinjaAPI) -> None:
 
     @handle(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, InputRejected):  # raised by the strict JSON parser
+            return error_response(400, exc.__cause__.code, exc.__cause__.message,
+                                  {"request": exc.__cause__.message})
         if isinstance(exc.__cause__, ValueError):  # json.JSONDecodeError, UnicodeDecodeError
             return error_response(400, "malformed_json",
                                   "请求体不是有效的 JSON (request body is not valid JSON)")
         return error_response(exc.status_code, f"http_{exc.status_code}", str(exc))
+
+    @handle(InputRejected)
+    def _rejected(request: HttpRequest, exc: InputRejected) -> HttpResponse:
+        return error_response(400, exc.code, exc.message, {"request": exc.message})
 
     @handle(json.JSONDecodeError)
     def _bad_json(request: HttpRequest, exc: json.JSONDecodeError) -> HttpResponse:

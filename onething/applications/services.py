@@ -47,9 +47,17 @@ from onething.domain.cases import (
     derive_application_status,
     next_status,
 )
-from onething.domain.planner import Plan, PlanningError, plan_to_dict
+from onething.domain.planner import (
+    AnsweredRange,
+    Plan,
+    PlannedField,
+    PlanningError,
+    plan_to_dict,
+)
 from onething.domain.validators import (
     ValidationProblem,
+    check_number,
+    check_text,
     validate_id_number,
     validate_mobile,
     validate_uscc,
@@ -91,12 +99,48 @@ def store_upload(stream: BinaryIO, *, owner: User, name: str = "") -> Upload:
 _CHECKS = {"id_number": validate_id_number, "uscc": validate_uscc, "mobile": validate_mobile}
 
 
+def _range_label(answered: AnsweredRange) -> tuple[str, str]:
+    """(Chinese, English) of the range an answer stands for."""
+    low, high = answered.at_least, answered.below
+    if low is not None and high is not None:
+        return f"{low:g} 至 {high:g}（不含）", f"from {low:g} to below {high:g}"
+    if low is not None:
+        return f"不小于 {low:g}", f"at least {low:g}"
+    return f"小于 {high:g}", f"below {high:g}"
+
+
+def _check_number_field(field: PlannedField, value: str) -> tuple[str, str | None]:
+    """(normalised number, error) of a number field: bounds, then the tied answer."""
+    try:
+        number = check_number(value, minimum=field.minimum, maximum=field.maximum,
+                              decimals=field.decimals)
+    except ValidationProblem as exc:
+        return value, f"“{field.label}”{exc.message}"
+    answered = field.answered
+    if answered is not None and not answered.admits(float(number)):
+        zh, en = _range_label(answered)
+        return value, (f"“{field.label}”填写为 {number}，与情形“{answered.question_text}”"
+                       f"所选的“{answered.option_label}”不符，应{zh} "
+                       f"({field.key} = {number} contradicts the answer "
+                       f"'{answered.option}' to '{answered.question}': must be {en})")
+    return format(number, "f"), None
+
+
 def check_form(plan: Plan, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
-    """Return (clean data, errors) for the merged form of ``plan``."""
+    """Return (clean data, errors) for the merged form of ``plan``.
+
+    Text holds no control characters or lone surrogates (line breaks only in
+    multi-line fields); numbers are plain decimals within the catalogue's
+    bounds and agree with the situation answer tied to them (经营面积 vs the
+    area question).
+    """
     clean: dict[str, str] = {}
     errors: dict[str, str] = {}
     for field in plan.fields:
         raw = data.get(field.key)
+        if isinstance(raw, dict | list):
+            errors[field.key] = f"“{field.label}”应为文本，不能是列表或对象 (must be text)"
+            continue
         value = "" if raw is None else str(raw).strip()
         if not value:
             if field.required:
@@ -104,6 +148,11 @@ def check_form(plan: Plan, data: Mapping[str, Any]) -> tuple[dict[str, str], dic
             continue
         if len(value) > 2000:
             errors[field.key] = f"“{field.label}”过长 (too long)"
+            continue
+        try:
+            check_text(value, multiline=field.type == "textarea")
+        except ValidationProblem as exc:
+            errors[field.key] = f"“{field.label}”{exc.message}"
             continue
         check = _CHECKS.get(field.type)
         if check is not None:
@@ -113,11 +162,9 @@ def check_form(plan: Plan, data: Mapping[str, Any]) -> tuple[dict[str, str], dic
                 errors[field.key] = f"{field.label}：{exc.message}"
                 continue
         elif field.type == "number":
-            try:
-                if float(value) < 0:
-                    raise ValueError
-            except ValueError:
-                errors[field.key] = f"“{field.label}”应为不小于0的数字 (must be a number ≥ 0)"
+            value, problem = _check_number_field(field, value)
+            if problem is not None:
+                errors[field.key] = problem
                 continue
         elif field.type == "date":
             try:
