@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 NOT_FOUND = "未找到，或您无权查看 (not found)"
 
 # Submission error codes that are not a plain 400.
-_SUBMISSION_STATUS = {"nothing_to_withdraw": 409}
+_SUBMISSION_STATUS = {"nothing_to_withdraw": 409, "idempotency_key_reused": 422}
 
 
 class ApiError(Exception):
@@ -84,6 +84,13 @@ def install(api: NinjaAPI) -> None:
 
     @handle(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        unknown = [".".join(str(p) for p in item.get("loc", ())[2:]) or "?"
+                   for item in exc.errors if item.get("type") == "extra_forbidden"]
+        if unknown:
+            names = ", ".join(unknown)
+            return error_response(400, "unknown_field",
+                                  f"请求中有未定义的字段：{names} (unknown field: {names})",
+                                  {name: "unknown field" for name in unknown})
         return error_response(400, "invalid_request", "请求内容不符合要求 (invalid request)",
                               _field_errors(exc))
 

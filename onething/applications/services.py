@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -194,23 +196,61 @@ class Submission:
     identity_verified: bool = False
 
 
+#: Longest idempotency key; a longer one is refused, never cut to fit.
+MAX_IDEMPOTENCY_KEY = 100
+
+
+def submission_fingerprint(submission: Submission) -> str:
+    """SHA-256 of the canonical payload: bundle, answers, form data and materials.
+
+    Key order and JSON spacing do not matter; any other difference does.
+    """
+    canonical = json.dumps(
+        {"bundle": submission.bundle, "answers": dict(submission.answers or {}),
+         "form_data": dict(submission.form_data or {}),
+         "materials": dict(submission.materials or {})},
+        sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _replayed(existing: Application, fingerprint: str) -> Application:
+    """The first application for a repeated key, if the payload is the same.
+
+    RFC draft "The Idempotency-Key HTTP Header Field" §2.7: reusing a key with
+    a different payload is an error (422), not a replay.
+    """
+    if existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
+        raise SubmissionError(
+            {"idempotency_key": "该幂等键已用于另一份内容不同的申请，请换用新的键 "
+                                "(idempotency key already used with a different payload)"},
+            "idempotency_key_reused")
+    return existing
+
+
 def submit_application(submission: Submission, *, actor: User, applicant: User,
                        channel: str = Channel.PORTAL) -> Application:
     """Apply once: create the application and its cases in one transaction.
 
-    A repeated submission with the same idempotency key returns the first
-    application. Data the platform holds about the applicant is filled in
-    from their profile and wins over what was sent.
+    A repeated submission with the same idempotency key and the same payload
+    returns the first application; the same key with another payload is
+    refused (``idempotency_key_reused``). Data the platform holds about the
+    applicant is filled in from their profile and wins over what was sent.
     """
     if not applicant.is_applicant:
         raise SubmissionError({"applicant": "申请人必须是已注册的群众或企业 (not an applicant)"})
     if actor != applicant and actor.role not in {UserRole.CLERK, UserRole.MANAGER}:
         raise CaseActionDenied("只有窗口工作人员可以代为提交 (only clerks submit for others)")
-    key = (submission.idempotency_key or "").strip()[:100]
+    key = (submission.idempotency_key or "").strip()
+    if len(key) > MAX_IDEMPOTENCY_KEY:
+        raise SubmissionError(
+            {"idempotency_key": f"幂等键最多 {MAX_IDEMPOTENCY_KEY} 个字符 "
+                                f"(idempotency key longer than {MAX_IDEMPOTENCY_KEY} characters)"},
+            "idempotency_key_too_long")
+    fingerprint = submission_fingerprint(submission)
     if key:
         existing = Application.objects.filter(applicant=applicant, idempotency_key=key).first()
         if existing is not None:
-            return existing
+            return _replayed(existing, fingerprint)
     # Certificates the applicant holds stand in for materials (免提交).
     from onething.certificates.selectors import held_certificate_types, held_certificates
 
@@ -235,14 +275,15 @@ def submit_application(submission: Submission, *, actor: User, applicant: User,
     try:
         with transaction.atomic():
             application = _create(plan, submission, form, uploads, key, actor=actor,
-                                  applicant=applicant, channel=channel, held=held)
+                                  applicant=applicant, channel=channel, held=held,
+                                  fingerprint=fingerprint)
     except IntegrityError:
         # A concurrent retry with the same key won the race: return its result.
         if key:
             existing = Application.objects.filter(applicant=applicant,
                                                   idempotency_key=key).first()
             if existing is not None:
-                return existing
+                return _replayed(existing, fingerprint)
         raise
     if plan_matters_with_rules(plan):
         # 秒批: decided within the request, certificate included.
@@ -270,8 +311,9 @@ def _check_materials(plan: Plan, materials: Mapping[str, int], applicant: User, 
         if key not in wanted and key not in reused:
             errors[f"materials.{key}"] = f"本次申请不需要材料 {key} (not needed)"
     ids = {k: v for k, v in materials.items() if k in wanted}
-    found = {u.pk: u for u in Upload.objects.filter(pk__in=[i for i in ids.values()
-                                                            if isinstance(i, int)],
+    # Ids beyond 64 bits cannot name a row (and would overflow the database driver).
+    valid = [v for v in ids.values() if isinstance(v, int) and 0 < v < 2**63]
+    found = {u.pk: u for u in Upload.objects.filter(pk__in=valid,
                                                   owner__in={applicant, actor})}
     uploads: dict[str, Upload] = {}
     for key, material in wanted.items():
@@ -287,12 +329,12 @@ def _check_materials(plan: Plan, materials: Mapping[str, int], applicant: User, 
 
 def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: dict[str, Upload],
             key: str, *, actor: User, applicant: User, channel: str,
-            held: Mapping[str, Any] | None = None) -> Application:
+            held: Mapping[str, Any] | None = None, fingerprint: str = "") -> Application:
     bundle = catalog_models.Bundle.objects.get(slug=plan.bundle)
     application = Application.objects.create(
         applicant=applicant, submitted_by=actor, channel=channel, bundle=bundle,
         answers=dict(plan.answers), form_data=form, plan=plan_to_dict(plan),
-        idempotency_key=key,
+        idempotency_key=key, idempotency_fingerprint=fingerprint if key else "",
     )
     today = timezone.localdate()
     application.tracking_number = f"{today:%Y%m%d}{application.pk:07d}"

@@ -49,6 +49,7 @@ __all__ = [
     "normalize_id_number",
     "normalize_mobile",
     "normalize_uscc",
+    "replace_unsafe",
     "uscc_check_character",
     "validate_id_number",
     "validate_mobile",
@@ -428,6 +429,22 @@ def check_text(value: str, *, multiline: bool = False) -> str:
         "control_character",
         f"含有不允许的控制字符 {point} (control character {point} is not allowed)",
     )
+
+
+def replace_unsafe(value: object) -> object:
+    """``value`` with every character :func:`check_text` refuses in multi-line
+    text replaced by U+FFFD, in strings, keys and nested lists and mappings.
+
+    For data stored before the boundary checked it: a page shows the
+    replacement character instead of failing to encode a lone surrogate.
+    """
+    if isinstance(value, str):
+        return _UNSAFE_MULTILINE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {replace_unsafe(k): replace_unsafe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [replace_unsafe(item) for item in value]
+    return value
 
 
 def check_structure(value: object, *, multiline: bool = True, depth: int = 0) -> None:
