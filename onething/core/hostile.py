@@ -67,7 +67,10 @@ class LimitedUploadHandler(FileUploadHandler):
 
 
 def _limit_label() -> str:
-    return f"{settings.ONETHING_UPLOAD_MAX_BYTES // (1024 * 1024)} MB"
+    limit = settings.ONETHING_UPLOAD_MAX_BYTES
+    if limit % (1024 * 1024) == 0:
+        return f"{limit // (1024 * 1024)} MB"
+    return f"{limit // 1024} KB"
 
 
 def _rejection(exc: Exception) -> tuple[int, str, str]:
