@@ -736,7 +736,7 @@ class _Reader:
                 continue
             yield MatterField(self.text(entry, "key"), self.boolean(entry, "required", True))
 
-    def questions(self, bundle: LineDict) -> Iterable[Question]:
+    def questions(self, bundle: LineDict) -> Iterable[tuple[Question, int]]:
         items = bundle.get("questions") or LineList()
         if not isinstance(items, LineList):
             self.problem(bundle.line_of("questions"), "'questions' must be a list")
@@ -775,7 +775,8 @@ class _Reader:
                 self.problem(entry.line, f"question '{key}' must mark exactly one option "
                              f"'default: true' (the common case), found {len(defaults)}")
             yield Question(key, self.text(entry, "text"), tuple(options),
-                           self.text(entry, "help"), self.text(entry, "field"))
+                           self.text(entry, "help"), self.text(entry, "field")), \
+                entry.line_of("field") if "field" in entry else entry.line
 
     def material_refs(self, entry: LineDict, key: str) -> tuple[MaterialRef, ...]:
         items = entry.get(key)
@@ -906,6 +907,8 @@ class _Reader:
                     field_map.append((matter, local, str(target)))
                 lines["field_map"] = mapping
 
+            questions = list(self.questions(entry))
+            lines["questions"] = [line for _, line in questions]
             conditions = list(self.conditions(entry))
             lines["conditions"] = [line for _, line in conditions]
             metrics = entry.get("metrics") or {}
@@ -915,7 +918,7 @@ class _Reader:
                 category=category,
                 description=self.text(entry, "description"),
                 members=tuple(members),
-                questions=tuple(self.questions(entry)),
+                questions=tuple(q for q, _ in questions),
                 conditions=tuple(c for c, _ in conditions),
                 dependencies=tuple(dependencies),
                 field_map=tuple(field_map),
@@ -1154,14 +1157,16 @@ def _check_bundle(catalog: Catalog, bundle: Bundle, lines: dict[str, Any], probl
         codes.add(member.matter)
 
     seen_questions: set[str] = set()
-    for question in bundle.questions:
+    question_lines = lines.get("questions", [])
+    for i, question in enumerate(bundle.questions):
+        question_line = question_lines[i] if i < len(question_lines) else line_of("questions")
         if question.key in seen_questions:
             problem(bundle.origin, f"{where}: duplicate question '{question.key}'",
                     line_of("questions"))
         seen_questions.add(question.key)
         _check_question_tie(catalog, question, f"{where}: question '{question.key}'",
-                            lambda message: problem(bundle.origin, message,
-                                                    line_of("questions")))
+                            lambda message, line=question_line: problem(bundle.origin, message,
+                                                                        line))
 
     condition_lines = lines.get("conditions", [])
     included_by_condition: set[str] = set()
