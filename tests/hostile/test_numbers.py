@@ -119,19 +119,23 @@ def test_every_bounded_field_of_the_restaurant_form(client, demo, field, value, 
 # -- situation answer vs number field ------------------------------------------------------
 
 
+AREA = "“经营场所建筑面积（平方米）”"
+ASKED = "与情形“经营场所建筑面积有多大？”所选的"
+
+
 @pytest.mark.parametrize(("answer", "area", "message"), [
-    ("50-plus", "30", "“经营场所建筑面积（平方米）”填写为 30，与情形“经营场所建筑面积有多大？”所选的"
-                      "“50平方米及以上”不符，应不小于 50 (floor_area = 30 contradicts the answer "
-                      "'50-plus' to 'floor_area': must be at least 50)"),
-    ("50-plus", "49.99", "“经营场所建筑面积（平方米）”填写为 49.99，与情形“经营场所建筑面积有多大？”"
-                         "所选的“50平方米及以上”不符，应不小于 50 (floor_area = 49.99 contradicts "
-                         "the answer '50-plus' to 'floor_area': must be at least 50)"),
-    ("under-50", "50", "“经营场所建筑面积（平方米）”填写为 50，与情形“经营场所建筑面积有多大？”所选的"
-                       "“50平方米以下”不符，应小于 50 (floor_area = 50 contradicts the answer "
-                       "'under-50' to 'floor_area': must be below 50)"),
-    ("under-50", "80", "“经营场所建筑面积（平方米）”填写为 80，与情形“经营场所建筑面积有多大？”所选的"
-                       "“50平方米以下”不符，应小于 50 (floor_area = 80 contradicts the answer "
-                       "'under-50' to 'floor_area': must be below 50)"),
+    ("50-plus", "30", f"{AREA}填写为 30，{ASKED}“50平方米及以上”不符，应不小于 50 "
+                      "(floor_area = 30 contradicts the answer '50-plus' to 'floor_area': "
+                      "must be at least 50)"),
+    ("50-plus", "49.99", f"{AREA}填写为 49.99，{ASKED}“50平方米及以上”不符，应不小于 50 "
+                         "(floor_area = 49.99 contradicts the answer '50-plus' to "
+                         "'floor_area': must be at least 50)"),
+    ("under-50", "50", f"{AREA}填写为 50，{ASKED}“50平方米以下”不符，应小于 50 "
+                       "(floor_area = 50 contradicts the answer 'under-50' to 'floor_area': "
+                       "must be below 50)"),
+    ("under-50", "80", f"{AREA}填写为 80，{ASKED}“50平方米以下”不符，应小于 50 "
+                       "(floor_area = 80 contradicts the answer 'under-50' to 'floor_area': "
+                       "must be below 50)"),
 ])
 def test_floor_area_must_agree_with_the_area_answer(client, demo, answer, area, message):
     headers = bearer(demo.applicant)
