@@ -103,6 +103,8 @@ def install(api: NinjaAPI) -> None:
 
     @handle(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, RequestDataTooBig):  # request.body over the limit
+            return error_response(413, "too_large", "请求体过大 (request body too large)")
         if isinstance(exc.__cause__, InputRejected):  # raised by the strict JSON parser
             return error_response(400, exc.__cause__.code, exc.__cause__.message,
                                   {"request": exc.__cause__.message})

@@ -412,3 +412,38 @@ def test_an_oversized_upload_through_the_api_is_413(client, demo, settings, tmp_
     small = client.post(f"{API}/uploads", {"file": SimpleUploadedFile("a.pdf", PDF)},
                         **bearer(demo.applicant))
     assert small.status_code == 201
+
+
+def test_the_refusal_page_speaks_english_when_chosen(client, demo):
+    from tests.english import english
+
+    english(client)
+    response = client.get("/search/", {"q": "水\x00"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "The submission cannot be processed" in page
+    assert "Go back, remove the special or control characters and submit again." in page
+    # The validator's message is bilingual itself.
+    assert "(control character U+0000 is not allowed)" in page
+
+
+def test_too_many_form_fields_are_400(client, demo):
+    response = client.post("/search/", {f"f{i}": "x" for i in range(1001)})
+    assert response.status_code == 400
+    assert "请求无效 (bad request)" in response.content.decode()
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded",
+                                          "application/json"])
+def test_a_body_over_the_memory_limit_is_413(client, demo, settings, content_type):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+    if content_type == "application/json":
+        body = json.dumps({"bundle": "restaurant", "form_data": {"x": "a" * 100_000}})
+        response = client.post(f"{API}/applications", body, content_type=content_type,
+                               **bearer(demo.applicant))
+    else:
+        body = "q=" + "a" * 100_000
+        response = client.post(f"{API}/uploads", body, content_type=content_type,
+                               **bearer(demo.applicant))
+    assert_error(response, 413, "too_large")
+    assert not Application.objects.exists()
