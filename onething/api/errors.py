@@ -108,7 +108,8 @@ def install(api: NinjaAPI) -> None:
         if isinstance(exc.__cause__, InputRejected):  # raised by the strict JSON parser
             return error_response(400, exc.__cause__.code, exc.__cause__.message,
                                   {"request": exc.__cause__.message})
-        if isinstance(exc.__cause__, ValueError):  # json.JSONDecodeError, UnicodeDecodeError
+        # json.JSONDecodeError, UnicodeDecodeError; RecursionError: nested beyond the stack
+        if isinstance(exc.__cause__, ValueError | RecursionError):
             return error_response(400, "malformed_json",
                                   "请求体不是有效的 JSON (request body is not valid JSON)")
         return error_response(exc.status_code, f"http_{exc.status_code}", str(exc))

@@ -447,3 +447,27 @@ def test_a_body_over_the_memory_limit_is_413(client, demo, settings, content_typ
                                **bearer(demo.applicant))
     assert_error(response, 413, "too_large")
     assert not Application.objects.exists()
+
+
+@pytest.mark.parametrize("char", CONTROL)
+def test_workbench_case_actions_refuse_control_characters(client, demo, char):
+    headers = bearer(demo.applicant)
+    post_json(client, "/applications", submission(client, headers, demo.applicant), headers)
+    case = Case.objects.get(matter__code="business-registration")
+    client.force_login(demo.samr)
+    url = reverse("workbench:case", args=[case.pk])
+    response = client.post(url, {"action": "refuse", "reason": f"材料不全{char}"})
+    assert response.status_code == 400
+    assert f"U+{ord(char):04X}" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == "submitted" and case.events.count() == 1
+    lines = client.post(url, {"action": "refuse", "reason": "材料不全：\r\n缺少章程"})
+    assert lines.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "refused"
+
+
+@pytest.mark.parametrize(("depth", "code"), [(40, "too_deep"), (100_000, "malformed_json")])
+def test_deeply_nested_json_is_400(client, demo, depth, code):
+    body = '{"bundle": "restaurant", "form_data": {"x": ' + "[" * depth + "]" * depth + "}}"
+    assert_error(post_json(client, "/applications", body, bearer(demo.applicant)), 400, code)
