@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Chinese unless chosen otherwise (cookie or the user's saved choice); see core/preferences.py
     "onething.core.preferences.LanguageMiddleware",
+    # Control characters, lone surrogates and malformed bodies end here with a 4xx.
+    "onething.core.hostile.HostileInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -180,6 +182,15 @@ ONETHING_SMS_BACKEND = os.environ.get("ONETHING_SMS_BACKEND",
 ONETHING_UPLOAD_MAX_BYTES = int(os.environ.get("ONETHING_UPLOAD_MAX_MB", "20")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 50
+# The first handler stops an upload as soon as a file passes ONETHING_UPLOAD_MAX_BYTES,
+# before the rest of the body reaches memory or a temporary file.
+FILE_UPLOAD_HANDLERS = [
+    "onething.core.hostile.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # ONETHING_EMAIL_*: outgoing mail; the default prints mail to the console.
 EMAIL_BACKEND = os.environ.get("ONETHING_EMAIL_BACKEND",
                                "django.core.mail.backends.console.EmailBackend")

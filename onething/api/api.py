@@ -8,7 +8,6 @@ shape of :class:`onething.api.schemas.ErrorOut` (see ``errors.py``).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponse
@@ -21,8 +20,9 @@ from pydantic import Field
 
 from onething.accounts.models import Role
 from onething.accounts.services import user_for_token
-from onething.api import errors, paging, presenters
+from onething.api import errors, paging, parsing, presenters
 from onething.api.errors import ApiError
+from onething.api.parsing import InputRejected, StrictParser
 from onething.api.schemas import (
     ActionIn,
     ApplicationOut,
@@ -31,6 +31,9 @@ from onething.api.schemas import (
     CaseDetailOut,
     CasePage,
     ErrorOut,
+    ObjectId,
+    PlanOut,
+    StrictIn,
     SubmissionIn,
     UploadOut,
     WithdrawIn,
@@ -59,12 +62,14 @@ api = NinjaAPI(
     auth=BearerToken(),
     # Swagger UI is served from ninja's own static files ("ninja" is an installed app).
     docs_url="/docs",
+    parser=StrictParser(),
 )
 errors.install(api)
 
 # Plans are for real dates; far-off ones would overflow the date arithmetic.
 EARLIEST_START, LATEST_START = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+          422: ErrorOut}
 
 
 def _user(request: HttpRequest) -> User:
@@ -93,7 +98,7 @@ def _optional_user(request: HttpRequest) -> User | None:
 
 
 @api.get("/bundles/{slug}/plan",
-         response={200: dict, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+         response={200: PlanOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
          auth=None, tags=["catalogue"],
          # Public, and better with a token: either security requirement is met.
          openapi_extra={"security": [{"BearerToken": []}, {}]})
@@ -111,6 +116,11 @@ def plan(request: HttpRequest, response: HttpResponse, slug: str,
     certificate stands in for leaves ``materials`` and is listed in
     ``reused_materials``, each with ``reused: true``, the certificate's
     ``certificate_number`` and its ``verify_url``; ``materials_reused`` counts them.
+
+    Each field of ``fields`` says what it accepts: a choice field its ``choices``;
+    a number field ``min``, ``max`` and ``decimals`` and, when a situation question
+    is tied to it (the floor area and the area question), the range the given answer
+    stands for in ``answered``. A submission outside these is refused.
     A staff token plans as anonymous; an invalid or revoked token is a 401.
     """
     # The same URL answers differently per token: no cache may hand one caller's plan
@@ -125,7 +135,9 @@ def plan(request: HttpRequest, response: HttpResponse, slug: str,
     given: dict[str, str] = {}
     if answers:
         try:
-            decoded = json.loads(answers)
+            decoded = parsing.loads(answers)
+        except InputRejected:
+            raise
         except ValueError as exc:
             raise ApiError(400, "malformed_json", "answers 不是有效的 JSON (malformed JSON)",
                            {"answers": "malformed JSON"}) from exc
@@ -185,8 +197,9 @@ def submit(request: HttpRequest, payload: SubmissionIn):
     user = _user(request)
     header_key = request.headers.get("Idempotency-Key", "").strip()
     key = payload.idempotency_key.strip()
-    if len(header_key) > 100:
-        raise ApiError(400, "invalid_request", "Idempotency-Key 过长 (at most 100 characters)",
+    if max(len(header_key), len(key)) > services.MAX_IDEMPOTENCY_KEY:
+        raise ApiError(400, "idempotency_key_too_long",
+                       "幂等键最多 100 个字符 (idempotency key longer than 100 characters)",
                        {"idempotency_key": "at most 100 characters"})
     if header_key and key and header_key != key:
         raise ApiError(400, "invalid_request",
@@ -214,14 +227,14 @@ def list_applications(request: HttpRequest, cursor: str = ""):
 
 @api.get("/applications/{application_id}", response={200: ApplicationOut, **ERRORS},
          tags=["applications"])
-def get_application(request: HttpRequest, application_id: int):
+def get_application(request: HttpRequest, application_id: ObjectId):
     return presenters.application(
         selectors.application_for(_user(request), application_id, with_events=False))
 
 
 @api.post("/applications/{application_id}/withdraw", response={200: ApplicationOut, **ERRORS},
           tags=["applications"])
-def withdraw(request: HttpRequest, application_id: int, payload: WithdrawIn | None = None):
+def withdraw(request: HttpRequest, application_id: ObjectId, payload: WithdrawIn | None = None):
     """The applicant withdraws every case not yet decided."""
     user = _user(request)
     selectors.application_for(user, application_id, with_events=False)  # 404 unless visible
@@ -254,14 +267,14 @@ def queue(request: HttpRequest, status: str = "", due: str = "", cursor: str = "
 
 
 @api.get("/cases/{case_id}", response={200: CaseDetailOut, **ERRORS}, tags=["cases"])
-def get_case(request: HttpRequest, case_id: int):
+def get_case(request: HttpRequest, case_id: ObjectId):
     user = _user(request)
     return presenters.case_detail(selectors.case_for(user, case_id), user)
 
 
 @api.post("/cases/{case_id}/actions/{action}", response={200: CaseDetailOut, **ERRORS},
           tags=["cases"])
-def act(request: HttpRequest, case_id: int, action: str, payload: ActionIn | None = None):
+def act(request: HttpRequest, case_id: ObjectId, action: str, payload: ActionIn | None = None):
     """Take an action on a case: accept, refuse, request_correction (with every item),
     resubmit (applicant, with the corrected materials), start_review, approve
     (optional result), deny, withdraw, conclude. Refusal, correction and denial
@@ -283,7 +296,7 @@ def act(request: HttpRequest, case_id: int, action: str, payload: ActionIn | Non
 # -- delivery of results (送证上门) ----------------------------------------------------
 
 
-class DeliveryIn(Schema):
+class DeliveryIn(StrictIn):
     """``method``: pickup | post | electronic; post needs address, recipient, mobile."""
 
     method: str = Field(max_length=20)
@@ -292,7 +305,7 @@ class DeliveryIn(Schema):
     mobile: str = Field(default="", max_length=20)
 
 
-class DispatchIn(Schema):
+class DispatchIn(StrictIn):
     carrier: str = Field(max_length=100)
     tracking_number: str = Field(max_length=50)
 
@@ -325,14 +338,14 @@ def _delivery_step(step, *args, **kwargs):
 
 @api.get("/applications/{application_id}/delivery", response={200: DeliveryOut, **ERRORS},
          tags=["applications"])
-def get_delivery(request: HttpRequest, application_id: int):
+def get_delivery(request: HttpRequest, application_id: ObjectId):
     """How the results reach the applicant; address and mobile are masked."""
     return delivery.summary(delivery.delivery_for(_user(request), application_id))
 
 
 @api.post("/applications/{application_id}/delivery", response={200: DeliveryOut, **ERRORS},
           tags=["applications"])
-def choose_delivery(request: HttpRequest, application_id: int, payload: DeliveryIn):
+def choose_delivery(request: HttpRequest, application_id: ObjectId, payload: DeliveryIn):
     """The applicant chooses pick-up, post (with address) or electronic, until dispatched."""
     user = _user(request)
     delivery.delivery_for(user, application_id)  # 404 unless visible
@@ -344,7 +357,7 @@ def choose_delivery(request: HttpRequest, application_id: int, payload: Delivery
 
 @api.post("/applications/{application_id}/delivery/dispatch",
           response={200: DeliveryOut, **ERRORS}, tags=["applications"])
-def dispatch_delivery(request: HttpRequest, application_id: int, payload: DispatchIn):
+def dispatch_delivery(request: HttpRequest, application_id: ObjectId, payload: DispatchIn):
     """Staff record the carrier and tracking number of a posted result."""
     user = _user(request)
     delivery.delivery_for(user, application_id)  # 404 unless visible
@@ -355,7 +368,7 @@ def dispatch_delivery(request: HttpRequest, application_id: int, payload: Dispat
 
 @api.post("/applications/{application_id}/delivery/delivered",
           response={200: DeliveryOut, **ERRORS}, tags=["applications"])
-def delivered(request: HttpRequest, application_id: int):
+def delivered(request: HttpRequest, application_id: ObjectId):
     """Staff, or the applicant confirming receipt, record that the result arrived."""
     user = _user(request)
     delivery.delivery_for(user, application_id)  # 404 unless visible

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from onething.api.parsing import InputRejected
 from onething.applications.selectors import NotVisible
 from onething.applications.services import CaseActionDenied, SubmissionError
 from onething.applications.storage import UploadRejected
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 NOT_FOUND = "未找到，或您无权查看 (not found)"
 
 # Submission error codes that are not a plain 400.
-_SUBMISSION_STATUS = {"nothing_to_withdraw": 409}
+_SUBMISSION_STATUS = {"nothing_to_withdraw": 409, "idempotency_key_reused": 422}
 
 
 class ApiError(Exception):
@@ -83,6 +84,13 @@ def install(api: NinjaAPI) -> None:
 
     @handle(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        unknown = [".".join(str(p) for p in item.get("loc", ())[2:]) or "?"
+                   for item in exc.errors if item.get("type") == "extra_forbidden"]
+        if unknown:
+            names = ", ".join(unknown)
+            return error_response(400, "unknown_field",
+                                  f"请求中有未定义的字段：{names} (unknown field: {names})",
+                                  {name: "unknown field" for name in unknown})
         return error_response(400, "invalid_request", "请求内容不符合要求 (invalid request)",
                               _field_errors(exc))
 
@@ -95,10 +103,20 @@ def install(api: NinjaAPI) -> None:
 
     @handle(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        if isinstance(exc.__cause__, ValueError):  # json.JSONDecodeError, UnicodeDecodeError
+        if isinstance(exc.__cause__, RequestDataTooBig):  # request.body over the limit
+            return error_response(413, "too_large", "请求体过大 (request body too large)")
+        if isinstance(exc.__cause__, InputRejected):  # raised by the strict JSON parser
+            return error_response(400, exc.__cause__.code, exc.__cause__.message,
+                                  {"request": exc.__cause__.message})
+        # json.JSONDecodeError, UnicodeDecodeError; RecursionError: nested beyond the stack
+        if isinstance(exc.__cause__, ValueError | RecursionError):
             return error_response(400, "malformed_json",
                                   "请求体不是有效的 JSON (request body is not valid JSON)")
         return error_response(exc.status_code, f"http_{exc.status_code}", str(exc))
+
+    @handle(InputRejected)
+    def _rejected(request: HttpRequest, exc: InputRejected) -> HttpResponse:
+        return error_response(400, exc.code, exc.message, {"request": exc.message})
 
     @handle(json.JSONDecodeError)
     def _bad_json(request: HttpRequest, exc: json.JSONDecodeError) -> HttpResponse:

@@ -1,12 +1,28 @@
-"""Request and response shapes. They check shape only; rules live in services."""
+"""Request and response shapes. They check shape only; rules live in services.
+
+Request bodies (``*In``) refuse keys they do not define: a misspelt key
+(``form`` for ``form_data``) is a 400 ``unknown_field`` naming it, not
+silently dropped. Ids are 64-bit: a larger number is a 400, never a 500 from
+the database driver.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
+
+#: Largest id a row can have (64-bit signed, as in SQLite and PostgreSQL bigint).
+MAX_ID = 2**63 - 1
+ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class StrictIn(Schema):
+    """A request body: unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ErrorOut(Schema):
@@ -30,29 +46,83 @@ class UploadOut(Schema):
     name: str
 
 
-class SubmissionIn(Schema):
+class SubmissionIn(StrictIn):
     bundle: str = Field(max_length=100)
     answers: dict[str, str] = {}
     form_data: dict[str, Any] = {}
-    materials: dict[str, int] = Field(default={}, description="material key → upload id")
-    idempotency_key: str = Field(default="", max_length=100,
-                                 description="or the Idempotency-Key header")
+    materials: dict[str, ObjectId] = Field(default={}, description="material key → upload id")
+    idempotency_key: str = Field(
+        default="", description="or the Idempotency-Key header; at most 100 characters. "
+        "The same key with the same payload returns the first application; with a "
+        "different payload it is refused with 422 idempotency_key_reused")
 
 
-class WithdrawIn(Schema):
+class AnsweredRangeOut(Schema):
+    question: str
+    option: str
+    at_least: float | None = Field(description="inclusive lower bound the answer stands for")
+    below: float | None = Field(description="exclusive upper bound the answer stands for")
+
+
+class PlanFieldOut(Schema):
+    key: str
+    label: str
+    type: str = Field(description="text, textarea, number, date, id_number, uscc, mobile, "
+                                  "address or choice")
+    required: bool
+    used_by: list[str]
+    choices: list[str] | None = Field(default=None,
+                                      description="choice fields: the only values accepted")
+    min: float | None = Field(default=None, description="number fields: inclusive minimum")
+    max: float | None = Field(default=None, description="number fields: inclusive maximum")
+    decimals: int | None = Field(default=None, description="number fields: most digits after "
+                                                           "the point, 0 for whole numbers")
+    answered: AnsweredRangeOut | None = Field(
+        default=None, description="number fields tied to a situation question: the range the "
+                                  "given answer stands for; a value outside it is refused")
+
+
+class PlanOut(Schema):
+    """The plan (see ``onething plan --json``); ``fields`` is what the form asks for."""
+
+    bundle: str
+    bundle_name: str
+    answers: dict[str, str]
+    matters: list[dict[str, Any]]
+    stages: list[list[str]]
+    fields: list[PlanFieldOut]
+    provided_fields: list[dict[str, Any]]
+    materials: list[dict[str, Any]]
+    provided_materials: list[dict[str, Any]]
+    reused_materials: list[dict[str, Any]]
+    waived_materials: list[dict[str, Any]]
+    material_count_separate: int
+    material_count_merged: int
+    materials_reused: int
+    serial_days: int
+    parallel_days: int
+    critical_path: list[str]
+    departments: list[str]
+    start: dt.date | None = None
+    due: dt.date | None = None
+    provisional: bool | None = None
+
+
+class WithdrawIn(StrictIn):
     reason: str = Field(default="", max_length=2000)
 
 
-class CorrectionItem(Schema):
+class CorrectionItem(StrictIn):
     material: str = Field(max_length=64)
     note: str = Field(default="", max_length=500)
 
 
-class ActionIn(Schema):
+class ActionIn(StrictIn):
     reason: str = Field(default="", max_length=2000)
     items: list[CorrectionItem] = Field(default=[], description="request_correction: every item")
     result: dict[str, str] = Field(default={}, description="approve: the decision's result data")
-    materials: dict[str, int] = Field(default={}, description="resubmit: material key → upload id")
+    materials: dict[str, ObjectId] = Field(default={},
+                                           description="resubmit: material key → upload id")
 
 
 class Named(Schema):

@@ -9,6 +9,8 @@ same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -22,6 +24,7 @@ from onething.domain.cases import (
     ApplicationStatus,
     CaseStatus,
 )
+from onething.domain.validators import replace_unsafe
 
 # A queue is worked by promised due date; cases not yet accepted (no date) come first.
 UNDATED = dt.date(1, 1, 1)
@@ -29,6 +32,17 @@ QUEUE_ORDER = Coalesce(F("promised_due_date"), Value(UNDATED))
 # Statuses in a department's open queue: not waiting for a prerequisite, not final.
 QUEUE_OPEN_STATUSES = ["accepted", "approved", "correction_requested", "denied", "in_review",
                        "submitted"]
+
+
+class DisplaySafeDecoder(json.JSONDecoder):
+    """Reads stored JSON with control characters and lone surrogates replaced (U+FFFD).
+
+    The boundary refuses them now; a row stored before must not make every
+    page that shows it fail (a lone surrogate cannot be encoded as UTF-8).
+    """
+
+    def decode(self, s: str, *args: Any, **kwargs: Any) -> Any:
+        return replace_unsafe(super().decode(s, *args, **kwargs))
 
 
 class Channel(models.TextChoices):
@@ -66,10 +80,13 @@ class Application(models.Model):
     channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
     bundle = models.ForeignKey("catalog.Bundle", models.PROTECT, related_name="applications",
                                verbose_name="一件事")
-    answers = models.JSONField("情形", default=dict)
-    form_data = models.JSONField("表单数据", default=dict)
-    plan = models.JSONField("提交时的办理方案", default=dict)
+    answers = models.JSONField("情形", default=dict, decoder=DisplaySafeDecoder)
+    form_data = models.JSONField("表单数据", default=dict, decoder=DisplaySafeDecoder)
+    plan = models.JSONField("提交时的办理方案", default=dict, decoder=DisplaySafeDecoder)
     idempotency_key = models.CharField("幂等键", max_length=100, blank=True)
+    # SHA-256 of the canonical payload sent with the key: the same key with another
+    # payload is refused (idempotency_key_reused) instead of answered with this application.
+    idempotency_fingerprint = models.CharField("幂等请求指纹", max_length=64, blank=True)
     status = models.CharField("状态", max_length=20, default=ApplicationStatus.IN_PROGRESS,
                               choices=[(s.value, label)
                                        for s, label in APPLICATION_STATUS_LABELS.items()])
@@ -116,9 +133,11 @@ class Case(models.Model):
     promised_due_date = models.DateField("承诺办结日期", null=True, blank=True)
     statutory_due_date = models.DateField("法定办结日期", null=True, blank=True)
     due_provisional = models.BooleanField("办结日期为暂定", default=False)
-    correction_items = models.JSONField("补正事项", default=list, blank=True)
-    result = models.JSONField("办理结果", default=dict, blank=True)
-    received = models.JSONField("收到的前置结果", default=dict, blank=True)
+    correction_items = models.JSONField("补正事项", default=list, blank=True,
+                                        decoder=DisplaySafeDecoder)
+    result = models.JSONField("办理结果", default=dict, blank=True, decoder=DisplaySafeDecoder)
+    received = models.JSONField("收到的前置结果", default=dict, blank=True,
+                                decoder=DisplaySafeDecoder)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -155,7 +174,7 @@ class Event(models.Model):
     from_status = models.CharField("原状态", max_length=30, blank=True)
     to_status = models.CharField("新状态", max_length=30, blank=True)
     reason = models.TextField("理由", blank=True)
-    data = models.JSONField("数据", default=dict, blank=True)
+    data = models.JSONField("数据", default=dict, blank=True, decoder=DisplaySafeDecoder)
 
     class Meta:
         verbose_name = verbose_name_plural = "办理记录"

@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -48,9 +50,17 @@ from onething.domain.cases import (
     next_status,
 )
 from onething.domain.identity import WAIVER_LEVEL, AssuranceLevel
-from onething.domain.planner import Plan, PlanningError, plan_to_dict
+from onething.domain.planner import (
+    AnsweredRange,
+    Plan,
+    PlannedField,
+    PlanningError,
+    plan_to_dict,
+)
 from onething.domain.validators import (
     ValidationProblem,
+    check_number,
+    check_text,
     validate_id_number,
     validate_mobile,
     validate_uscc,
@@ -98,12 +108,48 @@ def store_upload(stream: BinaryIO, *, owner: User, name: str = "") -> Upload:
 _CHECKS = {"id_number": validate_id_number, "uscc": validate_uscc, "mobile": validate_mobile}
 
 
+def _range_label(answered: AnsweredRange) -> tuple[str, str]:
+    """(Chinese, English) of the range an answer stands for."""
+    low, high = answered.at_least, answered.below
+    if low is not None and high is not None:
+        return f"{low:g} 至 {high:g}（不含）", f"from {low:g} to below {high:g}"
+    if low is not None:
+        return f"不小于 {low:g}", f"at least {low:g}"
+    return f"小于 {high:g}", f"below {high:g}"
+
+
+def _check_number_field(field: PlannedField, value: str) -> tuple[str, str | None]:
+    """(normalised number, error) of a number field: bounds, then the tied answer."""
+    try:
+        number = check_number(value, minimum=field.minimum, maximum=field.maximum,
+                              decimals=field.decimals)
+    except ValidationProblem as exc:
+        return value, f"“{field.label}”{exc.message}"
+    answered = field.answered
+    if answered is not None and not answered.admits(float(number)):
+        zh, en = _range_label(answered)
+        return value, (f"“{field.label}”填写为 {number}，与情形“{answered.question_text}”"
+                       f"所选的“{answered.option_label}”不符，应{zh} "
+                       f"({field.key} = {number} contradicts the answer "
+                       f"'{answered.option}' to '{answered.question}': must be {en})")
+    return format(number, "f"), None
+
+
 def check_form(plan: Plan, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
-    """Return (clean data, errors) for the merged form of ``plan``."""
+    """Return (clean data, errors) for the merged form of ``plan``.
+
+    Text holds no control characters or lone surrogates (line breaks only in
+    multi-line fields); numbers are plain decimals within the catalogue's
+    bounds and agree with the situation answer tied to them (经营面积 vs the
+    area question).
+    """
     clean: dict[str, str] = {}
     errors: dict[str, str] = {}
     for field in plan.fields:
         raw = data.get(field.key)
+        if isinstance(raw, dict | list):
+            errors[field.key] = f"“{field.label}”应为文本，不能是列表或对象 (must be text)"
+            continue
         value = "" if raw is None else str(raw).strip()
         if not value:
             if field.required:
@@ -111,6 +157,11 @@ def check_form(plan: Plan, data: Mapping[str, Any]) -> tuple[dict[str, str], dic
             continue
         if len(value) > 2000:
             errors[field.key] = f"“{field.label}”过长 (too long)"
+            continue
+        try:
+            check_text(value, multiline=field.type == "textarea")
+        except ValidationProblem as exc:
+            errors[field.key] = f"“{field.label}”{exc.message}"
             continue
         check = _CHECKS.get(field.type)
         if check is not None:
@@ -120,11 +171,9 @@ def check_form(plan: Plan, data: Mapping[str, Any]) -> tuple[dict[str, str], dic
                 errors[field.key] = f"{field.label}：{exc.message}"
                 continue
         elif field.type == "number":
-            try:
-                if float(value) < 0:
-                    raise ValueError
-            except ValueError:
-                errors[field.key] = f"“{field.label}”应为不小于0的数字 (must be a number ≥ 0)"
+            value, problem = _check_number_field(field, value)
+            if problem is not None:
+                errors[field.key] = problem
                 continue
         elif field.type == "date":
             try:
@@ -151,13 +200,45 @@ class Submission:
     idempotency_key: str = ""
 
 
+#: Longest idempotency key; a longer one is refused, never cut to fit.
+MAX_IDEMPOTENCY_KEY = 100
+
+
+def submission_fingerprint(submission: Submission) -> str:
+    """SHA-256 of the canonical payload: bundle, answers, form data and materials.
+
+    Key order and JSON spacing do not matter; any other difference does.
+    """
+    canonical = json.dumps(
+        {"bundle": submission.bundle, "answers": dict(submission.answers or {}),
+         "form_data": dict(submission.form_data or {}),
+         "materials": dict(submission.materials or {})},
+        sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _replayed(existing: Application, fingerprint: str) -> Application:
+    """The first application for a repeated key, if the payload is the same.
+
+    RFC draft "The Idempotency-Key HTTP Header Field" §2.7: reusing a key with
+    a different payload is an error (422), not a replay.
+    """
+    if existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
+        raise SubmissionError(
+            {"idempotency_key": "该幂等键已用于另一份内容不同的申请，请换用新的键 "
+                                "(idempotency key already used with a different payload)"},
+            "idempotency_key_reused")
+    return existing
+
+
 def submit_application(submission: Submission, *, actor: User, applicant: User,
                        channel: str = Channel.PORTAL) -> Application:
     """Apply once: create the application and its cases in one transaction.
 
-    A repeated submission with the same idempotency key returns the first
-    application. Data the platform holds about the applicant is filled in
-    from their profile and wins over what was sent.
+    A repeated submission with the same idempotency key and the same payload
+    returns the first application; the same key with another payload is
+    refused (``idempotency_key_reused``). Data the platform holds about the
+    applicant is filled in from their profile and wins over what was sent.
     """
     if not applicant.is_applicant:
         raise SubmissionError({"applicant": "申请人必须是已注册的群众或企业 (not an applicant)"})
@@ -170,11 +251,17 @@ def submit_application(submission: Submission, *, actor: User, applicant: User,
         raise SubmissionError({"applicant": COMPANY_NOT_VERIFIED}, "company_not_verified")
     # Materials waived for an identity seen in person (刷证核验) need L3.
     verified = applicant.assurance_level >= WAIVER_LEVEL
-    key = (submission.idempotency_key or "").strip()[:100]
+    key = (submission.idempotency_key or "").strip()
+    if len(key) > MAX_IDEMPOTENCY_KEY:
+        raise SubmissionError(
+            {"idempotency_key": f"幂等键最多 {MAX_IDEMPOTENCY_KEY} 个字符 "
+                                f"(idempotency key longer than {MAX_IDEMPOTENCY_KEY} characters)"},
+            "idempotency_key_too_long")
+    fingerprint = submission_fingerprint(submission)
     if key:
         existing = Application.objects.filter(applicant=applicant, idempotency_key=key).first()
         if existing is not None:
-            return existing
+            return _replayed(existing, fingerprint)
     # Certificates the applicant holds stand in for materials (免提交).
     from onething.certificates.selectors import held_certificate_types, held_certificates
 
@@ -199,14 +286,14 @@ def submit_application(submission: Submission, *, actor: User, applicant: User,
         with transaction.atomic():
             application = _create(plan, submission, form, uploads, key, actor=actor,
                                   applicant=applicant, channel=channel, held=held,
-                                  verified=verified)
+                                  verified=verified, fingerprint=fingerprint)
     except IntegrityError:
         # A concurrent retry with the same key won the race: return its result.
         if key:
             existing = Application.objects.filter(applicant=applicant,
                                                   idempotency_key=key).first()
             if existing is not None:
-                return existing
+                return _replayed(existing, fingerprint)
         raise
     if plan_matters_with_rules(plan):
         # 秒批: decided within the request, certificate included.
@@ -234,8 +321,9 @@ def _check_materials(plan: Plan, materials: Mapping[str, int], applicant: User, 
         if key not in wanted and key not in reused:
             errors[f"materials.{key}"] = f"本次申请不需要材料 {key} (not needed)"
     ids = {k: v for k, v in materials.items() if k in wanted}
-    found = {u.pk: u for u in Upload.objects.filter(pk__in=[i for i in ids.values()
-                                                            if isinstance(i, int)],
+    # Ids beyond 64 bits cannot name a row (and would overflow the database driver).
+    valid = [v for v in ids.values() if isinstance(v, int) and 0 < v < 2**63]
+    found = {u.pk: u for u in Upload.objects.filter(pk__in=valid,
                                                   owner__in={applicant, actor})}
     uploads: dict[str, Upload] = {}
     for key, material in wanted.items():
@@ -251,12 +339,13 @@ def _check_materials(plan: Plan, materials: Mapping[str, int], applicant: User, 
 
 def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: dict[str, Upload],
             key: str, *, actor: User, applicant: User, channel: str,
-            held: Mapping[str, Any] | None = None, verified: bool = False) -> Application:
+            held: Mapping[str, Any] | None = None, verified: bool = False,
+            fingerprint: str = "") -> Application:
     bundle = catalog_models.Bundle.objects.get(slug=plan.bundle)
     application = Application.objects.create(
         applicant=applicant, submitted_by=actor, channel=channel, bundle=bundle,
         answers=dict(plan.answers), form_data=form, plan=plan_to_dict(plan),
-        idempotency_key=key,
+        idempotency_key=key, idempotency_fingerprint=fingerprint if key else "",
     )
     today = timezone.localdate()
     application.tracking_number = f"{today:%Y%m%d}{application.pk:07d}"

@@ -93,6 +93,8 @@ class FieldDefinition(LoadedFromCatalog):
                             default="text")
     choices = models.JSONField("可选值", default=list, blank=True)
     help = models.CharField("填写说明", max_length=500, blank=True)
+    # number fields: {"min": …, "max": …, "decimals": …}, each optional
+    bounds = models.JSONField("数值范围", default=dict, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "表单字段"
@@ -227,6 +229,7 @@ class Question(models.Model):
     key = models.CharField("问题代码", max_length=64)
     text = models.CharField("问题", max_length=300)
     help = models.CharField("说明", max_length=500, blank=True)
+    field = models.CharField("对应的数字字段", max_length=64, blank=True)
     position = models.PositiveSmallIntegerField("顺序", default=0)
 
     class Meta:
@@ -245,6 +248,8 @@ class Option(models.Model):
     key = models.CharField("选项代码", max_length=64)
     label = models.CharField("选项", max_length=300)
     is_default = models.BooleanField("默认（常见情形）", default=False)
+    # with the question's field: {"at_least": …, "below": …}, each optional
+    range = models.JSONField("对应的数值范围", default=dict, blank=True)
     position = models.PositiveSmallIntegerField("顺序", default=0)
 
     class Meta:

@@ -82,8 +82,9 @@ def _bundle_spec(row: models.Bundle) -> spec.Bundle:
         members=tuple(spec.BundleMember(m.matter.code, m.optional) for m in row.members.all()),
         questions=tuple(
             spec.Question(q.key, q.text,
-                          tuple(spec.Option(o.key, o.label, o.is_default)
-                                for o in q.options.all()), q.help)
+                          tuple(spec.Option(o.key, o.label, o.is_default,
+                                            o.range.get("at_least"), o.range.get("below"))
+                                for o in q.options.all()), q.help, q.field)
             for q in row.questions.all()
         ),
         conditions=tuple(
@@ -187,7 +188,9 @@ def _build_catalog(slugs: Iterable[str] | None) -> spec.Catalog:
         catalog.materials[m.key] = spec.Material(
             m.key, m.name, m.description, m.certificate.key if m.certificate else None)
     for f in models.FieldDefinition.objects.filter(key__in=field_keys):
-        catalog.fields[f.key] = spec.FieldDef(f.key, f.label, f.type, tuple(f.choices), f.help)
+        catalog.fields[f.key] = spec.FieldDef(
+            f.key, f.label, f.type, tuple(f.choices), f.help, minimum=f.bounds.get("min"),
+            maximum=f.bounds.get("max"), decimals=f.bounds.get("decimals"))
     for c in models.CertificateType.objects.all():
         catalog.certificate_types[c.key] = spec.CertificateType(c.key, c.name, c.issuer_note,
                                                                 tuple(c.fields))

@@ -195,7 +195,8 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
         models.FieldDefinition.objects.update_or_create(
             key=item.key,
             defaults={"label": item.label, "type": item.type, "choices": list(item.choices),
-                      "help": item.help, "source_file": _origin_file(item),
+                      "help": item.help, "bounds": spec.field_bounds(item),
+                      "source_file": _origin_file(item),
                       "spec_hash": spec_hash(item)},
         )
 
@@ -273,10 +274,10 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
         )
         for i, q in enumerate(item.questions):
             question = models.Question.objects.create(bundle=bundle, key=q.key, text=q.text,
-                                                      help=q.help, position=i)
+                                                      help=q.help, field=q.field, position=i)
             models.Option.objects.bulk_create(
                 models.Option(question=question, key=o.key, label=o.label,
-                              is_default=o.default, position=j)
+                              is_default=o.default, range=spec.option_range(o), position=j)
                 for j, o in enumerate(q.options)
             )
         models.BundleCondition.objects.bulk_create(

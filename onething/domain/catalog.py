@@ -71,6 +71,9 @@ ONLINE_DEPTHS: dict[int, str] = {
 
 VERIFICATION_STATUSES = ("verified", "partly_verified", "unverified")
 
+#: Most decimal places a number field may allow.
+MAX_DECIMALS = 6
+
 _CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
 _KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _REGION_RE = re.compile(r"^\d{6}$")
@@ -150,6 +153,10 @@ class FieldDef:
     choices: tuple[str, ...] = ()
     help: str = ""
     origin: Origin = Origin()
+    # number fields: inclusive bounds and the most digits after the point (0: whole)
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    decimals: int | None = None
 
 
 @dataclass(frozen=True)
@@ -236,6 +243,14 @@ class Option:
     key: str
     label: str
     default: bool = False
+    # With the question's ``field``: the range of that number field this answer
+    # stands for, ``at_least`` inclusive and ``below`` exclusive.
+    at_least: int | float | None = None
+    below: int | float | None = None
+
+    def admits(self, number: float) -> bool:
+        return ((self.at_least is None or number >= self.at_least)
+                and (self.below is None or number < self.below))
 
 
 @dataclass(frozen=True)
@@ -244,6 +259,7 @@ class Question:
     text: str
     options: tuple[Option, ...]
     help: str = ""
+    field: str = ""  # a number field whose value the answer must agree with
 
     @property
     def default_option(self) -> str:
@@ -445,6 +461,17 @@ class _Reader:
             return default
         return value
 
+    def number(self, entry: LineDict, key: str) -> int | float | None:
+        """An optional finite number (a bound of a number field or of an option)."""
+        value = entry.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value \
+                or value in (float("inf"), float("-inf")):
+            self.problem(entry.line_of(key), f"'{key}' must be a finite number")
+            return None
+        return value
+
     def text_list(self, entry: LineDict, key: str) -> tuple[str, ...]:
         value = entry.get(key)
         if value is None:
@@ -527,7 +554,8 @@ class _Reader:
         for i, raw in enumerate(items):
             entry = self.mapping(raw, items.line_of(i), "field")
             if entry is None or not self.keys(
-                entry, ("key", "label"), ("type", "choices", "help"), "field"
+                entry, ("key", "label"), ("type", "choices", "help", "min", "max", "decimals"),
+                "field"
             ):
                 continue
             type_ = self.text(entry, "type", "text")
@@ -538,6 +566,7 @@ class _Reader:
             if type_ == "choice" and not choices:
                 self.problem(entry.line, f"field '{entry.get('key')}' of type choice "
                              "needs 'choices'")
+            minimum, maximum, decimals = self.number_bounds(entry, type_)
             yield FieldDef(
                 key=self.identifier(entry, "key", _KEY_RE, "field key"),
                 label=self.text(entry, "label"),
@@ -545,7 +574,35 @@ class _Reader:
                 choices=choices,
                 help=self.text(entry, "help"),
                 origin=Origin(self.file, entry.line),
+                minimum=minimum,
+                maximum=maximum,
+                decimals=decimals,
             )
+
+    def number_bounds(self, entry: LineDict, type_: str
+                      ) -> tuple[int | float | None, int | float | None, int | None]:
+        """``min``, ``max`` and ``decimals`` of a number field, each optional."""
+        given = [key for key in ("min", "max", "decimals") if key in entry]
+        if given and type_ != "number":
+            self.problem(entry.line_of(given[0]), f"'{given[0]}' applies only to fields of "
+                         f"type number, not {type_}")
+            return None, None, None
+        minimum, maximum = self.number(entry, "min"), self.number(entry, "max")
+        decimals = None
+        if "decimals" in entry:
+            decimals = self.integer(entry, "decimals", 0)
+            if not 0 <= decimals <= MAX_DECIMALS:
+                self.problem(entry.line_of("decimals"), f"'decimals' must be 0 to "
+                             f"{MAX_DECIMALS} (digits after the point; 0 for whole numbers)")
+                decimals = None
+        if minimum is not None and maximum is not None and minimum > maximum:
+            self.problem(entry.line_of("max"), f"'max' ({maximum}) is below 'min' ({minimum})")
+        if decimals is not None:
+            for key, bound in (("min", minimum), ("max", maximum)):
+                if bound is not None and round(bound, decimals) != bound:
+                    self.problem(entry.line_of(key), f"'{key}' ({bound}) has more than "
+                                 f"{decimals} decimal places")
+        return minimum, maximum, decimals
 
     def time_limit(self, entry: LineDict, key: str) -> TimeLimit:
         value = entry.get(key)
@@ -696,15 +753,15 @@ class _Reader:
                 continue
             yield MatterField(self.text(entry, "key"), self.boolean(entry, "required", True))
 
-    def questions(self, bundle: LineDict) -> Iterable[Question]:
+    def questions(self, bundle: LineDict) -> Iterable[tuple[Question, int]]:
         items = bundle.get("questions") or LineList()
         if not isinstance(items, LineList):
             self.problem(bundle.line_of("questions"), "'questions' must be a list")
             return
         for i, raw in enumerate(items):
             entry = self.mapping(raw, items.line_of(i), "question")
-            if entry is None or not self.keys(entry, ("key", "text", "options"), ("help",),
-                                              "question"):
+            if entry is None or not self.keys(entry, ("key", "text", "options"),
+                                              ("help", "field"), "question"):
                 continue
             key = self.identifier(entry, "key", _KEY_RE, "question key")
             options: list[Option] = []
@@ -716,21 +773,27 @@ class _Reader:
             seen: set[str] = set()
             for j, raw_option in enumerate(raw_options):
                 opt = self.mapping(raw_option, raw_options.line_of(j), "option")
-                if opt is None or not self.keys(opt, ("key", "label"), ("default",), "option"):
+                if opt is None or not self.keys(opt, ("key", "label"),
+                                                ("default", "at_least", "below"), "option"):
                     continue
                 okey = self.identifier(opt, "key", _KEY_RE, "option key")
                 if okey in seen:
                     self.problem(opt.line_of("key"), f"question '{key}': duplicate option "
                                  f"'{okey}'")
                 seen.add(okey)
+                at_least, below = self.number(opt, "at_least"), self.number(opt, "below")
+                if at_least is not None and below is not None and at_least >= below:
+                    self.problem(opt.line_of("below"), f"option '{okey}': 'below' ({below}) "
+                                 f"must be greater than 'at_least' ({at_least})")
                 options.append(Option(okey, self.text(opt, "label"),
-                                      self.boolean(opt, "default")))
+                                      self.boolean(opt, "default"), at_least, below))
             defaults = [o.key for o in options if o.default]
             if len(defaults) != 1:
                 self.problem(entry.line, f"question '{key}' must mark exactly one option "
                              f"'default: true' (the common case), found {len(defaults)}")
             yield Question(key, self.text(entry, "text"), tuple(options),
-                           self.text(entry, "help"))
+                           self.text(entry, "help"), self.text(entry, "field")), \
+                entry.line_of("field") if "field" in entry else entry.line
 
     def material_refs(self, entry: LineDict, key: str) -> tuple[MaterialRef, ...]:
         items = entry.get(key)
@@ -861,6 +924,8 @@ class _Reader:
                     field_map.append((matter, local, str(target)))
                 lines["field_map"] = mapping
 
+            questions = list(self.questions(entry))
+            lines["questions"] = [line for _, line in questions]
             conditions = list(self.conditions(entry))
             lines["conditions"] = [line for _, line in conditions]
             metrics = entry.get("metrics") or {}
@@ -870,7 +935,7 @@ class _Reader:
                 category=category,
                 description=self.text(entry, "description"),
                 members=tuple(members),
-                questions=tuple(self.questions(entry)),
+                questions=tuple(q for q, _ in questions),
                 conditions=tuple(c for c, _ in conditions),
                 dependencies=tuple(dependencies),
                 field_map=tuple(field_map),
@@ -1109,11 +1174,16 @@ def _check_bundle(catalog: Catalog, bundle: Bundle, lines: dict[str, Any], probl
         codes.add(member.matter)
 
     seen_questions: set[str] = set()
-    for question in bundle.questions:
+    question_lines = lines.get("questions", [])
+    for i, question in enumerate(bundle.questions):
+        question_line = question_lines[i] if i < len(question_lines) else line_of("questions")
         if question.key in seen_questions:
             problem(bundle.origin, f"{where}: duplicate question '{question.key}'",
                     line_of("questions"))
         seen_questions.add(question.key)
+        _check_question_tie(catalog, question, f"{where}: question '{question.key}'",
+                            lambda message, line=question_line: problem(bundle.origin, message,
+                                                                        line))
 
     condition_lines = lines.get("conditions", [])
     included_by_condition: set[str] = set()
@@ -1289,6 +1359,40 @@ def read_catalog(root: Path | str) -> ReadResult:
     problems = reader.problems + check_catalog(catalog, bundle_lines, scenario_entries)
     problems.sort(key=lambda p: (p.file, p.line, p.message))
     return ReadResult(catalog, problems, files)
+
+
+def field_bounds(definition: FieldDef) -> dict[str, int | float]:
+    """A number field's bounds as stored data: only those given."""
+    bounds = {"min": definition.minimum, "max": definition.maximum,
+              "decimals": definition.decimals}
+    return {key: value for key, value in bounds.items() if value is not None}
+
+
+def option_range(option: Option) -> dict[str, int | float]:
+    """The range of the tied number field an option stands for, as stored data."""
+    bounds = {"at_least": option.at_least, "below": option.below}
+    return {key: value for key, value in bounds.items() if value is not None}
+
+
+def _check_question_tie(catalog: Catalog, question: Question, where: str,
+                        problem: Callable[[str], None]) -> None:
+    """A question tied to a number field: every option gives the range it stands for."""
+    ranged = [o.key for o in question.options if o.at_least is not None or o.below is not None]
+    if not question.field:
+        if ranged:
+            problem(f"{where}: options {', '.join(ranged)} give a range but the question "
+                    "names no 'field'")
+        return
+    definition = catalog.fields.get(question.field)
+    if definition is None:
+        problem(f"{where}: unknown field '{question.field}'")
+        return
+    if definition.type != "number":
+        problem(f"{where}: field '{question.field}' is of type {definition.type}, not number")
+    for option in question.options:
+        if option.at_least is None and option.below is None:
+            problem(f"{where}: option '{option.key}' needs 'at_least' or 'below' "
+                    f"(the range of '{question.field}' it stands for)")
 
 
 def _check_auto_decision(catalog: Catalog, matter: Matter, where: str,

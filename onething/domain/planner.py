@@ -70,6 +70,27 @@ class PlannedField:
     choices: tuple[str, ...] = ()
     help: str = ""
     provided_by: str | None = None  # a matter of this plan whose result carries it
+    minimum: int | float | None = None  # number fields: inclusive bounds, decimal places
+    maximum: int | float | None = None
+    decimals: int | None = None
+    # The situation answer tied to this number field, which the value must agree with.
+    answered: AnsweredRange | None = None
+
+
+@dataclass(frozen=True)
+class AnsweredRange:
+    """A situation answer that stands for a range of a number field (情形 vs form)."""
+
+    question: str
+    question_text: str
+    option: str
+    option_label: str
+    at_least: int | float | None = None
+    below: int | float | None = None
+
+    def admits(self, number: float) -> bool:
+        return ((self.at_least is None or number >= self.at_least)
+                and (self.below is None or number < self.below))
 
 
 @dataclass(frozen=True)
@@ -232,7 +253,8 @@ def make_plan(
         for s in range(max(stage.values(), default=-1) + 1)
     )
 
-    fields, provided_fields = _merge_fields(catalog, bundle, ordered, matters, depends_on)
+    fields, provided_fields = _merge_fields(catalog, bundle, ordered, matters, depends_on,
+                                            resolved)
     materials, provided, separate = _merge_materials(
         catalog, ordered, matters, depends_on, active_conditions
     )
@@ -288,10 +310,24 @@ def _critical_path(codes: list[str], depends_on: Mapping[str, list[str]],
     return tuple(reversed(path))
 
 
+def _answered_ranges(bundle: Bundle, answers: Mapping[str, str]) -> dict[str, AnsweredRange]:
+    """Number field -> the answered range of the question tied to it."""
+    ranges: dict[str, AnsweredRange] = {}
+    for question in bundle.questions:
+        option = question.option(answers.get(question.key, ""))
+        if not question.field or option is None:
+            continue
+        ranges[question.field] = AnsweredRange(question.key, question.text, option.key,
+                                               option.label, option.at_least, option.below)
+    return ranges
+
+
 def _merge_fields(catalog: Catalog, bundle: Bundle, ordered: list[str],
-                  matters: Mapping[str, Matter], depends_on: Mapping[str, list[str]]
+                  matters: Mapping[str, Matter], depends_on: Mapping[str, list[str]],
+                  answers: Mapping[str, str] | None = None,
                   ) -> tuple[tuple[PlannedField, ...], tuple[PlannedField, ...]]:
     """(fields the applicant fills in, fields carried by results inside the plan)."""
+    answered = _answered_ranges(bundle, answers or {})
     mapping = {(matter, local): target for matter, local, target in bundle.field_map}
     merged: dict[str, dict[str, object]] = {}
     for code in ordered:
@@ -319,6 +355,10 @@ def _merge_fields(catalog: Catalog, bundle: Bundle, ordered: list[str],
             choices=definition.choices if definition else (),
             help=definition.help if definition else "",
             provided_by=source,
+            minimum=definition.minimum if definition else None,
+            maximum=definition.maximum if definition else None,
+            decimals=definition.decimals if definition else None,
+            answered=answered.get(key),
         )
         (carried if source else asked).append(planned)
     return tuple(asked), tuple(carried)
@@ -390,6 +430,21 @@ def _inside_source(sources: list[str], needed_by: tuple[str, ...],
     return None
 
 
+def field_to_dict(f: PlannedField) -> dict[str, object]:
+    """A form field as data: choices for a choice field, bounds for a number field."""
+    data: dict[str, object] = {"key": f.key, "label": f.label, "type": f.type,
+                               "required": f.required, "used_by": list(f.used_by)}
+    if f.type == "choice":
+        data["choices"] = list(f.choices)
+    if f.type == "number":
+        data.update({"min": f.minimum, "max": f.maximum, "decimals": f.decimals})
+        if f.answered is not None and (f.answered.at_least is not None
+                                       or f.answered.below is not None):
+            data["answered"] = {"question": f.answered.question, "option": f.answered.option,
+                                "at_least": f.answered.at_least, "below": f.answered.below}
+    return data
+
+
 def plan_to_dict(plan: Plan) -> dict[str, object]:
     """The plan as JSON-ready data (the CLI's ``--json`` and, later, the API)."""
 
@@ -421,11 +476,7 @@ def plan_to_dict(plan: Plan) -> dict[str, object]:
             for m in plan.matters
         ],
         "stages": [list(s) for s in plan.stages],
-        "fields": [
-            {"key": f.key, "label": f.label, "type": f.type, "required": f.required,
-             "used_by": list(f.used_by)}
-            for f in plan.fields
-        ],
+        "fields": [field_to_dict(f) for f in plan.fields],
         "provided_fields": [
             {"key": f.key, "label": f.label, "used_by": list(f.used_by),
              "provided_by": f.provided_by}

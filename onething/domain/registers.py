@@ -24,7 +24,12 @@ from onething.domain.instant import (
     CRIMINAL_REGISTER,
     INSURANCE_KINDS,
 )
-from onething.domain.validators import ValidationProblem, validate_id_number, validate_uscc
+from onething.domain.validators import (
+    ValidationProblem,
+    check_text,
+    validate_id_number,
+    validate_uscc,
+)
 
 DUES_REGISTER = "contribution-dues"
 # 户籍人口库 (police) and 企业登记信息 (market regulator): the real-name sources the
@@ -329,6 +334,11 @@ def _parse_row(register: RegisterSpec, positions: Mapping[str, int],
     for column in register.columns:
         index = positions.get(column.name)
         raw = values[index] if index is not None and index < len(values) else ""
+        try:
+            check_text(raw)
+        except ValidationProblem as exc:
+            bad.append(f"“{column.label}”（{column.name}）{exc.message}")
+            continue
         if not raw.strip():
             if column.required:
                 bad.append(f"“{column.label}”（{column.name}）为空 (required)")

@@ -1,4 +1,5 @@
-"""Validators for the identifiers applicants type in: resident ID, USCC, mobile.
+"""Validators for the identifiers applicants type in: resident ID, USCC, mobile;
+and for any text or number that crosses the boundary (hostile input).
 
 Pure Python, no Django: forms, the API and the catalogue loader all call these
 and turn a :class:`ValidationProblem` into their own error shape.
@@ -14,6 +15,12 @@ Each ``validate_*`` function normalises its input first (see the matching
 :class:`ValidationProblem` with a machine ``code`` and a message in Chinese
 followed by English.
 
+:func:`check_text` refuses characters no form or API field may hold (NUL and
+other C0/C1 control characters, lone UTF-16 surrogates); :func:`check_number`
+refuses NaN, infinities, exponents and absurd magnitudes and applies the
+catalogue's bounds. The request middleware, the API's JSON parser, the form
+checker and the register importer all call them.
+
 Personal data is masked in lists and logs with :func:`mask_id_number` and
 :func:`mask_mobile`; messages raised here never repeat a whole number.
 """
@@ -21,14 +28,19 @@ Personal data is masked in lists and logs with :func:`mask_id_number` and
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import re
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 __all__ = [
     "ID_NUMBER_MIN_BIRTH_DATE",
+    "MAX_NUMBER_DIGITS",
     "USCC_ALPHABET",
     "ValidationProblem",
+    "check_number",
+    "check_structure",
+    "check_text",
     "id_check_character",
     "id_number_birth_date",
     "id_number_sex",
@@ -37,6 +49,7 @@ __all__ = [
     "normalize_id_number",
     "normalize_mobile",
     "normalize_uscc",
+    "replace_unsafe",
     "uscc_check_character",
     "validate_id_number",
     "validate_mobile",
@@ -379,3 +392,125 @@ def mask_mobile(value: str) -> str:
     if len(number) != 11:
         return "*" * len(number)
     return number[:3] + "****" + number[7:]
+
+
+# --------------------------------------------------------------------------
+# Hostile input: text and numbers at the boundary
+
+# C0 controls, DEL, C1 controls and UTF-16 surrogate code points. A lone
+# surrogate (JSON "\ud800") cannot be encoded as UTF-8: once stored it breaks
+# every page that shows it; PostgreSQL refuses NUL in text and JSON outright.
+_UNSAFE_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Tab, line feed and carriage return are part of multi-line text.
+_UNSAFE_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def check_text(value: str, *, multiline: bool = False) -> str:
+    """Return ``value`` unchanged unless it holds a character no field may hold.
+
+    Raises :class:`ValidationProblem` with code ``surrogate`` for a lone UTF-16
+    surrogate (U+D800–U+DFFF) and ``control_character`` for NUL and the other
+    C0/C1 control characters (U+0000–U+001F, U+007F–U+009F); with
+    ``multiline`` tab, line feed and carriage return are allowed.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"expected str, got {type(value).__name__}")
+    found = (_UNSAFE_MULTILINE if multiline else _UNSAFE_SINGLE_LINE).search(value)
+    if found is None:
+        return value
+    char = found.group()
+    point = f"U+{ord(char):04X}"
+    if "\ud800" <= char <= "\udfff":
+        raise ValidationProblem(
+            "surrogate",
+            f"含有无效的 Unicode 代理字符 {point} (lone surrogate {point} is not allowed)",
+        )
+    raise ValidationProblem(
+        "control_character",
+        f"含有不允许的控制字符 {point} (control character {point} is not allowed)",
+    )
+
+
+def replace_unsafe(value: object) -> object:
+    """``value`` with every character :func:`check_text` refuses in multi-line
+    text replaced by U+FFFD, in strings, keys and nested lists and mappings.
+
+    For data stored before the boundary checked it: a page shows the
+    replacement character instead of failing to encode a lone surrogate.
+    """
+    if isinstance(value, str):
+        return _UNSAFE_MULTILINE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {replace_unsafe(k): replace_unsafe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [replace_unsafe(item) for item in value]
+    return value
+
+
+def check_structure(value: object, *, multiline: bool = True, depth: int = 0) -> None:
+    """:func:`check_text` on every string, key or value, of decoded JSON.
+
+    Raises :class:`ValidationProblem` (``nesting`` beyond 32 levels, or the
+    text codes) naming where the bad string is in the problem's message.
+    """
+    if depth > 32:
+        raise ValidationProblem("nesting", "嵌套层次过深 (nested too deeply)")
+    if isinstance(value, str):
+        check_text(value, multiline=multiline)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(str(key), multiline=False)
+            check_structure(item, multiline=multiline, depth=depth + 1)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            check_structure(item, multiline=multiline, depth=depth + 1)
+
+
+#: Digits allowed before the decimal point: enough for any real quantity
+#: (a billion square metres has 10), few enough that no float or column overflows.
+MAX_NUMBER_DIGITS = 15
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+)(?:\.(\d+))?$")
+
+
+def _plain(number: decimal.Decimal) -> str:
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def check_number(
+    value: str,
+    *,
+    minimum: decimal.Decimal | int | float | None = None,
+    maximum: decimal.Decimal | int | float | None = None,
+    decimals: int | None = None,
+) -> decimal.Decimal:
+    """Parse a number typed in a form and check it against its bounds.
+
+    Only plain decimal notation is accepted (``12``, ``-3``, ``45.5``;
+    full-width digits are turned into ASCII): ``NaN``, ``Infinity``, exponents
+    such as ``1e999`` and hexadecimal are refused (``not_a_number``), so are
+    more than :data:`MAX_NUMBER_DIGITS` digits before the point (``magnitude``).
+    ``decimals`` is the most digits allowed after the point, 0 for a whole
+    number (``decimals``); ``minimum`` and ``maximum`` are inclusive
+    (``minimum``, ``maximum``). Returns the number as a ``Decimal``.
+    """
+    text = _strip_spaces(_to_ascii(str(value)))
+    found = _PLAIN_NUMBER.match(text)
+    if found is None:
+        raise ValidationProblem("not_a_number", "应为数字 (must be a number, e.g. 12 or 45.5)")
+    whole, fraction = found.group(1), found.group(2) or ""
+    if len(whole.lstrip("0")) > MAX_NUMBER_DIGITS:
+        raise ValidationProblem("magnitude", "数值过大 (number too large)")
+    if decimals is not None and len(fraction.rstrip("0")) > decimals:
+        if decimals == 0:
+            raise ValidationProblem("decimals", "应为整数 (must be a whole number)")
+        raise ValidationProblem(
+            "decimals", f"最多 {decimals} 位小数 (at most {decimals} decimal places)")
+    number = decimal.Decimal(text)
+    if minimum is not None and number < decimal.Decimal(str(minimum)):
+        low = _plain(decimal.Decimal(str(minimum)))
+        raise ValidationProblem("minimum", f"不能小于 {low} (must be at least {low})")
+    if maximum is not None and number > decimal.Decimal(str(maximum)):
+        high = _plain(decimal.Decimal(str(maximum)))
+        raise ValidationProblem("maximum", f"不能大于 {high} (must be at most {high})")
+    return number

@@ -8,6 +8,7 @@ finished task signs the resident out; so does a minute without a touch.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import segno
@@ -193,6 +194,14 @@ def _answers_for(user: User, slug: str) -> dict[str, str]:
     return {}
 
 
+def _kiosk_key(sent: str) -> str:
+    """The form's request key as the kiosk generated it, or a new one when the
+    posted key is not a plain token of at most 64 characters (never cut to fit)."""
+    if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", sent):
+        return sent
+    return uuid.uuid4().hex
+
+
 @session.kiosk_login_required
 @require_http_methods(["GET", "POST"])
 def instant(request: HttpRequest, slug: str) -> HttpResponse:
@@ -210,7 +219,7 @@ def instant(request: HttpRequest, slug: str) -> HttpResponse:
     errors: dict[str, str] = {}
     values = {f.key: (request.POST.get(f.key) or "").strip() for f in ask}
     context = _context(request, 2, task=task, slug=slug, plan=plan, ask=ask, values=values,
-                       errors=errors, key=request.POST.get("key") or uuid.uuid4().hex,
+                       errors=errors, key=_kiosk_key(request.POST.get("key", "")),
                        card_read=request.session.get(session.CARD_READ) == user.pk,
                        in_person=in_person, reader_available=id_card_reader().available)
     if plan.materials:
@@ -224,7 +233,7 @@ def instant(request: HttpRequest, slug: str) -> HttpResponse:
             try:
                 application = submit_application(
                     Submission(bundle=slug, answers=answers, form_data=values, materials={},
-                               idempotency_key=f"kiosk:{context['key']}"[:100]),
+                               idempotency_key=f"kiosk:{context['key']}"),
                     actor=user, applicant=user, channel=Channel.KIOSK)
             except SubmissionError as exc:
                 errors.update({k.split(".")[-1]: v for k, v in exc.errors.items()})

@@ -95,7 +95,9 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
     key = request.POST.get("idempotency_key", "") if request.method == "POST" else ""
     if request.method == "POST":
         existing = selectors.application_by_idempotency_key(request.user, request.user, key)
-        if existing is not None:  # a repeated click: nothing stored twice
+        # A repeated click: nothing stored twice. The key of another bundle's form is
+        # left to submit_application, which refuses it (idempotency_key_reused).
+        if existing is not None and existing.bundle.slug == slug:
             return redirect("portal:application", existing.pk)
         values = {f.key: request.POST.get(f.key, "") for f in plan.fields if f.key not in known}
         choice = delivery.form_values(request.POST)
@@ -134,6 +136,8 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
                                         "进度会以短信和站内消息通知您。")
                              % {"number": application.tracking_number})
             return redirect("portal:application", application.pk)
+    if "idempotency_key" in errors:  # refused (too long, or used for other content)
+        key = ""
     context = _apply_context(request, bundle, plan, known, values, errors,
                              key or str(uuid.uuid4()), files_sent=bool(request.FILES))
     context["reused_materials"] = [(m.name, held[m.certificate].number)

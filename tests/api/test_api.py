@@ -227,7 +227,7 @@ def test_object_level_access_and_every_error_kind(client, demo, settings):
     assert_error(post_json(client, "/applications", {**data, "idempotency_key": "a"}, applicant,
                            HTTP_IDEMPOTENCY_KEY="b"), 400, "invalid_request")
     assert_error(post_json(client, "/applications", data, applicant,
-                           HTTP_IDEMPOTENCY_KEY="k" * 101), 400, "invalid_request")
+                           HTTP_IDEMPOTENCY_KEY="k" * 101), 400, "idempotency_key_too_long")
     assert_error(client.get(f"{API}/queue", {"due": "tomorrow"}, **samr), 400, "invalid_request")
     assert_error(client.get(f"{API}/queue", {"cursor": "!!"}, **samr), 400, "invalid_cursor")
 
