@@ -18,8 +18,9 @@ from django.shortcuts import redirect
 
 KIOSK = "kiosk"
 SEEN = "kiosk_seen"
-PENDING = "kiosk_pending"  # user id awaiting the SMS code
+PENDING = "kiosk_pending"  # the ID number awaiting its SMS code
 PENDING_AT = "kiosk_pending_at"
+RESEND_AT = "kiosk_resend_at"  # when a new code may be asked for (a code is on its way)
 
 View = Callable[..., HttpResponse]
 
