@@ -268,8 +268,11 @@ AXES_LOCKOUT_CALLABLE = "onething.workbench.security.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
 # ONETHING_STAFF_TOTP_REQUIRED: staff confirm each sign-in with a TOTP code from an
-# authenticator app (enrolled at the first sign-in); on by default in production.
+# authenticator app (enrolled at the first sign-in); always on in production.
 ONETHING_STAFF_TOTP_REQUIRED = _env_bool("ONETHING_STAFF_TOTP_REQUIRED", PRODUCTION)
+if PRODUCTION and not ONETHING_STAFF_TOTP_REQUIRED:
+    raise ImproperlyConfigured("ONETHING_STAFF_TOTP_REQUIRED cannot be off when "
+                               "ONETHING_PRODUCTION=1")
 OTP_TOTP_ISSUER = "onething"
 # ONETHING_STAFF_IDLE_MINUTES: a staff session ends after this many minutes without a
 # request (default 30).

@@ -15,6 +15,7 @@ import uuid
 import segno
 from django.conf import settings
 from django.contrib.auth import login
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -94,6 +95,8 @@ def _send_code(request: HttpRequest, id_number: str) -> HttpResponse | dict[str,
     return redirect("kiosk:code")
 
 
+# Never inside a request-wide transaction (ATOMIC_REQUESTS): counted requests must commit.
+@transaction.non_atomic_requests
 @require_http_methods(["GET", "POST"])
 def identify(request: HttpRequest) -> HttpResponse:
     """Step ①: the resident ID number, typed or read from the card."""
@@ -122,6 +125,7 @@ def identify(request: HttpRequest) -> HttpResponse:
                   status=400 if errors else 200)
 
 
+@transaction.non_atomic_requests
 @require_http_methods(["GET", "POST"])
 def code(request: HttpRequest) -> HttpResponse:
     """Step ①, second half: the SMS code sent to the mobile on file."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -49,6 +50,8 @@ def _resend_notice(resend_after: int) -> str:
                     resend_after) % {"seconds": resend_after}
 
 
+# Never inside a request-wide transaction (ATOMIC_REQUESTS): each code try must commit.
+@transaction.non_atomic_requests
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     """Step 1: the mobile number gets a code; step 2: the code signs in.
