@@ -19,7 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from onething.accounts.demo import DEMO_PASSWORD
 from onething.notifications.backends import MemorySmsBackend
 from onething.workbench import security
-from tests.english import english
+from tests.english import chinese_left, english
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,9 @@ def test_the_lockout_page_in_english(client, demo):
     english(client)
     for _ in range(5):
         staff_login(client, password="guess")
-    html = staff_login(client).content.decode()
+    response = staff_login(client)
+    html = response.content.decode()
+    assert response["Content-Language"] == "en" and chinese_left(html, whole_body=True) == []
     assert "<h1>Sign-in paused</h1>" in html
     assert ("The password for this account was entered wrongly 5 times in a row from this "
             "computer.") in html
@@ -145,6 +147,22 @@ def test_first_sign_in_enrols_an_authenticator_then_each_sign_in_asks_a_code(
                                                    throttling_failure_timestamp=None)
     fresh = client.post("/workbench/otp/", {"token": code_for(device, steps_ahead=1)})
     assert fresh.status_code == 302 and client.get("/workbench/window/").status_code == 200
+
+
+def test_the_second_factor_pages_in_english(client, demo, totp_required):
+    english(client)
+    staff_login(client)
+    enrol = client.get("/workbench/otp/")
+    html = enrol.content.decode()
+    assert enrol["Content-Language"] == "en"
+    assert chinese_left(html, {demo.clerk.display_name}, whole_body=True) == []
+    assert "<h1>Set up an authenticator app</h1>" in html
+    assert "If you cannot scan it, type this key into the app:" in html
+    wrong = client.post("/workbench/otp/", {"token": "12345"}).content.decode()
+    assert "The code is not correct." in wrong
+    TOTPDevice.objects.filter(user=demo.clerk).update(confirmed=True)
+    html = client.get("/workbench/otp/").content.decode()
+    assert "<h1>Enter the one-time code</h1>" in html
 
 
 def test_the_admin_site_needs_the_second_factor(client, demo, totp_required):
