@@ -7,6 +7,7 @@ embedded SQLite under the data directory.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -70,6 +71,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "onething.core",
     "onething.accounts",
     "onething.catalog",
@@ -88,6 +92,12 @@ INSTALLED_APPS = [
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/login/"
+# django-axes first: it refuses a password sign-in while the username is locked out.
+# Applicants sign in by SMS code and are logged in with ModelBackend directly.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -96,12 +106,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # Chinese unless chosen otherwise (cookie or the user's saved choice); see core/preferences.py
     "onething.core.preferences.LanguageMiddleware",
     # Control characters, lone surrogates and malformed bodies end here with a 4xx.
     "onething.core.hostile.HostileInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions: second factor, idle timeout, absolute lifetime (workbench/security.py)
+    "onething.workbench.security.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "onething.urls"
@@ -233,6 +248,60 @@ ONETHING_REAL_ESTATE_DEPARTMENT = os.environ.get("ONETHING_REAL_ESTATE_DEPARTMEN
                                                  "dc-natural-resources")
 # ONETHING_KIOSK_IDLE_SECONDS: the kiosk signs out after this many seconds without a touch.
 ONETHING_KIOSK_IDLE_SECONDS = int(os.environ.get("ONETHING_KIOSK_IDLE_SECONDS", "60"))
+
+# -- Sign-in and sessions (docs/security.md) --------------------------------------------
+# Applicants sign in with an SMS code (5 minutes valid, 5 tries per code, right or wrong).
+# ONETHING_LOGIN_CODE_RESEND_SECONDS: a new code for the same number or ID number only
+# after this many seconds while the last one is unused (default 60).
+ONETHING_LOGIN_CODE_RESEND_SECONDS = int(os.environ.get("ONETHING_LOGIN_CODE_RESEND_SECONDS",
+                                                        "60"))
+# ONETHING_LOGIN_CODES_PER_NUMBER_HOUR / _DAY: codes one mobile number (portal) or ID number
+# (kiosk) may get per hour / per 24 hours (default 5 / 10).
+ONETHING_LOGIN_CODES_PER_NUMBER_HOUR = int(
+    os.environ.get("ONETHING_LOGIN_CODES_PER_NUMBER_HOUR", "5"))
+ONETHING_LOGIN_CODES_PER_NUMBER_DAY = int(
+    os.environ.get("ONETHING_LOGIN_CODES_PER_NUMBER_DAY", "10"))
+# ONETHING_LOGIN_CODES_PER_CLIENT_HOUR: codes one client address (REMOTE_ADDR) may ask for
+# per hour, whatever the numbers (default 30; a kiosk is one client).
+ONETHING_LOGIN_CODES_PER_CLIENT_HOUR = int(
+    os.environ.get("ONETHING_LOGIN_CODES_PER_CLIENT_HOUR", "30"))
+# ONETHING_LOGIN_VERIFY_PER_CLIENT_HOUR: code tries one client address may make per hour
+# (default 60). 0 turns a limit off.
+ONETHING_LOGIN_VERIFY_PER_CLIENT_HOUR = int(
+    os.environ.get("ONETHING_LOGIN_VERIFY_PER_CLIENT_HOUR", "60"))
+
+# Staff sign in with username and password (django-axes counts failures in the database).
+# ONETHING_STAFF_LOCKOUT_FAILURES: failed passwords for one username from one address
+# before that pair is locked out (default 5).
+AXES_FAILURE_LIMIT = int(os.environ.get("ONETHING_STAFF_LOCKOUT_FAILURES", "5"))
+# ONETHING_STAFF_LOCKOUT_MINUTES: how long the lockout lasts (default 15).
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("ONETHING_STAFF_LOCKOUT_MINUTES",
+                                                          "15")))
+# Username and address together: a guesser is stopped without letting anyone lock a
+# colleague out from elsewhere, or lock out a whole office behind one address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The same client address as the SMS sign-in limits (REMOTE_ADDR).
+AXES_CLIENT_IP_CALLABLE = "onething.accounts.ratelimit.client_address"
+# The lockout page, in the visitor's language (workbench/lockout.html), status 429.
+AXES_LOCKOUT_CALLABLE = "onething.workbench.security.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
+# ONETHING_STAFF_TOTP_REQUIRED: staff confirm each sign-in with a TOTP code from an
+# authenticator app (enrolled at the first sign-in); always on in production.
+ONETHING_STAFF_TOTP_REQUIRED = _env_bool("ONETHING_STAFF_TOTP_REQUIRED", PRODUCTION)
+if PRODUCTION and not ONETHING_STAFF_TOTP_REQUIRED:
+    raise ImproperlyConfigured("ONETHING_STAFF_TOTP_REQUIRED cannot be off when "
+                               "ONETHING_PRODUCTION=1")
+OTP_TOTP_ISSUER = "onething"
+# ONETHING_STAFF_IDLE_MINUTES: a staff session ends after this many minutes without a
+# request (default 30).
+ONETHING_STAFF_IDLE_MINUTES = int(os.environ.get("ONETHING_STAFF_IDLE_MINUTES", "30"))
+# ONETHING_STAFF_SESSION_HOURS: and at the latest this many hours after signing in
+# (default 12). Staff session cookies also end when the browser closes.
+ONETHING_STAFF_SESSION_HOURS = int(os.environ.get("ONETHING_STAFF_SESSION_HOURS", "12"))
+# ONETHING_API_TOKEN_DAYS: default lifetime of an API token (default 90 days).
+ONETHING_API_TOKEN_DAYS = int(os.environ.get("ONETHING_API_TOKEN_DAYS", "90"))
 
 LOGGING = {
     "version": 1,

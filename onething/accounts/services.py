@@ -5,13 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import math
 import secrets
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from onething.accounts.models import ApiToken, ApplicantKind, LoginCode, Role, User
+from onething.accounts import ratelimit
+from onething.accounts.models import (
+    ApiToken,
+    ApplicantKind,
+    LoginCode,
+    Role,
+    TokenScope,
+    User,
+)
 from onething.domain.validators import (
     ValidationProblem,
     validate_id_number,
@@ -21,8 +33,7 @@ from onething.domain.validators import (
 from onething.notifications.backends import sms_backend
 
 CODE_TTL = dt.timedelta(minutes=5)
-CODE_RESEND_AFTER = dt.timedelta(seconds=60)
-CODE_MAX_ATTEMPTS = 5
+CODE_MAX_ATTEMPTS = 5  # tries per code, right or wrong
 
 
 class AccountError(ValueError):
@@ -111,70 +122,244 @@ def create_staff(*, username: str, password: str, role: str, department=None,
     return user
 
 
-def request_login_code(mobile: str) -> None:
-    """Send a six-digit sign-in code to a registered applicant's mobile.
+# -- sign-in codes ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    """What asking for a code did. The same for identifiers with and without an account.
+
+    ``fresh``: a new code was made just now; otherwise the one sent ``resend_after``
+    seconds ago is still valid and a new one may be asked for after that many seconds.
+    """
+
+    fresh: bool
+    resend_after: int
+
+
+def _subject(kind: str, value: str) -> str:
+    return ratelimit.keyed(f"login:{kind}:{value}")
+
+
+def _seconds(delta: dt.timedelta) -> int:
+    return max(1, math.ceil(delta.total_seconds()))
+
+
+def _too_many(exc: ratelimit.RateLimited, field: str) -> AccountError:
+    if exc.retry_after < 120:
+        wait, unit_zh, unit_en = exc.retry_after, "秒", "s"
+    else:
+        wait, unit_zh, unit_en = math.ceil(exc.retry_after / 60), "分钟", "min"
+    return AccountError("rate_limited",
+                        f"请求过于频繁，请在{wait}{unit_zh}后再试 "
+                        f"(too many requests; try again in {wait} {unit_en})", field)
+
+
+def _issue_code(subject: str, mobile: str, *, client: str, field: str) -> CodeRequest:
+    """Make a code for ``subject`` and text it to ``mobile`` (nobody when blank).
+
+    An unused code younger than ONETHING_LOGIN_CODE_RESEND_SECONDS is not replaced: the
+    person types the one they have. A used, burned or expired code does not hold a new
+    one back (a resident back at the kiosk for a second task gets a fresh code at once).
+    Requests that make a code count against the per-client and per-identifier limits.
+    """
+    now = timezone.now()
+    resend = dt.timedelta(seconds=settings.ONETHING_LOGIN_CODE_RESEND_SECONDS)
+    pending = (LoginCode.objects
+               .filter(subject=subject, used_at__isnull=True, expires_at__gt=now,
+                       attempts__lt=CODE_MAX_ATTEMPTS, created_at__gt=now - resend)
+               .order_by("-created_at").first())
+    if pending is not None:
+        return CodeRequest(fresh=False, resend_after=_seconds(pending.created_at + resend - now))
+    try:
+        ratelimit.hit("code-client", client, [
+            ratelimit.Limit(settings.ONETHING_LOGIN_CODES_PER_CLIENT_HOUR, ratelimit.HOUR)])
+        ratelimit.hit("code-number", subject, [
+            ratelimit.Limit(settings.ONETHING_LOGIN_CODES_PER_NUMBER_HOUR, ratelimit.HOUR),
+            ratelimit.Limit(settings.ONETHING_LOGIN_CODES_PER_NUMBER_DAY, ratelimit.DAY)])
+    except ratelimit.RateLimited as exc:
+        raise _too_many(exc, field) from exc
+    code = f"{secrets.randbelow(10**6):06d}"
+    # Hashed for everybody, so that known and unknown identifiers take the same time.
+    LoginCode.objects.create(subject=subject, mobile=mobile, code_hash=make_password(code),
+                             created_at=now, expires_at=now + CODE_TTL)
+    if mobile:
+        sms_backend().send(mobile, f"【onething】您的登录验证码是 {code}，5分钟内有效。",
+                           message_id=f"login:{subject[:16]}:{int(now.timestamp())}")
+    return CodeRequest(fresh=True, resend_after=_seconds(resend))
+
+
+def request_login_code(mobile: str, *, client: str = "") -> CodeRequest:
+    """Text a six-digit sign-in code to a registered applicant's mobile (portal).
 
     Unknown numbers get the same answer as known ones (no account probing).
     """
     mobile = _checked(validate_mobile, mobile, "mobile")
+    known = User.objects.filter(role=Role.APPLICANT, mobile=mobile, is_active=True).exists()
+    return _issue_code(_subject("mobile", mobile), mobile if known else "", client=client,
+                       field="mobile")
+
+
+def kiosk_person(id_number: str) -> User | None:
+    """The account of this ID number: the verified one when there is one (an ID number
+    may also sit on unverified accounts, see onething.accounts.identity)."""
+    return (User.objects.filter(role=Role.APPLICANT, applicant_kind=ApplicantKind.PERSON,
+                                id_number=id_number, is_active=True)
+            .exclude(mobile="").order_by("-assurance_level", "-date_joined", "-pk").first())
+
+
+def request_kiosk_code(id_number: str, *, client: str = "") -> CodeRequest:
+    """Text a code to the mobile on file for a resident ID number (kiosk).
+
+    An ID number of no account gets the same answer and a code nobody receives.
+    """
+    id_number = _checked(validate_id_number, id_number, "id_number")
+    person = kiosk_person(id_number)
+    return _issue_code(_subject("id", id_number), person.mobile if person else "",
+                       client=client, field="id_number")
+
+
+def _verify(subject: str, code: str, *, client: str, find_user) -> User:
+    """Check a code; every try counts, committed before the answer (a wrong try is not
+    rolled back with a failing request). At most CODE_MAX_ATTEMPTS tries per code, right
+    or wrong: then the code is burned and a new one must be asked for."""
+    try:
+        ratelimit.hit("verify-client", client, [
+            ratelimit.Limit(settings.ONETHING_LOGIN_VERIFY_PER_CLIENT_HOUR, ratelimit.HOUR)])
+    except ratelimit.RateLimited as exc:
+        raise _too_many(exc, "code") from exc
     now = timezone.now()
-    recent = LoginCode.objects.filter(mobile=mobile, created_at__gt=now - CODE_RESEND_AFTER)
-    if recent.exists():
-        raise AccountError("too_soon", "验证码已发送，请60秒后再试 (wait 60 s before asking again)",
-                           "mobile")
-    if not User.objects.filter(role=Role.APPLICANT, mobile=mobile, is_active=True).exists():
-        return
-    code = f"{secrets.randbelow(10**6):06d}"
-    LoginCode.objects.create(mobile=mobile, code_hash=make_password(code),
-                             expires_at=now + CODE_TTL)
-    sms_backend().send(mobile, f"【onething】您的登录验证码是 {code}，5分钟内有效。",
-                       message_id=f"login:{mobile}:{int(now.timestamp())}")
-
-
-@transaction.atomic
-def verify_login_code(mobile: str, code: str) -> User:
-    mobile = _checked(validate_mobile, mobile, "mobile")
     wrong = AccountError("bad_code", "验证码错误或已过期 (wrong or expired code)", "code")
-    login = (LoginCode.objects.select_for_update()
-             .filter(mobile=mobile, used_at__isnull=True, expires_at__gt=timezone.now())
+    login = (LoginCode.objects.filter(subject=subject, used_at__isnull=True, expires_at__gt=now)
              .order_by("-created_at").first())
-    if login is None or login.attempts >= CODE_MAX_ATTEMPTS:
+    if login is None:
         raise wrong
+    # Claim a try first: concurrent guesses cannot share one.
+    with transaction.atomic(durable=True):
+        claimed = (LoginCode.objects
+                   .filter(pk=login.pk, used_at__isnull=True, attempts__lt=CODE_MAX_ATTEMPTS)
+                   .update(attempts=F("attempts") + 1))
+    if not claimed:
+        raise AccountError("code_burned", "验证码错误次数过多，已失效，请重新获取 "
+                           "(too many wrong tries: ask for a new code)", "code")
     if not check_password((code or "").strip(), login.code_hash):
-        login.attempts += 1
-        login.save(update_fields=["attempts"])
-        raise wrong
-    login.used_at = timezone.now()
-    login.save(update_fields=["used_at"])
-    user = User.objects.filter(role=Role.APPLICANT, mobile=mobile, is_active=True).first()
-    if user is None:
+        left = CODE_MAX_ATTEMPTS - login.attempts - 1
+        if left <= 0:
+            raise AccountError("code_burned", "验证码错误次数过多，已失效，请重新获取 "
+                               "(too many wrong tries: ask for a new code)", "code")
+        raise AccountError("bad_code", f"验证码错误，还可以再试{left}次 "
+                           f"(wrong code; {left} tries left)", "code")
+    user = find_user()
+    with transaction.atomic(durable=True):
+        used = LoginCode.objects.filter(pk=login.pk, used_at__isnull=True).update(used_at=now)
+    if not used or user is None:
         raise wrong
     return user
+
+
+def verify_login_code(mobile: str, code: str, *, client: str = "") -> User:
+    mobile = _checked(validate_mobile, mobile, "mobile")
+    return _verify(_subject("mobile", mobile), code, client=client, find_user=lambda: (
+        User.objects.filter(role=Role.APPLICANT, mobile=mobile, is_active=True).first()))
+
+
+def verify_kiosk_code(id_number: str, code: str, *, client: str = "") -> User:
+    id_number = _checked(validate_id_number, id_number, "id_number")
+    return _verify(_subject("id", id_number), code, client=client,
+                   find_user=lambda: kiosk_person(id_number))
+
+
+# -- API tokens -------------------------------------------------------------------------
+
+
+class TokenRejected(Exception):
+    """A bearer token that does not authenticate; ``code`` says why."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
 
 
 def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_api_token(user: User, *, label: str = "") -> str:
-    """Create a token; the raw value is shown once and only its hash is kept."""
+def default_scopes(user: User) -> list[str]:
+    if user.is_staff_member:
+        return [TokenScope.READ, TokenScope.STAFF]
+    return [TokenScope.READ, TokenScope.SUBMIT]
+
+
+def _checked_scopes(user: User, scopes: list[str] | None) -> list[str]:
+    chosen = list(dict.fromkeys(scopes)) if scopes else default_scopes(user)
+    known = {s.value for s in TokenScope}
+    unknown = [s for s in chosen if s not in known]
+    if unknown:
+        raise AccountError("scope", f"未知的权限范围 (unknown scope): {', '.join(unknown)}",
+                           "scopes")
+    if TokenScope.STAFF in chosen and not user.is_staff_member:
+        raise AccountError("scope", "staff 权限范围仅限工作人员 (staff scope: staff only)",
+                           "scopes")
+    if TokenScope.SUBMIT in chosen and not user.is_applicant:
+        raise AccountError("scope", "submit 权限范围仅限申请人 (submit scope: applicants only)",
+                           "scopes")
+    return [s.value for s in TokenScope if s.value in chosen]
+
+
+def issue_api_token(user: User, *, label: str = "", scopes: list[str] | None = None,
+                    expires_in: dt.timedelta | None = None) -> str:
+    """Create a token; the raw value is shown once and only its hash is kept.
+
+    Default lifetime ONETHING_API_TOKEN_DAYS (90 days); default scopes by role
+    (applicant: read submit; staff: read staff)."""
+    if not user.is_active:
+        raise AccountError("inactive", "该用户已停用 (user is inactive)", "user")
+    lifetime = expires_in or dt.timedelta(days=settings.ONETHING_API_TOKEN_DAYS)
+    if lifetime <= dt.timedelta(0):
+        raise AccountError("expires", "有效期必须大于零 (lifetime must be positive)", "expires")
     raw = "ot_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, key_hash=_token_hash(raw), label=label)
+    ApiToken.objects.create(user=user, key_hash=_token_hash(raw), label=label[:100],
+                            scopes=" ".join(_checked_scopes(user, scopes)),
+                            expires_at=timezone.now() + lifetime)
     return raw
 
 
-def user_for_token(raw: str) -> User | None:
-    if not raw:
-        return None
-    digest = _token_hash(raw.strip())
-    token = ApiToken.objects.select_related("user").filter(key_hash=digest,
-                                                          revoked_at__isnull=True).first()
+def revoke_api_token(token: ApiToken) -> bool:
+    """Revoke a token at once; False when it was revoked already."""
+    return bool(ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True)
+                .update(revoked_at=timezone.now()))
+
+
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+
+def authenticate_token(raw: str) -> ApiToken:
+    """The live token for a raw bearer value, with its user; TokenRejected otherwise."""
+    digest = _token_hash((raw or "").strip())
+    token = ApiToken.objects.select_related("user").filter(key_hash=digest).first()
     if token is None or not hmac.compare_digest(token.key_hash, digest):
-        return None
+        raise TokenRejected("unauthorized",
+                            "请提供有效的接口令牌 (missing or invalid bearer token)")
+    if token.revoked_at is not None:
+        raise TokenRejected("token_revoked", "接口令牌已被吊销 (the token has been revoked)")
+    now = timezone.now()
+    if token.expires_at <= now:
+        raise TokenRejected("token_expired", "接口令牌已过期 (the token has expired)")
     if not token.user.is_active:
+        raise TokenRejected("unauthorized",
+                            "请提供有效的接口令牌 (missing or invalid bearer token)")
+    # Written at most once a minute per token, not on every request.
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def user_for_token(raw: str) -> User | None:
+    try:
+        return authenticate_token(raw).user
+    except TokenRejected:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    return token.user
 
 
 # Applicant data the platform already holds, by form field key (prefill).

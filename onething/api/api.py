@@ -1,7 +1,9 @@
 """The REST API, /api/v1: thin endpoints over services and selectors.
 
 Authentication is ``Authorization: Bearer <token>`` (``onething token issue
-USERNAME``); the catalogue endpoints are public. Errors always have the
+USERNAME``); the catalogue endpoints are public. A token has scopes (see
+:func:`required_scope`), expires (401 ``token_expired``) and can be revoked (401
+``token_revoked``). Errors always have the
 shape of :class:`onething.api.schemas.ErrorOut` (see ``errors.py``).
 """
 
@@ -18,8 +20,8 @@ from ninja.files import UploadedFile
 from ninja.security import HttpBearer
 from pydantic import Field
 
-from onething.accounts.models import Role
-from onething.accounts.services import user_for_token
+from onething.accounts.models import Role, TokenScope
+from onething.accounts.services import TokenRejected, authenticate_token
 from onething.api import errors, paging, parsing, presenters
 from onething.api.errors import ApiError
 from onething.api.parsing import InputRejected, StrictParser
@@ -49,9 +51,27 @@ if TYPE_CHECKING:
     from onething.accounts.models import User
 
 
+def required_scope(request: HttpRequest, user: User) -> str:
+    """The token scope a request needs: ``read`` to read (GET), ``submit`` for an
+    applicant's writes (applications, uploads, withdrawal, delivery choice, resubmission),
+    ``staff`` for a staff member's writes (case actions, dispatch)."""
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return TokenScope.READ
+    return TokenScope.STAFF if user.is_staff_member else TokenScope.SUBMIT
+
+
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        return user_for_token(token)
+        try:
+            api_token = authenticate_token(token)
+        except TokenRejected as exc:
+            raise ApiError(401, exc.code, str(exc)) from exc
+        needed = required_scope(request, api_token.user)
+        if needed not in api_token.scope_set:
+            raise ApiError(403, "insufficient_scope",
+                           f"接口令牌没有 {needed} 权限范围 (the token lacks the '{needed}' scope)")
+        request.api_token = api_token  # type: ignore[attr-defined]
+        return api_token.user
 
 
 api = NinjaAPI(

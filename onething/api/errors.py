@@ -80,7 +80,10 @@ def install(api: NinjaAPI) -> None:
 
     @handle(ApiError)
     def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.errors)
+        response = error_response(exc.status, exc.code, exc.message, exc.errors)
+        if exc.status == 401:
+            response["WWW-Authenticate"] = "Bearer"
+        return response
 
     @handle(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:

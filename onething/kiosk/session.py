@@ -18,10 +18,11 @@ from django.shortcuts import redirect
 
 KIOSK = "kiosk"
 SEEN = "kiosk_seen"
-PENDING = "kiosk_pending"  # user id awaiting the SMS code
+PENDING = "kiosk_pending"  # the ID number awaiting its SMS code
 PENDING_AT = "kiosk_pending_at"
 CARD = "kiosk_card"  # what the ID card reader read, before the SMS code
 CARD_READ = "kiosk_card_read"  # the user whose card was read this session
+RESEND_AT = "kiosk_resend_at"  # when a new code may be asked for (a code is on its way)
 
 View = Callable[..., HttpResponse]
 

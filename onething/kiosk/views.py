@@ -8,12 +8,15 @@ finished task signs the resident out; so does a minute without a touch.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import time
 import uuid
 
 import segno
 from django.conf import settings
 from django.contrib.auth import login
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,8 +25,9 @@ from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onething.accounts.identity import verify_in_person
-from onething.accounts.models import ApplicantKind, Role, User
-from onething.accounts.services import AccountError, request_login_code, verify_login_code
+from onething.accounts.models import User
+from onething.accounts.ratelimit import client_address
+from onething.accounts.services import AccountError, request_kiosk_code, verify_kiosk_code
 from onething.applications.models import Case, Channel
 from onething.applications.services import Submission, SubmissionError, submit_application
 from onething.catalog import selectors as catalog_selectors
@@ -31,7 +35,7 @@ from onething.certificates.models import Certificate
 from onething.certificates.views import public_verify_url
 from onething.core.preferences import ELDER_COOKIE
 from onething.domain.identity import WAIVER_LEVEL
-from onething.domain.validators import ValidationProblem, mask_mobile, validate_id_number
+from onething.domain.validators import validate_id_number
 from onething.kiosk import session
 from onething.kiosk.readers import id_card_reader
 from onething.payments.models import Payment, PaymentStatus
@@ -76,32 +80,26 @@ def start(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _applicant_for(id_number: str) -> User | None:
-    """The account of this ID number: the verified one when there is one."""
-    return (User.objects.filter(role=Role.APPLICANT, applicant_kind=ApplicantKind.PERSON,
-                                id_number=id_number, is_active=True)
-            .order_by("-assurance_level", "-date_joined", "-pk").first())
-
-
 def _send_code(request: HttpRequest, id_number: str) -> HttpResponse | dict[str, str]:
-    """Look the resident up and text them a code; errors as a dict."""
+    """Text a code to the mobile on file; errors as a dict.
+
+    Whether the ID number has an account is never shown: an unknown number also goes on
+    to the code screen, where no code will ever verify."""
     try:
-        id_number = validate_id_number(id_number)
-    except ValidationProblem as exc:
-        return {"id_number": exc.message}
-    user = _applicant_for(id_number)
-    if user is None or not user.mobile:
-        return {"id_number": gettext("该身份证号码尚未在本平台实名注册，请先在网上办事大厅注册，"
-                                     "或到综合窗口办理")}
-    try:
-        request_login_code(user.mobile)
+        outcome = request_kiosk_code(id_number, client=client_address(request))
     except AccountError as exc:
         return {"id_number": str(exc)}
-    request.session[session.PENDING] = user.pk
+    request.session[session.PENDING] = validate_id_number(id_number)
     request.session[session.PENDING_AT] = timezone.now().timestamp()
+    if outcome.fresh:
+        request.session.pop(session.RESEND_AT, None)
+    else:
+        request.session[session.RESEND_AT] = time.time() + outcome.resend_after
     return redirect("kiosk:code")
 
 
+# Never inside a request-wide transaction (ATOMIC_REQUESTS): counted requests must commit.
+@transaction.non_atomic_requests
 @require_http_methods(["GET", "POST"])
 def identify(request: HttpRequest) -> HttpResponse:
     """Step ①: the resident ID number, typed or read from the card."""
@@ -134,15 +132,12 @@ def identify(request: HttpRequest) -> HttpResponse:
                   status=400 if errors else 200)
 
 
+@transaction.non_atomic_requests
 @require_http_methods(["GET", "POST"])
 def code(request: HttpRequest) -> HttpResponse:
     """Step ①, second half: the SMS code sent to the mobile on file."""
-    user_id = request.session.get(session.PENDING)
-    if not user_id or not session.pending_fresh(request):
-        session.end(request)
-        return redirect("kiosk:identify")
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:
+    id_number = request.session.get(session.PENDING)
+    if not id_number or not isinstance(id_number, str) or not session.pending_fresh(request):
         session.end(request)
         return redirect("kiosk:identify")
     errors: dict[str, str] = {}
@@ -152,12 +147,11 @@ def code(request: HttpRequest) -> HttpResponse:
             errors["code"] = gettext("请输入短信验证码")
         else:
             try:
-                verified = verify_login_code(user.mobile, entered)
+                verified = verify_kiosk_code(id_number, entered,
+                                             client=client_address(request))
             except AccountError as exc:
                 errors["code"] = str(exc)
             else:
-                if verified.pk != user.pk:  # pragma: no cover - mobiles are unique
-                    raise Http404
                 card = request.session.get(session.CARD)
                 login(request, verified, backend=BACKEND)
                 session.start(request)
@@ -168,8 +162,10 @@ def code(request: HttpRequest) -> HttpResponse:
                     if outcome.matched:
                         request.session[session.CARD_READ] = verified.pk
                 return redirect("kiosk:menu")
+    resend_at = request.session.get(session.RESEND_AT)
+    resend_after = math.ceil(float(resend_at) - time.time()) if resend_at else 0
     return render(request, "kiosk/code.html",
-                  _context(request, 1, mobile=mask_mobile(user.mobile), errors=errors),
+                  _context(request, 1, errors=errors, resend_after=max(resend_after, 0)),
                   status=400 if errors else 200)
 
 

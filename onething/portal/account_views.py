@@ -8,16 +8,18 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onething.accounts.identity import verify_online
 from onething.accounts.models import ApplicantKind
+from onething.accounts.ratelimit import client_address
 from onething.accounts.services import (
     AccountError,
     register_company,
@@ -47,10 +49,21 @@ def _next_url(request: HttpRequest) -> str:
     return reverse("portal:applications")
 
 
+def _resend_notice(resend_after: int) -> str:
+    return ngettext("验证码已发送，请输入已收到的验证码；%(seconds)d 秒后可以重新获取。",
+                    "验证码已发送，请输入已收到的验证码；%(seconds)d 秒后可以重新获取。",
+                    resend_after) % {"seconds": resend_after}
+
+
+# Never inside a request-wide transaction (ATOMIC_REQUESTS): each code try must commit.
+@transaction.non_atomic_requests
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    """Step 1: the mobile number gets a code; step 2: the code signs in."""
+    """Step 1: the mobile number gets a code; step 2: the code signs in.
+
+    Registered and unregistered numbers get the same pages (no account probing)."""
     mobile = (request.POST.get("mobile") or request.GET.get("mobile") or "").strip()
+    client = client_address(request)
     step = "mobile"
     errors: dict[str, str] = {}
     sent = ""
@@ -61,7 +74,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             errors["code"] = _("请输入短信验证码 (enter the code from the SMS)")
         else:
             try:
-                user = verify_login_code(mobile, code)
+                user = verify_login_code(mobile, code, client=client)
             except AccountError as exc:
                 if exc.field == "mobile":
                     step = "mobile"
@@ -75,14 +88,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
             errors["mobile"] = _("请输入手机号码 (enter your mobile number)")
         else:
             try:
-                request_login_code(mobile)
-                step = "code"
+                outcome = request_login_code(mobile, client=client)
             except AccountError as exc:
-                if exc.code == "too_soon":
-                    step = "code"  # a code was sent a moment ago: use that one
+                if exc.code == "rate_limited":
+                    step = "code"  # no new code now, but one sent earlier still works
                     sent = str(exc)
                 else:
                     errors["mobile"] = str(exc)
+            else:
+                step = "code"
+                if not outcome.fresh:  # a code was sent a moment ago: use that one
+                    sent = _resend_notice(outcome.resend_after)
     if step == "code":
         try:
             mobile = validate_mobile(mobile)

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from onething.workbench import identity, views, window
+from onething.workbench import identity, security, views, window
 
 app_name = "workbench"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.StaffLoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("otp/", security.otp_view, name="otp"),
     path("queue/", views.queue, name="queue"),
     path("cases/<int:case_id>/", views.case_detail, name="case"),
     path("certificates/<str:number>/revoke/", views.revoke_certificate,

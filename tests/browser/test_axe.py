@@ -180,6 +180,29 @@ def test_workbench_pages(live_server, demo, application, new_page, audit):
     audit.assert_clean()
 
 
+def test_staff_second_factor_and_lockout_pages(live_server, demo, new_page, audit, settings):
+    settings.ONETHING_STAFF_TOTP_REQUIRED = True
+    base = live_server.url
+    page = new_page(viewport=DESKTOP)
+    sign_in_reviewer(page, base, "reviewer-dc-samr")
+    page.wait_for_url("**/workbench/otp/**")
+    page.locator("svg").first.wait_for()
+    audit.check(page, "workbench enrol authenticator")
+    page.fill("[name=token]", "000000")
+    page.get_by_role("button", name="确认").click()
+    audit.check(page, "workbench enrol with an error")
+    locked = new_page(viewport=DESKTOP)
+    for _ in range(5):
+        locked.goto(f"{base}/workbench/login/")
+        locked.fill("[name=username]", "demo-clerk")
+        locked.fill("[name=password]", "wrong")
+        locked.get_by_role("button", name="登录").click()
+        locked.wait_for_load_state()
+    locked.get_by_role("heading", name="登录已暂停").wait_for()
+    audit.check(locked, "workbench lockout")
+    audit.assert_clean()
+
+
 def test_the_audit_catches_what_it_should(new_page, audit):
     """A page with known faults fails, so a silent axe (not injected, wrong tags) cannot pass."""
     page = new_page(viewport=DESKTOP)

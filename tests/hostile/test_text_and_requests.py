@@ -480,5 +480,5 @@ def test_a_form_sent_to_a_json_operation_is_refused_not_a_500(client, demo):
     token = issue_api_token(demo.applicant)
     response = client.post("/api/v1/applications", {"bundle": "restaurant"},
                            HTTP_AUTHORIZATION=f"Bearer {token}")
-    assert response.status_code == 415
-    assert response.json()["code"] == "unsupported_media_type"
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_json"

@@ -55,9 +55,12 @@ def test_start_and_identify_in_english(client, demo):
 
     from onething.registers.demo import _CONVICTED
 
+    # An ID number of no account goes on like any other (no account probing).
     response = client.post(reverse("kiosk:identify"), {"id_number": _CONVICTED[0][0]})
-    assert response.status_code == 400
-    assert "This ID number is not registered on the platform" in assert_english(response)
+    assert response.status_code == 302 and response.url == reverse("kiosk:code")
+    html = assert_english(client.get(reverse("kiosk:code")))
+    assert ("If this ID number is registered on the platform, a code has been sent to the "
+            "mobile given at registration; it is valid for 5 minutes.") in html
 
 
 def test_menu_and_services_in_english(client, demo):

@@ -53,7 +53,7 @@ def test_sign_in_by_sms_code_and_sign_out(client, demo):
     wrong = client.post("/login/", {"step": "code", "mobile": "13800000001",
                                     "code": "000000" if code != "000000" else "111111"})
     html = wrong.content.decode()
-    assert 'role="alert"' in html and "验证码错误或已过期" in html
+    assert 'role="alert"' in html and "验证码错误，还可以再试4次" in html
     assert 'aria-invalid="true"' in html and 'href="#field-code"' in html
 
     signed_in = client.post("/login/", {"step": "code", "mobile": "13800000001",

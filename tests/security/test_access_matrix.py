@@ -43,7 +43,8 @@ def E(statuses: str, method: str = "get", args: str = "") -> Entry:
 
 # Reading the columns: anonymous, applicant (owner), other applicant, clerk, reviewer of
 # the department (市场监管, which holds the case and issued the licence), reviewer of
-# another department (税务), manager, admin, then API tokens: read, submit, staff.
+# another department (税务), manager, admin, then API tokens with one scope each: the
+# owner's read and submit tokens, the 市场监管 reviewer's staff token.
 # POST entries send an empty form (the API: an empty JSON object): the answer shows
 # whether the view let the caller in (400 "fix the form" / 302 done / 409 not now) or
 # not (302 sign-in, 401, 403, 404). The roles run in column order on one world, so a
@@ -112,6 +113,7 @@ MATRIX: dict[str, Entry] = {
                                    args="notice"),
     # -- the workbench -----------------------------------------------------------------------
     "workbench:login": E(                            "200 200 200 200 200 200 200 200 200 200 200"),
+    "workbench:otp": E(                              "302 302 302 200 200 200 200 200 302 302 302"),
     "workbench:logout": E(                           "302 302 302 302 302 302 302 302 302 302 302",
                           method="post"),
     "workbench:home": E(                             "302 403 403 302 302 302 200 200 302 302 302"),
@@ -139,30 +141,30 @@ MATRIX: dict[str, Entry] = {
     "api:api-root": E(                               "404 404 404 404 404 404 404 404 404 404 404"),
     "api:not-found": E(                              "404 404 404 404 404 404 404 404 404 404 404"),
     "api:list_bundles": E(                           "200 200 200 200 200 200 200 200 200 200 200"),
-    "api:plan": E(                                   "200 200 200 200 200 200 200 200 200 200 200",
+    "api:plan": E(                                   "200 200 200 200 200 200 200 200 200 403 403",
                   args="bundle"),
     "api:search": E(                                 "200 200 200 200 200 200 200 200 200 200 200"),
-    "api:upload": E(                                 "401 401 401 401 401 401 401 401 400 400 400",
+    "api:upload": E(                                 "401 401 401 401 401 401 401 401 403 400 400",
                     method="post"),
-    "api:submit": E(                                 "401 401 401 401 401 401 401 401 400 400 400",
+    "api:submit": E(                                 "401 401 401 401 401 401 401 401 403 400 400",
                     method="post"),
-    "api:list_applications": E(                      "401 401 401 401 401 401 401 401 200 200 200"),
-    "api:get_application": E(                        "401 401 401 401 401 401 401 401 200 200 200",
+    "api:list_applications": E(                      "401 401 401 401 401 401 401 401 200 403 403"),
+    "api:get_application": E(                        "401 401 401 401 401 401 401 401 200 403 403",
                              args="application"),
-    "api:withdraw": E(                               "401 401 401 401 401 401 401 401 200 409 403",
+    "api:withdraw": E(                               "401 401 401 401 401 401 401 401 403 200 403",
                       method="post", args="application"),
-    "api:queue": E(                                  "401 401 401 401 401 401 401 401 403 403 200"),
-    "api:get_case": E(                               "401 401 401 401 401 401 401 401 200 200 200",
+    "api:queue": E(                                  "401 401 401 401 401 401 401 401 403 403 403"),
+    "api:get_case": E(                               "401 401 401 401 401 401 401 401 200 403 403",
                       args="case"),
-    "api:act": E(                                    "401 401 401 401 401 401 401 401 409 409 409",
+    "api:act": E(                                    "401 401 401 401 401 401 401 401 403 409 409",
                  method="post", args="case_action"),
-    "api:get_delivery": E(                           "401 401 401 401 401 401 401 401 200 200 200",
+    "api:get_delivery": E(                           "401 401 401 401 401 401 401 401 200 403 403",
                           args="application"),
-    "api:choose_delivery": E(                        "401 401 401 401 401 401 401 401 400 400 400",
+    "api:choose_delivery": E(                        "401 401 401 401 401 401 401 401 403 400 400",
                              method="post", args="application"),
-    "api:dispatch_delivery": E(                      "401 401 401 401 401 401 401 401 400 400 400",
+    "api:dispatch_delivery": E(                      "401 401 401 401 401 401 401 401 403 400 400",
                                method="post", args="application"),
-    "api:delivered": E(                              "401 401 401 401 401 401 401 401 409 409 409",
+    "api:delivered": E(                              "401 401 401 401 401 401 401 401 403 409 409",
                        method="post", args="application"),
 }
 # The Django admin: one namespace, checked on its index and its sign-in page.
@@ -268,9 +270,10 @@ def world(demo) -> World:
         "other_reviewer": tax,
         "manager": demo.manager,
         "admin": admin,
-        "token_read": issue_api_token(applicant, label="read"),
-        "token_submit": issue_api_token(applicant, label="submit"),
-        "token_staff": issue_api_token(demo.samr, label="staff"),
+        # One scope each: the owner's read-only and submit-only tokens, the reviewer's.
+        "token_read": issue_api_token(applicant, label="read", scopes=["read"]),
+        "token_submit": issue_api_token(applicant, label="submit", scopes=["submit"]),
+        "token_staff": issue_api_token(demo.samr, label="staff", scopes=["staff"]),
     }
     return World(kwargs, signed_in)
 

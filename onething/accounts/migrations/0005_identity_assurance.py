@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_display_preferences'),
+        ('accounts', '0004_staff_roles'),
         ('auth', '0012_alter_user_first_name_max_length'),
         ('catalog', '0004_matter_auto_decision'),
     ]
