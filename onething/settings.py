@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "onething.registers",
     "onething.payments",
     "onething.kiosk",
+    "onething.audit",
+    "csp",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -214,11 +216,22 @@ ONETHING_REAL_ESTATE_DEPARTMENT = os.environ.get("ONETHING_REAL_ESTATE_DEPARTMEN
 # ONETHING_KIOSK_IDLE_SECONDS: the kiosk signs out after this many seconds without a touch.
 ONETHING_KIOSK_IDLE_SECONDS = int(os.environ.get("ONETHING_KIOSK_IDLE_SECONDS", "60"))
 
+# ONETHING_LOG_SMS_CODES: write SMS texts (with their sign-in codes) and unmasked personal
+# numbers to the log. That is how the demo signs in (`make run` prints the codes), so it is
+# on by default outside production; production refuses it. Off, every log handler masks
+# resident ID numbers and mobile numbers (onething/core/logfilters.py) and SMS codes are
+# hidden.
+ONETHING_LOG_SMS_CODES = _env_bool("ONETHING_LOG_SMS_CODES", not PRODUCTION)
+if PRODUCTION and ONETHING_LOG_SMS_CODES:
+    raise ImproperlyConfigured("ONETHING_LOG_SMS_CODES must be off when ONETHING_PRODUCTION=1")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"personal_data": {"()": "onething.core.logfilters.PersonalDataFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["personal_data"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("ONETHING_LOG_LEVEL", "INFO")},
 }
 

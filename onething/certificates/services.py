@@ -22,6 +22,7 @@ from onething.accounts.models import ApplicantKind, User
 from onething.accounts.models import Role as UserRole
 from onething.applications.models import Case, Event
 from onething.applications.services import CaseActionDenied, SubmissionError
+from onething.audit.services import record_audit
 from onething.certificates import keys
 from onething.certificates.models import Certificate
 from onething.domain import signing
@@ -160,6 +161,9 @@ def revoke_certificate(certificate: Certificate, *, actor: User, reason: str) ->
         locked.revoked_by = actor
         locked.revoke_reason = reason[:2000]
         locked.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        record_audit("certificate.revoked", actor=actor, subject=locked,
+                     case_id=locked.case_id,
+                     details={"number": locked.number, "reason": locked.revoke_reason[:500]})
         if locked.case_id is not None:
             case = locked.case
             Event.objects.create(application=case.application, case=case, actor=actor,

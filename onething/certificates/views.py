@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from onething.audit.services import record_audit
 from onething.certificates import selectors
 from onething.certificates.pdf import render_certificate_pdf
 from onething.certificates.services import verify_path
@@ -56,6 +57,9 @@ def download_pdf(request: HttpRequest, number: str) -> HttpResponse:
     certificate = selectors.certificate_for_download(request.user, number)
     if certificate is None:
         raise Http404("没有这份证照 (no such certificate)")
+    if certificate.holder_id != request.user.pk:  # staff looking at a citizen's certificate
+        record_audit("certificate.downloaded", actor=request.user, subject=certificate,
+                     case_id=certificate.case_id, details={"number": certificate.number})
     body = render_certificate_pdf(certificate, public_verify_url(request, certificate.number))
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'

@@ -24,6 +24,7 @@ from onething.accounts.models import ApplicantKind, Role, User
 from onething.accounts.services import AccountError, request_login_code, verify_login_code
 from onething.applications.models import Case, Channel
 from onething.applications.services import Submission, SubmissionError, submit_application
+from onething.audit.receivers import login_failed
 from onething.catalog import selectors as catalog_selectors
 from onething.certificates.models import Certificate
 from onething.certificates.views import public_verify_url
@@ -145,6 +146,7 @@ def code(request: HttpRequest) -> HttpResponse:
             try:
                 verified = verify_login_code(user.mobile, entered)
             except AccountError as exc:
+                login_failed(request, identifier=user.mobile, reason=exc.code)
                 errors["code"] = str(exc)
             else:
                 if verified.pk != user.pk:  # pragma: no cover - mobiles are unique

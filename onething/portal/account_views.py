@@ -22,6 +22,7 @@ from onething.accounts.services import (
     request_login_code,
     verify_login_code,
 )
+from onething.audit.receivers import login_failed
 from onething.domain.validators import (
     ValidationProblem,
     mask_mobile,
@@ -58,6 +59,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             try:
                 user = verify_login_code(mobile, code)
             except AccountError as exc:
+                login_failed(request, identifier=mobile, reason=exc.code)
                 if exc.field == "mobile":
                     step = "mobile"
                 errors[exc.field or "code"] = str(exc)

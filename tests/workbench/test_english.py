@@ -13,6 +13,7 @@ from django.utils import translation
 from onething.accounts.models import ApplicantKind, Role, User
 from onething.applications.delivery import DeliveryMethod
 from onething.applications.models import DELIVERY_ACTION_LABELS, Channel, Event
+from onething.audit.services import KINDS as AUDIT_KINDS
 from onething.certificates.selectors import STATUS_LABELS as CERTIFICATE_STATUS_LABELS
 from onething.domain.cases import (
     ACTION_LABELS,
@@ -40,6 +41,7 @@ SOURCES = {
     "certificate_status": CERTIFICATE_STATUS_LABELS,
     "due_item": DUE_ITEMS,
     "register": {key: spec.name for key, spec in REGISTERS.items()},
+    "audit_kind": AUDIT_KINDS,
 }
 
 
