@@ -33,6 +33,9 @@ from onething.domain.validators import (
 from onething.portal.forms import field, summary
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+# The number just registered, for the sign-in form: kept in the session, never in the URL
+# (addresses end up in browser history, proxy and server logs).
+REGISTERED_MOBILE = "portal_registered_mobile"
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -46,7 +49,7 @@ def _next_url(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     """Step 1: the mobile number gets a code; step 2: the code signs in."""
-    mobile = (request.POST.get("mobile") or request.GET.get("mobile") or "").strip()
+    mobile = (request.POST.get("mobile") or request.session.get(REGISTERED_MOBILE) or "").strip()
     step = "mobile"
     errors: dict[str, str] = {}
     sent = ""
@@ -64,6 +67,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     step = "mobile"
                 errors[exc.field or "code"] = str(exc)
             else:
+                request.session.pop(REGISTERED_MOBILE, None)
                 login(request, user, backend=BACKEND)
                 messages.success(request, _("您已登录：%(name)s") % {"name": user.display_name})
                 return redirect(_next_url(request))
@@ -162,7 +166,8 @@ def register(request: HttpRequest) -> HttpResponse:
                 errors[exc.field if exc.field in data else "mobile"] = str(exc)
             else:
                 messages.success(request, _("注册成功。请用手机短信验证码登录。"))
-                return redirect(f"{reverse('portal:login')}?mobile={data['mobile']}")
+                request.session[REGISTERED_MOBILE] = validate_mobile(data["mobile"])
+                return redirect("portal:login")
     fields = [field(name, label, kind=k, value=data[name], error=errors.get(name, ""))
               for name, label, k in specs]
     return render(request, "portal/register.html", {

@@ -148,8 +148,8 @@ def test_window_receipt_and_registers_in_english(client, demo):
     html = assert_english(client.get(reverse("workbench:window-questions",
                                              args=["restaurant"])), data)
     assert "Next: confirm the applicant" in html
-    html = assert_english(client.get(reverse("workbench:window-applicant", args=["restaurant"]),
-                                     {"q": demo.applicant.mobile}), data)
+    html = assert_english(client.post(reverse("workbench:window-applicant", args=["restaurant"]),
+                                      {"kind": "search", "q": demo.applicant.mobile}), data)
     assert "Found 1 applicant:" in html and "Register the company and continue" in html
     html = assert_english(client.get(reverse("workbench:window-form", args=["restaurant"]),
                                      {"applicant": demo.applicant.pk}), data)
