@@ -49,3 +49,17 @@ def mask_personal_data(value: object) -> object:
     if isinstance(value, list | tuple):
         return [mask_personal_data(v) for v in value]
     return value
+
+
+def mask_person_name(name: str) -> str:
+    """A person's name as a public page shows it: ``张*明``, ``王*``, ``欧阳**华``.
+
+    The first and the last character stay (two-character names keep the first only);
+    every other character becomes ``*``.
+    """
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
