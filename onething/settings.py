@@ -98,6 +98,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Content-Security-Policy (below), Cache-Control: no-store on personal answers and
+    # Permissions-Policy (onething/core/headers.py).
+    "csp.middleware.CSPMiddleware",
+    "onething.core.headers.PrivacyHeadersMiddleware",
     # Chinese unless chosen otherwise (cookie or the user's saved choice); see core/preferences.py
     "onething.core.preferences.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -174,6 +178,33 @@ except OSError:
     pass
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Content-Security-Policy (django-csp 4): scripts, styles, fonts and images only from this
+# site, no inline script or style (segno's QR codes are inline SVG elements, which CSP
+# does not restrict), no plug-ins, no framing. ONETHING_CSP_FORM_ACTION: extra origins,
+# separated by spaces, that forms may post or redirect to (a payment provider's page).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", *os.environ.get("ONETHING_CSP_FORM_ACTION", "").split()],
+    },
+}
+# ONETHING_PERMISSIONS_POLICY: the Permissions-Policy header. The kiosk's ID-card reader is
+# a server-side plug-in (ONETHING_ID_CARD_READER), so no page needs a device API; a kiosk
+# whose reader talks to the browser (WebUSB/WebHID) allows usb=(self) or hid=(self) here.
+ONETHING_PERMISSIONS_POLICY = os.environ.get(
+    "ONETHING_PERMISSIONS_POLICY",
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=(), "
+    "bluetooth=(), midi=(), accelerometer=(), gyroscope=(), magnetometer=(), "
+    "display-capture=(), browsing-topics=(), fullscreen=(self)")
 
 # ONETHING_SMS_BACKEND: dotted path of an SmsBackend; the default writes messages to the log.
 ONETHING_SMS_BACKEND = os.environ.get("ONETHING_SMS_BACKEND",

@@ -34,6 +34,18 @@ RUN_AXE = """async (tags) => {
 }"""
 
 
+@pytest.fixture
+def new_page(new_page):
+    """The audit injects axe-core as a script tag, which the site's CSP (script-src 'self',
+    no inline script) rightly refuses: these pages alone are opened with bypass_csp. The
+    journeys (test_*_journey.py, test_kiosk.py, …) run with the policy enforced."""
+
+    def make(**options):
+        return new_page(bypass_csp=True, **options)
+
+    return make
+
+
 class Audit:
     """Collects problems across pages so one run reports all of them."""
 

@@ -160,3 +160,20 @@ def test_the_holder_manages_codes_in_the_portal(client, certificate, demo):
     assert re.search(r"<td>已撤销</td>", html) and f"?share={share.code}" not in html
     client.logout()
     assert not shows_details(page(client, certificate, share=share.code))
+
+
+def test_share_and_verify_pages_in_english(client, certificate, demo):
+    from tests.english import catalogue_data, chinese_left, english
+
+    english(client)
+    share = create_share_code(certificate, actor=demo.applicant)
+    data = catalogue_data(certificate.case.application) | {
+        certificate.data["certificate_name"], certificate.data["department"]["name"],
+        "张*明", NOTE}
+    html = page(client, certificate, share="WRONGCODE2")
+    assert "The share code is wrong" in html and chinese_left(html, data) == []
+    client.force_login(demo.applicant)
+    english(client)
+    html = client.get(reverse("certificates:share", args=[certificate.number])).content.decode()
+    assert "Create a share code" in html and "7 days" in html and share.code in html
+    assert chinese_left(html, data) == []
