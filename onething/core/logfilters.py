@@ -20,7 +20,10 @@ def log_personal_data() -> bool:
     """True only in the development mode that logs SMS texts whole (the demo sign-in)."""
     from django.conf import settings
 
-    return bool(getattr(settings, "ONETHING_LOG_SMS_CODES", False))
+    try:
+        return bool(getattr(settings, "ONETHING_LOG_SMS_CODES", False))
+    except Exception:  # settings not configured (a bare gunicorn master): mask
+        return False
 
 
 class PersonalDataFilter(logging.Filter):
@@ -41,3 +44,18 @@ class PersonalDataFilter(logging.Filter):
             record.stack_info = mask_personal_text(record.stack_info)
         record._onething_masked = True  # several handlers: mask once
         return True
+
+
+def gunicorn_logger_class():
+    """Gunicorn's logger with the filter on its access and error handlers: access lines
+    carry addresses and referrers, which must not leak a number either."""
+    from gunicorn import glogging
+
+    class GunicornLogger(glogging.Logger):
+        def setup(self, cfg) -> None:
+            super().setup(cfg)
+            for log in (self.error_log, self.access_log):
+                for handler in log.handlers:
+                    handler.addFilter(PersonalDataFilter())
+
+    return GunicornLogger

@@ -5,7 +5,7 @@ they appear in running text: the 18-character resident ID number (GB 11643,
 masked like :func:`onething.domain.validators.mask_id_number`: first 6 and
 last 4 kept) and the 11-digit mainland mobile number (masked like
 :func:`onething.domain.validators.mask_mobile`: first 3 and last 4 kept),
-also when written with a +86 / 86 prefix.
+also when written with a +86 / 86 prefix or grouped 3-4-4 by spaces or dashes.
 
 A number is masked only when it stands alone: digits on either side mean it is
 part of a longer number (a tracking number, a timestamp) and it is left as it
@@ -20,7 +20,8 @@ import re
 # 17 digits and a check character; not preceded or followed by a digit, and the
 # check character X not followed by a letter either (an identifier like ...X_a).
 _ID_NUMBER = re.compile(r"(?<![0-9])([1-9][0-9]{5})([0-9]{8})([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<![0-9+])((?:\+?86[ -]?)?)(1[3-9][0-9])([0-9]{4})([0-9]{4})(?![0-9])")
+_MOBILE = re.compile(r"(?<![0-9+])((?:\+?86[ -]?)?)(1[3-9][0-9][ -]?)([0-9]{4})([ -]?[0-9]{4})"
+                     r"(?![0-9])")
 # Sign-in codes are 4 to 8 digits in an SMS text; only used on texts known to be messages.
 _CODE = re.compile(r"(?<![0-9])[0-9]{4,8}(?![0-9])")
 
