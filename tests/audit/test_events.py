@@ -188,3 +188,17 @@ def test_register_import_is_recorded(demo):
                              "sha256": result.load.sha256, "filename": "c.csv"}
     bad = load_register("contributions", b"no,such\n1,2\n", actor=None)
     assert not bad.ok and AuditEntry.objects.filter(kind="register.imported").count() == 1
+
+
+def test_staff_reading_a_case_through_the_api_is_recorded(client, demo, application):
+    case = application.cases.get(matter__code="business-registration")
+    applicant_token = issue_api_token(demo.applicant, label="own")
+    response = client.get(f"/api/v1/cases/{case.pk}",
+                          HTTP_AUTHORIZATION=f"Bearer {applicant_token}")
+    assert response.status_code == 200 and last("case.viewed") is None
+    staff_token = issue_api_token(demo.samr, label="department system")
+    response = client.get(f"/api/v1/cases/{case.pk}", HTTP_AUTHORIZATION=f"Bearer {staff_token}")
+    assert response.status_code == 200
+    viewed = last("case.viewed")
+    assert (viewed.actor_id, viewed.case_id, viewed.details) == (
+        demo.samr.pk, case.pk, {"application": application.pk, "channel": "api"})
