@@ -157,7 +157,7 @@ def test_the_holder_manages_codes_in_the_portal(client, certificate, demo):
     share.refresh_from_db()
     assert share.revoked_at is not None
     html = client.get(url).content.decode()
-    assert re.search(r"<td>已撤销</td>", html) and f"?share={share.code}" not in html
+    assert re.search(r"<dt>状态</dt><dd>已撤销</dd>", html) and f"?share={share.code}" not in html
     client.logout()
     assert not shows_details(page(client, certificate, share=share.code))
 
