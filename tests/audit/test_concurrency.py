@@ -55,3 +55,35 @@ def test_concurrent_appends_form_one_chain(shared, tmp_path):  # noqa: F811
     assert report["sequences"] == list(range(1, total + 1))
     assert (report["ok"], report["problem"], report["checked"]) == (True, "", total)
     assert report["labels"] == sorted(f"p{n}" for n in range(PROCESSES) for _ in range(EACH))
+
+    # The command line: exit status 0 on an intact chain, 1 at the first broken link.
+    intact = subprocess.run([sys.executable, "-m", "onething", "audit", "verify"], cwd=REPO,
+                            env=shared.env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert intact.returncode == 0, intact.stderr
+    assert f"审计日志完整 (audit trail intact): {total} entries, last #{total} " in intact.stdout
+    _tamper(shared, "UPDATE audit_auditentry SET actor_label = 'someone' WHERE sequence = 77")
+    broken = subprocess.run([sys.executable, "-m", "onething", "audit", "verify"], cwd=REPO,
+                            env=shared.env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert broken.returncode == 1
+    assert "审计日志链在第 77 条处断开 (audit chain broken at entry #77): hash: stored " \
+        in broken.stderr
+
+
+def _tamper(database, sql: str) -> None:
+    """Rewrite a row as someone with database access could (on PostgreSQL the owner
+    switches the append-only trigger off first)."""
+    if ON_POSTGRESQL:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER "
+                           "audit_auditentry_append_only")
+            cursor.execute(sql)
+            cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER "
+                           "audit_auditentry_append_only")
+        return
+    import sqlite3
+
+    path = database.env["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        db.execute(sql)
