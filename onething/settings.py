@@ -203,7 +203,7 @@ CONTENT_SECURITY_POLICY = {
 ONETHING_PERMISSIONS_POLICY = os.environ.get(
     "ONETHING_PERMISSIONS_POLICY",
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=(), "
-    "bluetooth=(), midi=(), accelerometer=(), gyroscope=(), magnetometer=(), "
+    "midi=(), accelerometer=(), gyroscope=(), magnetometer=(), "
     "display-capture=(), browsing-topics=(), fullscreen=(self)")
 
 # ONETHING_SMS_BACKEND: dotted path of an SmsBackend; the default writes messages to the log.

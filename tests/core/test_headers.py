@@ -23,7 +23,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
 PERMISSIONS = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
-               "hid=(), bluetooth=(), midi=(), accelerometer=(), gyroscope=(), "
+               "hid=(), midi=(), accelerometer=(), gyroscope=(), "
                "magnetometer=(), display-capture=(), browsing-topics=(), fullscreen=(self)")
 
 
