@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "onething.registers",
     "onething.payments",
     "onething.kiosk",
+    "onething.audit",
+    "csp",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -107,6 +109,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Content-Security-Policy (below), Cache-Control: no-store on personal answers and
+    # Permissions-Policy (onething/core/headers.py).
+    "csp.middleware.CSPMiddleware",
+    "onething.core.headers.PrivacyHeadersMiddleware",
     # Chinese unless chosen otherwise (cookie or the user's saved choice); see core/preferences.py
     "onething.core.preferences.LanguageMiddleware",
     # Control characters, lone surrogates and malformed bodies end here with a 4xx.
@@ -189,6 +195,33 @@ except OSError:
     pass
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Content-Security-Policy (django-csp 4): scripts, styles, fonts and images only from this
+# site, no inline script or style (segno's QR codes are inline SVG elements, which CSP
+# does not restrict), no plug-ins, no framing. ONETHING_CSP_FORM_ACTION: extra origins,
+# separated by spaces, that forms may post or redirect to (a payment provider's page).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", *os.environ.get("ONETHING_CSP_FORM_ACTION", "").split()],
+    },
+}
+# ONETHING_PERMISSIONS_POLICY: the Permissions-Policy header. The kiosk's ID-card reader is
+# a server-side plug-in (ONETHING_ID_CARD_READER), so no page needs a device API; a kiosk
+# whose reader talks to the browser (WebUSB/WebHID) allows usb=(self) or hid=(self) here.
+ONETHING_PERMISSIONS_POLICY = os.environ.get(
+    "ONETHING_PERMISSIONS_POLICY",
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=(), "
+    "midi=(), accelerometer=(), gyroscope=(), magnetometer=(), "
+    "display-capture=(), browsing-topics=(), fullscreen=(self)")
 
 # ONETHING_SMS_BACKEND: dotted path of an SmsBackend; the default writes messages to the log.
 ONETHING_SMS_BACKEND = os.environ.get("ONETHING_SMS_BACKEND",
@@ -302,12 +335,22 @@ ONETHING_STAFF_IDLE_MINUTES = int(os.environ.get("ONETHING_STAFF_IDLE_MINUTES", 
 ONETHING_STAFF_SESSION_HOURS = int(os.environ.get("ONETHING_STAFF_SESSION_HOURS", "12"))
 # ONETHING_API_TOKEN_DAYS: default lifetime of an API token (default 90 days).
 ONETHING_API_TOKEN_DAYS = int(os.environ.get("ONETHING_API_TOKEN_DAYS", "90"))
+# ONETHING_LOG_SMS_CODES: write SMS texts (with their sign-in codes) and unmasked personal
+# numbers to the log. That is how the demo signs in (`make run` prints the codes), so it is
+# on by default outside production; production refuses it. Off, every log handler masks
+# resident ID numbers and mobile numbers (onething/core/logfilters.py) and SMS codes are
+# hidden.
+ONETHING_LOG_SMS_CODES = _env_bool("ONETHING_LOG_SMS_CODES", not PRODUCTION)
+if PRODUCTION and ONETHING_LOG_SMS_CODES:
+    raise ImproperlyConfigured("ONETHING_LOG_SMS_CODES must be off when ONETHING_PRODUCTION=1")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"personal_data": {"()": "onething.core.logfilters.PersonalDataFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["personal_data"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("ONETHING_LOG_LEVEL", "INFO")},
 }
 

@@ -72,6 +72,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="吊销 (revoke)")
     def revoke(self, request, queryset) -> None:
-        revoked = sum(revoke_api_token(token) for token in queryset)
+        revoked = sum(revoke_api_token(token, actor=request.user) for token in queryset)
         self.message_user(request, f"已吊销 {revoked} 个令牌 ({revoked} revoked)",
                           messages.SUCCESS)

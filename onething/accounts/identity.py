@@ -23,6 +23,7 @@ from django.utils import timezone
 from onething.accounts.models import ApplicantKind, IdentityCheck, Role, User
 from onething.accounts.services import AccountError, _checked, _name
 from onething.accounts.verifiers import identity_verifier
+from onething.audit.services import record_audit
 from onething.domain.identity import AssuranceLevel, Verdict, level_label, names_match
 from onething.domain.validators import mask_id_number, validate_id_number
 
@@ -38,10 +39,17 @@ IN_PERSON_EVIDENCE = {"kiosk-card-reader", "window-original"}
 
 def _record(user: User, *, actor: User | None, evidence: str, outcome: str, before: int,
             reason: str = "", source: str = "", data: dict | None = None) -> IdentityCheck:
-    return IdentityCheck.objects.create(
+    check = IdentityCheck.objects.create(
         user=user, actor=actor, evidence=evidence, outcome=outcome, level_before=before,
         level_after=user.assurance_level, reason=reason[:500], source=source[:100],
         data=data or {})
+    if check.level_after != check.level_before:
+        # Level changes also go to the tamper-evident audit trail (docs/security.md).
+        record_audit("identity.level_changed", actor=actor, subject=user,
+                     details={"from": f"L{before}", "to": f"L{user.assurance_level}",
+                              "evidence": evidence, "outcome": outcome,
+                              "source": source[:100]})
+    return check
 
 
 def _taken(user: User) -> bool:

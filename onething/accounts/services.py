@@ -324,10 +324,18 @@ def issue_api_token(user: User, *, label: str = "", scopes: list[str] | None = N
     return raw
 
 
-def revoke_api_token(token: ApiToken) -> bool:
-    """Revoke a token at once; False when it was revoked already."""
-    return bool(ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True)
-                .update(revoked_at=timezone.now()))
+def revoke_api_token(token: ApiToken, *, actor: User | None = None) -> bool:
+    """Revoke a token at once; False when it was revoked already.
+
+    ``actor`` None is the command line (the operator). Recorded in the audit trail."""
+    revoked = bool(ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True)
+                   .update(revoked_at=timezone.now()))
+    if revoked:
+        from onething.audit.services import record_audit
+
+        record_audit("token.revoked", actor=actor, subject=token,
+                     details={"user": token.user_id, "label": token.label})
+    return revoked
 
 
 LAST_USED_PRECISION = dt.timedelta(minutes=1)

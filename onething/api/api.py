@@ -42,6 +42,7 @@ from onething.api.schemas import (
 )
 from onething.applications import delivery, selectors, services
 from onething.applications.models import Channel
+from onething.audit.services import record_audit
 from onething.catalog import selectors as catalog_selectors
 from onething.certificates.selectors import held_by_applicant
 from onething.domain.cases import Action, CaseStatus
@@ -289,7 +290,11 @@ def queue(request: HttpRequest, status: str = "", due: str = "", cursor: str = "
 @api.get("/cases/{case_id}", response={200: CaseDetailOut, **ERRORS}, tags=["cases"])
 def get_case(request: HttpRequest, case_id: ObjectId):
     user = _user(request)
-    return presenters.case_detail(selectors.case_for(user, case_id), user)
+    case = selectors.case_for(user, case_id)
+    if user.role != Role.APPLICANT:  # staff reading a citizen's case: on the record
+        record_audit("case.viewed", actor=user, subject=case, case_id=case.pk,
+                     details={"application": case.application_id, "channel": "api"})
+    return presenters.case_detail(case, user)
 
 
 @api.post("/cases/{case_id}/actions/{action}", response={200: CaseDetailOut, **ERRORS},

@@ -7,7 +7,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
+from onething.accounts.models import Role
 from onething.applications import selectors, storage
+from onething.audit.services import record_audit
 
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
@@ -28,10 +30,17 @@ def material_file(request: HttpRequest,
     if not path.exists():
         raise Http404("文件已不存在 (file missing)")
     upload = material.upload
+    inline = request.GET.get("inline") == "1"
+    if request.user.role != Role.APPLICANT:
+        # Every look a member of staff takes at a citizen's material is on the record.
+        record_audit("material.viewed" if inline else "material.downloaded",
+                     actor=request.user, subject=material,
+                     details={"application": material.application_id,
+                              "material": material.material_key, "sha256": upload.sha256})
     # The stored name is never the user's; the download name is built from the catalogue.
     filename = f"{material.material_key}-{material.pk}.{EXTENSIONS.get(upload.content_type, 'bin')}"
     response = FileResponse(path.open("rb"), content_type=upload.content_type,
-                            as_attachment=request.GET.get("inline") != "1", filename=filename)
+                            as_attachment=not inline, filename=filename)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

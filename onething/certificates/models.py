@@ -65,3 +65,30 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate_type.name} {self.number}"
+
+
+class ShareCode(models.Model):
+    """A holder's permission for whoever has the code to see a certificate's details.
+
+    The public verification page shows only what verification needs; the certified
+    details (e.g. a contribution history) show to the signed-in holder and, with
+    ``/verify/<number>/?share=<code>``, to the people the holder gave a code to, until it
+    expires or the holder revokes it. Codes are random (``services.new_share_code``)
+    and kept as they are, so the holder can copy them again from the portal.
+    """
+
+    certificate = models.ForeignKey(Certificate, models.CASCADE, related_name="share_codes",
+                                    verbose_name="电子证照")
+    code = models.CharField("分享码", max_length=32, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                   verbose_name="创建人")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    expires_at = models.DateTimeField("失效时间")
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "证照分享码"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.certificate.number} {self.code[:3]}…"

@@ -11,9 +11,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
-from onething.accounts.models import Role
-from onething.certificates.models import Certificate
+from onething.accounts.models import ApplicantKind, Role
+from onething.certificates.models import Certificate, ShareCode
 from onething.domain import signing
+from onething.domain.redaction import mask_person_name
 
 VALID, REVOKED, EXPIRED, UNKNOWN = "valid", "revoked", "expired", "unknown"
 STATUS_LABELS = {VALID: "有效", REVOKED: "已注销", EXPIRED: "已过期", UNKNOWN: "无法核验"}
@@ -29,16 +30,65 @@ class Verification:
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
 
-    def as_dict(self) -> dict[str, Any]:
-        """The public answer. Certified data only when its signature holds."""
+    def as_dict(self, *, details: bool = False) -> dict[str, Any]:
+        """The answer: data only when its signature holds. Publicly only what verifying
+        needs (``public_data``); with ``details`` (the holder, or a share code) all the
+        certified data."""
         body: dict[str, Any] = {"status": self.status, "certificate": None}
         if self.reason:
             body["reason"] = self.reason
         if self.certificate is not None and self.status != UNKNOWN:
-            body["certificate"] = dict(self.certificate.data)
+            body["certificate"] = (dict(self.certificate.data) if details
+                                   else public_data(self.certificate))
+            body["details_shown"] = details
             if self.certificate.revoked_at is not None:
                 body["revoked_at"] = self.certificate.revoked_at.isoformat(timespec="seconds")
         return body
+
+
+# What anyone holding the number may see: enough to tell the paper is genuine and whose it
+# is, not what it certifies (个人信息保护法 第六条: no more than the purpose needs).
+PUBLIC_KEYS = ("number", "certificate_type", "certificate_name", "holder_name", "holder_id",
+               "department", "issued_at", "valid_until")
+
+
+def public_data(certificate: Certificate) -> dict[str, Any]:
+    """The signed data cut down to ``PUBLIC_KEYS``, a person's name masked (张*明); the
+    ID number is masked in the signed data already, a company's name and USCC are public."""
+    data = {k: certificate.data.get(k) for k in PUBLIC_KEYS}
+    if certificate.holder.applicant_kind != ApplicantKind.COMPANY:
+        data["holder_name"] = mask_person_name(str(data.get("holder_name") or ""))
+    return data
+
+
+def valid_share_code(certificate: Certificate, code: str, *,
+                     now: dt.datetime | None = None) -> ShareCode | None:
+    """The holder's share code for this certificate, if it is neither expired nor revoked."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 32:
+        return None
+    now = now or timezone.now()
+    return ShareCode.objects.filter(certificate=certificate, code=code, revoked_at__isnull=True,
+                                    expires_at__gt=now).first()
+
+
+def may_see_details(viewer: Any, certificate: Certificate, share_code: str = "") -> bool:
+    """The certified details: the signed-in holder, or whoever has a valid share code."""
+    if getattr(viewer, "is_authenticated", False) and certificate.holder_id == viewer.pk:
+        return True
+    return valid_share_code(certificate, share_code) is not None
+
+
+def share_codes_for(viewer: Any, number: str) -> tuple[Certificate | None, list[ShareCode]]:
+    """The holder's certificate and its share codes, newest first; (None, []) for others."""
+    if not getattr(viewer, "is_authenticated", False):
+        return None, []
+    number = (number or "").strip().upper()[:64]
+    certificate = (Certificate.objects.select_related("certificate_type", "department")
+                   .filter(number=number, holder=viewer).first())
+    if certificate is None:
+        return None, []
+    return certificate, list(certificate.share_codes.all())
 
 
 def signature_holds(certificate: Certificate) -> bool:
@@ -55,7 +105,7 @@ def signature_holds(certificate: Certificate) -> bool:
 
 def verify_certificate(number: str, *, today: dt.date | None = None) -> Verification:
     number = (number or "").strip().upper()[:64]
-    certificate = (Certificate.objects.select_related("key", "certificate_type")
+    certificate = (Certificate.objects.select_related("key", "certificate_type", "holder")
                    .filter(number=number).first())
     if certificate is None:
         return Verification(UNKNOWN, reason="not_found")

@@ -22,8 +22,9 @@ from onething.accounts.models import ApplicantKind, User
 from onething.accounts.models import Role as UserRole
 from onething.applications.models import Case, Event
 from onething.applications.services import CaseActionDenied, SubmissionError
+from onething.audit.services import record_audit
 from onething.certificates import keys
-from onething.certificates.models import Certificate
+from onething.certificates.models import Certificate, ShareCode
 from onething.domain import signing
 from onething.domain.validators import mask_id_number
 from onething.notifications.services import notify
@@ -160,6 +161,9 @@ def revoke_certificate(certificate: Certificate, *, actor: User, reason: str) ->
         locked.revoked_by = actor
         locked.revoke_reason = reason[:2000]
         locked.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        record_audit("certificate.revoked", actor=actor, subject=locked,
+                     case_id=locked.case_id,
+                     details={"number": locked.number, "reason": locked.revoke_reason[:500]})
         if locked.case_id is not None:
             case = locked.case
             Event.objects.create(application=case.application, case=case, actor=actor,
@@ -171,3 +175,50 @@ def revoke_certificate(certificate: Certificate, *, actor: User, reason: str) ->
                            f"已被{locked.department.name}注销。理由：{locked.revoke_reason[:100]}")
     certificate.refresh_from_db()
     return certificate
+
+
+# -- share codes: the holder lets others see the certified details ---------------------
+
+SHARE_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out, typed
+SHARE_CODE_LENGTH = 10  # 32^10 = 2^50 codes
+SHARE_DAYS_DEFAULT = 7
+SHARE_DAYS_CHOICES = (1, 7, 30)
+
+
+class ShareDenied(PermissionError):
+    def __init__(self) -> None:
+        super().__init__("只有持证人可以分享或撤销分享 (only the holder may share)")
+
+
+def new_share_code() -> str:
+    return "".join(secrets.choice(SHARE_CODE_ALPHABET) for _ in range(SHARE_CODE_LENGTH))
+
+
+def create_share_code(certificate: Certificate, *, actor: User,
+                      days: int = SHARE_DAYS_DEFAULT) -> ShareCode:
+    """分享证照详情: a code that shows the certified details on the verification page.
+
+    Only the holder shares (个人信息保护法: the holder decides who sees their data), for
+    1, 7 or 30 days; a revoked or expired certificate is not shared.
+    """
+    if actor is None or certificate.holder_id != actor.pk:
+        raise ShareDenied()
+    if days not in SHARE_DAYS_CHOICES:
+        raise SubmissionError({"days": "有效期只能是 1、7 或 30 天 (1, 7 or 30 days)"},
+                              "invalid_days")
+    if certificate.revoked_at is not None:
+        raise SubmissionError({"certificate": "该证照已注销 (revoked)"}, "already_revoked")
+    return ShareCode.objects.create(certificate=certificate, code=new_share_code(),
+                                    created_by=actor,
+                                    expires_at=timezone.now() + dt.timedelta(days=days))
+
+
+def revoke_share_code(share: ShareCode, *, actor: User) -> ShareCode:
+    """撤销分享: the code stops working at once."""
+    if actor is None or share.certificate.holder_id != actor.pk:
+        raise ShareDenied()
+    if share.revoked_at is None:
+        ShareCode.objects.filter(pk=share.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now())
+        share.refresh_from_db()
+    return share

@@ -7,4 +7,5 @@ app_name = "certificates"
 urlpatterns = [
     path("verify/<str:number>/", views.verify, name="verify"),
     path("certificates/<str:number>.pdf", views.download_pdf, name="pdf"),
+    path("certificates/<str:number>/share/", views.share, name="share"),
 ]

@@ -5,13 +5,18 @@ the PDF download (版式文件) for its holder and the staff who may see it."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
-from onething.certificates import selectors
+from onething.applications.services import SubmissionError
+from onething.audit.services import record_audit
+from onething.certificates import selectors, services
 from onething.certificates.pdf import render_certificate_pdf
 from onething.certificates.services import verify_path
 
@@ -23,19 +28,31 @@ def _wants_json(request: HttpRequest) -> bool:
 
 @require_GET
 def verify(request: HttpRequest, number: str) -> HttpResponse:
+    """Anyone may verify; the certified details show only to the signed-in holder or with
+    a share code the holder created (``?share=<code>``)."""
     result = selectors.verify_certificate(number)
     http_status = 404 if result.reason == "not_found" else 200
+    share = (request.GET.get("share") or "").strip()[:64]
+    shown = (result.certificate is not None and result.status != selectors.UNKNOWN
+             and selectors.may_see_details(request.user, result.certificate, share))
+    share_refused = bool(share) and result.certificate is not None and not shown
+    body = result.as_dict(details=shown)
+    if share_refused:
+        body["share"] = "invalid"
     if _wants_json(request):
-        response: HttpResponse = JsonResponse(result.as_dict(), status=http_status,
+        response: HttpResponse = JsonResponse(body, status=http_status,
                                               json_dumps_params={"ensure_ascii": False})
     else:
-        data = result.as_dict()["certificate"]
-        response = render(request, "certificates/verify.html",
-                          {"result": result, "number": number, "data": data,
-                           "details": selectors.detail_rows((data or {}).get("details") or {}),
-                           "issued_at": selectors.parse_time((data or {}).get("issued_at"))},
-                          status=http_status)
-    patch_vary_headers(response, ["Accept"])
+        data = body["certificate"]
+        is_holder = (shown and getattr(request.user, "is_authenticated", False)
+                     and result.certificate.holder_id == request.user.pk)
+        response = render(request, "certificates/verify.html", {
+            "result": result, "number": number, "data": data, "details_shown": shown,
+            "is_holder": is_holder, "share_refused": share_refused, "share": share,
+            "details": selectors.detail_rows((data or {}).get("details") or {}) if shown else [],
+            "issued_at": selectors.parse_time((data or {}).get("issued_at"))},
+            status=http_status)
+    patch_vary_headers(response, ["Accept", "Cookie"])
     # A revocation must show at once: nothing in between may keep an old answer.
     patch_cache_control(response, no_store=True)
     return response
@@ -56,8 +73,49 @@ def download_pdf(request: HttpRequest, number: str) -> HttpResponse:
     certificate = selectors.certificate_for_download(request.user, number)
     if certificate is None:
         raise Http404("没有这份证照 (no such certificate)")
+    if certificate.holder_id != request.user.pk:  # staff looking at a citizen's certificate
+        record_audit("certificate.downloaded", actor=request.user, subject=certificate,
+                     case_id=certificate.case_id, details={"number": certificate.number})
     body = render_certificate_pdf(certificate, public_verify_url(request, certificate.number))
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
     patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def share(request: HttpRequest, number: str) -> HttpResponse:
+    """分享证照详情: the holder creates and revokes share codes for one certificate."""
+    certificate, codes = selectors.share_codes_for(request.user, number)
+    if certificate is None:
+        raise Http404("没有这份证照 (no such certificate)")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "revoke":
+                chosen = next((c for c in codes if str(c.pk) == request.POST.get("code_id")),
+                              None)
+                if chosen is None:
+                    raise Http404("没有这个分享码 (no such share code)")
+                services.revoke_share_code(chosen, actor=request.user)
+                messages.success(request, _("分享码已撤销，不能再用来查看证照详情。"))
+            else:
+                days = int(request.POST.get("days") or services.SHARE_DAYS_DEFAULT)
+                created = services.create_share_code(certificate, actor=request.user,
+                                                     days=days)
+                messages.success(request, _("已创建分享码 %(code)s。") % {"code": created.code})
+        except (ValueError, SubmissionError) as exc:
+            errors = getattr(exc, "errors", None) or {"days": _("请选择有效期")}
+        else:
+            return redirect("certificates:share", number=certificate.number)
+    now = timezone.now()
+    base = public_verify_url(request, certificate.number)
+    rows = [{"share": c, "link": f"{base}?share={c.code}",
+             "state": ("revoked" if c.revoked_at else "expired" if c.expires_at <= now
+                       else "active")} for c in codes]
+    response = render(request, "certificates/share.html", {
+        "certificate": certificate, "rows": rows, "errors": errors,
+        "days_choices": services.SHARE_DAYS_CHOICES, "default_days": services.SHARE_DAYS_DEFAULT,
+    }, status=400 if errors else 200)
     return response

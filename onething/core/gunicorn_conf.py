@@ -17,6 +17,8 @@ wsgi_app = "onething.wsgi:application"
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+# The same masking of ID and mobile numbers as Django's own log (onething/core/logfilters.py).
+logger_class = "onething.core.gunicorn_logger.GunicornLogger"
 
 # A request may take a minute (a 20 MB upload from a slow link without a buffering
 # proxy); shutting down waits this long for requests in flight.

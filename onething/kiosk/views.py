@@ -30,6 +30,7 @@ from onething.accounts.ratelimit import client_address
 from onething.accounts.services import AccountError, request_kiosk_code, verify_kiosk_code
 from onething.applications.models import Case, Channel
 from onething.applications.services import Submission, SubmissionError, submit_application
+from onething.audit.receivers import login_failed
 from onething.catalog import selectors as catalog_selectors
 from onething.certificates.models import Certificate
 from onething.certificates.views import public_verify_url
@@ -150,6 +151,7 @@ def code(request: HttpRequest) -> HttpResponse:
                 verified = verify_kiosk_code(id_number, entered,
                                              client=client_address(request))
             except AccountError as exc:
+                login_failed(request, identifier=id_number, reason=exc.code)
                 errors["code"] = str(exc)
             else:
                 card = request.session.get(session.CARD)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.module_loading import import_string
 
+from onething.domain.redaction import mask_message_codes
 from onething.domain.validators import mask_mobile
 
 log = logging.getLogger("onething.sms")
@@ -24,10 +25,13 @@ class SmsBackend(ABC):
 
 
 class LogSmsBackend(SmsBackend):
-    """Development: the text goes to the log (the mobile number masked)."""
+    """Development: the text goes to the log (the mobile number masked). The text keeps
+    its sign-in code only while ``ONETHING_LOG_SMS_CODES`` is on (the demo's way in);
+    otherwise codes and personal numbers in it are masked."""
 
     def send(self, mobile: str, text: str, *, message_id: str) -> None:
-        log.info("SMS to %s [%s]: %s", mask_mobile(mobile), message_id, text)
+        shown = text if settings.ONETHING_LOG_SMS_CODES else mask_message_codes(text)
+        log.info("SMS to %s [%s]: %s", mask_mobile(mobile), message_id, shown)
 
 
 class MemorySmsBackend(SmsBackend):

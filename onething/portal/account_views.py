@@ -27,6 +27,7 @@ from onething.accounts.services import (
     request_login_code,
     verify_login_code,
 )
+from onething.audit.receivers import login_failed
 from onething.domain.identity import AssuranceLevel
 from onething.domain.validators import (
     ValidationProblem,
@@ -39,6 +40,9 @@ from onething.domain.validators import (
 from onething.portal.forms import field, summary
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+# The number just registered, for the sign-in form: kept in the session, never in the URL
+# (addresses end up in browser history, proxy and server logs).
+REGISTERED_MOBILE = "portal_registered_mobile"
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -62,7 +66,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     """Step 1: the mobile number gets a code; step 2: the code signs in.
 
     Registered and unregistered numbers get the same pages (no account probing)."""
-    mobile = (request.POST.get("mobile") or request.GET.get("mobile") or "").strip()
+    mobile = (request.POST.get("mobile") or request.session.get(REGISTERED_MOBILE) or "").strip()
     client = client_address(request)
     step = "mobile"
     errors: dict[str, str] = {}
@@ -76,10 +80,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
             try:
                 user = verify_login_code(mobile, code, client=client)
             except AccountError as exc:
+                login_failed(request, identifier=mobile, reason=exc.code)
                 if exc.field == "mobile":
                     step = "mobile"
                 errors[exc.field or "code"] = str(exc)
             else:
+                request.session.pop(REGISTERED_MOBILE, None)
                 login(request, user, backend=BACKEND)
                 messages.success(request, _("您已登录：%(name)s") % {"name": user.display_name})
                 return redirect(_next_url(request))
@@ -187,7 +193,8 @@ def register(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("注册成功。身份信息暂未通过实名核验（未认证），"
                                                 "登录后可在“实名认证”页面重新核验，或携带身份证"
                                                 "原件到综合窗口核验。请用手机短信验证码登录。"))
-                return redirect(f"{reverse('portal:login')}?mobile={data['mobile']}")
+                request.session[REGISTERED_MOBILE] = validate_mobile(data["mobile"])
+                return redirect("portal:login")
     fields = [field(name, label, kind=k, value=data[name], error=errors.get(name, ""))
               for name, label, k in specs]
     return render(request, "portal/register.html", {

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 
 from onething.accounts.models import Role, User
+from onething.audit.services import record_audit
 from onething.domain.registers import REGISTERS, BadValue, RowProblem, decode, parse_register
 from onething.registers.models import (
     Contribution,
@@ -90,5 +91,9 @@ def load_register(register: str, data: bytes, *, actor: User | None, filename: s
         rows = [model(load=load, **row) for row in parsed.rows]
         for start in range(0, len(rows), BATCH):
             model.objects.bulk_create(rows[start:start + BATCH])
+        record_audit("register.imported", actor=actor, subject=load,
+                     actor_label="" if actor is not None else "command line",
+                     details={"register": register, "rows": load.rows, "sha256": load.sha256,
+                              "filename": load.filename})
     result.load = load
     return result

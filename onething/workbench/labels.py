@@ -85,6 +85,20 @@ LABELS: dict[str, dict[str, Promise]] = {
         "residents": pgettext_lazy("register", "户籍人口库"),
         "enterprises": pgettext_lazy("register", "企业登记信息"),
     },
+    # onething.audit.services.KINDS: the audit trail's events (the case page's 查阅记录)
+    "audit_kind": {
+        "auth.login_succeeded": pgettext_lazy("audit kind", "登录成功"),
+        "auth.login_failed": pgettext_lazy("audit kind", "登录失败"),
+        "identity.level_changed": pgettext_lazy("audit kind", "实名认证等级变更"),
+        "token.issued": pgettext_lazy("audit kind", "签发接口令牌"),
+        "token.revoked": pgettext_lazy("audit kind", "吊销接口令牌"),
+        "case.viewed": pgettext_lazy("audit kind", "查阅办件"),
+        "material.viewed": pgettext_lazy("audit kind", "查看材料"),
+        "material.downloaded": pgettext_lazy("audit kind", "下载材料"),
+        "certificate.downloaded": pgettext_lazy("audit kind", "下载证照"),
+        "certificate.revoked": pgettext_lazy("audit kind", "注销证照"),
+        "register.imported": pgettext_lazy("audit kind", "导入共享数据"),
+    },
 }
 
 

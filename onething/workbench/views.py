@@ -26,6 +26,8 @@ from onething.applications.services import (
     SubmissionError,
     transition_case,
 )
+from onething.audit import selectors as audit_selectors
+from onething.audit.services import record_audit
 from onething.certificates import selectors as certificate_selectors
 from onething.certificates.services import CertificateActionDenied, may_revoke
 from onething.certificates.services import revoke_certificate as revoke
@@ -146,6 +148,9 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         return _record_delivery(request, case)
     if request.method == "POST":
         return _act(request, case)
+    record_audit("case.viewed", actor=request.user, subject=case, case_id=case.pk,
+                 details={"application": case.application_id,
+                          "tracking_number": case.application.tracking_number})
     return _render_case(request, case)
 
 
@@ -350,7 +355,19 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
         "certificate": _certificate_panel(viewer, case),
         "revoke_errors": revoke_errors or {},
         "revoke_reason": request.POST.get("reason", "") if revoke_errors else "",
+        "access_log": _access_rows(viewer, case, material_names),
+        "may_see_access_log": audit_selectors.may_see_access_log(viewer, case),
     }, status=status)
+
+
+def _access_rows(viewer, case, material_names: dict[str, str]) -> list[dict]:
+    """查阅记录: who viewed the case or viewed/downloaded which material, and when."""
+    return [{"entry": entry,
+             "who": entry.actor.display_name if entry.actor else entry.actor_label,
+             "what": label("audit_kind", entry.kind),
+             "material": material_names.get(entry.details.get("material", ""),
+                                            entry.details.get("material", ""))}
+            for entry in audit_selectors.access_log(viewer, case)]
 
 
 def _result_rows(result: dict | None) -> list[tuple[str, str]]:

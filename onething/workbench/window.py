@@ -171,7 +171,9 @@ def identify_applicant(request: HttpRequest, slug: str) -> HttpResponse:
                              % {"name": applicant.display_name})
             return redirect(_step_url("workbench:window-form", slug, answers,
                                       applicant=applicant.pk))
-    query = request.GET.get("q", "").strip()
+    # Searched by POST: a mobile or ID number in the address would stay in the browser's
+    # history on a shared window PC and in every proxy's and server's access log.
+    query = request.POST.get("q", "").strip() if kind == "search" else ""
     found = find_applicants(query) if query else []
     posted = request.POST if kind else {}
 

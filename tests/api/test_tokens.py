@@ -150,3 +150,17 @@ def test_token_command_issue_list_revoke(client, demo):
         _command("issue", "demo-applicant", "--scope", "staff")
     with pytest.raises(CommandError, match="--days"):
         _command("issue", "demo-applicant", "--days", "0")
+
+
+def test_revoking_is_recorded_with_who_did_it(demo):
+    from onething.accounts.models import ApiToken
+    from onething.accounts.services import issue_api_token, revoke_api_token
+    from onething.audit.models import AuditEntry
+
+    issue_api_token(demo.applicant, label="phone")
+    token = ApiToken.objects.get(user=demo.applicant, label="phone")
+    admin = type(demo.applicant).objects.get(username="demo-admin")
+    assert revoke_api_token(token, actor=admin) is True
+    assert revoke_api_token(token, actor=admin) is False  # once
+    entries = AuditEntry.objects.filter(kind="token.revoked", subject_id=str(token.pk))
+    assert [e.actor for e in entries] == [admin]

@@ -34,6 +34,18 @@ RUN_AXE = """async (tags) => {
 }"""
 
 
+@pytest.fixture
+def new_page(new_page):
+    """The audit injects axe-core as a script tag, which the site's CSP (script-src 'self',
+    no inline script) rightly refuses: these pages alone are opened with bypass_csp. The
+    journeys (test_*_journey.py, test_kiosk.py, …) run with the policy enforced."""
+
+    def make(**options):
+        return new_page(bypass_csp=True, **options)
+
+    return make
+
+
 class Audit:
     """Collects problems across pages so one run reports all of them."""
 
@@ -253,4 +265,25 @@ def test_window_registers_verify_and_kiosk_results(live_server, demo, applicatio
     verify = kiosk.locator(".qr a").get_attribute("href")
     kiosk.goto(verify)
     audit.check(kiosk, "verify page")
+    kiosk.get_by_label("分享码").fill("NOTACODE22")
+    kiosk.get_by_role("button", name="查看详情").click()
+    kiosk.locator("#field-share-error").wait_for()
+    audit.check(kiosk, "verify page, wrong share code")
+
+    # The holder: the verification page with the details, and sharing them.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from onething.accounts.models import LoginCode
+
+    LoginCode.objects.update(created_at=timezone.now() - dt.timedelta(minutes=2))
+    holder = new_page(viewport=DESKTOP)
+    sign_in_citizen(holder, base, demo.applicant.mobile)
+    holder.goto(verify)
+    audit.check(holder, "verify page, holder")
+    holder.get_by_role("link", name="分享证照详情").click()
+    holder.get_by_role("button", name="创建分享码").click()
+    holder.locator(".share-codes code").wait_for()
+    audit.check(holder, "certificate share codes")
     audit.assert_clean()

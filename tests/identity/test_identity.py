@@ -506,3 +506,16 @@ def test_a_walk_in_registered_with_the_original_seen_is_checked_in_person(client
     assert (seen.assurance_level, seen.assurance_evidence, seen.assurance_by) == (
         3, "window-original", demo.clerk)
     assert (unseen.assurance_level, unseen.assurance_evidence) == (1, "self-declared")
+
+
+def test_level_changes_go_to_the_audit_trail(demo):
+    from onething.audit.models import AuditEntry
+
+    residents((VICTIM, "王大力"))
+    account = register_person(real_name="王大力", id_number=VICTIM, mobile=STRANGER_MOBILE)
+    verify_in_person(account, actor=demo.clerk, evidence="window-original")
+    entries = AuditEntry.objects.filter(kind="identity.level_changed",
+                                        subject_id=str(account.pk)).order_by("sequence")
+    assert [(e.details["from"], e.details["to"], e.details["evidence"]) for e in entries] == [
+        ("L1", "L2", "identity-source"), ("L2", "L3", "window-original")]
+    assert entries.last().actor == demo.clerk

@@ -91,6 +91,12 @@ def test_no_criminal_record_certificate_in_one_request_then_signed_out(client, d
     assert "_auth_user_id" not in client.session
     verify = client.get(f"/verify/{certificate.number}/", HTTP_ACCEPT="application/json")
     assert verify.json()["status"] == "valid"
+    assert "<dt>查询结果</dt>" in page and "<dt>证明用途</dt>" in page  # on the kiosk's screen
+    # Whoever scans the printed QR code verifies it but sees no details …
+    html = client.get(f"/verify/{certificate.number}/").content.decode()
+    assert "<dt>查询结果</dt>" not in html and "<dt>证明用途</dt>" not in html
+    # … the holder, signed in, does.
+    client.force_login(demo.applicant)
     html = client.get(f"/verify/{certificate.number}/").content.decode()
     assert "<dt>查询结果</dt>" in html and "<dt>证明用途</dt>" in html and "finding" not in html
     client.cookies["django_language"] = "en"

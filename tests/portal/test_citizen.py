@@ -90,7 +90,12 @@ def test_registration_checks_every_field_then_signs_in_by_code(client, loaded_ca
     good_id = "11010519491231002" + id_check_character("11010519491231002")
     done = client.post("/register/", {"kind": "person", "real_name": "陈一",
                                       "id_number": good_id, "mobile": "13700000007"})
-    assert done.status_code == 302 and done["Location"] == "/login/?mobile=13700000007"
+    # The number goes to the sign-in form through the session, not the address.
+    assert done.status_code == 302 and done["Location"] == "/login/"
+    login_page = client.get(done["Location"]).content.decode()
+    assert 'value="13700000007"' in login_page
+    # The form no longer takes the number from the address either.
+    assert 'value="13900000009"' not in client.get("/login/?mobile=13900000009").content.decode()
     again = client.post("/register/", {"kind": "person", "real_name": "陈一",
                                        "id_number": good_id, "mobile": "13700000007"})
     assert "该手机号码已注册" in again.content.decode()

@@ -107,6 +107,8 @@ MATRIX: dict[str, Entry] = {
                                args="material"),
     "certificates:pdf": E(                           "302 200 404 200 404 404 200 200 302 302 302",
                           args="certificate"),
+    "certificates:share": E(                         "302 200 404 404 404 404 404 404 302 302 302",
+                            args="certificate"),
     "accessibility:receipt": E(                      "302 200 404 200 200 404 200 200 302 302 302",
                                args="receipt"),
     "accessibility:case-notice": E(                  "302 200 404 200 200 404 200 200 302 302 302",

@@ -13,6 +13,7 @@ from django.utils import translation
 from onething.accounts.models import ApplicantKind, Role, User
 from onething.applications.delivery import DeliveryMethod
 from onething.applications.models import DELIVERY_ACTION_LABELS, Channel, Event
+from onething.audit.services import KINDS as AUDIT_KINDS
 from onething.certificates.selectors import STATUS_LABELS as CERTIFICATE_STATUS_LABELS
 from onething.domain.cases import (
     ACTION_LABELS,
@@ -43,6 +44,7 @@ SOURCES = {
     "register": {key: spec.name for key, spec in REGISTERS.items()},
     "assurance_level": {str(int(k)): text for k, text in LEVEL_LABELS.items()},
     "assurance_evidence": EVIDENCE_LABELS,
+    "audit_kind": AUDIT_KINDS,
 }
 
 
@@ -149,8 +151,8 @@ def test_window_receipt_and_registers_in_english(client, demo):
     html = assert_english(client.get(reverse("workbench:window-questions",
                                              args=["restaurant"])), data)
     assert "Next: confirm the applicant" in html
-    html = assert_english(client.get(reverse("workbench:window-applicant", args=["restaurant"]),
-                                     {"q": demo.applicant.mobile}), data)
+    html = assert_english(client.post(reverse("workbench:window-applicant", args=["restaurant"]),
+                                      {"kind": "search", "q": demo.applicant.mobile}), data)
     assert "Found 1 applicant:" in html and "Register the company and continue" in html
     html = assert_english(client.get(reverse("workbench:window-form", args=["restaurant"]),
                                      {"applicant": demo.applicant.pk}), data)

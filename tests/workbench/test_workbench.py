@@ -224,14 +224,21 @@ def test_clerk_takes_in_a_walk_in_end_to_end(client, demo):
 
     # Find the applicant by mobile or ID number (exact match only).
     applicant_url = reverse("workbench:window-applicant", args=["restaurant"])
-    page = client.get(applicant_url, {"q": "138 0000 0001"}).content.decode()
+    # Searched by POST: the number never appears in an address.
+    page = client.get(applicant_url).content.decode()
+    assert '<form method="post" action="/workbench/window/restaurant/applicant/?"' in page
+    assert '<input type="search" name="q"' in page
+    page = client.post(applicant_url, {"kind": "search", "q": "138 0000 0001"}).content.decode()
     assert "张小明" in page and demo.applicant.id_number not in page
-    page = client.get(applicant_url, {"q": demo.applicant.id_number}).content.decode()
+    page = client.post(applicant_url, {"kind": "search",
+                                       "q": demo.applicant.id_number}).content.decode()
     assert "张小明" in page
+    assert "张小明" not in client.get(applicant_url, {"q": "13800000001"}).content.decode()
     # The answers travel with every step and decide the matters.
-    page = client.get(applicant_url, {"a_signboard": "no", "q": "13800000001"}).content.decode()
+    page = client.post(applicant_url + "?a_signboard=no",
+                       {"kind": "search", "q": "13800000001"}).content.decode()
     assert "a_signboard=no&amp;applicant=" in page and "户外招牌设施设置" not in page
-    page = client.get(applicant_url, {"q": "1380000"}).content.decode()
+    page = client.post(applicant_url, {"kind": "search", "q": "1380000"}).content.decode()
     assert "没有找到" in page
 
     # Or register a new person on the spot.

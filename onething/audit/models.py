@@ -1,0 +1,64 @@
+"""The audit trail (审计日志): security-relevant events in an append-only hash chain.
+
+Each ``AuditEntry`` carries the SHA-256 of its own canonical JSON, which includes
+the previous entry's hash (``prev_hash``): changing, inserting or deleting any
+entry breaks every later link, and ``onething audit verify`` finds the first
+broken one. ``AuditChainHead`` is the one row that says where the chain ends; it
+is locked for each append (so appends are serialised) and lets verification
+notice entries cut off the end. Entries are written only by
+``onething.audit.services.record_audit``; the model refuses updates and deletes and,
+on PostgreSQL, so does the database (migration 0002).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEntry(models.Model):
+    sequence = models.PositiveBigIntegerField("序号", unique=True)
+    recorded_at = models.DateTimeField("时间")
+    kind = models.CharField("事件", max_length=64, db_index=True)
+    # No database constraint: the trail outlives accounts and must never block their changes.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.DO_NOTHING, null=True,
+                              blank=True, db_constraint=False, related_name="+",
+                              verbose_name="操作人")
+    actor_label = models.CharField("操作人标识", max_length=150, blank=True)
+    subject_type = models.CharField("对象类型", max_length=32, blank=True)
+    subject_id = models.CharField("对象标识", max_length=64, blank=True)
+    # The case concerned, if any: the workbench's access log lists a case's entries.
+    case_id = models.BigIntegerField("办件", null=True, blank=True, db_index=True)
+    details = models.JSONField("详情（已脱敏）", default=dict, blank=True)
+    prev_hash = models.CharField("前一条哈希", max_length=64)
+    hash = models.CharField("哈希", max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计日志"
+        ordering = ["sequence"]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("audit entries are append-only (审计日志不可修改)")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("audit entries are append-only (审计日志不可删除)")
+
+
+class AuditChainHead(models.Model):
+    """The single row (pk 1) naming the last entry: locked to append, compared to verify."""
+
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计日志链头"
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.hash[:12]}"

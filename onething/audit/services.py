@@ -1,0 +1,197 @@
+"""Writes to the audit trail: one entry point, ``record_audit``, and the chain check.
+
+The chain (审计日志哈希链): every entry's ``hash`` is the SHA-256 of the canonical
+JSON (sorted keys, no spaces, UTF-8) of its fields together with ``prev_hash``, the
+previous entry's hash (64 zeros for the first). Appends are serialised by locking the
+chain head row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transactions
+take the database's write lock when the transaction begins), so two requests never
+chain onto the same predecessor.
+
+Other code records events by calling ``record_audit(kind, actor=…, …)``; kinds in use
+are listed in ``KINDS`` and in docs/security.md ("Audit trail").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from onething.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry
+from onething.domain.redaction import mask_personal_data, mask_personal_text
+
+KINDS = {
+    "auth.login_succeeded": "登录成功",
+    "auth.login_failed": "登录失败",
+    "identity.level_changed": "实名认证等级变更",
+    "token.issued": "签发接口令牌",
+    "token.revoked": "吊销接口令牌",
+    "case.viewed": "查阅办件",
+    "material.viewed": "查看材料",
+    "material.downloaded": "下载材料",
+    "certificate.downloaded": "下载证照",
+    "certificate.revoked": "注销证照",
+    "register.imported": "导入共享数据",
+}
+_KIND = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
+HEAD_PK = 1
+
+
+class AuditError(ValueError):
+    pass
+
+
+def _timestamp(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_fields(entry: AuditEntry) -> dict[str, Any]:
+    """What the hash covers: every field of the entry except its own hash (and row id)."""
+    return {
+        "sequence": entry.sequence,
+        "recorded_at": _timestamp(entry.recorded_at),
+        "kind": entry.kind,
+        "actor_id": entry.actor_id,
+        "actor_label": entry.actor_label,
+        "subject_type": entry.subject_type,
+        "subject_id": entry.subject_id,
+        "case_id": entry.case_id,
+        "details": entry.details,
+        "prev_hash": entry.prev_hash,
+    }
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    text = json.dumps(canonical_fields(entry), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _locked_head() -> AuditChainHead:
+    """The chain head, locked until the surrounding transaction ends.
+
+    Created on first use (a fresh database, or one emptied by the test runner) from the
+    last entry, so a missing head never stops the trail; two first appends at once race
+    on the primary key and the loser waits for and then locks the winner's row.
+    """
+    head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_PK).first()
+    if head is not None:
+        return head
+    last = AuditEntry.objects.order_by("-sequence").first()
+    try:
+        with transaction.atomic():
+            AuditChainHead.objects.create(pk=HEAD_PK, sequence=last.sequence if last else 0,
+                                          hash=last.hash if last else GENESIS_HASH)
+    except IntegrityError:
+        pass
+    return AuditChainHead.objects.select_for_update().get(pk=HEAD_PK)
+
+
+def _actor_label(actor: Any) -> str:
+    if actor is None or getattr(actor, "pk", None) is None:
+        return ""
+    return mask_personal_text(actor.get_username())[:150]
+
+
+def record_audit(kind: str, *, actor: Any, subject: models.Model | None = None,
+                 subject_type: str = "", subject_id: str | int = "",
+                 case_id: int | None = None, details: Mapping[str, Any] | None = None,
+                 actor_label: str = "") -> AuditEntry:
+    """Append one event to the audit trail and return it.
+
+    ``actor``: the user who acted (None for the system or an unknown person, then
+    ``actor_label`` may say who was claimed, e.g. the username of a failed sign-in).
+    ``subject``: the object concerned (its model label and primary key are kept), or
+    ``subject_type``/``subject_id``; ``case_id`` ties the entry to a case's access log.
+    ``details``: JSON-like facts; resident ID and mobile numbers in strings are masked
+    before they are stored (个人信息保护法: the trail keeps no more than it needs).
+    Runs in its own transaction, or joins the caller's: the entry is kept only if the
+    caller's change is.
+    """
+    if not _KIND.match(kind or "") or len(kind) > 64:
+        raise AuditError(f"bad audit kind {kind!r}")
+    if subject is not None:
+        subject_type = subject._meta.label_lower
+        subject_id = subject.pk
+    clean_details = json.loads(json.dumps(mask_personal_data(dict(details or {})),
+                                          ensure_ascii=False, default=str))
+    label = mask_personal_text(actor_label)[:150] if actor_label else _actor_label(actor)
+    with transaction.atomic():
+        head = _locked_head()
+        entry = AuditEntry(
+            sequence=head.sequence + 1,
+            recorded_at=timezone.now(),
+            kind=kind,
+            actor=actor if getattr(actor, "pk", None) is not None else None,
+            actor_label=label,
+            subject_type=str(subject_type or "")[:32],
+            subject_id=str(subject_id if subject_id is not None else "")[:64],
+            case_id=case_id,
+            details=clean_details,
+            prev_hash=head.hash,
+        )
+        entry.hash = entry_hash(entry)
+        entry.save()
+        head.sequence, head.hash = entry.sequence, entry.hash
+        head.save(update_fields=["sequence", "hash"])
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """The outcome of ``verify_chain``: ``broken_at`` is None when the chain holds."""
+
+    checked: int
+    last_sequence: int
+    last_hash: str
+    broken_at: int | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def _entries() -> Iterator[AuditEntry]:
+    return AuditEntry.objects.order_by("sequence").iterator(chunk_size=2000)
+
+
+def verify_chain() -> ChainCheck:
+    """Walk the chain from the start and report the first broken link.
+
+    A link is broken when an entry's sequence is not the previous one plus one (an entry
+    deleted or inserted), when its ``prev_hash`` is not the previous entry's hash, or
+    when its content no longer hashes to its ``hash`` (the entry was changed). Finally
+    the head must name the last entry (entries cut off the end).
+    """
+    expected_sequence, previous_hash, checked = 1, GENESIS_HASH, 0
+    for entry in _entries():
+        if entry.sequence != expected_sequence:
+            what = "missing" if entry.sequence > expected_sequence else "duplicated"
+            return ChainCheck(checked, expected_sequence - 1, previous_hash, expected_sequence,
+                              f"sequence: expected #{expected_sequence}, found "
+                              f"#{entry.sequence} (entries {what})")
+        if entry.prev_hash != previous_hash:
+            return ChainCheck(checked, entry.sequence - 1, previous_hash, entry.sequence,
+                              f"prev_hash: stored {entry.prev_hash}, the previous entry's "
+                              f"hash is {previous_hash}")
+        computed = entry_hash(entry)
+        if computed != entry.hash:
+            return ChainCheck(checked, entry.sequence - 1, previous_hash, entry.sequence,
+                              f"hash: stored {entry.hash}, the content hashes to {computed} "
+                              f"(the entry was changed after it was written)")
+        expected_sequence, previous_hash, checked = entry.sequence + 1, entry.hash, checked + 1
+    last = expected_sequence - 1
+    head = AuditChainHead.objects.filter(pk=HEAD_PK).first()
+    if head is not None and (head.sequence, head.hash) != (last, previous_hash):
+        return ChainCheck(checked, last, previous_hash, last + 1,
+                          f"head: the chain ends at #{last} but its head names "
+                          f"#{head.sequence} {head.hash} (entries cut off the end)")
+    return ChainCheck(checked, last, previous_hash)
