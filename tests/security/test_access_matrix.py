@@ -169,7 +169,8 @@ MATRIX: dict[str, Entry] = {
     "api:delivered": E(                              "401 401 401 401 401 401 401 401 403 409 409",
                        method="post", args="application"),
 }
-# The Django admin: one namespace, checked on its index and its sign-in page.
+# The Django admin: its index and sign-in page here; every model's list and add pages in
+# test_every_admin_page_is_for_administrators_only.
 ADMIN: dict[str, Entry] = {
     "admin:index": E(                                "302 302 302 302 302 302 200 200 302 302 302"),
     "admin:login": E(                                "200 200 200 200 200 200 302 302 200 200 200"),
@@ -305,3 +306,32 @@ def test_every_role_gets_what_the_matrix_says(world):
             if got != expected:
                 wrong.append(f"{name} as {role}: {got}, expected {expected}")
     assert wrong == [], "\n".join(wrong)
+
+
+def test_every_admin_page_is_for_administrators_only(world):
+    """The admin namespace, model by model: each registered model's list and add pages.
+    Managers are staff in the admin's sense but hold no model permissions (403)."""
+    from django.contrib import admin
+
+    expected = dict(zip(ROLES, (302, 302, 302, 302, 302, 302, 403, 200, 302, 302, 302),
+                        strict=True))
+    wrong = []
+    for model, model_admin in admin.site._registry.items():
+        meta = model._meta
+        for page in ("changelist", "add"):
+            url = reverse(f"admin:{meta.app_label}_{meta.model_name}_{page}")
+            for role, status in expected.items():
+                if page == "add" and role == "admin" and not model_admin.has_add_permission(
+                        _AdminRequest(world)):
+                    status = 403
+                got = world.client(role).get(url).status_code
+                if got != status:
+                    wrong.append(f"{url} as {role}: {got}, expected {status}")
+    assert wrong == [], "\n".join(wrong)
+
+
+class _AdminRequest:
+    """Enough of a request for ModelAdmin.has_add_permission: the admin user."""
+
+    def __init__(self, world: World) -> None:
+        self.user = world.signed_in["admin"]
