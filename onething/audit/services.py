@@ -39,6 +39,8 @@ KINDS = {
     "certificate.downloaded": "下载证照",
     "certificate.revoked": "注销证照",
     "register.imported": "导入共享数据",
+    "certificate.shared": "分享证照详情",
+    "certificate.share_revoked": "撤销证照分享",
 }
 _KIND = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 HEAD_PK = 1

@@ -208,9 +208,12 @@ def create_share_code(certificate: Certificate, *, actor: User,
                               "invalid_days")
     if certificate.revoked_at is not None:
         raise SubmissionError({"certificate": "该证照已注销 (revoked)"}, "already_revoked")
-    return ShareCode.objects.create(certificate=certificate, code=new_share_code(),
-                                    created_by=actor,
-                                    expires_at=timezone.now() + dt.timedelta(days=days))
+    share = ShareCode.objects.create(certificate=certificate, code=new_share_code(),
+                                     created_by=actor,
+                                     expires_at=timezone.now() + dt.timedelta(days=days))
+    record_audit("certificate.shared", actor=actor, subject=certificate,
+                 details={"share": share.pk, "days": days})
+    return share
 
 
 def revoke_share_code(share: ShareCode, *, actor: User) -> ShareCode:
@@ -218,7 +221,9 @@ def revoke_share_code(share: ShareCode, *, actor: User) -> ShareCode:
     if actor is None or share.certificate.holder_id != actor.pk:
         raise ShareDenied()
     if share.revoked_at is None:
-        ShareCode.objects.filter(pk=share.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now())
+        if ShareCode.objects.filter(pk=share.pk, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()):
+            record_audit("certificate.share_revoked", actor=actor, subject=share.certificate,
+                         details={"share": share.pk})
         share.refresh_from_db()
     return share

@@ -98,6 +98,8 @@ LABELS: dict[str, dict[str, Promise]] = {
         "certificate.downloaded": pgettext_lazy("audit kind", "下载证照"),
         "certificate.revoked": pgettext_lazy("audit kind", "注销证照"),
         "register.imported": pgettext_lazy("audit kind", "导入共享数据"),
+        "certificate.shared": pgettext_lazy("audit kind", "分享证照详情"),
+        "certificate.share_revoked": pgettext_lazy("audit kind", "撤销证照分享"),
     },
 }
 

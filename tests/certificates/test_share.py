@@ -177,3 +177,16 @@ def test_share_and_verify_pages_in_english(client, certificate, demo):
     html = client.get(reverse("certificates:share", args=[certificate.number])).content.decode()
     assert "Create a share code" in html and "7 days" in html and share.code in html
     assert chinese_left(html, data) == []
+
+
+def test_sharing_and_withdrawing_are_in_the_audit_trail(certificate, demo):
+    from onething.audit.models import AuditEntry
+
+    share = create_share_code(certificate, actor=demo.applicant, days=7)
+    revoke_share_code(share, actor=demo.applicant)
+    revoke_share_code(share, actor=demo.applicant)  # once only
+    entries = AuditEntry.objects.filter(subject_id=str(certificate.pk),
+                                        kind__startswith="certificate.sh").order_by("sequence")
+    assert [(e.kind, e.actor, e.details) for e in entries] == [
+        ("certificate.shared", demo.applicant, {"share": share.pk, "days": 7}),
+        ("certificate.share_revoked", demo.applicant, {"share": share.pk})]
