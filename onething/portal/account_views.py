@@ -180,19 +180,19 @@ def register(request: HttpRequest) -> HttpResponse:
         if not errors:
             try:
                 if kind == "person":
-                    user = register_person(**data)
+                    register_person(**data)
                 else:
-                    user = register_company(**data)
+                    register_company(**data)
             except AccountError as exc:
-                errors[exc.field if exc.field in data else "mobile"] = str(exc)
-            else:
-                if user.assurance_level >= AssuranceLevel.L2:
-                    messages.success(request, _("注册成功，实名认证：已认证。请用手机短信验证码"
-                                                "登录。"))
-                else:
-                    messages.success(request, _("注册成功。身份信息暂未通过实名核验（未认证），"
-                                                "登录后可在“实名认证”页面重新核验，或携带身份证"
-                                                "原件到综合窗口核验。请用手机短信验证码登录。"))
+                if exc.code != "mobile_taken":
+                    errors[exc.field if exc.field in data else "mobile"] = str(exc)
+            if not errors:
+                # The same answer whether the mobile number already had an account (its
+                # holder simply signs in) and whatever the real-name check found: the level
+                # is shown after signing in, so this page is no oracle for numbers or for
+                # name + ID number pairs.
+                messages.success(request, _("注册完成。请用手机短信验证码登录，登录后可在"
+                                            "“实名认证”页面查看认证状态。"))
                 request.session[REGISTERED_MOBILE] = validate_mobile(data["mobile"])
                 return redirect("portal:login")
     fields = [field(name, label, kind=k, value=data[name], error=errors.get(name, ""))

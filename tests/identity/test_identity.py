@@ -519,3 +519,19 @@ def test_level_changes_go_to_the_audit_trail(demo):
     assert [(e.details["from"], e.details["to"], e.details["evidence"]) for e in entries] == [
         ("L1", "L2", "identity-source"), ("L2", "L3", "window-original")]
     assert entries.last().actor == demo.clerk
+
+
+def test_the_registration_page_is_no_oracle_for_name_and_number(client, demo):
+    """Whether name and number match the register shows only after signing in."""
+    residents((VICTIM, "王大力"))
+    answers = []
+    for name, mobile in (("王大力", "13900000051"), ("王小力", "13900000052")):
+        response = client.post(reverse("portal:register"), {
+            "kind": "person", "real_name": name, "id_number": VICTIM, "mobile": mobile},
+            follow=True)
+        page = response.content.decode()
+        answers.append(re.search(r"注册完成[^<]*", page).group(0))
+        client.cookies.clear()
+    assert answers[0] == answers[1]
+    assert [User.objects.get(mobile=m).assurance_level for m in ("13900000051",
+                                                                 "13900000052")] == [2, 1]

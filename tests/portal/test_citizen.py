@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from onething.accounts.models import User
 from onething.applications.models import Application
 from onething.applications.services import submit_application, transition_case
 from onething.catalog.selectors import plan_bundle
@@ -96,9 +97,12 @@ def test_registration_checks_every_field_then_signs_in_by_code(client, loaded_ca
     assert 'value="13700000007"' in login_page
     # The form no longer takes the number from the address either.
     assert 'value="13900000009"' not in client.get("/login/?mobile=13900000009").content.decode()
-    again = client.post("/register/", {"kind": "person", "real_name": "陈一",
+    # A number that already has an account gets the same answer (no account probing);
+    # nothing is created, the number's holder simply signs in.
+    again = client.post("/register/", {"kind": "person", "real_name": "冒名",
                                        "id_number": good_id, "mobile": "13700000007"})
-    assert "该手机号码已注册" in again.content.decode()
+    assert again.status_code == 302 and again["Location"] == "/login/"
+    assert User.objects.get(mobile="13700000007").real_name == "陈一"
 
     company = client.get("/register/?kind=company").content.decode()
     assert 'for="field-uscc"' in company and 'for="field-representative_id_number"' in company
