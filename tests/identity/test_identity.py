@@ -525,9 +525,11 @@ def test_the_registration_page_is_no_oracle_for_name_and_number(client, demo):
     """Whether name and number match the register shows only after signing in."""
     residents((VICTIM, "王大力"))
     answers = []
-    for name, mobile in (("王大力", "13900000051"), ("王小力", "13900000052")):
+    unknown = ident("37140219800202555")
+    for name, number, mobile in (("王大力", VICTIM, "13900000051"),
+                                 ("王小力", unknown, "13900000052")):
         response = client.post(reverse("portal:register"), {
-            "kind": "person", "real_name": name, "id_number": VICTIM, "mobile": mobile},
+            "kind": "person", "real_name": name, "id_number": number, "mobile": mobile},
             follow=True)
         page = response.content.decode()
         answers.append(re.search(r"注册完成[^<]*", page).group(0))
