@@ -196,6 +196,20 @@ except OSError:
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# -- Observability (docs/operations-observability.md) ------------------------------------
+# ONETHING_WORKER_HEARTBEAT_SECONDS: how often a task worker records that it is alive
+# (default 15).
+ONETHING_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ONETHING_WORKER_HEARTBEAT_SECONDS",
+                                                         "15"))
+# ONETHING_READY_WORKER_STALE_SECONDS: /readyz answers 503 when no task worker has beaten
+# for this long (default 120; 0 turns the check off).
+ONETHING_READY_WORKER_STALE_SECONDS = int(os.environ.get("ONETHING_READY_WORKER_STALE_SECONDS",
+                                                         "120"))
+# ONETHING_READY_QUEUE_AGE_SECONDS: /readyz answers 503 when a due task has waited this long
+# (default 600; 0 turns the check off).
+ONETHING_READY_QUEUE_AGE_SECONDS = int(os.environ.get("ONETHING_READY_QUEUE_AGE_SECONDS",
+                                                      "600"))
+
 # Content-Security-Policy (django-csp 4): scripts, styles, fonts and images only from this
 # site, no inline script or style (segno's QR codes are inline SVG elements, which CSP
 # does not restrict), no plug-ins, no framing. ONETHING_CSP_FORM_ACTION: extra origins,
