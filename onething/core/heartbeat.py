@@ -86,7 +86,7 @@ class Heartbeat(threading.Thread):
         try:
             record_heartbeat(self.worker_id)
             return True
-        except DatabaseError as error:  # the database is away: try again next time
+        except Exception as error:  # the database is away: try again next time
             log.warning("heartbeat of worker %s not recorded: %s", self.worker_id, error)
             return False
         finally:
@@ -96,8 +96,8 @@ class Heartbeat(threading.Thread):
     def run(self) -> None:
         try:
             forget_old_heartbeats()
-        except DatabaseError:
-            pass
+        except Exception as error:  # never stop beating over the clean-up
+            log.warning("old heartbeats not removed: %s", error)
         while not self._stopped.is_set():
             self.beat()
             self._stopped.wait(self.interval)
