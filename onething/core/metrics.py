@@ -59,7 +59,8 @@ _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 class MetricsMiddleware:
     """Times every request. The view's URL name (never the path: it may hold a tracking
-    number) keeps the label set small; unmatched paths are ``unmatched``."""
+    number) keeps the label set small; static files are ``static``, other paths that
+    match no URL ``unmatched``."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -68,7 +69,12 @@ class MetricsMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        view = (match.view_name or "unnamed") if match else "unmatched"
+        if match:
+            view = match.view_name or "unnamed"
+        elif request.path.startswith(settings.STATIC_URL):
+            view = "static"  # whitenoise answered before any URL was resolved
+        else:
+            view = "unmatched"
         method = request.method if request.method in _METHODS else "other"
         REQUEST_LATENCY.labels(method, view, str(response.status_code)).observe(
             time.perf_counter() - started)

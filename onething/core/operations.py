@@ -46,22 +46,28 @@ class Snapshot:
         return min((w.age_seconds for w in self.workers), default=None)
 
 
-def queue_state(now: dt.datetime) -> QueueState:
+def due_backlog(now: dt.datetime) -> tuple[int, float]:
+    """(due tasks, seconds the oldest has waited): only READY rows, which the queue's
+    partial index covers, so /readyz stays cheap however many finished results are kept."""
     never = get_date_max()
-    ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
-    due = ready.filter(Q(run_after=never) | Q(run_after__lte=now))
+    due = DBTaskResult.objects.filter(status=TaskResultStatus.READY).filter(
+        Q(run_after=never) | Q(run_after__lte=now))
+    # A deferred task waits from the moment it became due, not from when it was queued;
+    # run_after is "never" (year 9999) for a task that may run at once.
+    rows = due.annotate(due_at=Coalesce(_when_not_never("run_after", never), "enqueued_at"))\
+        .aggregate(count=Count("pk"), oldest=Min("due_at"))
+    oldest = rows["oldest"]
+    return rows["count"], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+
+
+def queue_state(now: dt.datetime) -> QueueState:
+    due, oldest_age = due_backlog(now)
     counts = DBTaskResult.objects.aggregate(
+        ready=Count("pk", filter=Q(status=TaskResultStatus.READY)),
         running=Count("pk", filter=Q(status=TaskResultStatus.RUNNING)),
         failed=Count("pk", filter=Q(status=TaskResultStatus.FAILED)))
-    # A deferred task waits from the moment it became due, not from when it was queued.
-    oldest = due.annotate(due_at=Coalesce(
-        # run_after is "never" (year 9999) for a task that may run at once
-        _when_not_never("run_after", never), "enqueued_at")).aggregate(
-        oldest=Min("due_at"))["oldest"]
-    return QueueState(
-        due=due.count(), deferred=ready.count() - due.count(),
-        running=counts["running"], failed=counts["failed"],
-        oldest_due_age=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+    return QueueState(due=due, deferred=counts["ready"] - due, running=counts["running"],
+                      failed=counts["failed"], oldest_due_age=oldest_age)
 
 
 def _when_not_never(field: str, never: dt.datetime):

@@ -70,7 +70,7 @@ def _worker_reason() -> str | None:
     if not uses_task_worker():
         return None
     from onething.core.heartbeat import database_now, worker_states
-    from onething.core.operations import queue_state
+    from onething.core.operations import due_backlog
 
     now = database_now()
     stale = settings.ONETHING_READY_WORKER_STALE_SECONDS
@@ -83,8 +83,7 @@ def _worker_reason() -> str | None:
                     f"(limit {stale} s)")
     limit = settings.ONETHING_READY_QUEUE_AGE_SECONDS
     if limit:
-        queue = queue_state(now)
-        if queue.oldest_due_age > limit:
-            return (f"oldest queued task waiting {int(queue.oldest_due_age)} s "
-                    f"(limit {limit} s; {queue.due} due)")
+        due, oldest_age = due_backlog(now)
+        if oldest_age > limit:
+            return f"oldest queued task waiting {int(oldest_age)} s (limit {limit} s; {due} due)"
     return None

@@ -128,7 +128,10 @@ def test_request_latency_is_counted_per_view(scraper, client):
     client.get("/healthz")
     client.get("/healthz")
     client.get("/no/such/page/13800000001/")
+    client.get("/static/onething/site.css")
     after = scraper()
+    assert any(("view", "static") in key
+               for key in after["onething_http_request_duration_seconds_count"])
     assert healthz_count(after) == before + 2
     # Unmatched paths share one label: no path (and no number in it) becomes a label.
     assert (("method", "GET"), ("status", "404"), ("view", "unmatched")) in \
