@@ -90,7 +90,7 @@ def test_metrics_across_workers_and_readiness_with_a_stopped_worker(clean_env):
             status, body = get(f"{base}/readyz")
             return (status, json.loads(body)) if status == 503 else None
         status, body = wait_for(unready, 15, "/readyz stayed green with the worker stopped")
-        assert body["status"] == "unavailable"
+        assert status == 503 and body["status"] == "unavailable"
         assert re.fullmatch(r"task worker heartbeat stale: last seen \d+ s ago \(limit 3 s\)",
                             body["reason"]), body
         first = scrape(base)
