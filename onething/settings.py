@@ -102,6 +102,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 MIDDLEWARE = [
+    # First: request ids for the log, then the latency histogram (onething/core/metrics.py).
+    "onething.core.requestlog.RequestIdMiddleware",
+    "onething.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -195,6 +198,28 @@ except OSError:
     pass
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# -- Observability (docs/operations-observability.md) ------------------------------------
+# ONETHING_WORKER_HEARTBEAT_SECONDS: how often a task worker records that it is alive
+# (default 15).
+ONETHING_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ONETHING_WORKER_HEARTBEAT_SECONDS",
+                                                         "15"))
+# ONETHING_READY_WORKER_STALE_SECONDS: /readyz answers 503 when no task worker has beaten
+# for this long (default 120; 0 turns the check off).
+ONETHING_READY_WORKER_STALE_SECONDS = int(os.environ.get("ONETHING_READY_WORKER_STALE_SECONDS",
+                                                         "120"))
+# ONETHING_READY_QUEUE_AGE_SECONDS: /readyz answers 503 when a due task has waited this long
+# (default 600; 0 turns the check off).
+ONETHING_READY_QUEUE_AGE_SECONDS = int(os.environ.get("ONETHING_READY_QUEUE_AGE_SECONDS",
+                                                      "600"))
+# ONETHING_METRICS_TOKEN: the bearer token a Prometheus scraper sends to GET /metrics.
+ONETHING_METRICS_TOKEN = os.environ.get("ONETHING_METRICS_TOKEN", "")
+# ONETHING_METRICS_ALLOWED_ADDRESSES: comma-separated client addresses or networks
+# (10.0.5.7, 10.0.5.0/24) that may read /metrics without the token. With neither set,
+# /metrics answers 404.
+ONETHING_METRICS_ALLOWED_ADDRESSES = [
+    a.strip() for a in os.environ.get("ONETHING_METRICS_ALLOWED_ADDRESSES", "").split(",")
+    if a.strip()]
 
 # Content-Security-Policy (django-csp 4): scripts, styles, fonts and images only from this
 # site, no inline script or style (segno's QR codes are inline SVG elements, which CSP
@@ -344,13 +369,32 @@ ONETHING_LOG_SMS_CODES = _env_bool("ONETHING_LOG_SMS_CODES", not PRODUCTION)
 if PRODUCTION and ONETHING_LOG_SMS_CODES:
     raise ImproperlyConfigured("ONETHING_LOG_SMS_CODES must be off when ONETHING_PRODUCTION=1")
 
+# ONETHING_LOG_FORMAT: "plain" (default) or "json" (one JSON object per line); either way
+# times are UTC ISO 8601 and each line carries the request id (onething/core/logformat.py).
+ONETHING_LOG_FORMAT = os.environ.get("ONETHING_LOG_FORMAT", "plain").strip().lower()
+if ONETHING_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("ONETHING_LOG_FORMAT must be plain or json")
+# ONETHING_TRUSTED_PROXIES: comma-separated addresses or networks of the reverse proxies;
+# only for requests from them is the client address taken from X-Forwarded-For (logs and
+# gunicorn's access log). Empty: the address the web server sees.
+try:
+    from onething.core.logformat import django_formatter, parse_networks
+
+    ONETHING_TRUSTED_PROXIES = parse_networks(os.environ.get("ONETHING_TRUSTED_PROXIES", ""))
+    parse_networks(",".join(ONETHING_METRICS_ALLOWED_ADDRESSES))
+except ValueError as error:
+    raise ImproperlyConfigured(f"ONETHING_TRUSTED_PROXIES / ONETHING_METRICS_ALLOWED_ADDRESSES:"
+                               f" {error}") from error
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"personal_data": {"()": "onething.core.logfilters.PersonalDataFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
-                             "filters": ["personal_data"]}},
+    "formatters": {"line": django_formatter()},
+    # The personal-data filter first: every formatter sees masked records.
+    "filters": {"personal_data": {"()": "onething.core.logfilters.PersonalDataFilter"},
+                "request": {"()": "onething.core.logformat.RequestContextFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line",
+                             "filters": ["personal_data", "request"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("ONETHING_LOG_LEVEL", "INFO")},
 }
 
@@ -364,8 +408,8 @@ if PRODUCTION:
     # ONETHING_SSL_REDIRECT: redirect http to https here (default on); turn off when the
     # proxy already redirects.
     SECURE_SSL_REDIRECT = _env_bool("ONETHING_SSL_REDIRECT", True)
-    # Load balancers probe nodes over plain http.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    # Load balancers and the Prometheus scraper reach nodes over plain http.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     # ONETHING_BEHIND_PROXY: trust the proxy's X-Forwarded-Proto header (only when every
     # request passes through a proxy that sets it).
     if _env_bool("ONETHING_BEHIND_PROXY", False):

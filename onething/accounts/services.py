@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import math
 import secrets
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from onething.domain.validators import (
     validate_uscc,
 )
 from onething.notifications.backends import sms_backend
+
+log = logging.getLogger("onething.accounts")
 
 CODE_TTL = dt.timedelta(minutes=5)
 CODE_MAX_ATTEMPTS = 5  # tries per code, right or wrong
@@ -181,12 +184,34 @@ def _issue_code(subject: str, mobile: str, *, client: str, field: str) -> CodeRe
         raise _too_many(exc, field) from exc
     code = f"{secrets.randbelow(10**6):06d}"
     # Hashed for everybody, so that known and unknown identifiers take the same time.
-    LoginCode.objects.create(subject=subject, mobile=mobile, code_hash=make_password(code),
-                             created_at=now, expires_at=now + CODE_TTL)
+    login = LoginCode.objects.create(subject=subject, mobile=mobile,
+                                     code_hash=make_password(code), created_at=now,
+                                     expires_at=now + CODE_TTL)
     if mobile:
-        sms_backend().send(mobile, f"【onething】您的登录验证码是 {code}，5分钟内有效。",
-                           message_id=f"login:{subject[:16]}:{int(now.timestamp())}")
+        try:
+            sms_backend().send(mobile, f"【onething】您的登录验证码是 {code}，5分钟内有效。",
+                               message_id=f"login:{subject[:16]}:{int(now.timestamp())}")
+        except Exception as exc:  # the gateway is down or refused: say so, never a 500
+            _sms_failed(login, exc, field)
     return CodeRequest(fresh=True, resend_after=_seconds(resend))
+
+
+SMS_UNAVAILABLE = ("短信发送失败，验证码未能发出，请稍后再试；急需办理请到政务服务大厅窗口 "
+                   "(the SMS could not be sent, so no code is on its way; please try again "
+                   "in a few minutes, or visit a service hall window)")
+
+
+def _sms_failed(login: LoginCode, exc: Exception, field: str) -> None:
+    """The code never left: it is removed (asking again sends a new one at once rather
+    than pointing at a code nobody got), the failure is logged as a WARNING at once and
+    counted for the metrics endpoint, and the person is told."""
+    from onething.core import counters
+
+    login.delete()
+    backend = settings.ONETHING_SMS_BACKEND
+    log.warning("sign-in code SMS not sent via %s: %s: %s", backend, type(exc).__name__, exc)
+    counters.increment("sign_in_sms_failures", backend=backend)
+    raise AccountError("sms_unavailable", SMS_UNAVAILABLE, field) from exc
 
 
 def request_login_code(mobile: str, *, client: str = "") -> CodeRequest:

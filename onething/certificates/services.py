@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import secrets
 from typing import Any
@@ -28,6 +29,8 @@ from onething.certificates.models import Certificate, ShareCode
 from onething.domain import signing
 from onething.domain.validators import mask_id_number
 from onething.notifications.services import notify
+
+log = logging.getLogger("onething.certificates")
 
 # Result entries that describe the result itself rather than certified facts.
 _RESULT_META = {"decision", "certificate_type", "certificate_name", "number", "verify_url",
@@ -130,7 +133,15 @@ def issue_certificate(case: Case, *, actor: User | None) -> Certificate:
         "details": {k: str(v) for k, v in result.items() if k not in _RESULT_META},
         "key_id": key.key_id,
     }
-    signature = signing.sign(data, keys.private_key(key))
+    try:
+        signature = signing.sign(data, keys.private_key(key))
+    except Exception as exc:  # counted for the metrics endpoint, then raised as before
+        from onething.core.metrics import CERTIFICATE_SIGNING_ERRORS
+
+        CERTIFICATE_SIGNING_ERRORS.labels(type(exc).__name__).inc()
+        log.error("certificate for case %s not signed with key %s: %s: %s",
+                  case.pk, key.key_id, type(exc).__name__, exc)
+        raise
     return Certificate.objects.create(
         number=number, certificate_type=certificate_type, holder=holder,
         holder_name=data["holder_name"], department=case.department, case=case,

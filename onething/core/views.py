@@ -2,14 +2,18 @@
 
 ``/healthz`` answers while the process is up and never touches the database, so a
 slow database does not get every node taken out of rotation at once. ``/readyz``
-answers 200 only when this node can serve: the database answers and no migration
-is waiting to be applied.
+answers 200 only when this node can serve: the database answers, no migration is
+waiting to be applied, and (with the database task queue) a task worker is alive and
+keeping up: its freshest heartbeat is younger than ``ONETHING_READY_WORKER_STALE_SECONDS``
+and no due task has waited longer than ``ONETHING_READY_QUEUE_AGE_SECONDS`` (0 turns
+either check off). See docs/operations-observability.md.
 """
 
 from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
@@ -47,4 +51,39 @@ def _unready_reason() -> str | None:
         return "database unreachable"
     if pending:
         return f"{len(pending)} migrations not applied"
+    try:
+        return _worker_reason()
+    except DatabaseError as error:
+        logger.warning("readyz: database unreachable: %s", error)
+        return "database unreachable"
+
+
+def uses_task_worker() -> bool:
+    """True when tasks wait in the database for a worker (not run at once, as in tests)."""
+    from django_tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+
+    return isinstance(task_backends["default"], DatabaseBackend)
+
+
+def _worker_reason() -> str | None:
+    if not uses_task_worker():
+        return None
+    from onething.core.heartbeat import database_now, worker_states
+    from onething.core.operations import due_backlog
+
+    now = database_now()
+    stale = settings.ONETHING_READY_WORKER_STALE_SECONDS
+    if stale:
+        ages = [w.age_seconds for w in worker_states(now)]
+        if not ages:
+            return "no task worker has reported a heartbeat"
+        if min(ages) > stale:
+            return (f"task worker heartbeat stale: last seen {int(min(ages))} s ago "
+                    f"(limit {stale} s)")
+    limit = settings.ONETHING_READY_QUEUE_AGE_SECONDS
+    if limit:
+        due, oldest_age = due_backlog(now)
+        if oldest_age > limit:
+            return f"oldest queued task waiting {int(oldest_age)} s (limit {limit} s; {due} due)"
     return None

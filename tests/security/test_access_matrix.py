@@ -70,6 +70,8 @@ MATRIX: dict[str, Entry] = {
                              args="certificate"),
     "healthz": E(                                    "200 200 200 200 200 200 200 200 200 200 200"),
     "readyz": E(                                     "200 200 200 200 200 200 200 200 200 200 200"),
+    # Off unless ONETHING_METRICS_TOKEN / _ALLOWED_ADDRESSES is set (tests/core/test_metrics.py).
+    "metrics": E(                                    "404 404 404 404 404 404 404 404 404 404 404"),
     "set_language": E(                               "302 302 302 302 302 302 302 302 302 302 302",
                       method="post"),
     "set-language": E(                               "302 302 302 302 302 302 302 302 302 302 302",

@@ -5,7 +5,8 @@ child processes and watches them:
 
 - ``gunicorn`` with N worker processes (default ``min(4, 2 × CPUs + 1)``), settings
   in ``onething/core/gunicorn_conf.py``, access lines on stdout;
-- the django-tasks-db worker (``onething db_worker``), unless ``--no-worker``.
+- the django-tasks-db worker with a heartbeat (``onething tasks worker``), unless
+  ``--no-worker``.
 
 Ctrl-C, SIGTERM or SIGHUP stops both gracefully (a second signal stops them at once). If
 either child exits on its own the other is stopped too and ``serve`` exits non-zero,
@@ -81,8 +82,9 @@ class Command(BaseCommand):
                     "onething.wsgi:application"],
         }
         if not options.get("no_worker"):
-            # --no-reload: the autoreloader's extra parent would not pass signals on.
-            commands["worker"] = [sys.executable, "-m", "onething", "db_worker", "--no-reload"]
+            # db_worker without the autoreloader (its extra parent would not pass signals
+            # on), recording a heartbeat for /readyz (onething/core/heartbeat.py).
+            commands["worker"] = [sys.executable, "-m", "onething", "tasks", "worker"]
         self._warn_if_static_missing()
 
         children: dict[str, subprocess.Popen[bytes]] = {}
