@@ -2,8 +2,9 @@
 
 ``/healthz`` answers while the process is up and never touches the database, so a
 slow database does not get every node taken out of rotation at once. ``/readyz``
-answers 200 only when this node can serve: the database answers and no migration
-is waiting to be applied.
+answers 200 only when this node can serve: the database answers, no migration
+is waiting to be applied, and this node holds the private half of the active signing
+key the database names (otherwise every certificate-issuing approval would fail here).
 """
 
 from __future__ import annotations
@@ -47,4 +48,13 @@ def _unready_reason() -> str | None:
         return "database unreachable"
     if pending:
         return f"{len(pending)} migrations not applied"
+    from onething.certificates.keys import active_key_state
+
+    try:
+        state = active_key_state()
+    except DatabaseError as error:
+        logger.warning("readyz: database unreachable: %s", error)
+        return "database unreachable"
+    if state is not None and not state.ok:
+        return state.reason()
     return None
