@@ -39,7 +39,7 @@ def node2(settings, tmp_path, node1):
 def export_from_node1(settings, tmp_path) -> bytes:
     current = settings.ONETHING_KEYS_DIR
     settings.ONETHING_KEYS_DIR = str(tmp_path / "node1")
-    data, exported, missing = keys.export_keys(PASSPHRASE)
+    data, _exported, missing = keys.export_keys(PASSPHRASE)
     settings.ONETHING_KEYS_DIR = current
     assert missing == []
     return data

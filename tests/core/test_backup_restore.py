@@ -95,17 +95,24 @@ def databases(request):
         pytest.skip("PostgreSQL: run under scripts/test-postgres.sh (make test-postgres)")
     import psycopg
 
+    # The target is what docs/operations-keys-backup.md asks an operator to prepare: a
+    # role without superuser rights and a new, empty database owned by it.
     base, _, _ = url.rpartition("/")
-    names = [f"onething_bk_{uuid.uuid4().hex[:10]}_{role}" for role in ("src", "dst")]
+    tag = uuid.uuid4().hex[:10]
+    source, target, role = f"onething_bk_{tag}_src", f"onething_bk_{tag}_dst", f"onething_{tag}"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-        for name in names:
-            admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{source}"')
+        admin.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE')
+        admin.execute(f'CREATE DATABASE "{target}" OWNER "{role}"')
+    scheme, _, rest = base.partition("://")
+    host = rest.rpartition("@")[2]
     try:
-        yield f"{base}/{names[0]}", f"{base}/{names[1]}"
+        yield f"{base}/{source}", f"{scheme}://{role}@{host}/{target}"
     finally:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-            for name in names:
+            for name in (source, target):
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
 def node_env(clean_env, data_dir: Path, database_url: str | None) -> dict[str, str]:
@@ -183,7 +190,7 @@ def rewrite(archive: Path, target: Path, change) -> None:
 
 
 def test_plain_archive_holds_sealed_keys_and_a_manifest(plain_backup):
-    env, archive = plain_backup
+    _env, archive = plain_backup
     with tarfile.open(archive) as tar:
         names = tar.getnames()
         manifest = json.loads(tar.extractfile("manifest.json").read())
