@@ -167,6 +167,37 @@ def rotate_key() -> SigningKey:
         return _new_key(active=True)
 
 
+def prepare_key() -> SigningKey:
+    """A new key that does not sign yet (not active, not retired). For deployments
+    whose nodes hold copies of the keys: provision it on every node (export, import),
+    then ``activate_key`` — no node is ever without the active key."""
+    with transaction.atomic():
+        return _new_key(active=False)
+
+
+def activate_key(key_id: str) -> SigningKey:
+    """Make a prepared key the active one; the previous active key is retired. Refused
+    unless this node holds the key's private half."""
+    with transaction.atomic():
+        key = SigningKey.objects.select_for_update().filter(key_id=key_id).first()
+        if key is None:
+            raise KeyMissing(f"数据库中没有签名密钥 {key_id} (no such signing key)")
+        if key.active:
+            return key
+        if key.retired_at is not None:
+            raise KeyMissing(f"签名密钥 {key_id} 已停用，不能再启用 (a retired key is not "
+                             f"activated again): onething keys prepare")
+        _require_usable(key_state(key))
+        now = timezone.now()
+        for old in SigningKey.objects.select_for_update().filter(active=True):
+            old.active = False
+            old.retired_at = now
+            old.save(update_fields=["active", "retired_at"])
+        key.active = True
+        key.save(update_fields=["active"])
+        return key
+
+
 def active_key() -> SigningKey:
     """The key that signs new certificates (made on first use if ``keys init`` never ran)."""
     key, _ = init_keys()

@@ -223,3 +223,35 @@ def test_readyz_and_deploy_check_fail_with_an_unreadable_key(node1, node2, clien
 def test_deploy_check_warns_while_the_database_has_no_key(settings, tmp_path):
     settings.ONETHING_KEYS_DIR = str(tmp_path / "k")
     assert node1_check_ids() == ["certificates.W001"]
+
+
+# -- rotation in two steps -------------------------------------------------------------------
+
+def test_prepare_provision_activate_keeps_every_node_ready(node1, node2, settings, tmp_path,
+                                                           client, capsys):
+    settings.ONETHING_KEYS_DIR = str(tmp_path / "node1")
+    data, _, _ = keys.export_keys(PASSPHRASE)
+    settings.ONETHING_KEYS_DIR = str(node2)
+    keys.import_keys(data, PASSPHRASE)
+    settings.ONETHING_KEYS_DIR = str(tmp_path / "node1")
+    call_command("keys", "prepare")
+    prepared = SigningKey.objects.get(active=False, retired_at=None)
+    # Prepared but not active: node 2 lacks it and is still ready; nothing signs with it.
+    settings.ONETHING_KEYS_DIR = str(node2)
+    assert client.get("/readyz").status_code == 200
+    assert keys.active_key() == node1
+    with pytest.raises(CommandError, match="private key missing on this node"):
+        call_command("keys", "activate", prepared.key_id)  # not before node 2 holds it
+    settings.ONETHING_KEYS_DIR = str(tmp_path / "node1")
+    data, exported, _ = keys.export_keys(PASSPHRASE)
+    assert exported == [node1.key_id, prepared.key_id]
+    settings.ONETHING_KEYS_DIR = str(node2)
+    assert keys.import_keys(data, PASSPHRASE) == [(node1.key_id, "unchanged"),
+                                                 (prepared.key_id, "written")]
+    call_command("keys", "activate", prepared.key_id)
+    node1.refresh_from_db()
+    assert not node1.active and node1.retired_at is not None
+    assert keys.active_key().key_id == prepared.key_id
+    assert client.get("/readyz").status_code == 200
+    with pytest.raises(CommandError, match="a retired key is not activated again"):
+        call_command("keys", "activate", node1.key_id)

@@ -3,7 +3,10 @@
 * ``init`` — make the deployment's first key; on a node where the database already
   names an active key it only checks that this node holds its private half, and
   fails (exit 1) with the way forward when it does not.
-* ``rotate`` — a new active key; old keys stay to verify what they signed.
+* ``rotate`` — a new active key at once; old keys stay to verify what they signed
+  (for a keys directory every node mounts).
+* ``prepare`` / ``activate KEY_ID`` — rotation in two steps for nodes holding copies:
+  prepare a key, provision it on every node, then activate it.
 * ``status`` — every key, where its private half is expected on this node and whether
   it is there and matches; exit 1 when the active key is not usable here.
 * ``export --out FILE`` / ``import FILE`` — all private keys sealed with the operator's
@@ -27,8 +30,10 @@ class Command(BaseCommand):
             "(certificate signing keys)")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["init", "rotate", "status", "export", "import"])
-        parser.add_argument("file", nargs="?", help="import: the export file")
+        parser.add_argument("action", choices=["init", "rotate", "prepare", "activate",
+                                               "status", "export", "import"])
+        parser.add_argument("file", nargs="?",
+                            help="import: the export file; activate: the key id")
         parser.add_argument("--out", help="export: the file to write (0600, must not exist)")
         parser.add_argument("--passphrase-file",
                             help="file holding the passphrase (else ONETHING_KEYS_PASSPHRASE)")
@@ -52,6 +57,21 @@ class Command(BaseCommand):
         self.stdout.write("把新密钥分发到每个节点 (provision the new key on every node): "
                           "onething keys export / onething keys import")
 
+    def _prepare(self, options: dict) -> None:
+        key = keys.prepare_key()
+        self.stdout.write(f"签名密钥 {key.key_id} 已生成，尚未启用 (prepared, not signing yet) — "
+                          f"{keys.private_key_path(key.key_id)}")
+        self.stdout.write("分发到每个节点后启用 (provision it on every node, then): "
+                          f"onething keys activate {key.key_id}")
+
+    def _activate(self, options: dict) -> None:
+        key_id = options.get("file")
+        if not key_id:
+            raise CommandError("activate 需要密钥标识 (activate needs the key id)")
+        key = keys.activate_key(str(key_id))
+        self.stdout.write(f"签名密钥 {key.key_id} 已启用，旧密钥仍用于核验 (active; old keys "
+                          f"still verify)")
+
     def _status(self, options: dict) -> None:
         self.stdout.write(f"密钥目录 (keys directory): {keys.keys_dir()}")
         rows = list(SigningKey.objects.order_by("-created_at", "-id"))
@@ -62,7 +82,8 @@ class Command(BaseCommand):
         failing = None
         for key in rows:
             state = keys.key_state(key)
-            role = "当前 (active)" if key.active else "已停用 (retired)"
+            role = ("当前 (active)" if key.active else "已停用 (retired)" if key.retired_at
+                    else "待启用 (prepared)")
             self.stdout.write(f"{key.key_id} {role} {state.state}: {state.path}")
             if key.active and not state.ok:
                 failing = state
