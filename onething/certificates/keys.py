@@ -34,6 +34,13 @@ class KeyMissing(RuntimeError):
     """The active key's private file is not on this node: nothing can be signed."""
 
 
+# What a reviewer or API client sees when signing fails on this node (503: another node,
+# or this one once the operator provisions the key, can do it). The log has the details.
+SIGNING_UNAVAILABLE = ("本节点暂时无法签发电子证照（缺少签名密钥），请稍后重试或联系运维人员 "
+                       "(this server cannot sign certificates now: its signing key is missing; "
+                       "try again later or tell the operators)")
+
+
 class KeyMismatch(KeyMissing):
     """This node's private file is not the private half of the key the database names."""
 

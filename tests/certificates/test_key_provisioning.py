@@ -255,3 +255,51 @@ def test_prepare_provision_activate_keeps_every_node_ready(node1, node2, setting
     assert client.get("/readyz").status_code == 200
     with pytest.raises(CommandError, match="a retired key is not activated again"):
         call_command("keys", "activate", node1.key_id)
+
+
+# -- an approval on a node without the key -------------------------------------------------
+
+@pytest.fixture
+def registration_case(demo):
+    from onething.applications.services import submit_application
+    from onething.applications.services import transition_case as transition
+    from onething.domain.cases import Action
+    from tests.conftest import restaurant_submission
+
+    application = submit_application(restaurant_submission(demo.applicant),
+                                     actor=demo.applicant, applicant=demo.applicant)
+    case = application.cases.get(matter__code="business-registration")
+    transition(case.pk, Action.ACCEPT, actor=demo.samr)
+    case.refresh_from_db()
+    return case
+
+
+def test_workbench_approval_without_the_key_is_503_and_changes_nothing(
+        node1, node2, registration_case, demo, client, caplog):
+    from onething.certificates.models import Certificate
+
+    status_before = registration_case.status
+    assert status_before == "accepted"
+    client.force_login(demo.samr)
+    response = client.post(f"/workbench/cases/{registration_case.pk}/", {"action": "approve"})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert keys.SIGNING_UNAVAILABLE in response.content.decode()
+    assert str(node2) not in response.content.decode()  # no server paths shown
+    registration_case.refresh_from_db()
+    assert registration_case.status == status_before
+    assert not Certificate.objects.exists()
+    assert f"private key missing on this node): {node2}" in caplog.text
+
+
+def test_api_approval_without_the_key_is_503(node1, node2, registration_case, demo, client):
+    from onething.accounts.services import issue_api_token
+
+    token = issue_api_token(demo.samr, label="t")
+    response = client.post(f"/api/v1/cases/{registration_case.pk}/actions/approve",
+                           "{}", content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert response.json() == {"code": "signing_key_missing",
+                               "message": keys.SIGNING_UNAVAILABLE, "errors": {}}
