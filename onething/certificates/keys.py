@@ -243,13 +243,16 @@ def export_keys(passphrase: str) -> tuple[bytes, list[str], list[str]]:
     return data, [entry["key_id"] for entry in exported], missing
 
 
-def import_keys(data: bytes, passphrase: str) -> list[tuple[str, str]]:
+def import_keys(data: bytes, passphrase: str, *, write: bool = True,
+                check_database: bool = True) -> list[tuple[str, str]]:
     """Write the keys of an export file into the keys directory (0600 files).
 
     Everything is checked before anything is written: the passphrase, that each
     private key is the key its id names, that it matches the public key the database
     holds under that id (when the database has it), and that no different file of
     the same name exists. Returns (key id, "written" or "unchanged") pairs.
+    ``write=False`` only checks; ``check_database=False`` skips the comparison with
+    the database (a restore checks the keys before the database is there).
     """
     try:
         document = json.loads(sealed.unseal(data, passphrase))
@@ -274,7 +277,8 @@ def import_keys(data: bytes, passphrase: str) -> list[tuple[str, str]]:
         if signing.key_id(public_pem) != stated:
             raise KeyImportError(f"密钥 {stated} 与其标识不符，未写入任何密钥 (the key is not "
                                  f"the one its id names; nothing written)")
-        known = SigningKey.objects.filter(key_id=stated).first()
+        known = (SigningKey.objects.filter(key_id=stated).first() if check_database
+                 else None)
         if known is not None and known.public_key_pem.strip() != public_pem.strip():
             raise KeyImportError(f"密钥 {stated} 与数据库中的公钥不符，未写入任何密钥 (does not "
                                  f"match the database's public key; nothing written)")
@@ -287,7 +291,7 @@ def import_keys(data: bytes, passphrase: str) -> list[tuple[str, str]]:
         else:
             planned.append((stated, private_pem, "written"))
     for key_id, private_pem, outcome in planned:
-        if outcome == "written":
+        if write and outcome == "written":
             _write_private(private_pem, key_id)
     return [(key_id, outcome) for key_id, _, outcome in planned]
 

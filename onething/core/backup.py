@@ -416,7 +416,11 @@ def restore_backup(path: Path, passphrase: str) -> Contents:
     uploads = upload_root()
     if uploads.exists() and any(uploads.iterdir()):
         raise BackupError(f"上传目录不是空的 (the uploads folder is not empty): {uploads}")
-    verify_backup(path, passphrase)
+    checked = verify_backup(path, passphrase)
+    try:  # a different key file of the same name would stop the restore half-way
+        keys.import_keys(checked.key_data, passphrase, write=False, check_database=False)
+    except keys.KeyImportError as exc:
+        raise BackupError(str(exc)) from exc
     Path(settings.DATA_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
     uploads.mkdir(mode=0o700, parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".onething-restore-",

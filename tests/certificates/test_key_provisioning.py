@@ -303,3 +303,20 @@ def test_api_approval_without_the_key_is_503(node1, node2, registration_case, de
     assert response["Retry-After"] == "60"
     assert response.json() == {"code": "signing_key_missing",
                                "message": keys.SIGNING_UNAVAILABLE, "errors": {}}
+
+
+def test_instant_approval_without_the_key_leaves_the_case_for_a_reviewer(node1, node2, demo,
+                                                                          caplog):
+    from onething.applications.models import CaseStatus
+    from onething.applications.services import submit_application
+    from onething.certificates.models import Certificate
+    from tests.instant.test_instant_approval import kiosk_submission, load_demo_criminal
+
+    load_demo_criminal()
+    application = submit_application(kiosk_submission(), actor=demo.applicant,
+                                     applicant=demo.applicant, channel="kiosk")
+    case = application.cases.get()
+    assert case.status == CaseStatus.SUBMITTED
+    assert list(case.events.values_list("action", flat=True)) == ["submit"]
+    assert not Certificate.objects.exists()
+    assert "left for a reviewer: certificate signing failed on this node" in caplog.text

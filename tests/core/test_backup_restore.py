@@ -253,3 +253,20 @@ def test_verify_and_restore_refuse_a_wrong_passphrase(plain_backup, tmp_path):
     assert "wrong passphrase for the keys" in result.stderr
     assert not (tmp_path / "fresh" / "keys").exists()
     assert not any((tmp_path / "fresh" / "uploads").glob("*/*"))
+
+
+def test_restore_refuses_before_writing_when_a_different_key_file_is_there(plain_backup,
+                                                                           tmp_path):
+    env, archive = plain_backup
+    with tarfile.open(archive) as tar:
+        key_ids = json.loads(tar.extractfile("manifest.json").read())["keys"]["key_ids"]
+    fresh = {**env, "ONETHING_DATA_DIR": str(tmp_path / "fresh")}
+    (tmp_path / "fresh" / "keys").mkdir(parents=True)
+    (tmp_path / "fresh" / "keys" / f"{key_ids[0]}.pem").write_bytes(b"another key")
+    result = run(onething("backup", "restore", str(archive)), fresh, check=False)
+    assert result.returncode == 1
+    assert "a different file exists; nothing written" in result.stderr
+    assert not any((tmp_path / "fresh" / "uploads").glob("*/*"))
+    tables = run(onething("shell", "-c", "from django.db import connection; "
+                          "print(len(connection.introspection.table_names()))"), fresh)
+    assert tables.stdout.strip().splitlines()[-1] == "0"
