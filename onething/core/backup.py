@@ -305,7 +305,7 @@ def _open_archive(path: Path, passphrase: str | None) -> Iterator[tarfile.TarFil
         try:
             with tarfile.open(fileobj=stream, mode="r|") as tar:
                 yield tar
-        except (tarfile.TarError, sealed.SealError, EOFError, OSError) as exc:
+        except (tarfile.TarError, sealed.SealError, EOFError) as exc:
             raise BackupError(f"备份无法读取 (backup unreadable): {exc}") from exc
 
 
