@@ -320,3 +320,19 @@ def test_instant_approval_without_the_key_leaves_the_case_for_a_reviewer(node1, 
     assert list(case.events.values_list("action", flat=True)) == ["submit"]
     assert not Certificate.objects.exists()
     assert "left for a reviewer: certificate signing failed on this node" in caplog.text
+
+
+def test_deploy_check_warns_when_other_users_can_read_the_keys(node1):
+    path = keys.private_key_path(node1.key_id)
+    path.chmod(0o644)
+    warnings = [m for m in run_checks(include_deployment_checks=True)
+                if m.id == "certificates.W002"]
+    assert [w.msg for w in warnings] == [
+        f"{path} 的权限为 644，其他用户可以访问签名私钥 (other users can reach the signing keys)"]
+    assert warnings[0].hint == f"chmod 600 {path}"
+    path.parent.chmod(0o755)
+    path.chmod(0o600)
+    assert [m.hint for m in run_checks(include_deployment_checks=True)
+            if m.id == "certificates.W002"] == [f"chmod 700 {path.parent}"]
+    path.parent.chmod(0o700)
+    assert node1_check_ids() == []
