@@ -27,6 +27,11 @@ def _env_bool(name: str, default: bool) -> bool:
 
 # ONETHING_DATA_DIR: where the database, uploads and keys live (default ./var).
 DATA_DIR = Path(os.environ.get("ONETHING_DATA_DIR", REPO_DIR / "var")).resolve()
+# ONETHING_KEYS_DIR: the signing keys' private halves, one 0600 file per key (default
+# $ONETHING_DATA_DIR/keys). Every node of a deployment must hold the same keys: a directory
+# provisioned on each node (a read-only mount, or filled with `onething keys import`).
+ONETHING_KEYS_DIR = (str(Path(os.environ["ONETHING_KEYS_DIR"].strip()).resolve())
+                     if os.environ.get("ONETHING_KEYS_DIR", "").strip() else "")
 # ONETHING_CATALOG_DIR: the YAML catalogue to load (default ./catalog).
 CATALOG_DIR = Path(os.environ.get("ONETHING_CATALOG_DIR", REPO_DIR / "catalog")).resolve()
 

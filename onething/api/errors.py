@@ -20,6 +20,7 @@ from onething.api.parsing import InputRejected
 from onething.applications.selectors import NotVisible
 from onething.applications.services import CaseActionDenied, SubmissionError
 from onething.applications.storage import UploadRejected
+from onething.certificates.keys import SIGNING_UNAVAILABLE, KeyMissing
 from onething.domain.cases import IllegalTransition, ReasonRequired
 from onething.domain.planner import PlanningError
 
@@ -132,6 +133,13 @@ def install(api: NinjaAPI) -> None:
     @handle(SuspiciousOperation)
     def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
         return error_response(400, "bad_request", "请求无效 (bad request)")
+
+    @handle(KeyMissing)
+    def _key_missing(request: HttpRequest, exc: KeyMissing) -> HttpResponse:
+        logger.error("certificate signing failed on this node: %s", exc)
+        response = error_response(503, "signing_key_missing", SIGNING_UNAVAILABLE)
+        response["Retry-After"] = "60"
+        return response
 
     @handle(NotVisible)
     def _not_visible(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -45,8 +45,17 @@ def decide_automatically(case: Case) -> Case:
         log.error("matter %s names unknown check %s", case.matter.code, exc)
         return case
     if decision.approved:
-        return transition_case(case.pk, Action.AUTO_APPROVE, actor=None,
-                               result=decision.result)
+        from onething.certificates.keys import KeyMissing
+
+        try:
+            return transition_case(case.pk, Action.AUTO_APPROVE, actor=None,
+                                   result=decision.result)
+        except KeyMissing as exc:
+            # This node lacks the deployment's signing key (/readyz says so): the
+            # application stays submitted for a reviewer instead of failing the request.
+            log.error("秒批 of case %s left for a reviewer: certificate signing failed on this "
+                      "node: %s", case.pk, exc)
+            return case
     Event.objects.create(
         application=case.application, case=case, actor=None, action="auto_refer",
         from_status=case.status, to_status=case.status,

@@ -101,6 +101,14 @@ def _valid_until(result: dict[str, Any]) -> dt.date | None:
                               "invalid_result") from exc
 
 
+def _count_signing_error(case: Any, exc: Exception, key_id: str = "") -> None:
+    from onething.core.metrics import CERTIFICATE_SIGNING_ERRORS
+
+    CERTIFICATE_SIGNING_ERRORS.labels(type(exc).__name__).inc()
+    log.error("certificate for case %s not signed%s: %s: %s", case.pk,
+              f" with key {key_id}" if key_id else "", type(exc).__name__, exc)
+
+
 def issue_certificate(case: Case, *, actor: User | None) -> Certificate:
     """Sign and record the certificate that approving ``case`` yields.
 
@@ -118,7 +126,11 @@ def issue_certificate(case: Case, *, actor: User | None) -> Certificate:
     now = timezone.now()
     valid_until = _valid_until(result)
     number = _given_number(result) or _new_number(certificate_type.key, timezone.localdate(now))
-    key = keys.active_key()
+    try:
+        key = keys.active_key()  # KeyMissing / KeyMismatch when this node lacks it
+    except Exception as exc:
+        _count_signing_error(case, exc)
+        raise
     data: dict[str, Any] = {
         "number": number,
         "certificate_type": certificate_type.key,
@@ -136,11 +148,7 @@ def issue_certificate(case: Case, *, actor: User | None) -> Certificate:
     try:
         signature = signing.sign(data, keys.private_key(key))
     except Exception as exc:  # counted for the metrics endpoint, then raised as before
-        from onething.core.metrics import CERTIFICATE_SIGNING_ERRORS
-
-        CERTIFICATE_SIGNING_ERRORS.labels(type(exc).__name__).inc()
-        log.error("certificate for case %s not signed with key %s: %s: %s",
-                  case.pk, key.key_id, type(exc).__name__, exc)
+        _count_signing_error(case, exc, key.key_id)
         raise
     return Certificate.objects.create(
         number=number, certificate_type=certificate_type, holder=holder,

@@ -80,11 +80,13 @@ class Heartbeat(threading.Thread):
         super().__init__(name=f"heartbeat {worker_id}", daemon=True)
         self.worker_id = worker_id
         self.interval = interval
+        self.beats = 0  # recorded beats, for whoever waits for the first one
         self._stopped = threading.Event()
 
     def beat(self) -> bool:
         try:
             record_heartbeat(self.worker_id)
+            self.beats += 1
             return True
         except Exception as error:  # the database is away: try again next time
             log.warning("heartbeat of worker %s not recorded: %s", self.worker_id, error)
@@ -104,6 +106,9 @@ class Heartbeat(threading.Thread):
 
     def stop(self) -> None:
         self._stopped.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            # The last beat first: a beat landing after the stop would undo it.
+            self.join(timeout=self.interval + 10)
         try:
             record_stopped(self.worker_id)
         except DatabaseError as error:

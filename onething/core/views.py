@@ -3,10 +3,12 @@
 ``/healthz`` answers while the process is up and never touches the database, so a
 slow database does not get every node taken out of rotation at once. ``/readyz``
 answers 200 only when this node can serve: the database answers, no migration is
-waiting to be applied, and (with the database task queue) a task worker is alive and
-keeping up: its freshest heartbeat is younger than ``ONETHING_READY_WORKER_STALE_SECONDS``
-and no due task has waited longer than ``ONETHING_READY_QUEUE_AGE_SECONDS`` (0 turns
-either check off). See docs/operations-observability.md.
+waiting to be applied, this node holds the private half of the active signing key the
+database names (otherwise every certificate-issuing approval would fail here), and (with
+the database task queue) a task worker is alive and keeping up: its freshest heartbeat is
+younger than ``ONETHING_READY_WORKER_STALE_SECONDS`` and no due task has waited longer
+than ``ONETHING_READY_QUEUE_AGE_SECONDS`` (0 turns either check off). See
+docs/operations.md.
 """
 
 from __future__ import annotations
@@ -51,6 +53,15 @@ def _unready_reason() -> str | None:
         return "database unreachable"
     if pending:
         return f"{len(pending)} migrations not applied"
+    from onething.certificates.keys import active_key_state
+
+    try:
+        state = active_key_state()
+    except DatabaseError as error:
+        logger.warning("readyz: database unreachable: %s", error)
+        return "database unreachable"
+    if state is not None and not state.ok:
+        return state.reason()
     try:
         return _worker_reason()
     except DatabaseError as error:

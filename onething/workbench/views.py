@@ -7,6 +7,8 @@ certificate is revoked (注销) through ``certificates.services.revoke_certifica
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView
@@ -29,6 +31,7 @@ from onething.applications.services import (
 from onething.audit import selectors as audit_selectors
 from onething.audit.services import record_audit
 from onething.certificates import selectors as certificate_selectors
+from onething.certificates.keys import SIGNING_UNAVAILABLE, KeyMissing
 from onething.certificates.services import CertificateActionDenied, may_revoke
 from onething.certificates.services import revoke_certificate as revoke
 from onething.domain.cases import (
@@ -45,6 +48,8 @@ from onething.domain.validators import mask_id_number
 from onething.workbench.access import CENTRE_ROLES, forbidden, staff_required
 from onething.workbench.forms import StaffLoginForm
 from onething.workbench.labels import label
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 RECENT_APPLICATIONS = 50
@@ -274,6 +279,12 @@ def _act(request: HttpRequest, case) -> HttpResponse:
                            for k, v in exc.errors.items()})
         except (IllegalTransition, CaseActionDenied) as exc:
             errors["__all__"] = str(exc)
+        except KeyMissing as exc:  # this node lacks the deployment's signing key
+            logger.error("certificate signing failed on this node: %s", exc)
+            errors["__all__"] = SIGNING_UNAVAILABLE
+            response = _render_case(request, case, failed=action, errors=errors, status=503)
+            response["Retry-After"] = "60"
+            return response
         else:
             messages.success(request, gettext("已%(action)s：%(matter)s（%(number)s）。") % {
                 "action": label("case_action", action), "matter": case.matter.name,

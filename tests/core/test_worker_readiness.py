@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import time
 
 import pytest
 from django.core.management import call_command
@@ -72,12 +73,13 @@ def test_the_heartbeat_thread_beats_and_records_its_stop(transactional_db):
     thread = Heartbeat("node1:7", interval=0.05)
     thread.start()
     deadline = timezone.now() + dt.timedelta(seconds=5)
-    while not WorkerHeartbeat.objects.filter(worker_id="node1:7").exists():
+    while thread.beats < 2:  # the thread's own count: no reads racing its writes
         assert timezone.now() < deadline
-    thread.stop()
-    thread.join(timeout=5)
+        time.sleep(0.01)
+    thread.stop()  # waits for the last beat, then records the stop
     assert not thread.is_alive()
-    assert WorkerHeartbeat.objects.get(worker_id="node1:7").stopped_at is not None
+    row = WorkerHeartbeat.objects.get(worker_id="node1:7")
+    assert row.stopped_at is not None and row.stopped_at >= row.last_seen
 
 
 def test_readyz_ready_with_a_fresh_heartbeat_and_a_young_queue(client, database_queue):
