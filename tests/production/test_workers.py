@@ -71,7 +71,7 @@ class SharedDatabase:
         assert [t["status"] for t in queued["tasks"]] == ["READY"] * count
         return queued
 
-    def sms_lines(self, kind: str = "sent") -> list[str]:
+    def sms_lines(self, kind: str) -> list[str]:
         if not self.sms_file.exists():
             return []
         return [line.split()[1] for line in self.sms_file.read_text().splitlines()
@@ -110,9 +110,10 @@ def test_two_workers_send_a_burst_of_deliveries_exactly_once(shared):
         assert w.returncode == 0, out
 
     expected = {f"sms:burst:{i}" for i in range(BURST)}
-    sent = Counter(shared.sms_lines())
-    assert set(sent) == expected
-    assert [key for key, n in sent.items() if n != 1] == []  # each message once
+    calls = Counter(shared.sms_lines("call"))
+    assert set(calls) == expected
+    assert [key for key, n in calls.items() if n != 1] == []  # each message once
+    assert sorted(shared.sms_lines("sent")) == sorted(expected)
     after = shared.report()
     assert {k: d["status"] for k, d in after["deliveries"].items()} == dict.fromkeys(
         expected, "sent")
@@ -126,30 +127,67 @@ def test_two_workers_send_a_burst_of_deliveries_exactly_once(shared):
     print(f"tasks per worker: {dict(ran)}")
 
 
-def test_a_worker_killed_mid_task_loses_nothing(shared):
+LEASE = 5.0  # ONETHING_DELIVERY_LEASE_SECONDS for the kill test (the provider timeout: 3)
+
+
+def test_a_worker_killed_mid_send_is_delivered_once_when_its_lease_lapses(shared):
+    """The issue's fault: a worker killed while the provider call is under way.
+
+    The claim (status ``sending`` with a lease) is committed before the provider
+    is called, so other processes see it and nothing holds the row locked while
+    the provider works. After the kill nothing is sent again until the lease has
+    lapsed; then the sweeper queues it once more, the provider is called a second
+    time with the same message id and drops it: one SMS.
+    """
+    lease = {"ONETHING_DELIVERY_LEASE_SECONDS": str(LEASE), "ONETHING_SMS_TIMEOUT_SECONDS": "3"}
     shared.enqueue(1)
-    doomed = shared.worker("doomed", ONETHING_TEST_SMS_HANG="1")
+    doomed = shared.worker("doomed", ONETHING_TEST_SMS_HANG="1", **lease)
     deadline = time.monotonic() + TIMEOUT
-    while not shared.sms_lines("begin"):
+    while not shared.sms_lines("sent"):
         assert doomed.poll() is None, doomed.communicate()[0]
-        assert time.monotonic() < deadline, "the worker never started the task"
-        time.sleep(0.1)
+        assert time.monotonic() < deadline, "the worker never called the provider"
+        time.sleep(0.05)
+    # The provider has the message; the worker waits for its answer.
+    during = shared.report()
+    assert during["deliveries"] == {"sms:burst:0": {"status": "sending", "attempts": 1}}
+    assert during["leases"]["sms:burst:0"] is not None
+    if ON_POSTGRESQL:  # no transaction holds the row while the provider is called
+        from django.db import transaction
+
+        from onething.notifications.models import Delivery
+
+        with transaction.atomic():
+            row = Delivery.objects.select_for_update(nowait=True).get(dedupe_key="sms:burst:0")
+            assert row.status == "sending"
     doomed.send_signal(signal.SIGKILL)
     doomed.communicate(timeout=TIMEOUT)
+    killed_at = time.monotonic()
 
-    # django-tasks-db never runs a RUNNING task again; the delivery rolled back.
-    left = shared.report()
-    assert [t["status"] for t in left["tasks"]] == ["RUNNING"]
-    assert left["deliveries"] == {"sms:burst:0": {"status": "pending", "attempts": 0}}
-    out = shared.run("onething", "db_worker", "--batch", "--no-startup-delay")
-    assert shared.sms_lines() == [], out  # a worker alone would never send it
+    # While the lease runs nobody takes the delivery over: neither a worker (its
+    # task is RUNNING for good) nor the sweeper.
+    shared.run("onething", "db_worker", "--batch", "--no-startup-delay", **lease)
+    out = shared.run("onething", "deliveries", "retry", **lease)
+    assert "re-queued 0" in out, out
+    assert time.monotonic() - killed_at < LEASE, "the machine was too slow to check the lease"
+    assert shared.sms_lines("call") == ["sms:burst:0"]
 
-    out = shared.run("onething", "deliveries", "retry", "--stale-after", "0")
-    assert "re-queued 1 delivery" in out and "marked failed" in out, out
-    shared.run("onething", "db_worker", "--batch", "--no-startup-delay")
-    assert shared.sms_lines() == ["sms:burst:0"]
+    # The sweeper, as `onething serve` runs it (every minute there; here every 0.2 s).
+    while "re-queued 1" not in (out := shared.run("onething", "deliveries", "retry", **lease)):
+        assert time.monotonic() - killed_at < TIMEOUT, out
+        time.sleep(0.2)
+    requeued_after = time.monotonic() - killed_at
+    assert "lease lapsed: 1 queued again" in out and "1 个中断的任务已标记失败" in out, out
+    shared.run("onething", "db_worker", "--batch", "--no-startup-delay", **lease)
+    delivered_after = time.monotonic() - killed_at
+    print(f"re-queued {requeued_after:.1f} s and delivered {delivered_after:.1f} s "
+          f"after the kill (lease {LEASE:g} s)")
+
+    assert shared.sms_lines("call") == ["sms:burst:0", "sms:burst:0"]  # the same message id
+    assert shared.sms_lines("sent") == ["sms:burst:0"]  # the provider dropped the repeat
     done = shared.report()
-    assert done["deliveries"] == {"sms:burst:0": {"status": "sent", "attempts": 1}}
-    assert [(t["status"], t["exception"]) for t in done["tasks"]] == [
-        ("FAILED", "onething.notifications.WorkerLost"), ("SUCCESSFUL", "")]
+    assert done["deliveries"] == {"sms:burst:0": {"status": "sent", "attempts": 2}}
+    assert done["leases"] == {"sms:burst:0": None}
+    assert [(t["status"], t["return_value"], t["exception"]) for t in done["tasks"]] == [
+        ("FAILED", None, "onething.notifications.WorkerLost"), ("SUCCESSFUL", "sent", "")]
+    assert LEASE <= requeued_after < LEASE + 30
     assert "re-queued 0" in shared.run("onething", "deliveries", "retry", "--stale-after", "0")
