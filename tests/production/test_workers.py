@@ -191,3 +191,71 @@ def test_a_worker_killed_mid_send_is_delivered_once_when_its_lease_lapses(shared
         ("FAILED", None, "onething.notifications.WorkerLost"), ("SUCCESSFUL", "sent", "")]
     assert LEASE <= requeued_after < LEASE + 30
     assert "re-queued 0" in shared.run("onething", "deliveries", "retry", "--stale-after", "0")
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL,
+                    reason="takes a database server away; SQLite has none (test-postgres.sh)")
+def test_the_worker_rides_out_a_database_outage_that_ends_db_worker(shared):
+    """The outage of a restart: every connection cut, new ones refused for a while.
+
+    ``onething worker`` logs it, backs off and carries on; django-tasks-db's own
+    ``db_worker``, run beside it as the control, exits. Both keep persistent
+    connections (ONETHING_DB_CONN_MAX_AGE), the setting that made the outage
+    fatal; health checks then replace the dead connection.
+    """
+    import psycopg
+    from django.db import connection as ours
+
+    shared.enqueue(2)
+    persistent = {"ONETHING_DB_CONN_MAX_AGE": "600"}
+    resilient = shared.start("onething", "worker", "--no-startup-delay", "--interval", "0.2",
+                             "--worker-id", "resilient", **persistent)
+    control = shared.start("onething", "db_worker", "--no-startup-delay", "--no-reload",
+                           "--interval", "0.2", "--worker-id", "control", **persistent)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while len(shared.sms_lines("sent")) < 2:
+            assert resilient.poll() is None and control.poll() is None
+            assert time.monotonic() < deadline, "the workers did not send the first messages"
+            time.sleep(0.1)
+        # PostgreSQL refuses to lock out the database one is connected to: a
+        # connection to the maintenance database does it.
+        name = ours.settings_dict["NAME"]
+        ours.ensure_connection()
+        admin = psycopg.connect(**{**ours.get_connection_params(), "dbname": "postgres"},
+                                autocommit=True)
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        (terminated,) = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> %s", [name, ours.connection.info.backend_pid]
+        ).fetchone()
+        try:
+            assert terminated == 2  # one connection per worker
+            control_out, _ = control.communicate(timeout=60)
+            assert control.returncode == 1, control_out
+            assert "OperationalError" in control_out
+            time.sleep(3)  # the outage goes on: the worker keeps trying
+            assert resilient.poll() is None
+        finally:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            admin.close()
+        outage_over = time.monotonic()
+        # Later work is done by the same worker process.
+        shared.run("tests.production.worker_support", "enqueue", "4")
+        while len(shared.sms_lines("sent")) < 4:
+            assert resilient.poll() is None, resilient.communicate()[0]
+            assert time.monotonic() - outage_over < 60, "the worker did not come back"
+            time.sleep(0.1)
+        print(f"worker back {time.monotonic() - outage_over:.1f} s after the outage")
+    finally:
+        for proc in (resilient, control):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        resilient_out, _ = resilient.communicate(timeout=TIMEOUT)
+    assert resilient.returncode == 0, resilient_out
+    assert "database unavailable (OperationalError" in resilient_out
+    report = shared.report()
+    assert {k: d["status"] for k, d in report["deliveries"].items()} == {
+        f"sms:burst:{i}": "sent" for i in range(4)}
+    assert sorted(shared.sms_lines("call")) == [f"sms:burst:{i}" for i in range(4)]
+    assert {t["worker_ids"][0] for t in report["tasks"][2:]} == {"resilient"}
