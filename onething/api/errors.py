@@ -20,6 +20,7 @@ from onething.api.parsing import InputRejected
 from onething.applications.selectors import NotVisible
 from onething.applications.services import CaseActionDenied, SubmissionError
 from onething.applications.storage import UploadRejected
+from onething.core.faults import fault_response
 from onething.domain.cases import IllegalTransition, ReasonRequired
 from onething.domain.planner import PlanningError
 
@@ -168,5 +169,9 @@ def install(api: NinjaAPI) -> None:
 
     @handle(Exception)
     def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # The database or the uploads volume failing: 503 / 507, so the client retries.
+        fault = fault_response(request, exc)
+        if fault is not None:
+            return fault
         logger.exception("API error on %s %s", request.method, request.path)
         return error_response(500, "server_error", "服务器内部错误 (internal error)")
