@@ -29,6 +29,7 @@ test: setup
 	scripts/ensure-axe.sh
 	scripts/ensure-fonts.sh
 	scripts/ensure-louis.sh
+	scripts/ensure-faketime.sh
 	$(BIN)/ruff check .
 	$(BIN)/onething catalog check
 	$(BIN)/onething makemigrations --check --dry-run > /dev/null
@@ -40,6 +41,7 @@ test-postgres: setup
 	scripts/ensure-axe.sh
 	scripts/ensure-fonts.sh
 	scripts/ensure-louis.sh
+	scripts/ensure-faketime.sh
 	scripts/test-postgres.sh
 
 lint: setup
