@@ -7,6 +7,8 @@ volume that is really full (a 1 MB tmpfs mounted for the test).
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import subprocess
 import time
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 
 from onething.accounts.services import issue_api_token
@@ -22,6 +25,8 @@ from tests.conftest import PDF
 
 from .conftest import REPO, onething
 from .test_serve import alive, descendants, free_port, get
+
+ON_POSTGRESQL = connection.vendor == "postgresql"
 
 
 def _get(url: str, **headers: str):
@@ -36,12 +41,9 @@ def _get(url: str, **headers: str):
         return error.code, dict(error.headers), error.read().decode()
 
 
-@pytest.mark.parametrize("database_url", [
-    "postgres://onething@127.0.0.1:{closed_port}/onething",
-    "sqlite:////nonexistent-onething-dir/onething.sqlite3",
-], ids=["postgresql-port-closed", "sqlite-file-unreachable"])
-def test_a_node_without_its_database_answers_503_with_retry_after(clean_env, database_url):
-    env = {**clean_env, "DATABASE_URL": database_url.format(closed_port=free_port())}
+@contextlib.contextmanager
+def web_node(env: dict[str, str]):
+    """``onething serve --no-worker`` with one gunicorn worker; yields its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(onething("serve", "--port", str(port), "--workers", "1",
@@ -60,7 +62,27 @@ def test_a_node_without_its_database_answers_503_with_retry_after(clean_env, dat
                 assert time.monotonic() < deadline, "gunicorn did not answer /healthz"
                 time.sleep(0.1)
         tree = descendants(server.pid)
+        yield base
+    finally:
+        for pid in [server.pid, *tree]:
+            if alive(pid):
+                os.kill(pid, 9)
+        if server.poll() is None:
+            server.wait()
 
+
+SERVICE_UNAVAILABLE = ('{"code": "service_unavailable", "message": "服务暂时不可用，请稍后重试 '
+                       '(service temporarily unavailable: the database cannot be reached; '
+                       'retry later)", "errors": {}}')
+
+
+@pytest.mark.parametrize("database_url", [
+    "postgres://onething@127.0.0.1:{closed_port}/onething",
+    "sqlite:////nonexistent-onething-dir/onething.sqlite3",
+], ids=["postgresql-port-closed", "sqlite-file-unreachable"])
+def test_a_node_without_its_database_answers_503_with_retry_after(clean_env, database_url):
+    env = {**clean_env, "DATABASE_URL": database_url.format(closed_port=free_port())}
+    with web_node(env) as base:
         status, _, body = _get(f"{base}/readyz")
         assert (status, body) == (503, '{"status": "unavailable", "reason": '
                                        '"database unreachable"}')
@@ -69,9 +91,7 @@ def test_a_node_without_its_database_answers_503_with_retry_after(clean_env, dat
         assert status == 503
         assert headers["Retry-After"] == "30"
         assert headers["Content-Type"] == "application/json"
-        assert body == ('{"code": "service_unavailable", "message": "服务暂时不可用，请稍后重试 '
-                        '(service temporarily unavailable: the database cannot be reached; '
-                        'retry later)", "errors": {}}')
+        assert body == SERVICE_UNAVAILABLE
 
         status, headers, body = _get(f"{base}/")
         assert status == 503
@@ -85,12 +105,45 @@ def test_a_node_without_its_database_answers_503_with_retry_after(clean_env, dat
         assert '<html lang="en">' in body
         assert "<h1>Service temporarily unavailable</h1>" in body
         assert "Please reload the page in 30 seconds." in body
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL,
+                    reason="connection slots are a database server's (test-postgres.sh)")
+@pytest.mark.django_db(transaction=True)
+def test_exhausted_connection_slots_answer_503_until_one_is_free(clean_env):
+    """Every slot the node's role may use is taken (CONNECTION LIMIT 1, held here):
+    PostgreSQL refuses the node's connection ("too many connections"); once the
+    slot is free the same node serves again by itself."""
+    import psycopg
+
+    from onething.catalog.models import Bundle
+
+    s = connection.settings_dict
+    role = "onething_exhausted"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 1")
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+        cursor.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+    address = f"{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}"
+    holder = None
+    try:
+        holder = psycopg.connect(f"postgres://{role}@{address}")
+        env = {**clean_env, "DATABASE_URL": f"postgres://{role}@{address}"}
+        with web_node(env) as base:
+            status, headers, body = _get(f"{base}/api/v1/bundles")
+            assert (status, headers["Retry-After"], body) == (503, "30", SERVICE_UNAVAILABLE)
+            assert _get(f"{base}/readyz")[0] == 503
+            holder.close()
+            status, _, body = _get(f"{base}/api/v1/bundles")
+            assert status == 200
+            assert sorted(b["slug"] for b in json.loads(body)) == sorted(
+                Bundle.objects.values_list("slug", flat=True))
     finally:
-        for pid in [server.pid, *tree]:
-            if alive(pid):
-                os.kill(pid, 9)
-        if server.poll() is None:
-            server.wait()
+        if holder is not None:
+            holder.close()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP OWNED BY {role}")
+            cursor.execute(f"DROP ROLE {role}")
 
 
 @pytest.fixture
