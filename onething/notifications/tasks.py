@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django_tasks import task
 
 from onething.core.dbclock import db_now
@@ -72,6 +72,8 @@ def call_with_timeout(send: Callable[[], None], timeout: float) -> None:
             outcome.append(exc)
         else:
             outcome.append(None)
+        finally:
+            connections.close_all()  # this thread's own, if the backend used the database
 
     thread = threading.Thread(target=run, name="delivery-send", daemon=True)
     thread.start()
