@@ -10,6 +10,7 @@ of their own (``tests/production/worker_support.py``), the same on both.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -95,9 +96,11 @@ def shared(request, tmp_path) -> SharedDatabase:
                f"@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}")
         return SharedDatabase(url, tmp_path)
     template = request.getfixturevalue("migrated_sqlite")
+    folder = tmp_path / "db"  # a folder of its own, for the outage test to take away
+    folder.mkdir()
     for sidecar in template.parent.glob(f"{template.name}*"):  # the file and any WAL
-        shutil.copy(sidecar, tmp_path / sidecar.name.replace(template.name, "shared.sqlite3"))
-    return SharedDatabase(f"sqlite:///{tmp_path / 'shared.sqlite3'}", tmp_path)
+        shutil.copy(sidecar, folder / sidecar.name.replace(template.name, "shared.sqlite3"))
+    return SharedDatabase(f"sqlite:///{folder / 'shared.sqlite3'}", tmp_path)
 
 
 def test_two_workers_send_a_burst_of_deliveries_exactly_once(shared):
@@ -195,21 +198,53 @@ def test_a_worker_killed_mid_send_is_delivered_once_when_its_lease_lapses(shared
     assert "re-queued 0" in shared.run("onething", "deliveries", "retry", "--stale-after", "0")
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL,
-                    reason="takes a database server away; SQLite has none (test-postgres.sh)")
-def test_the_worker_rides_out_a_database_outage_that_ends_db_worker(shared):
-    """The outage of a restart: every connection cut, new ones refused for a while.
+@contextlib.contextmanager
+def database_outage(shared):
+    """The database goes away for the workers, until the block ends.
 
-    ``onething worker`` logs it, backs off and carries on; django-tasks-db's own
-    ``db_worker``, run beside it as the control, exits. Both keep persistent
-    connections (ONETHING_DB_CONN_MAX_AGE), the setting that made the outage
-    fatal; health checks then replace the dead connection.
+    PostgreSQL: what a restart does to its clients — every connection of the
+    workers is cut and new ones are refused. SQLite: the database's folder is
+    moved away, so opening the file fails ("unable to open database file").
     """
+    if not ON_POSTGRESQL:
+        folder = Path(shared.env["DATABASE_URL"].removeprefix("sqlite:///")).parent
+        away = folder.with_name("db-away")
+        folder.rename(away)
+        try:
+            yield
+        finally:
+            away.rename(folder)
+        return
     import psycopg
     from django.db import connection as ours
 
+    # PostgreSQL refuses to lock out the database one is connected to: a
+    # connection to the maintenance database does it.
+    name = ours.settings_dict["NAME"]
+    ours.ensure_connection()
+    admin = psycopg.connect(**{**ours.get_connection_params(), "dbname": "postgres"},
+                            autocommit=True)
+    admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+    try:
+        (terminated,) = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> %s", [name, ours.connection.info.backend_pid]
+        ).fetchone()
+        assert terminated == 2  # one connection per worker
+        yield
+    finally:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        admin.close()
+
+
+def test_the_worker_rides_out_a_database_outage_that_ends_db_worker(shared):
+    """``onething worker`` logs the outage, backs off and carries on; django-tasks-db's
+    own ``db_worker``, run beside it as the control, exits. On PostgreSQL both keep
+    persistent connections (ONETHING_DB_CONN_MAX_AGE), the setting that made the
+    outage fatal; health checks then replace the dead connection.
+    """
     shared.enqueue(2)
-    persistent = {"ONETHING_DB_CONN_MAX_AGE": "600"}
+    persistent = {"ONETHING_DB_CONN_MAX_AGE": "600"} if ON_POSTGRESQL else {}
     resilient = shared.start("onething", "worker", "--no-startup-delay", "--interval", "0.2",
                              "--worker-id", "resilient", **persistent)
     control = shared.start("onething", "db_worker", "--no-startup-delay", "--no-reload",
@@ -220,27 +255,12 @@ def test_the_worker_rides_out_a_database_outage_that_ends_db_worker(shared):
             assert resilient.poll() is None and control.poll() is None
             assert time.monotonic() < deadline, "the workers did not send the first messages"
             time.sleep(0.1)
-        # PostgreSQL refuses to lock out the database one is connected to: a
-        # connection to the maintenance database does it.
-        name = ours.settings_dict["NAME"]
-        ours.ensure_connection()
-        admin = psycopg.connect(**{**ours.get_connection_params(), "dbname": "postgres"},
-                                autocommit=True)
-        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        (terminated,) = admin.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> %s", [name, ours.connection.info.backend_pid]
-        ).fetchone()
-        try:
-            assert terminated == 2  # one connection per worker
+        with database_outage(shared):
             control_out, _ = control.communicate(timeout=60)
             assert control.returncode == 1, control_out
             assert "OperationalError" in control_out
             time.sleep(3)  # the outage goes on: the worker keeps trying
             assert resilient.poll() is None
-        finally:
-            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-            admin.close()
         outage_over = time.monotonic()
         # Later work is done by the same worker process.
         shared.run("tests.production.worker_support", "enqueue", "4")
