@@ -224,12 +224,18 @@ def database_outage(shared):
     ours.ensure_connection()
     admin = psycopg.connect(**{**ours.get_connection_params(), "dbname": "postgres"},
                             autocommit=True)
+    others = ("FROM pg_stat_activity WHERE datname = %s AND pid <> %s "
+              "AND backend_type = 'client backend'")
+    mine = [name, ours.connection.info.backend_pid]
+    deadline = time.monotonic() + TIMEOUT
+    # Both workers connected (a slow start may leave one without a connection yet).
+    while admin.execute(f"SELECT count(*) {others}", mine).fetchone()[0] < 2:
+        assert time.monotonic() < deadline, "the workers never connected"
+        time.sleep(0.1)
     admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
     try:
         (terminated,) = admin.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> %s", [name, ours.connection.info.backend_pid]
-        ).fetchone()
+            f"SELECT count(pg_terminate_backend(pid)) {others}", mine).fetchone()
         assert terminated == 2  # one connection per worker
         yield
     finally:
