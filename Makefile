@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run test test-postgres lint check-catalog clean
+.PHONY: setup run test test-postgres faults lint check-catalog clean
 
 # Creates the virtualenv and installs onething (editable) with test tools.
 $(BIN)/onething: pyproject.toml
@@ -29,6 +29,7 @@ test: setup
 	scripts/ensure-axe.sh
 	scripts/ensure-fonts.sh
 	scripts/ensure-louis.sh
+	scripts/ensure-faketime.sh
 	$(BIN)/ruff check .
 	$(BIN)/onething catalog check
 	$(BIN)/onething makemigrations --check --dry-run > /dev/null
@@ -40,7 +41,17 @@ test-postgres: setup
 	scripts/ensure-axe.sh
 	scripts/ensure-fonts.sh
 	scripts/ensure-louis.sh
+	scripts/ensure-faketime.sh
 	scripts/test-postgres.sh
+
+# The fault suite on a throwaway PostgreSQL cluster (docs/operations-faults.md): a worker
+# killed mid-send, a database outage under the worker, exhausted connection slots, an
+# unreachable database, a full uploads volume, a node with a wrong clock, serve restarting
+# its worker. Needs root (tmpfs mount, faketime).
+faults: setup
+	scripts/ensure-faketime.sh
+	scripts/test-postgres.sh tests/production/test_workers.py tests/production/test_deliveries_retry.py \
+	  tests/core/test_faults.py tests/core/test_dbclock.py tests/core/test_serve.py -p no:randomly -v
 
 lint: setup
 	$(BIN)/ruff check .

@@ -157,6 +157,9 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'onething.sqlite3'}",
         conn_max_age=int(os.environ.get("ONETHING_DB_CONN_MAX_AGE", "0")),
+        # A persistent connection is tested before each request reuses it, so one the
+        # database dropped (a restart, a failover) is replaced instead of failing.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -256,6 +259,22 @@ ONETHING_PERMISSIONS_POLICY = os.environ.get(
 # ONETHING_SMS_BACKEND: dotted path of an SmsBackend; the default writes messages to the log.
 ONETHING_SMS_BACKEND = os.environ.get("ONETHING_SMS_BACKEND",
                                       "onething.notifications.backends.LogSmsBackend")
+# ONETHING_SMS_TIMEOUT_SECONDS: the longest one call to the SMS provider may take; a slower
+# call counts as failed and is retried (default 15).
+ONETHING_SMS_TIMEOUT_SECONDS = float(os.environ.get("ONETHING_SMS_TIMEOUT_SECONDS", "15"))
+# ONETHING_DELIVERY_LEASE_SECONDS: how long a worker holds a delivery it is sending; a
+# delivery whose worker died is sent again once this has passed (default 60). Must exceed
+# the SMS timeout, so a lease never lapses while its provider call may still run.
+ONETHING_DELIVERY_LEASE_SECONDS = float(os.environ.get("ONETHING_DELIVERY_LEASE_SECONDS", "60"))
+if ONETHING_DELIVERY_LEASE_SECONDS <= ONETHING_SMS_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured("ONETHING_DELIVERY_LEASE_SECONDS must be longer than "
+                               "ONETHING_SMS_TIMEOUT_SECONDS")
+# ONETHING_CLOCK_SKEW_SECONDS: /readyz reports this node unready when its clock differs
+# from the database server's by more than this (default 5; run NTP on every machine).
+ONETHING_CLOCK_SKEW_SECONDS = float(os.environ.get("ONETHING_CLOCK_SKEW_SECONDS", "5"))
+# ONETHING_RETRY_AFTER_SECONDS: the Retry-After of a 503 answered while the database is
+# unavailable (default 30).
+ONETHING_RETRY_AFTER_SECONDS = int(os.environ.get("ONETHING_RETRY_AFTER_SECONDS", "30"))
 # ONETHING_UPLOAD_MAX_MB: largest accepted upload (default 20 MB).
 ONETHING_UPLOAD_MAX_BYTES = int(os.environ.get("ONETHING_UPLOAD_MAX_MB", "20")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

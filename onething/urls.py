@@ -14,3 +14,5 @@ urlpatterns = [
     path("", include("onething.accessibility.urls")),
     path("", include("onething.portal.urls")),
 ]
+
+handler500 = "onething.core.faults.server_error"

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
 from onething.accounts.models import RateLimitHit
+from onething.core.dbclock import db_now
 
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
@@ -66,7 +66,7 @@ def hit(scope: str, value: str, limits: list[Limit]) -> None:
     if any(limit.window > DAY for limit in limits):
         raise ValueError("rate-limit windows are at most a day")
     key = keyed(f"{scope}:{value}")
-    now = timezone.now()
+    now = db_now()  # the database clock: all nodes count one window
     with transaction.atomic(durable=True):
         # Rows older than a day count for nothing any more (indexed on ``at``).
         RateLimitHit.objects.filter(at__lt=now - DAY).delete()

@@ -25,6 +25,7 @@ from onething.accounts.models import (
     TokenScope,
     User,
 )
+from onething.core.dbclock import db_now
 from onething.domain.validators import (
     ValidationProblem,
     validate_id_number,
@@ -166,7 +167,7 @@ def _issue_code(subject: str, mobile: str, *, client: str, field: str) -> CodeRe
     one back (a resident back at the kiosk for a second task gets a fresh code at once).
     Requests that make a code count against the per-client and per-identifier limits.
     """
-    now = timezone.now()
+    now = db_now()  # the database clock: every node judges a code the same way
     resend = dt.timedelta(seconds=settings.ONETHING_LOGIN_CODE_RESEND_SECONDS)
     pending = (LoginCode.objects
                .filter(subject=subject, used_at__isnull=True, expires_at__gt=now,
@@ -253,7 +254,7 @@ def _verify(subject: str, code: str, *, client: str, find_user) -> User:
             ratelimit.Limit(settings.ONETHING_LOGIN_VERIFY_PER_CLIENT_HOUR, ratelimit.HOUR)])
     except ratelimit.RateLimited as exc:
         raise _too_many(exc, "code") from exc
-    now = timezone.now()
+    now = db_now()
     wrong = AccountError("bad_code", "验证码错误或已过期 (wrong or expired code)", "code")
     login = (LoginCode.objects.filter(subject=subject, used_at__isnull=True, expires_at__gt=now)
              .order_by("-created_at").first())

@@ -21,6 +21,7 @@ from onething.applications.selectors import NotVisible
 from onething.applications.services import CaseActionDenied, SubmissionError
 from onething.applications.storage import UploadRejected
 from onething.certificates.keys import SIGNING_UNAVAILABLE, KeyMissing
+from onething.core.faults import fault_response
 from onething.domain.cases import IllegalTransition, ReasonRequired
 from onething.domain.planner import PlanningError
 
@@ -176,5 +177,9 @@ def install(api: NinjaAPI) -> None:
 
     @handle(Exception)
     def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # The database or the uploads volume failing: 503 / 507, so the client retries.
+        fault = fault_response(request, exc)
+        if fault is not None:
+            return fault
         logger.exception("API error on %s %s", request.method, request.path)
         return error_response(500, "server_error", "服务器内部错误 (internal error)")

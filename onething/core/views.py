@@ -8,7 +8,9 @@ database names (otherwise every certificate-issuing approval would fail here), a
 the database task queue) a task worker is alive and keeping up: its freshest heartbeat is
 younger than ``ONETHING_READY_WORKER_STALE_SECONDS`` and no due task has waited longer
 than ``ONETHING_READY_QUEUE_AGE_SECONDS`` (0 turns either check off). See
-docs/operations.md.
+docs/operations.md. And this machine's clock must be within
+``ONETHING_CLOCK_SKEW_SECONDS`` of the database server's (deadlines such as a sign-in
+code's expiry are shared between nodes; run NTP everywhere).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from onething.core.dbclock import clock_skew
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +52,17 @@ def _unready_reason() -> str | None:
             cursor.fetchone()
         executor = MigrationExecutor(connection)
         pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        skew = clock_skew().total_seconds()
     except DatabaseError as error:
         logger.warning("readyz: database unreachable: %s", error)
         return "database unreachable"
     if pending:
         return f"{len(pending)} migrations not applied"
+    skew_limit = settings.ONETHING_CLOCK_SKEW_SECONDS
+    if abs(skew) > skew_limit:
+        logger.warning("readyz: this clock is %+.3f s off the database's", skew)
+        return (f"clock differs from the database's by {skew:+.3f} s "
+                f"(more than {skew_limit:g} s: check NTP)")
     from onething.certificates.keys import active_key_state
 
     try:

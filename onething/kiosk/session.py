@@ -7,7 +7,6 @@ it (the page's own timer normally gets there first).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from functools import wraps
 
@@ -15,6 +14,8 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+
+from onething.core.dbclock import db_now
 
 KIOSK = "kiosk"
 SEEN = "kiosk_seen"
@@ -27,18 +28,24 @@ RESEND_AT = "kiosk_resend_at"  # when a new code may be asked for (a code is on 
 View = Callable[..., HttpResponse]
 
 
+def clock() -> float:
+    """Seconds since the epoch by the database's clock: the next touch may reach
+    another web node, whose own clock may differ (onething/core/dbclock.py)."""
+    return db_now().timestamp()
+
+
 def idle_seconds() -> int:
     return settings.ONETHING_KIOSK_IDLE_SECONDS
 
 
 def expired(request: HttpRequest, now: float | None = None) -> bool:
     seen = request.session.get(SEEN)
-    now = time.time() if now is None else now
+    now = clock() if now is None else now
     return seen is None or now - float(seen) > idle_seconds()
 
 
 def touch(request: HttpRequest) -> None:
-    request.session[SEEN] = time.time()
+    request.session[SEEN] = clock()
 
 
 def start(request: HttpRequest) -> None:
@@ -71,4 +78,4 @@ def kiosk_login_required(view: View) -> View:
 
 def pending_fresh(request: HttpRequest) -> bool:
     at = request.session.get(PENDING_AT)
-    return at is not None and time.time() - float(at) <= max(idle_seconds(), 300)
+    return at is not None and clock() - float(at) <= max(idle_seconds(), 300)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import time
 import uuid
 
 import segno
@@ -91,11 +90,11 @@ def _send_code(request: HttpRequest, id_number: str) -> HttpResponse | dict[str,
     except AccountError as exc:
         return {"id_number": str(exc)}
     request.session[session.PENDING] = validate_id_number(id_number)
-    request.session[session.PENDING_AT] = timezone.now().timestamp()
+    request.session[session.PENDING_AT] = session.clock()
     if outcome.fresh:
         request.session.pop(session.RESEND_AT, None)
     else:
-        request.session[session.RESEND_AT] = time.time() + outcome.resend_after
+        request.session[session.RESEND_AT] = session.clock() + outcome.resend_after
     return redirect("kiosk:code")
 
 
@@ -165,7 +164,7 @@ def code(request: HttpRequest) -> HttpResponse:
                         request.session[session.CARD_READ] = verified.pk
                 return redirect("kiosk:menu")
     resend_at = request.session.get(session.RESEND_AT)
-    resend_after = math.ceil(float(resend_at) - time.time()) if resend_at else 0
+    resend_after = math.ceil(float(resend_at) - session.clock()) if resend_at else 0
     return render(request, "kiosk/code.html",
                   _context(request, 1, errors=errors, resend_after=max(resend_after, 0)),
                   status=400 if errors else 200)

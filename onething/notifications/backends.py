@@ -17,8 +17,27 @@ log = logging.getLogger("onething.sms")
 
 
 class SmsBackend(ABC):
-    """Send one SMS. ``message_id`` is stable across retries: a provider that
-    deduplicates by it guarantees one message even if we crash after sending."""
+    """Send one SMS through a provider.
+
+    ``send`` is called outside any database transaction, while the delivery is
+    leased to this worker (``ONETHING_DELIVERY_LEASE_SECONDS``). Two rules make
+    a message arrive once:
+
+    - ``message_id`` is the delivery's ``dedupe_key``, the same on every attempt
+      of one message. Pass it to the provider as its message / request id: the
+      provider MUST deduplicate by it, because a worker that dies after the
+      provider accepted a message but before recording it leaves the message to
+      be sent again once the lease lapses.
+    - Finish within ``self.timeout`` seconds (``ONETHING_SMS_TIMEOUT_SECONDS``,
+      shorter than the lease): pass it to the HTTP client. A call still running
+      then counts as failed and is retried later with the same ``message_id``.
+
+    Raise any exception when the provider refuses or cannot be reached; the
+    delivery is retried with backoff (six attempts).
+    """
+
+    def __init__(self) -> None:
+        self.timeout: float = settings.ONETHING_SMS_TIMEOUT_SECONDS
 
     @abstractmethod
     def send(self, mobile: str, text: str, *, message_id: str) -> None: ...

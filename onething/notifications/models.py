@@ -2,8 +2,12 @@
 
 A Delivery is written in the same transaction as the change it reports
 (an outbox row) and sent by a background task. Its ``dedupe_key`` is unique,
-so the same message is never queued twice; the task locks the row and skips
-it once sent, so a retry never sends it twice.
+so the same message is never queued twice. The task claims the row with a
+lease (status ``sending`` until ``lease_expires_at``, committed before the
+provider is called), so no other task sends it meanwhile; a worker that dies
+while sending leaves the lease to expire and ``onething deliveries retry``
+queues the delivery again. The provider gets the ``dedupe_key`` as message id
+and must drop a message id it has seen (docs/operations-faults.md).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class Notification(models.Model):
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "待发送"
+    SENDING = "sending", "发送中"
     SENT = "sent", "已发送"
     FAILED = "failed", "发送失败"
 
@@ -45,6 +50,8 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
     next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
     last_error = models.CharField("最近错误", max_length=500, blank=True)
+    # While status is "sending": the moment (database clock) after which the claim lapses.
+    lease_expires_at = models.DateTimeField("租约到期", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
 

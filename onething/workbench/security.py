@@ -11,7 +11,6 @@ page enrols an authenticator app. Applicants keep ordinary sessions.
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Callable
 
 import segno
@@ -30,6 +29,8 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from onething.core.dbclock import db_now
+
 STARTED = "staff_started"
 SEEN = "staff_seen"
 # The last request is written back at most this often (a session save per request
@@ -46,13 +47,13 @@ def _staff_signed_in(sender, request: HttpRequest, user, **kwargs) -> None:
     if request is None or not _is_staff(user) or not hasattr(request, "session"):
         return
     request.session.set_expiry(0)  # the cookie ends with the browser
-    now = time.time()
+    now = db_now().timestamp()
     request.session[STARTED] = now
     request.session[SEEN] = now
 
 
 def session_expired(request: HttpRequest, now: float | None = None) -> bool:
-    now = time.time() if now is None else now
+    now = db_now().timestamp() if now is None else now
     started = request.session.get(STARTED)
     seen = request.session.get(SEEN)
     if started is None or seen is None:
@@ -85,7 +86,7 @@ class StaffSessionMiddleware:
         user = request.user
         if not _is_staff(user):
             return self.get_response(request)
-        now = time.time()
+        now = db_now().timestamp()
         if session_expired(request, now):
             login_url = _login_url(request)
             logout(request)

@@ -80,7 +80,7 @@ def test_metrics_across_workers_and_readiness_with_a_stopped_worker(clean_env):
 
         tree = descendants(server.pid)
         worker_pid = next(pid for pid, command in tree.items()
-                          if "onething tasks worker" in command)
+                          if "onething worker" in command)
         os.kill(worker_pid, signal.SIGSTOP)  # hung: the process lives, nothing runs
         subprocess.run(onething("shell", "-c", "from onething.notifications.tasks import "
                                 "deliver; [deliver.enqueue(n) for n in (901, 902)]"),

@@ -94,7 +94,7 @@ def test_serve_runs_gunicorn_and_the_worker_and_stops_both_on_sigterm(clean_env)
         tree = descendants(server.pid)
         commands = list(tree.values())
         assert sum("gunicorn" in c for c in commands) == 3  # the arbiter and two workers
-        assert sum("onething tasks worker" in c for c in commands) == 1
+        assert sum("onething worker" in c for c in commands) == 1
 
         server.send_signal(signal.SIGTERM)
         out, err = server.communicate(timeout=15)
@@ -110,3 +110,60 @@ def test_serve_runs_gunicorn_and_the_worker_and_stops_both_on_sigterm(clean_env)
                 os.kill(pid, signal.SIGKILL)
         if server.poll() is None:
             server.wait()
+
+
+def test_serve_restarts_a_dead_worker_with_growing_pauses_and_keeps_serving(clean_env, tmp_path):
+    subprocess.run(onething("setup"), cwd=REPO, env=clean_env, check=True,
+                   capture_output=True, timeout=60)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    err = tmp_path / "serve.err"
+    with err.open("wb") as err_file:
+        server = subprocess.Popen(onething("serve", "--port", str(port), "--workers", "1"),
+                                  cwd=REPO, env=clean_env, start_new_session=True,
+                                  stdout=subprocess.DEVNULL, stderr=err_file)
+    tree: dict[int, str] = {}
+
+    def worker_pids() -> list[int]:
+        return [pid for pid, c in descendants(server.pid).items()
+                if "onething worker" in c and alive(pid)]
+
+    def wait_for(predicate, what: str, seconds: float = 30):
+        deadline = time.monotonic() + seconds
+        while not (found := predicate()):
+            assert server.poll() is None, err.read_text()
+            assert time.monotonic() < deadline, what
+            time.sleep(0.05)
+        return found
+
+    try:
+        wait_for(lambda: _answers(f"{base}/healthz"), "gunicorn did not answer /healthz")
+        killed = []
+        for pause in (1, 2):
+            (pid,) = wait_for(worker_pids, "no task worker running")
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+            line = f"worker exited with code -9; restarting in {pause} s"
+            wait_for(lambda line=line: line in err.read_text(), f"no notice: {line}")
+            # Meanwhile the site answers.
+            assert get(f"{base}/healthz")[0] == 200
+            (new,) = wait_for(worker_pids, "the worker was not restarted", 10)
+            assert new not in killed
+        tree = descendants(server.pid)
+        assert sum("gunicorn" in c for c in tree.values()) == 2  # the arbiter and one worker
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=15)
+        assert server.returncode == 0, err.read_text()
+    finally:
+        for pid in [server.pid, *tree]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if server.poll() is None:
+            server.wait()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return get(url)[0] == 200
+    except OSError:
+        return False

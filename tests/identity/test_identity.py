@@ -418,8 +418,9 @@ def test_racing_verifications_of_one_id_leave_one_verified_account(demo):
     """Six unverified accounts with the same name and number ask to be verified at the
     same moment: the database lets exactly one through; the others are told why."""
     import threading
+    import time
 
-    from django.db import connection
+    from django.db import OperationalError, connection
 
     residents((VICTIM, "王大力"))
     accounts = [User.objects.create(username=f"race{i}", role="applicant",
@@ -432,7 +433,17 @@ def test_racing_verifications_of_one_id_leave_one_verified_account(demo):
     def attempt(user):
         try:
             barrier.wait(timeout=10)
-            verdicts.append(verify_online(User.objects.get(pk=user.pk)).reason_code)
+            for _ in range(50):
+                try:
+                    verdicts.append(verify_online(User.objects.get(pk=user.pk)).reason_code)
+                    return
+                except OperationalError as exc:
+                    # SQLite's shared in-memory test database answers "table is locked"
+                    # at once instead of waiting; a client would try again.
+                    if "locked" not in str(exc):
+                        raise
+                    time.sleep(0.05)
+            errors.append(RuntimeError("still locked after 50 tries"))
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:
@@ -443,9 +454,8 @@ def test_racing_verifications_of_one_id_leave_one_verified_account(demo):
         t.start()
     for t in threads:
         t.join()
-    # SQLite serialises writers (a loser may see "database is locked");
     # PostgreSQL runs them in parallel against the partial unique index.
-    assert not [e for e in errors if "locked" not in str(e)], errors
+    assert errors == []
     assert User.objects.filter(id_number=VICTIM, assurance_level__gte=2).count() == 1
     assert verdicts.count("matched") == 1
     assert set(verdicts) <= {"matched", "id_taken"}

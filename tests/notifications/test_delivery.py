@@ -82,3 +82,53 @@ def test_the_database_worker_delivers_queued_messages(settings, flaky):
     call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
     assert flaky.sent == [("sms:t:4", "worker 测试")]
     assert Delivery.objects.get(dedupe_key="sms:t:4").status == DeliveryStatus.SENT
+
+
+class SlowSmsBackend(backends.SmsBackend):
+    """The first call hangs past the timeout; later calls are recorded."""
+
+    calls: list[str] = []
+
+    def send(self, mobile: str, text: str, *, message_id: str) -> None:
+        SlowSmsBackend.calls.append(message_id)
+        if len(SlowSmsBackend.calls) == 1:
+            import time
+
+            time.sleep(2)
+
+
+def test_a_provider_call_is_cut_off_at_the_timeout_and_retried(demo, settings,
+                                                               django_capture_on_commit_callbacks):
+    settings.ONETHING_SMS_BACKEND = f"{__name__}.SlowSmsBackend"
+    settings.ONETHING_SMS_TIMEOUT_SECONDS = 0.3
+    SlowSmsBackend.calls = []
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user=demo.applicant, message="超时", dedupe_key="t:5")
+    delivery = Delivery.objects.get(dedupe_key="sms:t:5")
+    assert SlowSmsBackend.calls == ["sms:t:5", "sms:t:5"]  # the same message id both times
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 2)
+    assert delivery.last_error == "ProviderTimeout: no answer within 0.3 s"
+    assert delivery.lease_expires_at is None
+
+
+def test_a_delivery_being_sent_is_not_sent_by_a_second_task(demo, flaky):
+    delivery = Delivery.objects.create(channel="sms", recipient="13900000001", body="租约",
+                                       dedupe_key="sms:t:6", status=DeliveryStatus.SENDING,
+                                       attempts=1)
+    assert deliver.call(delivery.pk) == "sending"
+    assert flaky.sent == []
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENDING, 1)
+
+
+def test_the_lease_must_outlast_the_provider_timeout(monkeypatch):
+    import importlib
+    import sys
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setenv("ONETHING_DELIVERY_LEASE_SECONDS", "15")
+    monkeypatch.setenv("ONETHING_SMS_TIMEOUT_SECONDS", "15")
+    monkeypatch.delitem(sys.modules, "onething.settings", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="LEASE_SECONDS must be longer"):
+        importlib.import_module("onething.settings")

@@ -81,3 +81,42 @@ def test_it_needs_the_database_task_backend(db):
     # The test settings run tasks immediately: there is no queue to inspect.
     with pytest.raises(CommandError, match="database task backend"):
         retry()
+
+
+def test_a_lapsed_lease_makes_the_delivery_pending_and_queues_it_once(queued):
+    """A worker died while sending r:1 (its task RUNNING, the lease lapsed a second
+    ago); another is sending r:2 under a lease that still runs."""
+    lapsed, held = queued["sms:r:1"], queued["sms:r:2"]
+    now = timezone.now()
+    Delivery.objects.filter(pk=lapsed.pk).update(
+        status=DeliveryStatus.SENDING, attempts=1, lease_expires_at=now - dt.timedelta(seconds=1))
+    Delivery.objects.filter(pk=held.pk).update(
+        status=DeliveryStatus.SENDING, attempts=1, lease_expires_at=now + dt.timedelta(minutes=1))
+    for delivery in (lapsed, held):
+        DBTaskResult.objects.filter(pk=tasks_of(delivery)[0].pk).update(
+            status="RUNNING", started_at=now - dt.timedelta(seconds=5))
+    out = retry()  # --stale-after 600: the lease decides, not the task's age
+    assert "lease lapsed: 1 queued again, 0 failed for good" in out
+    assert f"re-queued 1 delivery(ies)): {lapsed.pk}" in out
+    lapsed.refresh_from_db()
+    held.refresh_from_db()
+    assert (lapsed.status, lapsed.lease_expires_at, lapsed.last_error) == (
+        DeliveryStatus.PENDING, None, "租约到期，发送进程已丢失 (lease lapsed: worker lost)")
+    assert [(t.status, t.exception_class_path) for t in tasks_of(lapsed)] == [
+        ("FAILED", "onething.notifications.WorkerLost"), ("READY", "")]
+    assert held.status == DeliveryStatus.SENDING
+    assert [t.status for t in tasks_of(held)] == ["RUNNING"]
+    assert "re-queued 0" in retry()
+
+
+def test_a_lease_lapsing_on_the_last_attempt_fails_the_delivery(queued):
+    from onething.notifications.tasks import MAX_ATTEMPTS
+
+    delivery = queued["sms:r:1"]
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENDING, attempts=MAX_ATTEMPTS,
+        lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
+    out = retry()
+    assert "lease lapsed: 0 queued again, 1 failed for good" in out
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED

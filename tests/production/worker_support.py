@@ -1,11 +1,14 @@
 """Run in processes of their own: the SMS backend the workers use, and the
 commands that fill and inspect the shared database.
 
-``ONETHING_SMS_BACKEND=tests.production.worker_support.FileSmsBackend`` appends
-one line ``sent <message_id> <pid>`` per message to ``$ONETHING_TEST_SMS_FILE``
-(one ``write`` on an ``O_APPEND`` file: lines from several processes never mix).
-``ONETHING_TEST_SMS_DELAY`` slows every send (seconds); ``ONETHING_TEST_SMS_HANG``
-writes ``begin <message_id> <pid>`` and then hangs, for a worker to be killed.
+``ONETHING_SMS_BACKEND=tests.production.worker_support.FileSmsBackend`` is a
+provider that deduplicates by message id, as providers must: each call appends
+``call <message_id> <pid>`` to ``$ONETHING_TEST_SMS_FILE``, and ``sent
+<message_id> <pid>`` only for a message id it has not sent before (checked and
+written under an exclusive ``flock``, so several processes never send one id
+twice or mix lines). ``ONETHING_TEST_SMS_DELAY`` slows every call (seconds);
+``ONETHING_TEST_SMS_HANG`` hangs after sending, as a worker does that waits for
+the provider's answer, for that worker to be killed.
 
 ``python -m tests.production.worker_support enqueue COUNT`` notifies one applicant
 COUNT times (COUNT SMS deliveries, each with its task queued), then reports;
@@ -15,6 +18,7 @@ results as JSON. Both use DATABASE_URL like any onething command.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sys
@@ -25,21 +29,26 @@ from onething.notifications.backends import SmsBackend
 MOBILE = "13900000077"
 
 
-def _append(line: str) -> None:
-    fd = os.open(os.environ["ONETHING_TEST_SMS_FILE"], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+def _provider(message_id: str) -> None:
+    """Record one call and, the first time this message id is seen, one SMS sent."""
+    fd = os.open(os.environ["ONETHING_TEST_SMS_FILE"], os.O_RDWR | os.O_APPEND | os.O_CREAT)
     try:
-        os.write(fd, f"{line}\n".encode())
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with os.fdopen(os.dup(fd), "r") as seen:
+            already = any(line.split()[:2] == ["sent", message_id] for line in seen)
+        os.write(fd, f"call {message_id} {os.getpid()}\n".encode())
+        if not already:
+            os.write(fd, f"sent {message_id} {os.getpid()}\n".encode())
     finally:
-        os.close(fd)
+        os.close(fd)  # also releases the lock
 
 
 class FileSmsBackend(SmsBackend):
     def send(self, mobile: str, text: str, *, message_id: str) -> None:
-        if os.environ.get("ONETHING_TEST_SMS_HANG"):
-            _append(f"begin {message_id} {os.getpid()}")
-            time.sleep(3600)
         time.sleep(float(os.environ.get("ONETHING_TEST_SMS_DELAY", "0")))
-        _append(f"sent {message_id} {os.getpid()}")
+        _provider(message_id)
+        if os.environ.get("ONETHING_TEST_SMS_HANG"):
+            time.sleep(3600)
 
 
 def enqueue(count: int) -> None:
@@ -64,6 +73,8 @@ def report() -> dict:
     return {
         "deliveries": {d.dedupe_key: {"status": d.status, "attempts": d.attempts}
                        for d in Delivery.objects.order_by("pk")},
+        "leases": {d.dedupe_key: d.lease_expires_at and d.lease_expires_at.isoformat()
+                   for d in Delivery.objects.order_by("pk")},
         "tasks": [{"status": t.status, "return_value": t.return_value,
                    "args": t.args_kwargs["args"], "worker_ids": t.worker_ids,
                    "exception": t.exception_class_path}

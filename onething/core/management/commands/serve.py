@@ -5,12 +5,15 @@ child processes and watches them:
 
 - ``gunicorn`` with N worker processes (default ``min(4, 2 × CPUs + 1)``), settings
   in ``onething/core/gunicorn_conf.py``, access lines on stdout;
-- the django-tasks-db worker with a heartbeat (``onething tasks worker``), unless
-  ``--no-worker``.
+- the task worker (``onething worker``, which rides out database outages and records
+  a heartbeat for ``/readyz``), unless ``--no-worker``; every minute also
+  ``onething deliveries retry``, which sends again what a lost worker left behind.
 
-Ctrl-C, SIGTERM or SIGHUP stops both gracefully (a second signal stops them at once). If
-either child exits on its own the other is stopped too and ``serve`` exits non-zero,
-so a process manager (systemd, a container runtime) restarts the whole unit.
+Ctrl-C, SIGTERM or SIGHUP stops both gracefully (a second signal stops them at once).
+A task worker that exits on its own is started again after a pause (1 s, doubling
+up to a minute; back to 1 s after it has run for a minute), while the web server
+keeps serving. If gunicorn itself exits, the worker is stopped too and ``serve``
+exits non-zero, so a process manager (systemd, a container runtime) restarts the unit.
 
 Each child runs in its own process group, so a terminal's Ctrl-C reaches only this
 process and each child gets exactly one stop signal (a second one would cut a
@@ -35,7 +38,12 @@ AT_ONCE = {"web": signal.SIGQUIT, "worker": signal.SIGINT}
 
 
 # How often `serve` re-queues deliveries a killed worker left behind.
-SWEEP_EVERY_SECONDS = 300
+SWEEP_EVERY_SECONDS = 60
+# Pauses before starting a task worker that exited: first, longest, and how long it
+# must have run for the next pause to start from the first again.
+RESTART_FIRST = 1.0
+RESTART_MAX = 60.0
+RESTART_STABLE_AFTER = 60.0
 
 
 def default_workers() -> int:
@@ -82,9 +90,9 @@ class Command(BaseCommand):
                     "onething.wsgi:application"],
         }
         if not options.get("no_worker"):
-            # db_worker without the autoreloader (its extra parent would not pass signals
-            # on), recording a heartbeat for /readyz (onething/core/heartbeat.py).
-            commands["worker"] = [sys.executable, "-m", "onething", "tasks", "worker"]
+            # --no-reload: the autoreloader's extra parent would not pass signals on.
+            # The worker records a heartbeat for /readyz (onething/core/heartbeat.py).
+            commands["worker"] = [sys.executable, "-m", "onething", "worker", "--no-reload"]
         self._warn_if_static_missing()
 
         children: dict[str, subprocess.Popen[bytes]] = {}
@@ -108,7 +116,7 @@ class Command(BaseCommand):
             self.stdout.flush()
             sweep = None if options.get("no_worker") else [
                 sys.executable, "-m", "onething", "deliveries", "retry"]
-            failed = self._watch(children, signals_received, sweep)
+            failed = self._watch(children, signals_received, sweep, commands)
         finally:
             self._stop(children, signals_received)
             for s, handler in previous.items():
@@ -118,20 +126,42 @@ class Command(BaseCommand):
         self.stdout.write("onething 已停止 (stopped)")
 
     def _watch(self, children: dict[str, subprocess.Popen[bytes]],
-               signals_received: list[int], sweep: list[str] | None = None) -> str | None:
-        """Waits until a stop signal arrives or a child exits; says why if unexpected.
+               signals_received: list[int], sweep: list[str] | None = None,
+               commands: dict[str, list[str]] | None = None) -> str | None:
+        """Waits until a stop signal arrives or the web server exits; says why if unexpected.
 
-        With a task worker, every few minutes it also runs ``deliveries retry``,
-        which re-queues notifications whose task a killed worker left behind.
+        A task worker that exits is started again after a growing pause. With a
+        task worker, every minute it also runs ``deliveries retry``, which
+        re-queues notifications whose worker was lost.
         """
         next_sweep = time.monotonic() + SWEEP_EVERY_SECONDS
         sweeper: subprocess.Popen[bytes] | None = None
+        started = dict.fromkeys(children, time.monotonic())
+        pause = RESTART_FIRST
+        restart_at: float | None = None
         while not signals_received:
+            now = time.monotonic()
             for name, child in children.items():
                 code = child.poll()
-                if code is not None:
+                if code is None:
+                    continue
+                if name != "worker" or commands is None:
                     return f"{name} 进程意外退出 (exited unexpectedly), code {code}"
-            if sweep and time.monotonic() >= next_sweep and (
+                if restart_at is None:
+                    if now - started[name] >= RESTART_STABLE_AFTER:
+                        pause = RESTART_FIRST
+                    self.stderr.write(f"后台任务进程退出，code {code}，{pause:g} 秒后重启 "
+                                      f"(worker exited with code {code}; restarting in "
+                                      f"{pause:g} s)")
+                    self.stderr.flush()
+                    restart_at = now + pause
+            if restart_at is not None and now >= restart_at and commands is not None:
+                children["worker"] = subprocess.Popen(commands["worker"],
+                                                      preexec_fn=_die_with_parent)
+                started["worker"] = time.monotonic()
+                restart_at = None
+                pause = min(pause * 2, RESTART_MAX)
+            if sweep and now >= next_sweep and (
                     sweeper is None or sweeper.poll() is not None):
                 sweeper = subprocess.Popen(sweep, stdout=subprocess.DEVNULL,
                                            preexec_fn=_die_with_parent)

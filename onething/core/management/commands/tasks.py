@@ -5,9 +5,10 @@ failed tasks, the age of the oldest due task), the delivery outbox (pending, fai
 failed attempts per backend) and every known task worker with the age of its last
 heartbeat. It exits 1 when ``/readyz`` would call the worker or queue unhealthy.
 
-``onething tasks worker`` runs django-tasks-db's worker (``db_worker``) with a
-heartbeat (onething/core/heartbeat.py); ``onething serve`` starts it. Its worker id
-is ``host:pid``, the same in the heartbeat row and in the task rows it claims.
+``onething tasks worker`` runs ``onething worker`` (django-tasks-db's worker loop,
+surviving database outages) with a heartbeat (onething/core/heartbeat.py); ``onething
+serve`` starts ``onething worker`` itself. The worker id is ``host:pid``, the same in the
+heartbeat row and in the task rows it claims.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from onething.core import counters
-from onething.core.heartbeat import default_worker_id, start_heartbeat
+from onething.core.heartbeat import default_worker_id
 from onething.core.operations import snapshot
 from onething.core.views import uses_task_worker
 
@@ -55,14 +56,11 @@ class Command(BaseCommand):
         if not uses_task_worker():
             raise CommandError("TASKS 未使用数据库队列 (the task backend is not the database "
                                "queue: nothing to work on)")
-        heartbeat = start_heartbeat(worker_id)
-        try:
-            call_command("db_worker", queue_name=options["queue_name"],
-                         interval=options["interval"], batch=options["batch"],
-                         reload=False, worker_id=worker_id,
-                         verbosity=options.get("verbosity", 1))
-        finally:
-            heartbeat.stop()
+        # `onething worker`: the outage-surviving loop, which records the heartbeat.
+        call_command("worker", queue_name=options["queue_name"],
+                     interval=options["interval"], batch=options["batch"],
+                     reload=False, worker_id=worker_id,
+                     verbosity=options.get("verbosity", 1))
 
     def _status(self, as_json: bool) -> None:
         state = snapshot()
