@@ -151,6 +151,12 @@ DATABASES = {
         conn_max_age=int(os.environ.get("ONETHING_DB_CONN_MAX_AGE", "0")),
     )
 }
+# The data directory holds personal data and keys: created owner-only (0700); an existing
+# one keeps its mode, and `onething check --deploy` fails while others can read it.
+try:
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+except OSError:
+    pass
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})
