@@ -350,6 +350,25 @@ ONETHING_LOG_SMS_CODES = _env_bool("ONETHING_LOG_SMS_CODES", not PRODUCTION)
 if PRODUCTION and ONETHING_LOG_SMS_CODES:
     raise ImproperlyConfigured("ONETHING_LOG_SMS_CODES must be off when ONETHING_PRODUCTION=1")
 
+# -- Housekeeping (`onething housekeeping`, daily timer; docs/operations.md) ---------------
+# ONETHING_TASK_RESULT_RETENTION_DAYS: finished background-task results are deleted after
+# this many days (default 14).
+ONETHING_TASK_RESULT_RETENTION_DAYS = int(
+    os.environ.get("ONETHING_TASK_RESULT_RETENTION_DAYS", "14"))
+# ONETHING_LOG_RETENTION_DAYS: records that hold personal data only to show what happened
+# (sent and failed SMS / e-mail deliveries, SMS sign-in codes, staff sign-in records) are
+# deleted after this many days (default 90).
+ONETHING_LOG_RETENTION_DAYS = int(os.environ.get("ONETHING_LOG_RETENTION_DAYS", "90"))
+# ONETHING_AUDIT_RETENTION_DAYS: the audit trail is kept at least this long (default and
+# minimum 180 days). The trail is append-only: housekeeping never deletes it, it reports
+# how many entries have passed the retention so an operator can archive them.
+ONETHING_AUDIT_RETENTION_DAYS = int(os.environ.get("ONETHING_AUDIT_RETENTION_DAYS", "180"))
+if ONETHING_AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured("ONETHING_AUDIT_RETENTION_DAYS must be at least 180")
+for _name in ("ONETHING_TASK_RESULT_RETENTION_DAYS", "ONETHING_LOG_RETENTION_DAYS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
