@@ -1,0 +1,56 @@
+"""deploy/env.example: every variable is documented, and with a deployment's own plug-ins
+in place of the placeholders it passes `onething check --deploy` without a warning."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+
+from .tools import DEPLOY, REPO
+
+ENV_EXAMPLE = DEPLOY / "env.example"
+
+
+def variables() -> dict[str, str]:
+    pairs = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            assert re.fullmatch(r"[A-Z_][A-Z0-9_]*", name), line
+            assert name not in pairs, f"{name} twice"
+            pairs[name] = value
+    return pairs
+
+
+def test_every_variable_is_in_the_readme_table():
+    readme = (REPO / "README.md").read_text()
+    undocumented = [name for name in variables()
+                    if name.startswith("ONETHING_") and f"`{name}`" not in readme]
+    assert undocumented == []
+
+
+def test_the_example_passes_check_deploy(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ONETHING_", "DJANGO_")) and k != "DATABASE_URL"}
+    example = variables()
+    assert example["ONETHING_PRODUCTION"] == "1"
+    env.update(example)
+    # The placeholder key itself fails the check (security.W009):
+    assert example["ONETHING_SECRET_KEY"] == "change-me-to-50-random-characters"
+    env.update({
+        # This machine's stand-ins for what the operator fills in.
+        "ONETHING_SECRET_KEY": secrets.token_urlsafe(50),
+        "ONETHING_DATA_DIR": str(tmp_path / "data"),
+        "ONETHING_CATALOG_DIR": str(REPO / "catalog"),
+        "ONETHING_SMS_BACKEND": "tests.deploy.backends.GatewaySmsBackend",
+        "ONETHING_PAYMENT_BACKEND": "tests.deploy.backends.AcquirerPaymentBackend",
+    })
+    del env["DATABASE_URL"]  # SQLite in the temporary data directory
+    result = subprocess.run([sys.executable, "-m", "onething", "check", "--deploy",
+                             "--fail-level", "WARNING"], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("System check identified no issues")
