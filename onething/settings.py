@@ -151,6 +151,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("ONETHING_DB_CONN_MAX_AGE", "0")),
     )
 }
+# ONETHING_DB_PGBOUNCER: the connection goes through PgBouncer in transaction mode, where a
+# server-side cursor (QuerySet.iterator) would outlive its transaction: Django then reads
+# results client-side. Keep ONETHING_DB_CONN_MAX_AGE at 0 there (docs/operations.md).
+if _env_bool("ONETHING_DB_PGBOUNCER", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # The data directory holds personal data and keys: created owner-only (0700); an existing
 # one keeps its mode, and `onething check --deploy` fails while others can read it.
 try:

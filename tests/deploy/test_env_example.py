@@ -54,3 +54,19 @@ def test_the_example_passes_check_deploy(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("System check identified no issues")
+
+
+def test_pgbouncer_mode_turns_server_side_cursors_off(tmp_path):
+    script = ("import django; django.setup(); from django.conf import settings; "
+              "print(settings.DATABASES['default'].get('DISABLE_SERVER_SIDE_CURSORS'), "
+              "settings.DATABASES['default']['CONN_MAX_AGE'])")
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("ONETHING_", "DJANGO_")) and k != "DATABASE_URL"}
+    base.update({"DJANGO_SETTINGS_MODULE": "onething.settings",
+                 "ONETHING_DATA_DIR": str(tmp_path),
+                 "DATABASE_URL": "postgres://onething@127.0.0.1:6432/onething"})
+    outputs = [subprocess.run([sys.executable, "-c", script], env={**base, **extra},
+                              capture_output=True, text=True, timeout=60).stdout.split()
+               for extra in ({}, {"ONETHING_DB_PGBOUNCER": "1", "ONETHING_DB_CONN_MAX_AGE": "0"},
+                             {"ONETHING_DB_CONN_MAX_AGE": "60"})]
+    assert outputs == [["False", "0"], ["True", "0"], ["False", "60"]]
