@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run test test-postgres lint check-catalog clean
+.PHONY: setup run test test-postgres test-install lint check-catalog clean
 
 # Creates the virtualenv and installs onething (editable) with test tools.
 $(BIN)/onething: pyproject.toml
@@ -41,6 +41,11 @@ test-postgres: setup
 	scripts/ensure-fonts.sh
 	scripts/ensure-louis.sh
 	scripts/test-postgres.sh
+
+# Installs a node as docs/operations.md says (a throwaway prefix, PostgreSQL cluster and
+# service user) and checks that it serves; needs root.
+test-install:
+	scripts/test-install.sh
 
 lint: setup
 	$(BIN)/ruff check .
