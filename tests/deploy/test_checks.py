@@ -180,3 +180,19 @@ def test_a_new_data_directory_is_owner_only(production_env, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "onething." not in result.stdout + result.stderr
     assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+
+
+def test_an_unreachable_database_is_reported_not_skipped(production_env):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**production_env, "ONETHING_SMS_BACKEND": GATEWAY,
+           "ONETHING_PAYMENT_BACKEND": ACQUIRER,
+           "DATABASE_URL": f"postgres://onething@127.0.0.1:{port}/onething"}
+    result = check_deploy(env)
+    output = result.stdout + result.stderr
+    assert "?: (onething.W004) 无法连接数据库，未能检查演示账号和默认密码" in output
+    assert [line for line in output.splitlines() if "(onething." in line] == [
+        line for line in output.splitlines() if "(onething.W004)" in line]
