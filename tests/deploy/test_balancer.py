@@ -65,18 +65,28 @@ class Node(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, name: str, ready: bool):
-        self.name, self.ready, self.probes = name, ready, []
+        self.name, self.ready, self.probes, self.clients = name, ready, [], []
         super().__init__(("127.0.0.1", 0), NodeHandler)
 
 
 class NodeHandler(BaseHTTPRequestHandler):
+    """Takes a PROXY protocol v1 line first, as gunicorn --proxy-protocol=auto does."""
+
     server: Node
+
+    def setup(self):
+        super().setup()
+        self.proxied_client = None
+        if self.rfile.peek(6)[:6] == b"PROXY ":
+            # PROXY TCP4 <client> <proxy> <client port> <proxy port>
+            self.proxied_client = self.rfile.readline().split()[2].decode()
 
     def do_GET(self):
         if self.path == "/readyz":
-            self.server.probes.append(self.headers.get("Host"))
+            self.server.probes.append((self.headers.get("Host"), self.proxied_client))
             status = 200 if self.server.ready else 503
         else:
+            self.server.clients.append(self.proxied_client)
             status = 200
         body = self.server.name.encode()
         self.send_response(status)
@@ -86,6 +96,12 @@ class NodeHandler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def handle(self):
+        try:
+            super().handle()
+        except ConnectionResetError:
+            pass  # HAProxy closes a probe's connection as soon as it has the status
 
 
 def free_port() -> int:
@@ -125,8 +141,9 @@ def balancer(tmp_path):
             node.server_close()
 
 
-def get(url: str) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers={"Host": HOST})
+def get(url: str, client: str = "203.0.113.7") -> tuple[int, str]:
+    # X-Forwarded-For as nginx sets it: the client's address only.
+    request = urllib.request.Request(url, headers={"Host": HOST, "X-Forwarded-For": client})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, response.read().decode()
@@ -157,8 +174,13 @@ def test_a_node_that_is_not_ready_gets_no_traffic(balancer):
     assert wait_until(lambda: served_by(url) == Counter({"node-a": 20}), 10)
     time.sleep(2.5)  # more probes: it stays out
     assert served_by(url, 40) == Counter({"node-a": 40})
-    # The probes ask /readyz with a Host Django accepts (ONETHING_ALLOWED_HOSTS).
-    assert set(node_a.probes) == set(node_b.probes) == {HOST}
+    # The probes ask /readyz with a Host Django accepts (ONETHING_ALLOWED_HOSTS), their
+    # PROXY line naming the balancer; requests arrive with the client's address in it.
+    assert set(node_a.probes) == set(node_b.probes) == {(HOST, "127.0.0.1")}
+    assert set(node_a.clients) == {"203.0.113.7"}
+    assert node_b.clients == []
+    get(url, client="198.51.100.20")
+    assert node_a.clients[-1] == "198.51.100.20"
 
     # Ready again: back in after three good probes, and both nodes share the requests.
     node_b.ready = True
@@ -169,3 +191,54 @@ def test_a_node_that_is_not_ready_gets_no_traffic(balancer):
     node_a.ready = node_b.ready = False
     assert wait_until(lambda: get(url)[0] == 503, 15)
     assert served_by(url, 5) == Counter({"": 5})
+
+
+def test_a_real_node_sees_the_client_address_through_haproxy(tmp_path):
+    """onething serve with env.example's GUNICORN_CMD_ARGS behind the shipped HAProxy: the
+    access log (REMOTE_ADDR) shows the client, not the balancer; plain HTTP still works."""
+    import os
+    import sys
+
+    from .test_env_example import variables
+
+    gunicorn_args = variables()["GUNICORN_CMD_ARGS"]
+    assert gunicorn_args == "--proxy-protocol=auto --proxy-allow-from=10.0.0.10"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ONETHING_", "DJANGO_")) and k != "DATABASE_URL"}
+    env.update({"ONETHING_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1",
+                "ONETHING_ALLOWED_HOSTS": HOST,
+                "GUNICORN_CMD_ARGS": gunicorn_args.replace("10.0.0.10", "127.0.0.1")})
+    onething = [sys.executable, "-m", "onething"]
+    subprocess.run([*onething, "migrate", "--verbosity", "0"], env=env, check=True,
+                   timeout=300)
+    node_port, lb_port = free_port(), free_port()
+    config = HAPROXY_CFG.read_text()
+    for old, new in [("    server node1 10.0.0.11:8000 check\n",
+                      f"    server node1 127.0.0.1:{node_port} check\n"),
+                     ("    server node2 10.0.0.12:8000 check\n", ""),
+                     ("bind 127.0.0.1:8081", f"bind 127.0.0.1:{lb_port}"),
+                     ("bind 127.0.0.1:8404", f"bind 127.0.0.1:{free_port()}"),
+                     ("    user haproxy\n", ""), ("    group haproxy\n", ""),
+                     ("    daemon\n", ""), ("    log /dev/log local0\n", "")]:
+        assert old in config
+        config = config.replace(old, new)
+    (tmp_path / "haproxy.cfg").write_text(config)
+    log = (tmp_path / "node.log").open("w")
+    node = subprocess.Popen([*onething, "serve", "--no-worker", "--port", str(node_port),
+                             "--workers", "1"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    balancer = subprocess.Popen([tool("haproxy"), "-db", "-f", str(tmp_path / "haproxy.cfg")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until(lambda: get(f"http://127.0.0.1:{lb_port}/healthz")[0] == 200, 60)
+        assert get(f"http://127.0.0.1:{lb_port}/healthz?via=balancer")[0] == 200
+        assert get(f"http://127.0.0.1:{node_port}/healthz?via=direct")[0] == 200
+    finally:
+        for process in (balancer, node):
+            process.terminate()
+            process.wait(timeout=60)
+        log.close()
+    lines = (tmp_path / "node.log").read_text().splitlines()
+    [through_balancer] = [line for line in lines if "via=balancer" in line]
+    [direct] = [line for line in lines if "via=direct" in line]
+    assert "203.0.113.7" in through_balancer and "127.0.0.1" not in through_balancer
+    assert "127.0.0.1" in direct and "203.0.113.7" not in direct

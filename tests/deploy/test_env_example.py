@@ -19,6 +19,9 @@ def variables() -> dict[str, str]:
     for line in ENV_EXAMPLE.read_text().splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
             name, _, value = line.partition("=")
+            if len(value) > 1 and value[0] == value[-1] == '"':
+                value = value[1:-1]  # systemd and sh both remove the quotes
+            assert not set(value) & set("$`\\'"), line
             assert re.fullmatch(r"[A-Z_][A-Z0-9_]*", name), line
             assert name not in pairs, f"{name} twice"
             pairs[name] = value
