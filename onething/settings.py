@@ -151,11 +151,22 @@ DATABASES = {
         conn_max_age=int(os.environ.get("ONETHING_DB_CONN_MAX_AGE", "0")),
     )
 }
+# ONETHING_DB_REPLICA_URL: a streaming replica of DATABASE_URL (postgres://…) for reads that
+# tolerate a moment's lag (queues, search index, statistics; onething/core/routers.py).
+# Unset: every read goes to DATABASE_URL.
+if os.environ.get("ONETHING_DB_REPLICA_URL", "").strip():
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["ONETHING_DB_REPLICA_URL"].strip(),
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    # Tests see one database through both aliases.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["onething.core.routers.PrimaryReplicaRouter"]
 # ONETHING_DB_PGBOUNCER: the connection goes through PgBouncer in transaction mode, where a
 # server-side cursor (QuerySet.iterator) would outlive its transaction: Django then reads
 # results client-side. Keep ONETHING_DB_CONN_MAX_AGE at 0 there (docs/operations.md).
 if _env_bool("ONETHING_DB_PGBOUNCER", False):
-    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    for _alias in DATABASES:
+        DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # The data directory holds personal data and keys: created owner-only (0700); an existing
 # one keeps its mode, and `onething check --deploy` fails while others can read it.
 try:

@@ -22,3 +22,18 @@ def tool(name: str) -> str:
     found = shutil.which(name, path="/usr/sbin:/usr/bin:/sbin:/bin")
     assert found, f"{name} is still missing after {ENSURE.name}"
     return found
+
+
+def pg_bin() -> Path:
+    """Debian's newest PostgreSQL server programs (installed when missing)."""
+    def newest() -> Path | None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_basebackup"),
+                       key=lambda p: int(p.parts[-3]))
+        return found[-1].parent if found else None
+
+    if newest() is None:
+        result = subprocess.run([str(ENSURE)], capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr
+    found = newest()
+    assert found, "PostgreSQL is still missing after ensure-deploy-tools.sh"
+    return found
