@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run test test-postgres faults lint check-catalog clean
+.PHONY: setup run test test-postgres faults test-install lint check-catalog clean
 
 # Creates the virtualenv and installs onething (editable) with test tools.
 $(BIN)/onething: pyproject.toml
@@ -44,14 +44,19 @@ test-postgres: setup
 	scripts/ensure-faketime.sh
 	scripts/test-postgres.sh
 
-# The fault suite on a throwaway PostgreSQL cluster (docs/operations-faults.md): a worker
-# killed mid-send, a database outage under the worker, exhausted connection slots, an
-# unreachable database, a full uploads volume, a node with a wrong clock, serve restarting
-# its worker. Needs root (tmpfs mount, faketime).
+# The fault suite on a throwaway PostgreSQL cluster (docs/operations.md, "Surviving
+# faults"): a worker killed mid-send, a database outage under the worker, exhausted
+# connection slots, an unreachable database, a full uploads volume, a node with a wrong
+# clock, serve restarting its worker. Needs root (tmpfs mount, faketime).
 faults: setup
 	scripts/ensure-faketime.sh
 	scripts/test-postgres.sh tests/production/test_workers.py tests/production/test_deliveries_retry.py \
 	  tests/core/test_faults.py tests/core/test_dbclock.py tests/core/test_serve.py -p no:randomly -v
+
+# Installs a node as docs/operations.md says (a throwaway prefix, PostgreSQL cluster and
+# service user) and checks that it serves; needs root.
+test-install:
+	scripts/test-install.sh
 
 lint: setup
 	$(BIN)/ruff check .

@@ -162,6 +162,28 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# ONETHING_DB_REPLICA_URL: a streaming replica of DATABASE_URL (postgres://…) for reads that
+# tolerate a moment's lag (queues, search index, statistics; onething/core/routers.py).
+# Unset: every read goes to DATABASE_URL.
+if os.environ.get("ONETHING_DB_REPLICA_URL", "").strip():
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["ONETHING_DB_REPLICA_URL"].strip(),
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    # Tests see one database through both aliases.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["onething.core.routers.PrimaryReplicaRouter"]
+# ONETHING_DB_PGBOUNCER: the connection goes through PgBouncer in transaction mode, where a
+# server-side cursor (QuerySet.iterator) would outlive its transaction: Django then reads
+# results client-side. Keep ONETHING_DB_CONN_MAX_AGE at 0 there (docs/operations.md).
+if _env_bool("ONETHING_DB_PGBOUNCER", False):
+    for _alias in DATABASES:
+        DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# The data directory holds personal data and keys: created owner-only (0700); an existing
+# one keeps its mode, and `onething check --deploy` fails while others can read it.
+try:
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+except OSError:
+    pass
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -207,7 +229,7 @@ except OSError:
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# -- Observability (docs/operations-observability.md) ------------------------------------
+# -- Observability (docs/operations.md, "Observability") ------------------------------------
 # ONETHING_WORKER_HEARTBEAT_SECONDS: how often a task worker records that it is alive
 # (default 15).
 ONETHING_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ONETHING_WORKER_HEARTBEAT_SECONDS",
@@ -409,6 +431,24 @@ try:
 except ValueError as error:
     raise ImproperlyConfigured(f"ONETHING_TRUSTED_PROXIES / ONETHING_METRICS_ALLOWED_ADDRESSES:"
                                f" {error}") from error
+# -- Housekeeping (`onething housekeeping`, daily timer; docs/operations.md) ---------------
+# ONETHING_TASK_RESULT_RETENTION_DAYS: finished background-task results are deleted after
+# this many days (default 14).
+ONETHING_TASK_RESULT_RETENTION_DAYS = int(
+    os.environ.get("ONETHING_TASK_RESULT_RETENTION_DAYS", "14"))
+# ONETHING_LOG_RETENTION_DAYS: records that hold personal data only to show what happened
+# (sent and failed SMS / e-mail deliveries, SMS sign-in codes, staff sign-in records) are
+# deleted after this many days (default 90).
+ONETHING_LOG_RETENTION_DAYS = int(os.environ.get("ONETHING_LOG_RETENTION_DAYS", "90"))
+# ONETHING_AUDIT_RETENTION_DAYS: the audit trail is kept at least this long (default and
+# minimum 180 days). The trail is append-only: housekeeping never deletes it, it reports
+# how many entries have passed the retention so an operator can archive them.
+ONETHING_AUDIT_RETENTION_DAYS = int(os.environ.get("ONETHING_AUDIT_RETENTION_DAYS", "180"))
+if ONETHING_AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured("ONETHING_AUDIT_RETENTION_DAYS must be at least 180")
+for _name in ("ONETHING_TASK_RESULT_RETENTION_DAYS", "ONETHING_LOG_RETENTION_DAYS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
 
 LOGGING = {
     "version": 1,

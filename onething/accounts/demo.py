@@ -9,6 +9,8 @@ from onething.catalog.models import Department
 from onething.domain.validators import id_check_character, uscc_check_character
 
 DEMO_PASSWORD = "onething-demo"
+# Staff accounts the demo creates besides one reviewer-<department code> per department.
+DEMO_STAFF_USERNAMES = ("demo-clerk", "demo-manager", "demo-admin")
 
 
 def _id(first17: str) -> str:
@@ -25,6 +27,12 @@ DEMO_APPLICANTS = [
      "representative_name": "李晓红", "real_name": "李晓红",
      "representative_id_number": _id("37140219851212002")},
 ]
+
+
+def demo_usernames() -> set[str]:
+    """Every username ``create_demo_accounts`` creates with the current departments."""
+    reviewers = {f"reviewer-{code}" for code in Department.objects.values_list("code", flat=True)}
+    return {spec["username"] for spec in DEMO_APPLICANTS} | set(DEMO_STAFF_USERNAMES) | reviewers
 
 
 @transaction.atomic

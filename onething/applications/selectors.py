@@ -25,6 +25,7 @@ from onething.applications.models import (
     ProvidedMaterial,
 )
 from onething.catalog import selectors as catalog_selectors
+from onething.core.routers import reader
 from onething.domain.cases import CLOCK_RUNNING, FINAL, CaseStatus
 
 DUE_SOON_WORKING_DAYS = 2
@@ -130,9 +131,11 @@ def department_queue(viewer: User, flt: QueueFilter | None = None) -> QuerySet[C
         qs = qs.filter(status__in=[s.value for s in CLOCK_RUNNING],
                        promised_due_date__gte=today, promised_due_date__lte=limit)
     # Cases not yet accepted have no due date: they come first, to be taken in.
-    # A queue row needs none of the application's large JSON columns.
-    return qs.defer("application__plan", "application__form_data", "application__answers",
-                    "correction_items", "result", "received").order_by(QUEUE_ORDER, "id")
+    # A queue row needs none of the application's large JSON columns. Read from the replica
+    # when there is one (core/routers.py): a queue may lag the primary by a moment.
+    return qs.using(reader()).defer(
+        "application__plan", "application__form_data", "application__answers",
+        "correction_items", "result", "received").order_by(QUEUE_ORDER, "id")
 
 
 def due_soon_limit(today: dt.date | None = None) -> dt.date:

@@ -1,4 +1,4 @@
-"""Prometheus metrics: ``GET /metrics`` (docs/operations-observability.md).
+"""Prometheus metrics: ``GET /metrics`` (docs/operations.md, "Observability").
 
 Two kinds of numbers:
 

@@ -7,7 +7,7 @@ lease (status ``sending`` until ``lease_expires_at``, committed before the
 provider is called), so no other task sends it meanwhile; a worker that dies
 while sending leaves the lease to expire and ``onething deliveries retry``
 queues the delivery again. The provider gets the ``dedupe_key`` as message id
-and must drop a message id it has seen (docs/operations-faults.md).
+and must drop a message id it has seen (docs/operations.md, "Surviving faults").
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ def databases(request):
         pytest.skip("PostgreSQL: run under scripts/test-postgres.sh (make test-postgres)")
     import psycopg
 
-    # The target is what docs/operations-keys-backup.md asks an operator to prepare: a
+    # The target is what docs/operations.md, "Backup and restore" asks an operator to prepare: a
     # role without superuser rights and a new, empty database owned by it.
     base, _, _ = url.rpartition("/")
     tag = uuid.uuid4().hex[:10]

@@ -1,0 +1,102 @@
+"""Housekeeping (日常清理): delete what has served its purpose, keep what the law asks for.
+
+``run_housekeeping`` deletes, each in its own transaction:
+
+- expired sessions (what Django's ``clearsessions`` does, counted);
+- finished background-task results (django-tasks-db rows SUCCESSFUL or FAILED) older
+  than ``ONETHING_TASK_RESULT_RETENTION_DAYS``; waiting and running tasks stay;
+- records that hold personal data only to show what happened, older than
+  ``ONETHING_LOG_RETENTION_DAYS``: SMS / e-mail deliveries that were sent or finally
+  failed (recipient and text), SMS sign-in codes (the mobile number), rate-limit hits
+  and django-axes' staff sign-in records (username and address). Pending deliveries
+  are never deleted, however old.
+
+The audit trail (审计日志) is append-only and is **not** touched: the report counts its
+entries older than ``ONETHING_AUDIT_RETENTION_DAYS`` (at least 180 days) so that an
+operator knows when an archive is due. Applications, cases, certificates and in-app
+notifications are records of the service itself and are not housekeeping's business.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+
+@dataclass
+class HousekeepingReport:
+    deleted: dict[str, int] = field(default_factory=dict)
+    audit_entries: int = 0
+    audit_past_retention: int = 0
+
+    def lines(self, *, dry_run: bool = False) -> list[str]:
+        verb = ("将删除", "would delete") if dry_run else ("已删除", "deleted")
+        out = [f"{verb[0]} {count} 条{LABELS[name][0]} ({verb[1]} {count} {LABELS[name][1]})"
+               for name, count in self.deleted.items()]
+        out.append(f"审计日志共 {self.audit_entries} 条，仅追加、不清理；其中 "
+                   f"{self.audit_past_retention} 条已超过 {settings.ONETHING_AUDIT_RETENTION_DAYS}"
+                   f" 天保存期，可归档 (audit trail: {self.audit_entries} entries, append-only, "
+                   f"never deleted; {self.audit_past_retention} past the "
+                   f"{settings.ONETHING_AUDIT_RETENTION_DAYS}-day retention may be archived)")
+        return out
+
+
+LABELS = {
+    "sessions": ("过期会话", "expired session(s)"),
+    "task_results": ("已完成的后台任务记录", "finished task result(s)"),
+    "deliveries": ("已发送或失败的短信/邮件投递记录", "sent or failed delivery record(s)"),
+    "login_codes": ("短信验证码记录", "SMS sign-in code record(s)"),
+    "rate_limit_hits": ("登录频率记录", "rate-limit record(s)"),
+    "staff_sign_in_records": ("工作人员登录记录", "staff sign-in record(s)"),
+}
+
+
+def run_housekeeping(*, now: dt.datetime | None = None, dry_run: bool = False
+                     ) -> HousekeepingReport:
+    from django.contrib.sessions.models import Session
+    from django_tasks_db.models import DBTaskResult
+
+    from onething.accounts.models import LoginCode, RateLimitHit
+    from onething.audit.models import AuditEntry
+    from onething.notifications.models import Delivery, DeliveryStatus
+
+    now = now or timezone.now()
+    tasks_before = now - dt.timedelta(days=settings.ONETHING_TASK_RESULT_RETENTION_DAYS)
+    logs_before = now - dt.timedelta(days=settings.ONETHING_LOG_RETENTION_DAYS)
+    audit_before = now - dt.timedelta(days=settings.ONETHING_AUDIT_RETENTION_DAYS)
+
+    querysets = {
+        "sessions": Session.objects.filter(expire_date__lt=now),
+        "task_results": DBTaskResult.objects.finished().filter(finished_at__lt=tasks_before),
+        "deliveries": Delivery.objects.filter(
+            status__in=[DeliveryStatus.SENT, DeliveryStatus.FAILED], created_at__lt=logs_before),
+        "login_codes": LoginCode.objects.filter(expires_at__lt=logs_before),
+        # Only the last day counts towards a limit (accounts/ratelimit.py).
+        "rate_limit_hits": RateLimitHit.objects.filter(at__lt=now - dt.timedelta(days=1)),
+    }
+    report = HousekeepingReport()
+    for name, queryset in querysets.items():
+        report.deleted[name] = _delete(queryset, dry_run)
+    report.deleted["staff_sign_in_records"] = _delete_axes_records(logs_before, dry_run)
+    report.audit_entries = AuditEntry.objects.count()
+    report.audit_past_retention = AuditEntry.objects.filter(recorded_at__lt=audit_before).count()
+    return report
+
+
+def _delete(queryset, dry_run: bool) -> int:
+    if dry_run:
+        return queryset.count()
+    with transaction.atomic():
+        _, per_model = queryset.delete()
+    return per_model.get(queryset.model._meta.label, 0)
+
+
+def _delete_axes_records(before: dt.datetime, dry_run: bool) -> int:
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    return sum(_delete(model.objects.filter(attempt_time__lt=before), dry_run)
+               for model in (AccessAttempt, AccessFailureLog, AccessLog))
