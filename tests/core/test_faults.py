@@ -43,7 +43,12 @@ def _get(url: str, **headers: str):
 
 @contextlib.contextmanager
 def web_node(env: dict[str, str]):
-    """``onething serve --no-worker`` with one gunicorn worker; yields its base URL."""
+    """``onething serve --no-worker`` with one gunicorn worker; yields its base URL.
+
+    No task worker runs for it, so the readiness checks of the deployment's worker and
+    queue are off (0): what these tests look at is the web node itself."""
+    env = {"ONETHING_READY_WORKER_STALE_SECONDS": "0", "ONETHING_READY_QUEUE_AGE_SECONDS": "0",
+           **env}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(onething("serve", "--port", str(port), "--workers", "1",
