@@ -30,13 +30,14 @@ ROOT = DOMAIN.parent
 
 
 def test_case_status_changes_only_in_the_service():
-    """One entry point per state change: transition_case (shared/ARCHITECTURE.md)."""
+    """One entry point per state change: transition_case (shared/ARCHITECTURE.md), which
+    applies the table through ``transitions.apply_transition`` (the only assignment)."""
     import re
 
     assign = re.compile(r"\b(case|dependent)\.status\s*=[^=]")
     bulk = re.compile(r"\.update\(\s*status=")
     mentions_case = re.compile(r"\bCase\b|\.cases\b|\bcases\b")
-    allowed = {ROOT / "applications" / "services.py"}
+    allowed = {ROOT / "applications" / "transitions.py"}
     offenders = []
     for path in ROOT.rglob("*.py"):
         if path in allowed or "migrations" in path.parts:

@@ -13,9 +13,10 @@ import logging
 
 from django.db.models import QuerySet
 
+from onething.applications.errors import CaseActionDenied
 from onething.applications.models import Case, CaseStatus, Event
 from onething.domain import instant
-from onething.domain.cases import Action
+from onething.domain.cases import Action, IllegalTransition
 
 log = logging.getLogger("onething.instant")
 
@@ -57,7 +58,7 @@ def decide_automatically(case: Case) -> Case:
                       "node: %s", case.pk, exc)
             return case
     Event.objects.create(
-        application=case.application, case=case, actor=None, action="auto_refer",
+        application=case.application, case=case, actor=None, action=Action.AUTO_REFER,
         from_status=case.status, to_status=case.status,
         reason="；".join(decision.reasons)[:1000],
         data={"checks": [{"check": o.check, "passed": o.passed, "reason": o.reason}
@@ -69,7 +70,7 @@ def decide_automatically(case: Case) -> Case:
 def _already_referred(case: Case, level: int, required: int) -> bool:
     """A case referred to a person is decided again only when the applicant's level
     rose from below the rule's level to it (not on every later level change)."""
-    last = (Event.objects.filter(case=case, action="auto_refer").order_by("-id")
+    last = (Event.objects.filter(case=case, action=Action.AUTO_REFER).order_by("-id")
             .values_list("data", flat=True).first())
     if last is None:
         return False
@@ -79,7 +80,19 @@ def _already_referred(case: Case, level: int, required: int) -> bool:
 
 def decide_submitted(cases: QuerySet[Case]) -> list[Case]:
     """Apply automatic rules to those of ``cases`` that are submitted and have one
-    (a new application's cases, or dependents just released)."""
+    (a new application's cases, or dependents just released).
+
+    Runs after the action that submitted or released them has committed: a case
+    changed meanwhile (withdrawn, taken by a reviewer) is logged and left alone —
+    the action that came before succeeded and must not be reported as failed.
+    """
     cases = (cases.select_related("matter", "application__applicant")
              .filter(status=CaseStatus.SUBMITTED).exclude(matter__auto_decision={}))
-    return [decide_automatically(case) for case in cases]
+    decided = []
+    for case in cases:
+        try:
+            decided.append(decide_automatically(case))
+        except (IllegalTransition, CaseActionDenied) as exc:
+            log.warning("秒批 of case %s skipped: the case changed meanwhile: %s", case.pk, exc)
+            decided.append(case)
+    return decided

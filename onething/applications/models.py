@@ -21,6 +21,7 @@ from onething.domain.cases import (
     ACTION_LABELS,
     APPLICATION_STATUS_LABELS,
     STATUS_LABELS,
+    Action,
     ApplicationStatus,
     CaseStatus,
 )
@@ -193,11 +194,10 @@ class Event(models.Model):
 
     @property
     def action_label(self) -> str:
-        labels = {a.value: label for a, label in ACTION_LABELS.items()}
-        others = {"submit": "提交申请", "auto_refer": "自动审批未通过，转人工办理",
-                  "revoke_certificate": "注销证照", **DELIVERY_ACTION_LABELS}
-        return labels.get(self.action, others
-                          .get(self.action, self.action))
+        try:
+            return ACTION_LABELS[Action(self.action)]
+        except ValueError:  # a kind this version does not know (kept as written)
+            return self.action
 
 
 class ProvidedMaterial(models.Model):
@@ -245,8 +245,8 @@ class DeliveryMethod(models.TextChoices):
 
 
 # Application-level events written by onething.applications.delivery.
-DELIVERY_ACTION_LABELS = {"choose_delivery": "选择领取方式", "dispatch": "结果已寄出",
-                          "delivered": "结果已送达"}
+DELIVERY_ACTION_LABELS = {a.value: ACTION_LABELS[a]
+                          for a in (Action.CHOOSE_DELIVERY, Action.DISPATCH, Action.DELIVERED)}
 
 
 class ResultDelivery(models.Model):

@@ -26,6 +26,7 @@ from onething.accounts.models import ApplicantKind, User
 from onething.accounts.models import Role as UserRole
 from onething.accounts.services import profile_data
 from onething.applications import storage
+from onething.applications.errors import CaseActionDenied, SubmissionError
 from onething.applications.models import (
     Application,
     Case,
@@ -34,20 +35,24 @@ from onething.applications.models import (
     ProvidedMaterial,
     Upload,
 )
+from onething.applications.transitions import (
+    Step,
+    apply_transition,
+    lock_application,
+    lock_case,
+    refresh_application_status,
+)
 from onething.catalog import models as catalog_models
 from onething.catalog import selectors as catalog_selectors
 from onething.domain import catalog as catalog_spec
-from onething.domain.calendar import WorkingDayCalendar
 from onething.domain.cases import (
     ACTION_LABELS,
-    STATUS_LABELS,
-    SUCCESSFUL,
+    DECIDED,
     WITHDRAWABLE,
     Action,
     CaseStatus,
     Role,
     derive_application_status,
-    next_status,
 )
 from onething.domain.identity import WAIVER_LEVEL, AssuranceLevel
 from onething.domain.planner import (
@@ -67,25 +72,10 @@ from onething.domain.validators import (
 )
 from onething.notifications.services import notify
 
-
-class SubmissionError(ValueError):
-    """Everything wrong with a submission, by field: ``errors[field] = message``."""
-
-    def __init__(self, errors: Mapping[str, str], code: str = "invalid_submission") -> None:
-        self.errors = dict(errors)
-        self.code = code
-        super().__init__("；".join(f"{k}: {v}" for k, v in self.errors.items()))
-
-
 COMPANY_NOT_VERIFIED = (
     "企业账户尚未认证：企业名称、统一社会信用代码和法定代表人须与企业登记信息一致，并由法定代表人"
     "本人办理。请在“实名认证”页面重新核验，或携带营业执照和身份证原件到综合窗口办理 "
     "(the company account is not verified: only its registered legal representative may apply)")
-
-
-class CaseActionDenied(PermissionError):
-    def __init__(self, message: str = "您无权处理此办件 (you may not act on this case)") -> None:
-        super().__init__(message)
 
 
 # -- uploads -------------------------------------------------------------------
@@ -382,7 +372,7 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: d
                                    to_case_id=cases[code].pk)
         for p in plan.matters for code in p.depends_on
     )
-    Event.objects.create(application=application, actor=actor, action="submit",
+    Event.objects.create(application=application, actor=actor, action=Action.SUBMIT,
                          to_status=application.status,
                          data={"channel": channel, "cases": len(cases),
                                "assurance": int(applicant.assurance_level),
@@ -390,7 +380,7 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: d
                                **({"waived_materials": [m.key for m in plan.waived_materials]}
                                   if plan.waived_materials else {})})
     Event.objects.bulk_create(
-        Event(application=application, case=case, actor=actor, action="submit",
+        Event(application=application, case=case, actor=actor, action=Action.SUBMIT,
               to_status=case.status)
         for case in cases.values()
     )
@@ -401,14 +391,6 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: d
            message=f"您的“{bundle.name}”申请已提交，受理编号 {application.tracking_number}，"
                    f"共 {len(cases)} 个事项同时办理。")
     return application
-
-
-def _refresh_status(application: Application) -> None:
-    statuses = list(application.cases.values_list("status", flat=True))
-    status = derive_application_status(statuses)
-    if application.status != status:
-        application.status = status
-        application.save(update_fields=["status", "updated_at"])
 
 
 # -- the case lifecycle ----------------------------------------------------------
@@ -425,23 +407,6 @@ def role_of(actor: User | None, case: Case) -> Role:
     raise CaseActionDenied()
 
 
-def _calendar() -> WorkingDayCalendar:
-    return catalog_selectors.working_day_calendar(provisional=True)
-
-
-def _due_dates(case: Case, start: dt.date, calendar: WorkingDayCalendar) -> None:
-    promised = calendar.add_working_days(start, case.promised_days
-                                         if case.promised_unit != "instant" else 0)
-    if case.statutory_unit == "days":
-        statutory = calendar.add_working_days(start + dt.timedelta(days=case.statutory_days), 0)
-    else:
-        statutory = calendar.add_working_days(start, case.statutory_days
-                                              if case.statutory_unit != "instant" else 0)
-    case.promised_due_date = promised.day
-    case.statutory_due_date = statutory.day
-    case.due_provisional = promised.provisional or statutory.provisional
-
-
 def transition_case(case_id: int, action: Action | str, *, actor: User | None,
                     reason: str = "", items: list[dict[str, str]] | None = None,
                     result: Mapping[str, str] | None = None,
@@ -451,197 +416,95 @@ def transition_case(case_id: int, action: Action | str, *, actor: User | None,
     《行政许可法》第三十二条 (受理 / 不予受理 / 一次性告知补正), 第三十四条 (当场决定),
     第四十二条 (期限). ``items`` lists every missing or faulty item of a
     correction request; ``materials`` are the resubmitted uploads, which must
-    cover exactly those items; ``result`` is the decision's result data.
+    cover exactly those items; ``result`` is the decision's result data. What
+    each action does is in ``transitions`` (one effect per action).
     """
     action = Action(action)
     with transaction.atomic():
-        case = (Case.objects.select_for_update().select_related("application", "matter")
-                .get(pk=case_id))
-        role = role_of(actor, case)
-        previous = CaseStatus(case.status)
-        new = next_status(previous, action, role=role, reason=reason,
-                          accepted=case.accepted_at is not None)
-        now = timezone.now()
-        today = timezone.localdate()
-        changed = ["status", "updated_at"]
-        data: dict[str, Any] = {}
-
-        if action in (Action.ACCEPT, Action.AUTO_APPROVE):
-            case.accepted_at = now
-            _due_dates(case, today, _calendar())
-            changed += ["accepted_at", "promised_due_date", "statutory_due_date",
-                        "due_provisional"]
-            data["promised_due_date"] = case.promised_due_date.isoformat()
-        elif action is Action.REQUEST_CORRECTION:
-            clean = _correction_items(items, reason)
-            case.correction_items = clean
-            changed.append("correction_items")
-            data["items"] = clean
-        elif action is Action.RESUBMIT:
-            data["materials"] = _resubmit(case, materials or {}, actor)
-            if case.accepted_at and case.promised_due_date:
-                # The clock stood still while the applicant corrected (补正期间不计时).
-                calendar = _calendar()
-                requested = _last_correction_date(case)
-                paused = calendar.working_days_between(requested, today) if requested else 0
-                if paused:
-                    case.promised_due_date = calendar.add_working_days(
-                        case.promised_due_date, paused).day
-                    changed.append("promised_due_date")
-                    data["paused_working_days"] = paused
-            case.correction_items = []
-            changed.append("correction_items")
-        if action in (Action.APPROVE, Action.AUTO_APPROVE, Action.DENY, Action.REFUSE):
-            case.decided_at = now
-            changed.append("decided_at")
-            if action in (Action.APPROVE, Action.AUTO_APPROVE):
-                case.result = _result(case, result, actor)
-                changed.append("result")
-                data["result"] = case.result
-
-        case.status = new
-        case.save(update_fields=changed)
-        event = Event.objects.create(application=case.application, case=case, actor=actor,
-                                     action=action, from_status=previous, to_status=new,
-                                     reason=reason.strip(), data=data)
-        released = _follow_dependents(case, new)
-        _refresh_status(case.application)
-        _tell_applicant(case, action, new, reason, event)
-    if released:
+        case = lock_case(case_id)
+        step = apply_transition(case, action, actor=actor, role=role_of(actor, case),
+                                reason=reason,
+                                params={"items": items, "result": result,
+                                        "materials": materials})
+        refresh_application_status(case.application)
+        _tell_applicant(step)
+    if step.released:
         # 秒批 for dependents that just reached their department (e.g. a matter
-        # decided automatically once its prerequisite's certificate arrives).
+        # decided automatically once its prerequisite's certificate arrives). The
+        # action above has committed: a conflict here is logged, never raised.
         from onething.applications.instant import decide_submitted
 
-        decide_submitted(Case.objects.filter(pk__in=released))
+        decide_submitted(Case.objects.filter(pk__in=step.released))
     return case
 
 
-def _correction_items(items: list[dict[str, str]] | None, reason: str) -> list[dict[str, str]]:
-    """一次性告知: every item at once, each with what is wrong."""
-    clean = []
-    for item in items or []:
-        material = str(item.get("material", "")).strip()
-        note = str(item.get("note", "")).strip()
-        if material:
-            clean.append({"material": material, "note": note[:500]})
-    if not clean:
-        raise SubmissionError({"items": "请逐项列出需要补正的材料 (list every item to correct)"},
-                              "correction_items_required")
-    return clean
-
-
-def _resubmit(case: Case, materials: Mapping[str, int], actor: User) -> list[str]:
-    wanted = [i["material"] for i in case.correction_items]
-    extra = sorted(set(materials) - set(wanted))
-    missing = [k for k in wanted if k not in materials]
-    errors = {f"materials.{k}": "只需补正告知的材料 (not requested)" for k in extra}
-    errors.update({f"materials.{k}": "请上传补正材料 (required)" for k in missing})
-    uploads = {u.pk: u for u in Upload.objects.filter(pk__in=list(materials.values()),
-                                                       owner=actor)}
-    for key, upload_id in materials.items():
-        if key in wanted and upload_id not in uploads:
-            errors[f"materials.{key}"] = "文件不存在或不属于您 (unknown file)"
-    if errors:
-        raise SubmissionError(errors)
-    names = {m["key"]: m["name"] for m in case.application.plan.get("materials", [])}
-    for key in wanted:
-        ProvidedMaterial.objects.filter(application=case.application, material_key=key,
-                                        current=True).update(current=False)
-        ProvidedMaterial.objects.create(application=case.application, material_key=key,
-                                        material_name=names.get(key, key),
-                                        upload=uploads[materials[key]])
-    return wanted
-
-
-def _last_correction_date(case: Case) -> dt.date | None:
-    event = (case.events.filter(action=Action.REQUEST_CORRECTION).order_by("-at", "-id")
-             .first())
-    return timezone.localtime(event.at).date() if event else None
-
-
-def _result(case: Case, given: Mapping[str, str] | None, actor: User | None) -> dict[str, str]:
-    """The decision's result: what dependent matters receive (e.g. a licence number).
-
-    A matter that issues a certificate type gets a signed certificate here; the
-    result then carries its number and the address where anyone can verify it.
-    """
-    data = {str(k): str(v) for k, v in (given or {}).items() if str(v).strip()}
-    data["decision"] = "approved"
-    issues = case.matter.issues
-    if issues is not None:
-        from onething.certificates.services import issue_certificate, verify_path
-
-        data["certificate_type"] = issues.key
-        data["certificate_name"] = issues.name
-        data.pop("verify_url", None)
-        case.result = data
-        certificate = issue_certificate(case, actor=actor)
-        data["number"] = certificate.number
-        data["verify_url"] = verify_path(certificate.number)
-    return data
-
-
-def _follow_dependents(case: Case, new: CaseStatus) -> list[int]:
-    """Release dependents whose prerequisites all succeeded; cancel those that
-    can no longer proceed. Returns the ids of the released cases."""
-    released: list[int] = []
-    if new in SUCCESSFUL:
-        for dependent in case.dependents.select_for_update().filter(status=CaseStatus.WAITING):
-            prerequisites = list(dependent.prerequisites.all())
-            if all(p.status in SUCCESSFUL or (p.status == CaseStatus.CONCLUDED
-                   and p.result.get("decision") == "approved") for p in prerequisites):
-                received = {p.matter.code: p.result for p in prerequisites}
-                dependent.received = received
-                dependent.status = CaseStatus.SUBMITTED
-                dependent.save(update_fields=["received", "status", "updated_at"])
-                Event.objects.create(application=dependent.application, case=dependent,
-                                     actor=None, action=Action.RELEASE,
-                                     from_status=CaseStatus.WAITING,
-                                     to_status=CaseStatus.SUBMITTED,
-                                     data={"received": received})
-                released.append(dependent.pk)
-    elif new in {CaseStatus.DENIED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN,
-                 CaseStatus.CANCELLED}:
-        for dependent in case.dependents.select_for_update().filter(status=CaseStatus.WAITING):
-            dependent.status = CaseStatus.CANCELLED
-            dependent.save(update_fields=["status", "updated_at"])
-            reason = f"前置事项“{case.matter.name}”{STATUS_LABELS[new]}"
-            Event.objects.create(application=dependent.application, case=dependent,
-                                 actor=None, action=Action.CANCEL,
-                                 from_status=CaseStatus.WAITING,
-                                 to_status=CaseStatus.CANCELLED, reason=reason)
-            _follow_dependents(dependent, CaseStatus.CANCELLED)
-    return released
-
-
-def _tell_applicant(case: Case, action: Action, new: CaseStatus, reason: str,
-                    event: Event) -> None:
-    if action in {Action.RESUBMIT, Action.WITHDRAW}:
-        return  # the applicant did it themselves
+def _tell_applicant(step: Step) -> None:
+    """One notice per action, naming the dependents it cancelled."""
+    case, action, new = step.case, step.action, step.new
     application = case.application
+    cancelled = "、".join(f"“{c.matter.name}”" for c in step.cancelled)
+    if action in {Action.RESUBMIT, Action.WITHDRAW}:
+        return  # the applicant did it themselves (and is told on the page)
     text = f"您的申请 {application.tracking_number}：“{case.matter.name}”{ACTION_LABELS[action]}"
     if new is CaseStatus.CORRECTION_REQUESTED:
         text += "，请一次性补正告知的材料"
-    if reason and action is not Action.REQUEST_CORRECTION:
-        text += f"。理由：{reason[:100]}"
+    if step.reason and action is not Action.REQUEST_CORRECTION:
+        text += f"。理由：{step.reason[:100]}"
+    if cancelled:
+        text += f"。因此以下事项终止办理：{cancelled}"
     notify(user=application.applicant, application=application, message=text[:500],
-           dedupe_key=f"event:{event.pk}")
+           dedupe_key=f"event:{step.event.pk}")
 
 
-def withdraw_application(application_id: int, *, actor: User, reason: str = "") -> Application:
-    """The applicant withdraws every case not yet decided (撤回申请)."""
-    application = Application.objects.get(pk=application_id)
-    if actor.pk != application.applicant_id:
-        raise CaseActionDenied("只有申请人本人可以撤回 (only the applicant may withdraw)")
+@dataclass(frozen=True)
+class Withdrawal:
+    """What a withdrawal did: ``withdrawn`` and ``cancelled`` cases, and those ``kept``
+    because they had been decided before the withdrawal took hold."""
+
+    application: Application
+    withdrawn: list[Case]
+    cancelled: list[Case]
+    kept: list[Case]
+
+    @property
+    def message(self) -> str:
+        text = "申请已撤回。"
+        if self.kept:
+            names = "、".join(f"“{c.matter.name}”" for c in self.kept)
+            text += (f"以下事项在撤回前已作出决定，未撤回：{names} "
+                     f"({len(self.kept)} decided case(s) kept)")
+        return text
+
+
+def withdraw_application(application_id: int, *, actor: User, reason: str = "") -> Withdrawal:
+    """The applicant withdraws every case not yet decided (撤回申请).
+
+    Holds the application's lock, so a decision either lands before (that case
+    is kept, and the result says so) or after (it finds the case withdrawn);
+    waiting dependents are cancelled with the reason 申请已撤回.
+    """
     withdrawable = {s.value for s in WITHDRAWABLE}
-    ids = list(application.cases.filter(status__in=withdrawable).values_list("id", flat=True))
-    if not ids:
-        raise SubmissionError({"application": "没有可以撤回的事项 (nothing left to withdraw)"},
-                              "nothing_to_withdraw")
     with transaction.atomic():
-        for case_id in ids:
-            case = Case.objects.get(pk=case_id)
-            if case.status in withdrawable:  # may have been cancelled by a prerequisite
-                transition_case(case_id, Action.WITHDRAW, actor=actor, reason=reason)
-    application.refresh_from_db()
-    return application
+        application = lock_application(application_id)
+        if actor.pk != application.applicant_id:
+            raise CaseActionDenied("只有申请人本人可以撤回 (only the applicant may withdraw)")
+        cases = list(Case.objects.select_for_update(of=("self",)).select_related("matter")
+                     .filter(application=application).order_by("stage", "position", "id"))
+        if not any(c.status in withdrawable for c in cases):
+            raise SubmissionError({"application": "没有可以撤回的事项 (nothing left to withdraw)"},
+                                  "nothing_to_withdraw")
+        withdrawn: list[Case] = []
+        cancelled: list[Case] = []
+        for case in cases:
+            if case.pk in {c.pk for c in cancelled}:
+                continue
+            case.application = application
+            if case.status in withdrawable:
+                step = apply_transition(case, Action.WITHDRAW, actor=actor,
+                                        role=Role.APPLICANT, reason=reason)
+                withdrawn.append(case)
+                cancelled += step.cancelled
+        done = {c.pk for c in withdrawn} | {c.pk for c in cancelled}
+        kept = [c for c in cases if c.pk not in done and CaseStatus(c.status) in DECIDED]
+        refresh_application_status(application)
+    return Withdrawal(application, withdrawn, cancelled, kept)

@@ -33,7 +33,7 @@ SHARED_LABELS: dict[str, dict[str, Promise]] = {
     # as things that happened: the history of a case ("Accepted")
     "case_event": {
         "release": pgettext_lazy("case event", "转入部门办理"),
-        "cancel": pgettext_lazy("case event", "终止（前置事项未通过）"),
+        "cancel": pgettext_lazy("case event", "终止办理"),
         "accept": pgettext_lazy("case event", "受理"),
         "refuse": pgettext_lazy("case event", "不予受理"),
         "request_correction": pgettext_lazy("case event", "一次性告知补正"),

@@ -29,13 +29,19 @@ class CaseStatus(StrEnum):
     DENIED = "denied"  # 不予许可
     REFUSED = "refused"  # 不予受理
     WITHDRAWN = "withdrawn"  # 申请人撤回
-    CANCELLED = "cancelled"  # 前置事项未通过，自动终止
+    CANCELLED = "cancelled"  # 终止: a prerequisite failed, or the application was withdrawn
     CONCLUDED = "concluded"  # 办结
 
 
 class Action(StrEnum):
+    """Every kind of event in an application's history (办理记录).
+
+    Most are transitions of a case and appear in :data:`TRANSITIONS`; the rest
+    are recorded facts that change no case status (:data:`RECORDED_ONLY`).
+    """
+
     RELEASE = "release"  # prerequisites approved: goes to the department
-    CANCEL = "cancel"  # a prerequisite failed
+    CANCEL = "cancel"  # a prerequisite failed or the application was withdrawn
     ACCEPT = "accept"
     REFUSE = "refuse"
     REQUEST_CORRECTION = "request_correction"
@@ -46,6 +52,13 @@ class Action(StrEnum):
     DENY = "deny"
     WITHDRAW = "withdraw"
     CONCLUDE = "conclude"
+    # Recorded facts, not transitions:
+    SUBMIT = "submit"  # the application and each of its cases were filed
+    AUTO_REFER = "auto_refer"  # 秒批 rule not met: left for a reviewer, with every reason
+    REVOKE_CERTIFICATE = "revoke_certificate"  # 注销证照
+    CHOOSE_DELIVERY = "choose_delivery"  # 送达: the applicant chose how to receive results
+    DISPATCH = "dispatch"
+    DELIVERED = "delivered"
 
 
 class Role(StrEnum):
@@ -72,7 +85,7 @@ STATUS_LABELS: dict[CaseStatus, str] = {
 
 ACTION_LABELS: dict[Action, str] = {
     Action.RELEASE: "转入部门办理",
-    Action.CANCEL: "终止（前置事项未通过）",
+    Action.CANCEL: "终止办理",
     Action.ACCEPT: "受理",
     Action.REFUSE: "不予受理",
     Action.REQUEST_CORRECTION: "一次性告知补正",
@@ -83,6 +96,12 @@ ACTION_LABELS: dict[Action, str] = {
     Action.DENY: "不予许可",
     Action.WITHDRAW: "撤回申请",
     Action.CONCLUDE: "办结",
+    Action.SUBMIT: "提交申请",
+    Action.AUTO_REFER: "自动审批未通过，转人工办理",
+    Action.REVOKE_CERTIFICATE: "注销证照",
+    Action.CHOOSE_DELIVERY: "选择领取方式",
+    Action.DISPATCH: "结果已寄出",
+    Action.DELIVERED: "结果已送达",
 }
 
 
@@ -123,6 +142,11 @@ TRANSITIONS: dict[tuple[CaseStatus, Action], Rule] = {
     (S.APPROVED, A.CONCLUDE): Rule(S.CONCLUDED, R.REVIEWER),
     (S.DENIED, A.CONCLUDE): Rule(S.CONCLUDED, R.REVIEWER),
 }
+
+# Actions that change a case's status (the API's and workbench's case actions).
+TRANSITION_ACTIONS = frozenset(a for (_, a) in TRANSITIONS)
+# Event kinds that are recorded but move no case.
+RECORDED_ONLY = frozenset(Action) - TRANSITION_ACTIONS
 
 FINAL = frozenset({S.REFUSED, S.WITHDRAWN, S.CANCELLED, S.CONCLUDED})
 DECIDED = frozenset({S.APPROVED, S.DENIED, S.REFUSED, S.CONCLUDED})

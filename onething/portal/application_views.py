@@ -406,13 +406,19 @@ def withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
         errors["reason"] = _("撤回原因不超过500字 (at most 500 characters)")
     if not errors:
         try:
-            withdraw_application(application_id, actor=request.user, reason=reason)
+            withdrawal = withdraw_application(application_id, actor=request.user,
+                                              reason=reason)
         except SubmissionError as exc:
             errors["confirm"] = _("；").join(exc.errors.values())
         except CaseActionDenied as exc:
             errors["confirm"] = str(exc)
         else:
             messages.success(request, _("申请已撤回。"))
+            if withdrawal.kept:
+                names = pgettext("list separator", "、").join(c.matter.name
+                                                             for c in withdrawal.kept)
+                messages.info(request, _("以下事项在撤回前已作出决定，未撤回：%(names)s")
+                              % {"names": names})
             return redirect("portal:application", application_id)
     reason_field = field("reason", _("撤回原因"), kind="textarea", required=False, value=reason,
                          hint=_("写明原因有助于部门改进服务。"), prefix="withdraw-",

@@ -34,7 +34,7 @@ LABELS: dict[str, dict[str, Promise]] = {
     # messages about doing it ("Accept")
     "case_action": {
         "release": pgettext_lazy("case action", "转入部门办理"),
-        "cancel": pgettext_lazy("case action", "终止（前置事项未通过）"),
+        "cancel": pgettext_lazy("case action", "终止办理"),
         "accept": pgettext_lazy("case action", "受理"),
         "refuse": pgettext_lazy("case action", "不予受理"),
         "request_correction": pgettext_lazy("case action", "一次性告知补正"),

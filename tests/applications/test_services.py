@@ -197,9 +197,23 @@ def test_correction_lists_every_item_and_resubmits_only_those(application, demo)
 
 def test_withdrawal_before_decision(application, demo):
     act(case_of(application, "business-registration"), Action.ACCEPT, demo.samr)
-    withdrawn = withdraw_application(application.pk, actor=demo.applicant, reason="不开了")
-    assert withdrawn.status == "withdrawn"
-    assert set(withdrawn.cases.values_list("status", flat=True)) <= {"withdrawn", "cancelled"}
+    withdrawal = withdraw_application(application.pk, actor=demo.applicant, reason="不开了")
+    application.refresh_from_db()
+    assert application.status == "withdrawn"
+    assert dict(application.cases.values_list("matter__code", "status")) == {
+        "business-registration": "withdrawn",
+        "food-worker-health-certificate": "withdrawn",
+        "food-business-licence": "cancelled",
+        "fire-safety-check-commitment": "cancelled",
+        "outdoor-signboard": "cancelled",
+    }
+    assert sorted(c.matter.code for c in withdrawal.cancelled) == [
+        "fire-safety-check-commitment", "food-business-licence", "outdoor-signboard"]
+    assert withdrawal.kept == []
+    # Dependents stop because the application was withdrawn, not because a prior
+    # matter "failed".
+    assert set(Event.objects.filter(application=application, action="cancel")
+               .values_list("reason", flat=True)) == {"申请已撤回"}
     with pytest.raises(CaseActionDenied):
         withdraw_application(application.pk, actor=demo.applicant2)
 

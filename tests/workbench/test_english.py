@@ -12,13 +12,14 @@ from django.utils import translation
 
 from onething.accounts.models import ApplicantKind, Role, User
 from onething.applications.delivery import DeliveryMethod
-from onething.applications.models import DELIVERY_ACTION_LABELS, Channel, Event
+from onething.applications.models import Channel, Event
 from onething.audit.services import KINDS as AUDIT_KINDS
 from onething.certificates.selectors import STATUS_LABELS as CERTIFICATE_STATUS_LABELS
 from onething.domain.cases import (
     ACTION_LABELS,
     APPLICATION_STATUS_LABELS,
     STATUS_LABELS,
+    TRANSITION_ACTIONS,
 )
 from onething.domain.identity import EVIDENCE_LABELS, LEVEL_LABELS
 from onething.domain.registers import DUE_ITEMS, REGISTERS
@@ -31,9 +32,9 @@ pytestmark = pytest.mark.django_db
 # The labels the domain and the models keep in Chinese, by the kind labels.py gives them.
 SOURCES = {
     "case_status": {s.value: text for s, text in STATUS_LABELS.items()},
-    "case_action": {a.value: text for a, text in ACTION_LABELS.items()},
-    "case_event": {key: Event(action=key).action_label for key in (
-        *ACTION_LABELS, "submit", "auto_refer", "revoke_certificate", *DELIVERY_ACTION_LABELS)},
+    "case_action": {a.value: text for a, text in ACTION_LABELS.items()
+                    if a in TRANSITION_ACTIONS},
+    "case_event": {key: Event(action=key).action_label for key in ACTION_LABELS},
     "application_status": {s.value: text for s, text in APPLICATION_STATUS_LABELS.items()},
     "role": dict(Role.choices),
     "applicant_kind": dict(ApplicantKind.choices),

@@ -1,0 +1,308 @@
+"""What each case action does besides changing the status: one effect per action.
+
+``onething.domain.cases.TRANSITIONS`` says which action may happen in which
+status and by whom; this module says what else happens when it does (the
+acceptance date and due dates, the correction items, the result and its
+certificate …). Every transition — the reviewer's, the applicant's and the
+system's (release, cancel, 秒批) — goes through :func:`apply_transition`, so
+each one is checked by the table and leaves an Event.
+
+Locking (``lock_case``): the application row first, then the case row, and
+nothing else. Every change to an application's cases holds its application's
+lock, so the application's status is derived from a case set no one else can
+change meanwhile, and transitions of different applications — even of the
+same matter — never wait for each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from onething.accounts.models import User
+from onething.applications.errors import SubmissionError
+from onething.applications.models import Application, Case, Event, ProvidedMaterial, Upload
+from onething.catalog import selectors as catalog_selectors
+from onething.domain.calendar import WorkingDayCalendar
+from onething.domain.cases import (
+    STATUS_LABELS,
+    SUCCESSFUL,
+    Action,
+    CaseStatus,
+    Role,
+    derive_application_status,
+    next_status,
+)
+
+
+@dataclass
+class Step:
+    """One transition being applied: what the effect reads and what it writes."""
+
+    case: Case
+    action: Action
+    actor: User | None
+    role: Role
+    previous: CaseStatus
+    new: CaseStatus
+    reason: str
+    params: Mapping[str, Any]
+    now: dt.datetime = field(default_factory=timezone.now)
+    changed: list[str] = field(default_factory=lambda: ["status", "updated_at"])
+    data: dict[str, Any] = field(default_factory=dict)  # the Event's data
+    event: Event | None = None
+    released: list[int] = field(default_factory=list)  # dependents sent to their department
+    cancelled: list[Case] = field(default_factory=list)  # dependents that cannot proceed
+
+    @property
+    def today(self) -> dt.date:
+        return timezone.localdate(self.now)
+
+
+Effect = Callable[[Step], None]
+EFFECTS: dict[Action, list[Effect]] = {}
+
+
+def effect(*actions: Action) -> Callable[[Effect], Effect]:
+    """Register ``function`` as an effect of ``actions`` (run in registration order)."""
+
+    def register(function: Effect) -> Effect:
+        for action in actions:
+            EFFECTS.setdefault(action, []).append(function)
+        return function
+
+    return register
+
+
+# -- locking ---------------------------------------------------------------------------
+
+
+def lock_application(application_id: int) -> Application:
+    """Lock an application row (inside a transaction): its cases change one at a time."""
+    return Application.objects.select_for_update().get(pk=application_id)
+
+
+def lock_case(case_id: int) -> Case:
+    """Lock a case and its application, in that order (application first), nothing else.
+
+    ``of=("self",)`` keeps PostgreSQL from also locking the joined matter row, which
+    would queue every transition of that matter in the whole deployment.
+    """
+    application_id = Case.objects.values_list("application_id", flat=True).get(pk=case_id)
+    application = lock_application(application_id)
+    case = (Case.objects.select_for_update(of=("self",)).select_related("matter")
+            .get(pk=case_id))
+    case.application = application
+    return case
+
+
+def refresh_application_status(application: Application) -> None:
+    """Set the application's status from its cases (call with the application locked)."""
+    statuses = list(Case.objects.filter(application=application)
+                    .values_list("status", flat=True))
+    status = derive_application_status(statuses)
+    if application.status != status:
+        application.status = status
+        application.save(update_fields=["status", "updated_at"])
+
+
+# -- applying an action ----------------------------------------------------------------
+
+
+def apply_transition(case: Case, action: Action, *, actor: User | None, role: Role,
+                     reason: str = "", params: Mapping[str, Any] | None = None) -> Step:
+    """Check ``action`` against the table, run its effects, save, record the Event and
+    follow dependents. The caller holds the application's lock (``lock_case``)."""
+    previous = CaseStatus(case.status)
+    new = next_status(previous, action, role=role, reason=reason,
+                      accepted=case.accepted_at is not None)
+    step = Step(case=case, action=action, actor=actor, role=role, previous=previous, new=new,
+                reason=reason.strip(), params=params or {})
+    for run in EFFECTS.get(action, []):
+        run(step)
+    case.status = new
+    case.save(update_fields=list(dict.fromkeys(step.changed)))
+    step.event = Event.objects.create(application=case.application, case=case, actor=actor,
+                                      action=action, from_status=previous, to_status=new,
+                                      reason=step.reason, data=step.data)
+    _follow_dependents(step)
+    return step
+
+
+def _follow_dependents(step: Step) -> None:
+    """Release dependents whose prerequisites all succeeded; cancel those that can no
+    longer proceed — both through the table, as the system."""
+    case, new = step.case, step.new
+    waiting = (case.dependents.select_for_update(of=("self",)).select_related("matter")
+               .filter(status=CaseStatus.WAITING).order_by("stage", "position", "id"))
+    if new in SUCCESSFUL:
+        for dependent in waiting:
+            prerequisites = list(dependent.prerequisites.select_related("matter"))
+            if all(_delivered(p) for p in prerequisites):
+                dependent.application = case.application
+                apply_transition(dependent, Action.RELEASE, actor=None, role=Role.SYSTEM,
+                                 params={"received": {p.matter.code: p.result
+                                                      for p in prerequisites}})
+                step.released.append(dependent.pk)
+    elif new in {CaseStatus.DENIED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN,
+                 CaseStatus.CANCELLED}:
+        if new is CaseStatus.WITHDRAWN or (new is CaseStatus.CANCELLED
+                                           and step.params.get("withdrawn")):
+            reason = "申请已撤回"
+        else:
+            reason = f"前置事项“{case.matter.name}”{STATUS_LABELS[new]}"
+        for dependent in waiting:
+            dependent.application = case.application
+            inner = apply_transition(dependent, Action.CANCEL, actor=None, role=Role.SYSTEM,
+                                     reason=reason,
+                                     params={"withdrawn": reason == "申请已撤回"})
+            step.cancelled += [dependent, *inner.cancelled]
+
+
+def _delivered(prerequisite: Case) -> bool:
+    return prerequisite.status in SUCCESSFUL or (
+        prerequisite.status == CaseStatus.CONCLUDED
+        and prerequisite.result.get("decision") == "approved")
+
+
+# -- the effects -------------------------------------------------------------------------
+
+
+def calendar() -> WorkingDayCalendar:
+    return catalog_selectors.working_day_calendar(provisional=True)
+
+
+def set_due_dates(case: Case, start: dt.date, working_days: WorkingDayCalendar) -> None:
+    promised = working_days.add_working_days(start, case.promised_days
+                                             if case.promised_unit != "instant" else 0)
+    if case.statutory_unit == "days":
+        statutory = working_days.add_working_days(start + dt.timedelta(days=case.statutory_days),
+                                                  0)
+    else:
+        statutory = working_days.add_working_days(start, case.statutory_days
+                                                  if case.statutory_unit != "instant" else 0)
+    case.promised_due_date = promised.day
+    case.statutory_due_date = statutory.day
+    case.due_provisional = promised.provisional or statutory.provisional
+
+
+@effect(Action.RELEASE)
+def _received(step: Step) -> None:
+    step.case.received = dict(step.params.get("received") or {})
+    step.changed.append("received")
+    step.data["received"] = step.case.received
+
+
+@effect(Action.ACCEPT, Action.AUTO_APPROVE)
+def _accepted(step: Step) -> None:
+    case = step.case
+    case.accepted_at = step.now
+    set_due_dates(case, step.today, calendar())
+    step.changed += ["accepted_at", "promised_due_date", "statutory_due_date",
+                     "due_provisional"]
+    step.data["promised_due_date"] = case.promised_due_date.isoformat()
+
+
+@effect(Action.REQUEST_CORRECTION)
+def _correction_requested(step: Step) -> None:
+    """一次性告知: every item at once, each with what is wrong."""
+    clean = []
+    for item in step.params.get("items") or []:
+        material = str(item.get("material", "")).strip()
+        note = str(item.get("note", "")).strip()
+        if material:
+            clean.append({"material": material, "note": note[:500]})
+    if not clean:
+        raise SubmissionError({"items": "请逐项列出需要补正的材料 (list every item to correct)"},
+                              "correction_items_required")
+    step.case.correction_items = clean
+    step.changed.append("correction_items")
+    step.data["items"] = clean
+
+
+@effect(Action.RESUBMIT)
+def _resubmitted(step: Step) -> None:
+    case = step.case
+    step.data["materials"] = _store_corrections(case, step.params.get("materials") or {},
+                                                step.actor)
+    if case.accepted_at and case.promised_due_date:
+        # The clock stood still while the applicant corrected (补正期间不计时).
+        working_days = calendar()
+        requested = _last_correction_date(case)
+        paused = working_days.working_days_between(requested, step.today) if requested else 0
+        if paused:
+            case.promised_due_date = working_days.add_working_days(
+                case.promised_due_date, paused).day
+            step.changed.append("promised_due_date")
+            step.data["paused_working_days"] = paused
+    case.correction_items = []
+    step.changed.append("correction_items")
+
+
+@effect(Action.APPROVE, Action.AUTO_APPROVE, Action.DENY, Action.REFUSE)
+def _decided(step: Step) -> None:
+    step.case.decided_at = step.now
+    step.changed.append("decided_at")
+
+
+@effect(Action.APPROVE, Action.AUTO_APPROVE)
+def _approved(step: Step) -> None:
+    step.case.result = _result(step.case, step.params.get("result"), step.actor)
+    step.changed.append("result")
+    step.data["result"] = step.case.result
+
+
+def _store_corrections(case: Case, materials: Mapping[str, int],
+                       actor: User | None) -> list[str]:
+    wanted = [i["material"] for i in case.correction_items]
+    extra = sorted(set(materials) - set(wanted))
+    missing = [k for k in wanted if k not in materials]
+    errors = {f"materials.{k}": "只需补正告知的材料 (not requested)" for k in extra}
+    errors.update({f"materials.{k}": "请上传补正材料 (required)" for k in missing})
+    uploads = {u.pk: u for u in Upload.objects.filter(pk__in=list(materials.values()),
+                                                       owner=actor)}
+    for key, upload_id in materials.items():
+        if key in wanted and upload_id not in uploads:
+            errors[f"materials.{key}"] = "文件不存在或不属于您 (unknown file)"
+    if errors:
+        raise SubmissionError(errors)
+    names = {m["key"]: m["name"] for m in case.application.plan.get("materials", [])}
+    for key in wanted:
+        ProvidedMaterial.objects.filter(application=case.application, material_key=key,
+                                        current=True).update(current=False)
+        ProvidedMaterial.objects.create(application=case.application, material_key=key,
+                                        material_name=names.get(key, key),
+                                        upload=uploads[materials[key]])
+    return wanted
+
+
+def _last_correction_date(case: Case) -> dt.date | None:
+    event = (case.events.filter(action=Action.REQUEST_CORRECTION).order_by("-at", "-id")
+             .first())
+    return timezone.localtime(event.at).date() if event else None
+
+
+def _result(case: Case, given: Mapping[str, str] | None, actor: User | None) -> dict[str, str]:
+    """The decision's result: what dependent matters receive (e.g. a licence number).
+
+    A matter that issues a certificate type gets a signed certificate here; the
+    result then carries its number and the address where anyone can verify it.
+    """
+    data = {str(k): str(v) for k, v in (given or {}).items() if str(v).strip()}
+    data["decision"] = "approved"
+    issues = case.matter.issues
+    if issues is not None:
+        from onething.certificates.services import issue_certificate, verify_path
+
+        data["certificate_type"] = issues.key
+        data["certificate_name"] = issues.name
+        data.pop("verify_url", None)
+        case.result = data
+        certificate = issue_certificate(case, actor=actor)
+        data["number"] = certificate.number
+        data["verify_url"] = verify_path(certificate.number)
+    return data
