@@ -51,6 +51,12 @@ def decide_automatically(case: Case) -> Case:
         try:
             return transition_case(case.pk, Action.AUTO_APPROVE, actor=None,
                                    result=decision.result)
+        except (IllegalTransition, CaseActionDenied) as exc:
+            # Read before the lock: the case changed meanwhile (withdrawn, taken by a
+            # reviewer). This runs after the action that released or submitted it has
+            # committed, so that action stands and is not reported as failed.
+            log.warning("秒批 of case %s skipped: the case changed meanwhile: %s", case.pk, exc)
+            return case
         except KeyMissing as exc:
             # This node lacks the deployment's signing key (/readyz says so): the
             # application stays submitted for a reviewer instead of failing the request.
@@ -82,17 +88,9 @@ def decide_submitted(cases: QuerySet[Case]) -> list[Case]:
     """Apply automatic rules to those of ``cases`` that are submitted and have one
     (a new application's cases, or dependents just released).
 
-    Runs after the action that submitted or released them has committed: a case
-    changed meanwhile (withdrawn, taken by a reviewer) is logged and left alone —
-    the action that came before succeeded and must not be reported as failed.
+    Runs after the action that submitted or released them has committed; a case
+    changed meanwhile is logged and left alone (``decide_automatically``).
     """
     cases = (cases.select_related("matter", "application__applicant")
              .filter(status=CaseStatus.SUBMITTED).exclude(matter__auto_decision={}))
-    decided = []
-    for case in cases:
-        try:
-            decided.append(decide_automatically(case))
-        except (IllegalTransition, CaseActionDenied) as exc:
-            log.warning("秒批 of case %s skipped: the case changed meanwhile: %s", case.pk, exc)
-            decided.append(case)
-    return decided
+    return [decide_automatically(case) for case in cases]

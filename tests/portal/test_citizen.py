@@ -235,3 +235,26 @@ def test_correction_then_withdrawal_through_the_page(client, demo):
     page = client.get(url).content.decode()
     assert "已撤回" in page and "不开了" in page and 'id="withdraw-heading"' not in page
     assert "一次性告知补正" in client.get("/notifications/").content.decode()
+
+
+def test_a_single_instant_matter_reads_as_one_decided_case(client, demo):
+    """无犯罪记录证明 by 秒批: one department, decided at once. The page says 已办结 and
+    准予 together and does not claim that several departments act at once."""
+    from tests.instant.test_instant_approval import kiosk_submission, load_demo_criminal
+
+    load_demo_criminal()
+    application = submit_application(kiosk_submission(), actor=demo.applicant,
+                                     applicant=demo.applicant)
+    client.force_login(demo.applicant)
+    page = client.get(f"/applications/{application.pk}/").content.decode()
+    status = page.split("<dt>状态</dt>")
+    assert '<span class="status status-completed">已办结</span>' in status[1]
+    assert '<span class="status status-approved">准予</span>' in status[2]
+    assert '<h3 id="stage-1">办理情况</h3>' in page
+    assert "同时办理" not in page
+    listing = client.get("/applications/").content.decode()
+    assert "已办结" in listing and "办理中" not in listing
+    bundle = client.get("/bundles/no-criminal-record/").content.decode()
+    assert "<h3>提交后办理</h3>" in bundle and "各部门同时办理" not in bundle
+    restaurant = client.get("/bundles/restaurant/").content.decode()
+    assert "<h3>提交后各部门同时办理</h3>" in restaurant
