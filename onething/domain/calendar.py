@@ -22,6 +22,7 @@ rules cover) and every result computed from such a day is flagged
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -109,6 +110,12 @@ def _package_knows(day: dt.date) -> bool:
 
 
 _PACKAGE_YEARS = frozenset(y for y in range(1990, 2100) if _package_knows(dt.date(y, 6, 1)))
+PACKAGE_VERSION: str = getattr(chinese_calendar, "__version__", "")
+
+
+def calendar_package_knows(year: int) -> bool:
+    """Whether the chinese-calendar package carries ``year``'s notice."""
+    return year in _PACKAGE_YEARS
 
 # The package names its holidays in English.
 _PACKAGE_NAMES: dict[str, str] = {
@@ -268,3 +275,78 @@ class WorkingDayCalendar:
             if self.is_working_day(day):
                 count += 1
         return count
+
+
+FIRST_NOTICE_YEAR = 2000
+LAST_NOTICE_YEAR = 2099
+
+
+def notice_problems(year: int, holidays: Iterable[dt.date],
+                    workdays: Iterable[dt.date]) -> list[str]:
+    """What is wrong with a year's notice ("中文 (English)" each); [] when it is fine.
+
+    A notice lists the year's days off (a holiday block may include its weekend
+    days) and its make-up working days (调休上班), which are Saturdays or Sundays.
+    """
+    off, worked = sorted(set(holidays)), sorted(set(workdays))
+    problems: list[str] = []
+    if not FIRST_NOTICE_YEAR <= year <= LAST_NOTICE_YEAR:
+        problems.append(f"年份 {year} 不在 {FIRST_NOTICE_YEAR}–{LAST_NOTICE_YEAR} 之间 "
+                        f"(year {year} is not between {FIRST_NOTICE_YEAR} and "
+                        f"{LAST_NOTICE_YEAR})")
+    outside = [d for d in (*off, *worked) if d.year != year]
+    if outside:
+        listed = "、".join(d.isoformat() for d in sorted(outside))
+        problems.append(f"日期不在 {year} 年内：{listed} "
+                        f"(dates not in {year}: {', '.join(d.isoformat() for d in outside)})")
+    clash = sorted(set(off) & set(worked))
+    if clash:
+        listed = ", ".join(d.isoformat() for d in clash)
+        problems.append(f"日期既是放假日又是调休上班日：{listed} "
+                        f"(dates both holiday and working day: {listed})")
+    weekdays = [d for d in worked if d.weekday() < 5]
+    if weekdays:
+        listed = ", ".join(d.isoformat() for d in weekdays)
+        problems.append(f"调休上班日应为星期六或星期日，这些日期本来就是工作日：{listed} "
+                        f"(make-up working days are Saturdays or Sundays; these are "
+                        f"weekdays: {listed})")
+    if not off:
+        problems.append(f"没有列出 {year} 年的放假日期 (no holidays listed for {year})")
+    return problems
+
+
+class DateListInvalid(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("；".join(problems))
+
+
+_SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
+def parse_date_list(text: str) -> list[dt.date]:
+    """Dates and ranges as typed by a person: ``2027-01-01, 2027-02-05..2027-02-11``.
+
+    Separated by commas (also 、，；) or whitespace; a range ``A..B`` includes both
+    ends. Raises :class:`DateListInvalid` naming every bad item.
+    """
+    days: list[dt.date] = []
+    problems: list[str] = []
+    for part in _SEPARATORS.split(text.strip()):
+        if not part:
+            continue
+        first_text, dots, last_text = part.partition("..")
+        try:
+            first = dt.date.fromisoformat(first_text)
+            last = dt.date.fromisoformat(last_text) if dots else first
+        except ValueError:
+            problems.append(f"“{part}”不是日期 YYYY-MM-DD 或日期范围 YYYY-MM-DD..YYYY-MM-DD "
+                            f"('{part}' is not a date or a range of dates)")
+            continue
+        if last < first:
+            problems.append(f"日期范围 {part} 的结束早于开始 (range {part} ends before it starts)")
+            continue
+        days += [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    if problems:
+        raise DateListInvalid(problems)
+    return days

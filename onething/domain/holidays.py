@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import chinese_calendar
@@ -185,3 +186,49 @@ def provisional_schedule(year: int) -> ProvisionalSchedule:
         days_off[day] = ProvisionalDayOff(day, holiday.name + COMPENSATION_SUFFIX,
                                           in_lieu_of=holiday.day)
     return ProvisionalSchedule(year, tuple(sorted(days_off.values(), key=lambda d: d.day)))
+
+
+def day_names(year: int, days_off: Iterable[dt.date],
+              workdays: Iterable[dt.date] = ()) -> dict[dt.date, str]:
+    """Name the days of an entered notice after the statutory holidays they belong to.
+
+    A notice lists dates, not which holiday each belongs to. A day off is named
+    after the statutory holidays inside its run of consecutive days off
+    (weekends included, make-up Saturdays and Sundays excluded), e.g. 国庆节、中秋节
+    for 2025-10-01…08; a make-up working day after the nearest such run within
+    two weeks. Dates the rules cannot place stay unnamed.
+    """
+    if not rules_apply(year):
+        return {}
+    off, worked = set(days_off), set(workdays)
+
+    def is_off(day: dt.date) -> bool:
+        return day in off or (day.weekday() >= 5 and day not in worked)
+
+    names: dict[dt.date, str] = {}
+    runs: list[tuple[dt.date, dt.date, str]] = []
+    for holiday in statutory_holidays(year):
+        if holiday.day not in off:
+            continue
+        first = last = holiday.day
+        while is_off(first - dt.timedelta(days=1)):
+            first -= dt.timedelta(days=1)
+        while is_off(last + dt.timedelta(days=1)):
+            last += dt.timedelta(days=1)
+        if runs and runs[-1][:2] == (first, last):
+            if holiday.name not in runs[-1][2].split("、"):
+                runs[-1] = (first, last, f"{runs[-1][2]}、{holiday.name}")
+        else:
+            runs.append((first, last, holiday.name))
+    for first, last, name in runs:
+        day = first
+        while day <= last:
+            if day in off:
+                names[day] = name
+            day += dt.timedelta(days=1)
+    for day in worked:
+        near = [(min(abs((day - first).days), abs((day - last).days)), name)
+                for first, last, name in runs]
+        if near and min(near)[0] <= 14:
+            names[day] = min(near)[1]
+    return names
