@@ -156,7 +156,8 @@ class WorkingDayCalendar:
     ``overrides`` maps a date to True (working day) or False (day off) and
     ``entered`` gives such dates with their name and source; both win over the
     package. ``known_years`` are years fully described by entered days plus
-    the weekend rule (a year whose notice was entered). With ``provisional``,
+    the weekend rule (a year whose notice was entered): for them the package's
+    data is not used. With ``provisional``,
     a year nothing describes follows the provisional schedule and results
     touching it are flagged.
     """
@@ -173,7 +174,9 @@ class WorkingDayCalendar:
             day: SpecialDay(day, working) for day, working in (overrides or {}).items()
         }
         self._entered.update((d.day, d) for d in entered)
-        self._known_years = frozenset(known_years) | _PACKAGE_YEARS
+        # A notice entered for a whole year replaces the package's data for it.
+        self._entered_years = frozenset(known_years)
+        self._known_years = self._entered_years | _PACKAGE_YEARS
         self.provisional = provisional
 
     @classmethod
@@ -200,10 +203,10 @@ class WorkingDayCalendar:
         entered = self._entered.get(day)
         if entered is not None:
             return entered.working, False
+        if day.year in self._entered_years:
+            return day.weekday() < 5, False
         if day.year in _PACKAGE_YEARS:
             return bool(chinese_calendar.is_workday(day)), False
-        if day.year in self._known_years:
-            return day.weekday() < 5, False
         if self.provisional:
             return _provisional_working_day(day), True
         raise CalendarDataMissing(day)
@@ -215,21 +218,23 @@ class WorkingDayCalendar:
     def special_days(self, year: int) -> tuple[SpecialDay, ...]:
         """The days off and make-up working days in force in ``year``, by date.
 
-        A package year lists the package's days (holiday blocks include their
-        weekend days); entered days replace or add to them. A year nothing
+        A year whose notice was entered lists the entered days; a package year
+        the package's days (holiday blocks include their weekend days), with
+        single entered days replacing or adding to them. A year nothing
         describes lists the provisional schedule when the calendar is
         provisional and raises :class:`CalendarDataMissing` otherwise.
         """
         days: dict[dt.date, SpecialDay] = {}
-        if year in _PACKAGE_YEARS:
+        if year in self._entered_years:
+            pass  # a notice entered for the whole year: its days only
+        elif year in _PACKAGE_YEARS:
             days.update((d.day, d) for d in _package_days(year))
-        elif year not in self._known_years:
-            if not self.provisional:
-                raise CalendarDataMissing(dt.date(year, 1, 1))
-            if holidays.rules_apply(year):
-                days.update(
-                    (off.day, SpecialDay(off.day, False, off.name, DaySource.PROVISIONAL))
-                    for off in holidays.provisional_schedule(year).days_off)
+        elif not self.provisional:
+            raise CalendarDataMissing(dt.date(year, 1, 1))
+        elif holidays.rules_apply(year):
+            days.update(
+                (off.day, SpecialDay(off.day, False, off.name, DaySource.PROVISIONAL))
+                for off in holidays.provisional_schedule(year).days_off)
         days.update((day, entered) for day, entered in self._entered.items()
                     if day.year == year)
         return tuple(days[day] for day in sorted(days))

@@ -176,3 +176,15 @@ def test_special_days_list_the_days_in_force_with_their_source():
                                                           DaySource.ADMIN)
     with pytest.raises(CalendarDataMissing):
         strict.special_days(2027)
+
+
+def test_a_notice_entered_for_a_package_year_replaces_the_package_data():
+    # A corrected 2026 notice with National Day only: the package's Spring Festival no
+    # longer counts, its make-up Saturday neither.
+    notice = CalendarYear(2026, "更正通知", holidays=tuple(D(2026, 10, d) for d in range(1, 8)))
+    entered = WorkingDayCalendar.from_years([notice])
+    assert entered.is_working_day(D(2026, 2, 17))
+    assert not entered.is_working_day(D(2026, 2, 14))  # a Saturday again
+    assert not entered.is_working_day(D(2026, 10, 6))
+    assert [d.day for d in entered.special_days(2026)] == [D(2026, 10, d) for d in range(1, 8)]
+    assert all(d.source is DaySource.CATALOG for d in entered.special_days(2026))
