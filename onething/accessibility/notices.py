@@ -130,6 +130,7 @@ class ReceiptCase:
     status: str  # the status label, e.g. 已受理
     due: dt.date | None = None
     due_confirmed: bool = False  # a promised date once accepted, else the plan's estimate
+    due_provisional: bool = False  # counted over a year whose holiday notice is not out
 
 
 def receipt_notice(*, tracking_number: str, applicant: Applicant, bundle_name: str,
@@ -144,7 +145,8 @@ def receipt_notice(*, tracking_number: str, applicant: Applicant, bundle_name: s
     for case in cases:
         due = ""
         if case.due:
-            due = f"，{'承诺' if case.due_confirmed else '预计'}{format_date(case.due)}办结"
+            due = (f"，{'承诺' if case.due_confirmed else '预计'}{format_date(case.due)}"
+                   f"{'（暂定）' if case.due_provisional else ''}办结")
         case_lines.append(f"{case.matter}：{case.department}，{case.status}{due}")
     return _notice("receipt", "受理回执", [
         ("受理编号", tracking_number),

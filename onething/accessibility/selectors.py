@@ -132,17 +132,20 @@ def application_notice(viewer: Any, application_id: int, kind: str, case_id: int
 
 def _receipt(application: Application, absolute: Absolute, today: dt.date) -> Notice:
     """As the workbench's printed receipt (workbench/window.py ``receipt``)."""
-    planned_due = {m["code"]: m.get("due") for m in application.plan.get("matters", [])}
+    planned = {m["code"]: m for m in application.plan.get("matters", [])}
     cases = []
     for case in application.cases.all():
-        due = case.promised_due_date
+        due, provisional = case.promised_due_date, case.due_provisional
         if case.status in DECIDED or case.status in FINAL:  # no longer a date to wait for
             due = None
-        elif due is None and planned_due.get(case.matter.code):
-            due = dt.date.fromisoformat(planned_due[case.matter.code])
+        elif due is None and planned.get(case.matter.code, {}).get("due"):
+            matter = planned[case.matter.code]
+            due = dt.date.fromisoformat(matter["due"])
+            provisional = bool(matter.get("due_provisional"))
         cases.append(notices.ReceiptCase(case.matter.name, case.department.name,
                                          case.status_label, due,
-                                         case.promised_due_date is not None))
+                                         case.promised_due_date is not None,
+                                         due_provisional=provisional))
     completion, provisional = application_selectors.expected_completion(application)
     provided = [m for m in application.materials.select_related("certificate") if m.current]
     submitted_by = ("" if application.submitted_by_id == application.applicant_id
@@ -240,7 +243,8 @@ def bundle_guide(slug: str, answers: Mapping[str, str], *, absolute: Absolute) -
         status = f"本事项清单{bundle.get_status_display()}。" if bundle.status != "verified" else ""
         extra.append(f"说明：{status}{bundle.uncertain}")
     if plan.due:
-        provisional = "（暂定：节假日安排尚未公布，按周一至周五估算）" if plan.provisional else ""
+        provisional = ("（暂定：节假日安排尚未公布，按法定节假日规则推算）" if plan.provisional
+                       else "")
         extra.append(f"今天（{notices.format_date(plan.start)}）提交，预计"
                      f"{notices.format_date(plan.due)}前全部办结{provisional}。")
     query = urlencode(dict(plan.answers))

@@ -129,7 +129,11 @@ def plan(request: HttpRequest, response: HttpResponse, slug: str,
     """The plan for a bundle: matters, one merged form, one merged material list, stages.
 
     Answers either as repeated ``answer=question=option`` or as a JSON object in
-    ``answers``; with ``start`` the plan carries due dates.
+    ``answers``; with ``start`` the plan carries due dates: each matter's ``start`` and
+    ``due``, and the plan's ``due``. A date that depends on a year whose holiday notice is
+    not entered yet is estimated from the statutory holiday rules and flagged: the
+    matter's ``start_provisional`` / ``due_provisional``, the plan's ``provisional``
+    (暂定). Such dates may move when the notice is entered.
 
     Authentication is optional. Without a token the plan is the same for everyone.
     With an applicant's token (``Authorization: Bearer <token>``) the plan uses the

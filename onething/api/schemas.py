@@ -82,13 +82,39 @@ class PlanFieldOut(Schema):
                                   "given answer stands for; a value outside it is refused")
 
 
+PROVISIONAL_HELP = ("true when the date depends on a day of a year whose State Council "
+                    "holiday notice is not entered yet: it is estimated from the statutory "
+                    "holiday rules (暂定) and may move when the notice is entered")
+
+
+class PlanMatterOut(Schema):
+    code: str
+    name: str
+    kind: str
+    department: str
+    department_name: str
+    promised_days: int = Field(description="working days promised; 0 for an instant matter")
+    instant: bool
+    promised_limit: str
+    statutory_limit: str
+    depends_on: list[str]
+    stage: int
+    issues: str | None
+    critical: bool
+    start: dt.date | None = Field(default=None, description="with ``start``: the day this "
+                                  "matter can start (the plan's start or a prerequisite's due)")
+    start_provisional: bool | None = Field(default=None, description=PROVISIONAL_HELP)
+    due: dt.date | None = Field(default=None, description="with ``start``: the promised date")
+    due_provisional: bool | None = Field(default=None, description=PROVISIONAL_HELP)
+
+
 class PlanOut(Schema):
     """The plan (see ``onething plan --json``); ``fields`` is what the form asks for."""
 
     bundle: str
     bundle_name: str
     answers: dict[str, str]
-    matters: list[dict[str, Any]]
+    matters: list[PlanMatterOut]
     stages: list[list[str]]
     fields: list[PlanFieldOut]
     provided_fields: list[dict[str, Any]]
@@ -104,8 +130,10 @@ class PlanOut(Schema):
     critical_path: list[str]
     departments: list[str]
     start: dt.date | None = None
-    due: dt.date | None = None
-    provisional: bool | None = None
+    due: dt.date | None = Field(default=None, description="with ``start``: the day every "
+                                "matter is expected to be done")
+    provisional: bool | None = Field(default=None, description="``due`` is provisional: "
+                                     + PROVISIONAL_HELP)
 
 
 class WithdrawIn(StrictIn):

@@ -5,9 +5,33 @@ reviewed source: ``onething catalog load`` re-applies an entry only when its
 YAML changes, and ``--force`` re-applies everything.
 """
 
-from django.contrib import admin
+from __future__ import annotations
 
-from onething.catalog import models
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils import timezone
+
+from onething.catalog import models, selectors
+from onething.catalog.services import (
+    announce_calendar_change,
+    enter_holiday_notice,
+    remove_holiday_notice,
+)
+from onething.domain.calendar import (
+    FIRST_NOTICE_YEAR,
+    LAST_NOTICE_YEAR,
+    SOURCE_LABELS,
+    DateListInvalid,
+    notice_problems,
+    parse_date_list,
+)
 
 admin.site.site_header = "onething 一件事 管理后台"
 admin.site.site_title = "onething 管理后台"
@@ -125,13 +149,128 @@ class ScenarioAdmin(admin.ModelAdmin):
     search_fields = ["slug", "title"]
 
 
+class HolidayYearForm(forms.ModelForm):
+    """A year's notice typed in as it is published: the days off, the make-up days."""
+
+    holidays = forms.CharField(
+        label="放假日期", widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="按通知填写全部放假日期，逗号或换行分隔，连续日期可写成范围，"
+                  "如 2027-01-01, 2027-02-05..2027-02-11（范围可含周末）。")
+    workdays = forms.CharField(
+        label="调休上班日期", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="调休上班的星期六、星期日，如 2027-02-13, 2027-02-20。")
+
+    class Meta:
+        model = models.HolidayYear
+        fields = ["year", "source"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            days = models.CalendarDay.objects.filter(date__year=self.instance.year)
+            for name, working in (("holidays", False), ("workdays", True)):
+                self.initial[name] = ", ".join(
+                    d.isoformat() for d in days.filter(is_working_day=working)
+                    .values_list("date", flat=True))
+
+    def _dates(self, name: str) -> list[dt.date]:
+        try:
+            return parse_date_list(self.cleaned_data.get(name) or "")
+        except DateListInvalid as exc:
+            raise forms.ValidationError(exc.problems) from exc
+
+    def clean_holidays(self) -> list[dt.date]:
+        return self._dates("holidays")
+
+    def clean_workdays(self) -> list[dt.date]:
+        return self._dates("workdays")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        year = data.get("year", self.instance.year if self.instance.pk else None)
+        if year is not None and "holidays" in data and "workdays" in data:
+            problems = notice_problems(year, data["holidays"], data["workdays"])
+            if problems:
+                raise forms.ValidationError(problems)
+        return data
+
+
 @admin.register(models.HolidayYear)
 class HolidayYearAdmin(admin.ModelAdmin):
-    list_display = ["year", "source"]
+    """Entering a year's notice here works as ``onething holidays add``: the year's
+    days are replaced and open cases' due dates recomputed (calendar_changed)."""
+
+    form = HolidayYearForm
+    list_display = ["year", "source", "entered_via"]
+    change_list_template = "admin/catalog/holidayyear/change_list.html"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["year", "entered_via"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        enter_holiday_notice(obj.year, source=obj.source,
+                             holidays=form.cleaned_data["holidays"],
+                             workdays=form.cleaned_data["workdays"],
+                             via=models.EnteredVia.ADMIN)
+        obj.refresh_from_db()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        remove_holiday_notice(obj.year)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for year in list(queryset.values_list("year", flat=True)):
+            remove_holiday_notice(year)
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.in_force_view)
+        return [path("in-force/", view, name="catalog_holidayyear_in_force"),
+                *super().get_urls()]
+
+    def in_force_view(self, request: HttpRequest) -> HttpResponse:
+        """The national holidays in force for a year, whatever their source."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        try:
+            year = int(request.GET.get("year", today.year))
+        except ValueError:
+            year = today.year
+        year = min(max(year, FIRST_NOTICE_YEAR), LAST_NOTICE_YEAR)
+        in_force = selectors.calendar_in_force(year)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{year}年节假日安排（现行）",
+            "opts": self.model._meta,
+            "in_force": in_force,
+            "rows": [{"day": d.day, "weekday": "一二三四五六日"[d.day.weekday()],
+                      "working": d.working, "name": d.name, "provisional": d.provisional,
+                      "source": SOURCE_LABELS[d.source]} for d in in_force.days],
+            "year": year, "previous_year": year - 1, "next_year": year + 1,
+        }
+        return TemplateResponse(request, "admin/catalog/holidayyear/in_force.html", context)
 
 
 @admin.register(models.CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
-    list_display = ["date", "is_working_day", "name", "from_catalog"]
-    list_filter = ["is_working_day", "from_catalog"]
+    """Single dates: corrections to the package or to an entered notice."""
+
+    list_display = ["date", "is_working_day", "name", "entered_via"]
+    list_filter = ["is_working_day", "entered_via"]
     date_hierarchy = "date"
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        years = {obj.date.year}
+        if change and "date" in form.changed_data:
+            years.add(form.initial["date"].year)
+        obj.entered_via = models.EnteredVia.ADMIN
+        super().save_model(request, obj, form, change)
+        announce_calendar_change(years)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        announce_calendar_change({obj.date.year})
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        years = {day.year for day in queryset.values_list("date", flat=True)}
+        super().delete_queryset(request, queryset)
+        announce_calendar_change(years)

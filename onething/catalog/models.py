@@ -333,11 +333,21 @@ class Scenario(LoadedFromCatalog):
         return self.title
 
 
+class EnteredVia(models.TextChoices):
+    """How holiday data reached the database (values as domain.calendar.DaySource)."""
+
+    CATALOG = "catalog", "目录文件"
+    ADMIN = "admin", "管理后台"
+    COMMAND = "command", "命令行 onething holidays add"
+
+
 class HolidayYear(LoadedFromCatalog):
     """A year whose holiday notice was entered (the package does not know it)."""
 
     year = models.PositiveSmallIntegerField("年份", primary_key=True)
     source = models.CharField("依据（通知名称、文号）", max_length=300)
+    entered_via = models.CharField("录入方式", max_length=16, choices=EnteredVia.choices,
+                                   default=EnteredVia.ADMIN, editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "节假日安排年度"
@@ -353,7 +363,8 @@ class CalendarDay(models.Model):
     date = models.DateField("日期", unique=True)
     is_working_day = models.BooleanField("是否工作日", help_text="调休上班日勾选；放假日不勾选。")
     name = models.CharField("说明", max_length=100, blank=True)
-    from_catalog = models.BooleanField("来自目录文件", default=False, editable=False)
+    entered_via = models.CharField("录入方式", max_length=16, choices=EnteredVia.choices,
+                                   default=EnteredVia.ADMIN, editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "节假日与调休"

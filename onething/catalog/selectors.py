@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
 from onething.catalog import models
 from onething.domain import catalog as spec
-from onething.domain.calendar import WorkingDayCalendar
+from onething.domain.calendar import (
+    PACKAGE_VERSION,
+    SOURCE_LABELS,
+    DaySource,
+    SpecialDay,
+    WorkingDayCalendar,
+    calendar_package_knows,
+)
 from onething.domain.planner import Plan, make_plan
 
 
@@ -203,9 +211,50 @@ def working_day_calendar(*, provisional: bool = False) -> WorkingDayCalendar:
 
 
 def _build_calendar(provisional: bool) -> WorkingDayCalendar:
-    overrides = dict(models.CalendarDay.objects.values_list("date", "is_working_day"))
+    entered = [SpecialDay(day, working, name, DaySource(via)) for day, working, name, via in
+               models.CalendarDay.objects.values_list("date", "is_working_day", "name",
+                                                      "entered_via")]
     years = models.HolidayYear.objects.values_list("year", flat=True)
-    return WorkingDayCalendar(overrides, years, provisional=provisional)
+    return WorkingDayCalendar(known_years=years, provisional=provisional, entered=entered)
+
+
+@dataclass(frozen=True)
+class YearInForce:
+    """A year's days off and make-up working days as deadlines are counted now."""
+
+    year: int
+    source: DaySource  # where the year as a whole comes from
+    notice: str  # the notice (or rule) it follows
+    days: tuple[SpecialDay, ...]
+
+    @property
+    def provisional(self) -> bool:
+        return self.source is DaySource.PROVISIONAL
+
+    @property
+    def source_label(self) -> str:
+        return SOURCE_LABELS[self.source]
+
+
+PROVISIONAL_NOTICE = ("按《全国年节及纪念日放假办法》（国务院令第795号）推算，"
+                      "国务院办公厅通知公布前暂定 (estimated from the statutory holiday "
+                      "rules until the State Council's notice is out)")
+
+
+def calendar_in_force(year: int) -> YearInForce:
+    """The days in force in ``year``: entered notice, package data or the provisional rules."""
+    calendar = working_day_calendar(provisional=True)
+    days = calendar.special_days(year)
+    row = models.HolidayYear.objects.filter(year=year).first()
+    if row is not None:
+        return YearInForce(year, DaySource(row.entered_via), row.source, days)
+    if calendar_package_knows(year):
+        return YearInForce(year, DaySource.PACKAGE, f"chinese-calendar {PACKAGE_VERSION}", days)
+    return YearInForce(year, DaySource.PROVISIONAL, PROVISIONAL_NOTICE, days)
+
+
+def entered_years() -> list[int]:
+    return list(models.HolidayYear.objects.order_by("year").values_list("year", flat=True))
 
 
 def plan_bundle(slug: str, answers: dict[str, str] | None = None, *,

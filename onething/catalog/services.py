@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import threading
@@ -24,7 +25,10 @@ from typing import Any
 from django.db import transaction
 
 from onething.catalog import models
+from onething.catalog.signals import calendar_changed
 from onething.domain import catalog as spec
+from onething.domain.calendar import notice_problems
+from onething.domain.holidays import day_names
 
 
 def mark_catalog_changed() -> None:
@@ -55,6 +59,82 @@ def on_catalog_row_changed(**kwargs: object) -> None:
     if kwargs.get("raw") or getattr(_suspended, "depth", 0):
         return
     mark_catalog_changed()
+
+
+def announce_calendar_change(years: Iterable[int]) -> None:
+    """Send ``calendar_changed`` for ``years`` once the current transaction commits.
+
+    Receivers (the applications app) recompute open cases' due dates; after
+    commit, so they read the new holiday data and nothing is announced for a
+    change that was rolled back.
+    """
+    changed = frozenset(years)
+    if changed:
+        transaction.on_commit(
+            lambda: calendar_changed.send(sender=models.HolidayYear, years=changed))
+
+
+class HolidayNoticeInvalid(ValueError):
+    """A holiday notice with problems; ``problems`` lists each ("中文 (English)")."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("；".join(problems))
+
+
+@dataclass(frozen=True)
+class NoticeEntered:
+    year: int
+    holidays: int
+    workdays: int
+    replaced: int  # days entered earlier for the year and now replaced
+
+
+@transaction.atomic
+def enter_holiday_notice(year: int, *, source: str, holidays: Iterable[dt.date],
+                         workdays: Iterable[dt.date] = (),
+                         via: models.EnteredVia = models.EnteredVia.COMMAND) -> NoticeEntered:
+    """Enter a year's State Council holiday notice (国务院办公厅关于部分节假日安排的通知).
+
+    Deadlines are counted in working days without the statutory holidays as the
+    notice schedules them, make-up working days included (《行政许可法》第八十二条).
+    The notice describes the whole year: the year becomes known (no longer
+    provisional) and its days replace every day entered for that year before,
+    whichever way it was entered. Open cases' due dates are recomputed by the
+    ``calendar_changed`` receivers once this commits.
+    """
+    holidays, workdays = sorted(set(holidays)), sorted(set(workdays))
+    problems = notice_problems(year, holidays, workdays)
+    source = source.strip()
+    if not source:
+        problems.insert(0, "请写明依据：通知名称和文号 (source required: the notice's title "
+                           "and number)")
+    elif len(source) > models.HolidayYear._meta.get_field("source").max_length:
+        problems.insert(0, "依据过长，最多300字 (source too long: at most 300 characters)")
+    if problems:
+        raise HolidayNoticeInvalid(problems)
+    with one_change_mark():
+        models.HolidayYear.objects.update_or_create(
+            year=year, defaults={"source": source, "entered_via": via})
+        replaced, _ = models.CalendarDay.objects.filter(date__year=year).delete()
+        names = day_names(year, holidays, workdays)
+        models.CalendarDay.objects.bulk_create(
+            models.CalendarDay(date=day, is_working_day=working, entered_via=via,
+                               name=names.get(day) or source[:100])
+            for working, days in ((False, holidays), (True, workdays)) for day in days)
+    announce_calendar_change({year})
+    return NoticeEntered(year, len(holidays), len(workdays), replaced)
+
+
+@transaction.atomic
+def remove_holiday_notice(year: int) -> int:
+    """Withdraw a year's entered notice and its days; the year becomes provisional
+    again (or falls back to the package). Returns the number of days removed."""
+    with one_change_mark():
+        models.HolidayYear.objects.filter(year=year).delete()
+        removed, _ = models.CalendarDay.objects.filter(date__year=year).delete()
+    announce_calendar_change({year})
+    return removed
 
 
 class CatalogInvalid(Exception):
@@ -322,31 +402,45 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
         report, "scenarios", models.Scenario, "slug", catalog.scenarios.values(),
         lambda s: s.slug, write_scenario)))
 
+    changed_years: set[int] = set()
+
     def write_year(item: spec.CalendarYear, row: Any) -> None:
         models.HolidayYear.objects.update_or_create(
             year=item.year,
             defaults={"source": item.source, "source_file": _origin_file(item),
-                      "spec_hash": spec_hash(item)},
+                      "spec_hash": spec_hash(item), "entered_via": models.EnteredVia.CATALOG},
         )
-        models.CalendarDay.objects.filter(date__year=item.year, from_catalog=True).delete()
+        models.CalendarDay.objects.filter(
+            date__year=item.year, entered_via=models.EnteredVia.CATALOG).delete()
+        names = day_names(item.year, item.holidays, item.workdays)
         days = [(d, False) for d in item.holidays] + [(d, True) for d in item.workdays]
         for day, working in days:
             models.CalendarDay.objects.update_or_create(
-                date=day, defaults={"is_working_day": working, "from_catalog": True,
-                                    "name": item.source[:100]})
+                date=day, defaults={"is_working_day": working,
+                                    "entered_via": models.EnteredVia.CATALOG,
+                                    "name": names.get(day) or item.source[:100]})
+        changed_years.add(item.year)
 
-    doomed.append((models.HolidayYear, "year", _sync(
-        report, "calendar_years", models.HolidayYear, "year", catalog.calendar.values(),
-        lambda y: y.year, write_year)))
+    # A year entered in the admin or with `onething holidays add` is not the
+    # files' to remove.
+    entered_elsewhere = set(models.HolidayYear.objects.exclude(
+        entered_via=models.EnteredVia.CATALOG).values_list("year", flat=True))
+    doomed.append((models.HolidayYear, "year", [
+        year for year in _sync(report, "calendar_years", models.HolidayYear, "year",
+                               catalog.calendar.values(), lambda y: y.year, write_year)
+        if year not in entered_elsewhere]))
 
     # Delete what the files no longer define, dependants first.
     for model, key_field, keys in reversed(doomed):
         if keys:
             if model is models.HolidayYear:
-                models.CalendarDay.objects.filter(date__year__in=keys, from_catalog=True).delete()
+                models.CalendarDay.objects.filter(
+                    date__year__in=keys, entered_via=models.EnteredVia.CATALOG).delete()
+                changed_years.update(keys)
             model.objects.filter(**{f"{key_field}__in": keys}).delete()
             report.add(model._meta.verbose_name_plural and _kind_name(model), "deleted",
                        len(keys))
+    announce_calendar_change(changed_years)
     return report
 
 

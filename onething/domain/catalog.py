@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from onething.domain.calendar import notice_problems
 from onething.domain.identity import DEFAULT_AUTO_DECISION_LEVEL, parse_level
 from onething.domain.yamlsource import LineDict, LineList, SourceError, load_yaml
 
@@ -984,16 +985,15 @@ class _Reader:
                 for j, value in enumerate(values if isinstance(values, LineList) else ()):
                     line = values.line_of(j)
                     if not isinstance(value, dt.date):
-                        self.problem(line, f"'{value}' is not a date (YYYY-MM-DD)")
+                        self.problem(line, f"'{value}' 不是日期 YYYY-MM-DD "
+                                           f"('{value}' is not a date (YYYY-MM-DD))")
                     elif value.year != year:
-                        self.problem(line, f"{value} is not in {year}")
+                        self.problem(line, f"{value} 不在 {year} 年内 ({value} is not in {year})")
                     else:
                         good.append(value)
                 days[key] = tuple(good)
-            clash = set(days["holidays"]) & set(days["workdays"])
-            if clash:
-                self.problem(entry.line, "dates both holiday and working day: "
-                             + ", ".join(str(d) for d in sorted(clash)))
+            for message in notice_problems(year, days["holidays"], days["workdays"]):
+                self.problem(entry.line, message)
             yield CalendarYear(year, self.text(entry, "source"), days["holidays"],
                                days["workdays"], Origin(self.file, entry.line))
 

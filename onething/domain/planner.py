@@ -54,6 +54,9 @@ class PlannedMatter:
     start: dt.date | None = None
     due: dt.date | None = None
     critical: bool = False
+    # The date depends on a day of a year whose holiday notice is not out (暂定).
+    start_provisional: bool = False
+    due_provisional: bool = False
 
     @property
     def instant(self) -> bool:
@@ -216,16 +219,25 @@ def make_plan(
     critical_path = _critical_path(codes, depends_on, finish)
 
     # Dates along the dependency graph.
+    # A date is provisional when it was counted over a day of an unpublished
+    # year, or counted on from such a date (a prerequisite's provisional due).
     starts: dict[str, dt.date] = {}
     dues: dict[str, dt.date] = {}
+    start_guessed: dict[str, bool] = {}
+    due_guessed: dict[str, bool] = {}
     provisional = False
     if start is not None:
         calendar = calendar or WorkingDayCalendar()
         for code in sorted(codes, key=lambda c: stage[c]):
             begin = max((dues[p] for p in depends_on[code]), default=start)
+            start_guessed[code] = any(due_guessed[p] for p in depends_on[code]
+                                      if dues[p] == begin)
             result = calendar.add_working_days(begin, matters[code].promised_limit.working_days)
             starts[code], dues[code] = begin, result.day
-            provisional |= result.provisional
+            due_guessed[code] = start_guessed[code] or result.provisional
+        if dues:
+            last = max(dues.values())
+            provisional = any(due_guessed[c] for c in codes if dues[c] == last)
 
     order = {code: i for i, code in enumerate(bundle.matter_codes)}
     ordered = sorted(codes, key=lambda c: (stage[c], order[c]))
@@ -245,6 +257,8 @@ def make_plan(
             start=starts.get(code),
             due=dues.get(code),
             critical=code in critical_path,
+            start_provisional=start_guessed.get(code, False),
+            due_provisional=due_guessed.get(code, False),
         )
         for code in ordered
     )
@@ -471,7 +485,9 @@ def plan_to_dict(plan: Plan) -> dict[str, object]:
                 "promised_limit": m.promised_label, "statutory_limit": m.statutory_label,
                 "depends_on": list(m.depends_on), "stage": m.stage, "issues": m.issues,
                 "critical": m.critical,
-                **({"start": iso(m.start), "due": iso(m.due)} if plan.start else {}),
+                **({"start": iso(m.start), "start_provisional": m.start_provisional,
+                    "due": iso(m.due), "due_provisional": m.due_provisional}
+                   if plan.start else {}),
             }
             for m in plan.matters
         ],

@@ -354,13 +354,16 @@ def receipt(request: HttpRequest, application_id: int) -> HttpResponse:
         application = selectors.application_for(request.user, application_id)
     except selectors.NotVisible as exc:
         raise Http404("没有这份申请 (no such application)") from exc
-    planned_due = {m["code"]: m.get("due") for m in application.plan.get("matters", [])}
+    planned = {m["code"]: m for m in application.plan.get("matters", [])}
     cases = []
     for case in application.cases.all():
-        due = case.promised_due_date
-        if due is None and planned_due.get(case.matter.code):
-            due = dt.date.fromisoformat(planned_due[case.matter.code])
-        cases.append({"case": case, "due": due, "confirmed": case.promised_due_date is not None})
+        due, provisional = case.promised_due_date, case.due_provisional
+        if due is None and planned.get(case.matter.code, {}).get("due"):
+            matter = planned[case.matter.code]
+            due = dt.date.fromisoformat(matter["due"])
+            provisional = bool(matter.get("due_provisional"))
+        cases.append({"case": case, "due": due, "confirmed": case.promised_due_date is not None,
+                      "provisional": provisional})
     completion, provisional = selectors.expected_completion(application)
     provided = [m for m in application.materials.select_related("certificate") if m.current]
     url = request.build_absolute_uri(tracking_path(application.pk))

@@ -42,6 +42,26 @@ def test_receipt_says_what_was_received_and_masks_the_id_number():
     assert "查询办理进度：https://zwfw.example.gov.cn/applications/1/" in text
 
 
+def test_receipt_marks_each_provisional_due_date():
+    notice = notices.receipt_notice(
+        tracking_number="202612280000001", applicant=Applicant("张小明", id_number=ID_NUMBER),
+        bundle_name="开办餐饮店", submitted_at=dt.datetime(2026, 12, 28, 9, 0),
+        channel="网上办事大厅", expected=dt.date(2027, 1, 6), provisional=True,
+        cases=[notices.ReceiptCase("营业执照", "德城区市场监督管理局", "已受理",
+                                   dt.date(2026, 12, 29), True),
+               notices.ReceiptCase("健康证明", "德城区卫生健康局", "已受理",
+                                   dt.date(2027, 1, 5), True, due_provisional=True),
+               notices.ReceiptCase("食品经营许可", "德城区市场监督管理局", "等待前置事项",
+                                   dt.date(2027, 1, 6), False, due_provisional=True)],
+        today=dt.date(2026, 12, 28))
+    text = "\n".join(notice.lines())
+    assert "1. 营业执照：德城区市场监督管理局，已受理，承诺2026年12月29日办结" in text
+    assert "2. 健康证明：德城区卫生健康局，已受理，承诺2027年1月5日（暂定）办结" in text
+    assert ("3. 食品经营许可：德城区市场监督管理局，等待前置事项，预计2027年1月6日（暂定）办结"
+            in text)
+    assert "预计全部办结：2027年1月6日（暂定）" in text
+
+
 def test_any_id_number_in_free_text_is_masked():
     notice = notices.correction_notice(
         tracking_number="1", applicant=Applicant("某公司", uscc="91371402MA0000001X"),

@@ -105,3 +105,39 @@ def test_setup_then_plan_from_a_fresh_data_directory(tmp_path: Path):
     assert plan.returncode == 0, plan.stderr
     assert json.loads(plan.stdout)["bundle"] == "restaurant"
     assert str(CATALOG_DIR)  # the default catalogue directory was used
+
+
+@pytest.mark.django_db
+def test_plan_across_the_year_end_is_provisional_where_2027_is_involved(loaded_catalog):
+    data = json.loads(run("plan", "restaurant", "--json", "--start", "2026-12-28"))
+    dates = {m["code"]: (m["start"], m["start_provisional"], m["due"], m["due_provisional"])
+             for m in data["matters"]}
+    assert dates == {
+        "business-registration": ("2026-12-28", False, "2026-12-29", False),
+        "food-worker-health-certificate": ("2026-12-28", False, "2027-01-05", True),
+        "food-business-licence": ("2026-12-29", False, "2027-01-06", True),
+        "fire-safety-check-commitment": ("2026-12-29", False, "2026-12-29", False),
+        "outdoor-signboard": ("2026-12-29", False, "2027-01-04", True),
+    }
+    assert (data["start"], data["due"], data["provisional"]) == ("2026-12-28", "2027-01-06",
+                                                                 True)
+
+
+@pytest.mark.django_db
+def test_plan_text_marks_each_provisional_date(loaded_catalog):
+    text = run("plan", "restaurant", "--start", "2026-12-28")
+    lines = text.splitlines()
+    signboard = next(line for line in lines if "[outdoor-signboard]" in line)
+    assert signboard.endswith("2026-12-29 起，2027-01-04（暂定） 前办结")
+    registration = next(line for line in lines if "[business-registration]" in line)
+    assert registration.endswith("2026-12-28 起，2026-12-29 前办结 *")
+    assert "自 2026-12-28 起，预计 2027-01-06（暂定） 前全部办结" in lines
+    assert any(line.startswith("暂定 (provisional)：") for line in lines)
+    inside = run("plan", "restaurant", "--start", "2026-12-01")
+    assert "暂定" not in inside
+
+
+@pytest.mark.django_db
+def test_plan_strict_refuses_the_unpublished_year(loaded_catalog):
+    with pytest.raises(CommandError, match="2027年的节假日安排尚未录入"):
+        run("plan", "restaurant", "--start", "2026-12-28", "--strict")

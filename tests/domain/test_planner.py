@@ -90,6 +90,52 @@ def test_dates_follow_the_dependency_chain(shipped):
     assert all("start" in m and "due" in m for m in data["matters"])
 
 
+def dates(plan):
+    return {m.code: (m.start, m.start_provisional, m.due, m.due_provisional)
+            for m in plan.matters}
+
+
+def test_planning_across_the_year_end_flags_only_the_dates_reaching_into_2027(shipped):
+    provisional = WorkingDayCalendar(provisional=True)
+    D = dt.date
+    plan = make_plan(shipped.catalog, "restaurant", start=D(2026, 12, 28),
+                     calendar=provisional)
+    assert dates(plan) == {
+        "business-registration": (D(2026, 12, 28), False, D(2026, 12, 29), False),
+        "food-worker-health-certificate": (D(2026, 12, 28), False, D(2027, 1, 5), True),
+        "food-business-licence": (D(2026, 12, 29), False, D(2027, 1, 6), True),
+        "fire-safety-check-commitment": (D(2026, 12, 29), False, D(2026, 12, 29), False),
+        "outdoor-signboard": (D(2026, 12, 29), False, D(2027, 1, 4), True),
+    }
+    assert (plan.due, plan.provisional) == (D(2027, 1, 6), True)
+    data = plan_to_dict(plan)
+    food = next(m for m in data["matters"] if m["code"] == "food-business-licence")
+    assert (food["start"], food["start_provisional"], food["due"], food["due_provisional"]) \
+        == ("2026-12-29", False, "2027-01-06", True)
+    assert (data["due"], data["provisional"]) == ("2027-01-06", True)
+
+
+def test_a_start_after_a_provisional_due_is_provisional(shipped):
+    provisional = WorkingDayCalendar(provisional=True)
+    D = dt.date
+    plan = make_plan(shipped.catalog, "restaurant", start=D(2026, 12, 31),
+                     calendar=provisional)
+    assert dates(plan) == {
+        "business-registration": (D(2026, 12, 31), False, D(2027, 1, 4), True),
+        "food-worker-health-certificate": (D(2026, 12, 31), False, D(2027, 1, 8), True),
+        "food-business-licence": (D(2027, 1, 4), True, D(2027, 1, 11), True),
+        "fire-safety-check-commitment": (D(2027, 1, 4), True, D(2027, 1, 4), True),
+        "outdoor-signboard": (D(2027, 1, 4), True, D(2027, 1, 7), True),
+    }
+
+
+def test_a_plan_inside_published_years_is_not_provisional(shipped):
+    plan = make_plan(shipped.catalog, "restaurant", start=dt.date(2026, 12, 1),
+                     calendar=WorkingDayCalendar(provisional=True))
+    assert not plan.provisional
+    assert not any(m.start_provisional or m.due_provisional for m in plan.matters)
+
+
 def test_invalid_answers_are_reported_together(shipped):
     with pytest.raises(PlanningError) as info:
         make_plan(shipped.catalog, "restaurant", {"menu": "sushi-bar", "pets": "dog"})

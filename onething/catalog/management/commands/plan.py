@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 
@@ -23,8 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--answer", "-a", action="append", default=[],
                             metavar="QUESTION=OPTION", help="an answer; repeat for more")
         parser.add_argument("--start", help="start date YYYY-MM-DD: adds planned dates")
+        parser.add_argument("--strict", action="store_true",
+                            help="fail instead of using the provisional schedule for years "
+                                 "whose holiday notice is not entered")
         parser.add_argument("--provisional", action="store_true",
-                            help="count Mon–Fri in years without holiday data (flagged)")
+                            help=argparse.SUPPRESS)  # the default now; kept for old scripts
         parser.add_argument("--json", action="store_true", help="print JSON")
 
     def handle(self, *args: object, **options: object) -> None:
@@ -49,7 +53,7 @@ class Command(BaseCommand):
                 raise CommandError("目录尚未加载，请先运行 onething setup "
                                    "(catalogue not loaded: run `onething setup`)")
             plan = selectors.plan_bundle(str(options["slug"]), answers, start=start,
-                                         provisional=bool(options.get("provisional")))
+                                         provisional=not options.get("strict"))
         except (OperationalError, ProgrammingError) as exc:
             raise CommandError("数据库尚未初始化，请先运行 onething setup "
                                "(database not set up: run `onething setup`)") from exc
@@ -73,7 +77,8 @@ def render_text(plan: Plan) -> str:
         for code in stage:
             m = plan.matter(code)
             after = f"，需先办 {', '.join(m.depends_on)}" if m.depends_on else ""
-            dates = f"，{m.start} 起，{m.due} 前办结" if m.due else ""
+            dates = (f"，{m.start}{_mark(m.start_provisional)} 起，"
+                     f"{m.due}{_mark(m.due_provisional)} 前办结") if m.due else ""
             mark = " *" if m.critical else ""
             lines.append(f"    - {m.name} [{m.code}] {MATTER_KINDS.get(m.kind, m.kind)}，"
                          f"{m.department_name}，承诺{m.promised_label}{after}{dates}{mark}")
@@ -92,6 +97,18 @@ def render_text(plan: Plan) -> str:
     lines.append(f"串联办理 {plan.serial_days} 个工作日 → 并联办理 {plan.parallel_days} 个工作日"
                  f"（* 为关键路径）")
     if plan.due:
-        note = "（暂定：含尚未公布节假日安排的年份）" if plan.provisional else ""
-        lines.append(f"自 {plan.start} 起，预计 {plan.due} 前全部办结{note}")
+        lines.append(f"自 {plan.start} 起，预计 {plan.due}{_mark(plan.provisional)} 前全部办结")
+    if any(m.due_provisional for m in plan.matters):
+        lines.append(PROVISIONAL_NOTE)
     return "\n".join(lines)
+
+
+PROVISIONAL_MARK = "（暂定）"
+PROVISIONAL_NOTE = ("暂定 (provisional)：该日期涉及国务院办公厅尚未公布节假日安排的年份，"
+                    "按《全国年节及纪念日放假办法》推算，公布后以正式安排为准。"
+                    "(The date depends on a year whose holiday notice is not out yet; it is "
+                    "estimated from the statutory holiday rules.)")
+
+
+def _mark(provisional: bool) -> str:
+    return PROVISIONAL_MARK if provisional else ""
