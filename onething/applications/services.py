@@ -26,6 +26,7 @@ from onething.accounts.models import ApplicantKind, User
 from onething.accounts.models import Role as UserRole
 from onething.accounts.services import profile_data
 from onething.applications import storage
+from onething.applications.errors import CaseActionDenied, SubmissionError
 from onething.applications.models import (
     Application,
     Case,
@@ -67,25 +68,10 @@ from onething.domain.validators import (
 )
 from onething.notifications.services import notify
 
-
-class SubmissionError(ValueError):
-    """Everything wrong with a submission, by field: ``errors[field] = message``."""
-
-    def __init__(self, errors: Mapping[str, str], code: str = "invalid_submission") -> None:
-        self.errors = dict(errors)
-        self.code = code
-        super().__init__("；".join(f"{k}: {v}" for k, v in self.errors.items()))
-
-
 COMPANY_NOT_VERIFIED = (
     "企业账户尚未认证：企业名称、统一社会信用代码和法定代表人须与企业登记信息一致，并由法定代表人"
     "本人办理。请在“实名认证”页面重新核验，或携带营业执照和身份证原件到综合窗口办理 "
     "(the company account is not verified: only its registered legal representative may apply)")
-
-
-class CaseActionDenied(PermissionError):
-    def __init__(self, message: str = "您无权处理此办件 (you may not act on this case)") -> None:
-        super().__init__(message)
 
 
 # -- uploads -------------------------------------------------------------------
