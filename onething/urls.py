@@ -5,7 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("onething.api.urls")),
-    path("workbench/registers/", include("onething.registers.urls")),
     path("workbench/", include("onething.workbench.urls")),
     path("kiosk/", include("onething.kiosk.urls")),
     path("files/", include("onething.applications.urls")),
