@@ -9,6 +9,7 @@ urlpatterns = [
     path("kiosk/", include("onething.kiosk.urls")),
     path("files/", include("onething.applications.urls")),
     path("", include("onething.certificates.urls")),
+    path("", include("onething.ops.urls")),
     path("", include("onething.core.urls")),
     path("", include("onething.accessibility.urls")),
     path("", include("onething.portal.urls")),
