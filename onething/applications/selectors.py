@@ -19,6 +19,7 @@ from onething.accounts.models import Role, User
 from onething.applications.models import (
     QUEUE_OPEN_STATUSES,
     QUEUE_ORDER,
+    UNDATED,
     Application,
     Case,
     Event,
@@ -140,6 +141,19 @@ def department_queue(viewer: User, flt: QueueFilter | None = None) -> QuerySet[C
     return qs.using(reader()).defer(
         "application__plan", "application__form_data", "application__answers",
         "correction_items", "result", "received").order_by(QUEUE_ORDER, "id")
+
+
+def in_queue_order(cases: QuerySet[Case], *,
+                   after: tuple[dt.date | None, int] | None = None) -> QuerySet[Case]:
+    """``cases`` in queue order (promised due date, cases not yet accepted first, then
+    id), on the expression the case_open_queue index holds. ``after`` (the promised due
+    date, None when undated, and id of the last row sent) continues a keyset page."""
+    qs = cases.annotate(queue_day=QUEUE_ORDER).order_by("queue_day", "id")
+    if after is not None:
+        due, last_id = after
+        day = UNDATED if due is None else due
+        qs = qs.filter(Q(queue_day__gt=day) | Q(queue_day=day, id__gt=last_id))
+    return qs
 
 
 def due_soon_limit(today: dt.date | None = None) -> dt.date:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
-from onething.accounts.models import Role as UserRole
+from onething.accounts.choices import Role as UserRole
 from onething.applications import delivery, selectors
 from onething.applications.delivery import DeliveryMethod
 from onething.applications.services import (
