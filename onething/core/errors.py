@@ -11,7 +11,8 @@ from collections.abc import Mapping
 
 
 class SubmissionError(ValueError):
-    """Everything wrong with a submission, by field: ``errors[field] = message``."""
+    """Everything wrong with a submission or an action's input, by field:
+    ``errors[field] = message``."""
 
     def __init__(self, errors: Mapping[str, str], code: str = "invalid_submission") -> None:
         self.errors = dict(errors)
