@@ -31,6 +31,8 @@ test: setup
 	scripts/ensure-louis.sh
 	scripts/ensure-faketime.sh
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/onething catalog check
 	$(BIN)/onething makemigrations --check --dry-run > /dev/null
 	$(BIN)/pytest
@@ -58,8 +60,12 @@ faults: setup
 test-install:
 	scripts/test-install.sh
 
+# Style, the import contracts between the layers and apps, types in the domain
+# (docs/architecture.md, "Guards").
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "onething.core",
+    # Before the apps only to keep the order of the deploy checks it registers.
+    "onething.ops",
     "onething.accounts",
     "onething.catalog",
     "onething.applications",

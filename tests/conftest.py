@@ -24,11 +24,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     from onething.accounts.demo import create_demo_accounts
     from onething.catalog.services import load_catalog
+    from onething.registers.demo import verify_demo_identities
 
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=fast):
         load_catalog(CATALOG_DIR)
         create_demo_accounts()
+        verify_demo_identities()
         empty_audit_trail()
 
 
@@ -90,9 +92,11 @@ def demo(loaded_catalog):
 
     from onething.accounts.demo import create_demo_accounts
     from onething.accounts.models import User
+    from onething.registers.demo import verify_demo_identities
 
     if not User.objects.filter(username="demo-applicant").exists():
         create_demo_accounts()
+        verify_demo_identities()
         empty_audit_trail()
     get = User.objects.get
     return SimpleNamespace(

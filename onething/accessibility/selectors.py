@@ -22,7 +22,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from onething.accessibility import notices
 from onething.accessibility.notices import Applicant, Notice
-from onething.accounts.models import ApplicantKind
+from onething.accounts.choices import ApplicantKind
 from onething.applications import selectors as application_selectors
 from onething.catalog import selectors as catalog_selectors
 from onething.certificates import selectors as certificate_selectors

@@ -1,4 +1,8 @@
-"""Demo accounts for a fresh install (`onething setup --demo`)."""
+"""Demo accounts for a fresh install (`onething setup --demo`).
+
+Their identities are verified against the demo registers by
+``onething.registers.demo.verify_demo_identities`` (registers build on accounts).
+"""
 
 from __future__ import annotations
 
@@ -57,28 +61,6 @@ def create_demo_accounts() -> list[str]:
                f"{department.short_name or department.name}审批员")
     lines.append(f"各部门审批人员 reviewer-<部门代码>（如 reviewer-dc-samr）/ 密码 "
                  f"{DEMO_PASSWORD}：/workbench/")
-    lines += _verify_demo_identities(clerk)
-    return lines
-
-
-def _verify_demo_identities(clerk: User) -> list[str]:
-    """The demo people are in the demo resident register and the company in the
-    enterprise register, so both accounts verify online (L2); the demo clerk has also
-    seen 张小明's ID card at the window (L3), so the kiosk issues his certificates
-    without a card reader."""
-    from onething.accounts.identity import verify_in_person, verify_online
-    from onething.registers.demo import IDENTITY_REGISTERS, load_demo_registers
-
-    lines = load_demo_registers(only=IDENTITY_REGISTERS)
-    person = User.objects.get(username=DEMO_APPLICANTS[0]["username"])
-    company = User.objects.get(username=DEMO_APPLICANTS[1]["username"])
-    verify_online(person)
-    verify_online(company)
-    verify_in_person(person, actor=clerk, evidence="window-original")
-    for user in (person, company):
-        user.refresh_from_db()
-        lines.append(f"{user.display_name}：实名认证 L{user.assurance_level}"
-                     f"（{user.assurance_label}）")
     return lines
 
 

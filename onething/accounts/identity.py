@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from onething.accounts.models import ApplicantKind, IdentityCheck, Role, User
 from onething.accounts.services import AccountError, _checked, _name
+from onething.accounts.signals import assurance_raised
 from onething.accounts.verifiers import identity_verifier
 from onething.audit.services import record_audit
 from onething.domain.identity import AssuranceLevel, Verdict, level_label, names_match
@@ -87,11 +88,9 @@ def _raise_level(user: User, level: AssuranceLevel, evidence: str, *, actor: Use
 
 
 def _after_raise(user: User) -> None:
-    """Cases held back from 秒批 for the applicant's level are decided again."""
-    from onething.applications.instant import decide_submitted
-    from onething.applications.models import Case
-
-    decide_submitted(Case.objects.filter(application__applicant=user))
+    """Cases held back from 秒批 for the applicant's level are decided again (by the
+    applications app, on the signal)."""
+    assurance_raised.send(sender=User, user=user)
 
 
 def verify_online(user: User, *, actor: User | None = None, real_name: str | None = None,

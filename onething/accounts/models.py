@@ -12,27 +12,17 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils import timezone
 
+from onething.accounts.choices import (  # noqa: F401  (imported from here too)
+    STAFF_ROLE_VALUES,
+    ApplicantKind,
+    Role,
+    TokenScope,
+)
 from onething.domain.identity import EVIDENCE_LABELS, LEVEL_LABELS, AssuranceLevel, level_label
 from onething.domain.validators import mask_id_number, mask_mobile
 
 LEVEL_CHOICES = [(int(level), f"L{int(level)} {LEVEL_LABELS[level]}") for level in AssuranceLevel]
 EVIDENCE_CHOICES = list(EVIDENCE_LABELS.items())
-
-
-class Role(models.TextChoices):
-    APPLICANT = "applicant", "申请人"
-    CLERK = "clerk", "窗口工作人员"
-    REVIEWER = "reviewer", "部门审批人员"
-    MANAGER = "manager", "政务服务中心管理人员"
-    ADMIN = "admin", "系统管理员"
-
-
-class ApplicantKind(models.TextChoices):
-    PERSON = "person", "个人"
-    COMPANY = "company", "企业"
-
-
-STAFF_ROLE_VALUES = ("clerk", "reviewer", "manager", "admin")
 
 
 class UserManager(DjangoUserManager):
@@ -217,12 +207,6 @@ class RateLimitHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.at:%Y-%m-%d %H:%M:%S}"
-
-
-class TokenScope(models.TextChoices):
-    READ = "read", "读取 (read)"
-    SUBMIT = "submit", "申请人提交 (submit)"
-    STAFF = "staff", "工作人员办理 (staff)"
 
 
 class ApiToken(models.Model):

@@ -1,10 +1,11 @@
-"""Reads for accounts: finding applicants and staff."""
+"""Reads for accounts: finding applicants and staff, listing API tokens (never their values:
+only hashes are stored)."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from onething.accounts.models import Role, User
+from onething.accounts.models import ApiToken, Role, User
 from onething.domain.validators import normalize_id_number, normalize_mobile
 
 
@@ -36,3 +37,13 @@ def applicant_by_id(user_id: int) -> User | None:
 
 def active_user(username: str) -> User | None:
     return User.objects.filter(username=username, is_active=True).first()
+
+
+def api_tokens(username: str = "") -> QuerySet[ApiToken]:
+    """Every API token (of ``username`` only, when given), oldest first."""
+    tokens = ApiToken.objects.select_related("user").order_by("id")
+    return tokens.filter(user__username=username) if username else tokens
+
+
+def api_token(token_id: int) -> ApiToken | None:
+    return ApiToken.objects.filter(pk=token_id).first()

@@ -20,7 +20,7 @@ from ninja.files import UploadedFile
 from ninja.security import HttpBearer
 from pydantic import Field
 
-from onething.accounts.models import Role, TokenScope
+from onething.accounts.choices import Role, TokenScope
 from onething.accounts.services import TokenRejected, authenticate_token
 from onething.api import errors, paging, parsing, presenters
 from onething.api.errors import ApiError
@@ -41,7 +41,7 @@ from onething.api.schemas import (
     WithdrawIn,
 )
 from onething.applications import delivery, selectors, services
-from onething.applications.models import Channel
+from onething.applications.choices import Channel
 from onething.audit.services import record_audit
 from onething.catalog import selectors as catalog_selectors
 from onething.certificates.selectors import held_by_applicant
@@ -49,7 +49,7 @@ from onething.domain.cases import TRANSITION_ACTIONS, CaseStatus
 from onething.search import selectors as search_selectors
 
 if TYPE_CHECKING:
-    from onething.accounts.models import User
+    from onething.accounts.choices import User
 
 
 def required_scope(request: HttpRequest, user: User) -> str:

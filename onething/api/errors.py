@@ -18,9 +18,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from onething.api.parsing import InputRejected
 from onething.applications.selectors import NotVisible
-from onething.applications.services import CaseActionDenied, SubmissionError
 from onething.applications.storage import UploadRejected
 from onething.certificates.keys import SIGNING_UNAVAILABLE, KeyMissing
+from onething.core.errors import CaseActionDenied, SubmissionError
 from onething.core.faults import fault_response
 from onething.domain.cases import IllegalTransition, ReasonRequired
 from onething.domain.planner import PlanningError

@@ -11,10 +11,10 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from onething.api.errors import ApiError
-from onething.applications.models import QUEUE_ORDER, UNDATED
+from onething.applications.selectors import in_queue_order
 
 PAGE_SIZE = 50
 
@@ -42,17 +42,17 @@ def _bad_cursor() -> ApiError:
 def page_by_due_date(qs: QuerySet, cursor: str = "") -> tuple[list, str | None]:
     """Cases in queue order (promised due date, cases not yet accepted first, then
     id), keyset-paged on the same expression the case_open_queue index holds."""
-    qs = qs.annotate(queue_day=QUEUE_ORDER).order_by("queue_day", "id")
+    after = None
     if cursor:
         values = _decode(cursor)
         if len(values) != 2 or not isinstance(values[1], int):
             raise _bad_cursor()
         due, last_id = values
         try:
-            day = UNDATED if due is None else dt.date.fromisoformat(str(due))
+            after = (None if due is None else dt.date.fromisoformat(str(due)), last_id)
         except ValueError as exc:
             raise _bad_cursor() from exc
-        qs = qs.filter(Q(queue_day__gt=day) | Q(queue_day=day, id__gt=last_id))
+    qs = in_queue_order(qs, after=after)
     rows = list(qs[: PAGE_SIZE + 1])
     if len(rows) <= PAGE_SIZE:
         return rows, None

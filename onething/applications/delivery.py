@@ -29,7 +29,7 @@ from onething.applications.models import (
     Event,
     ResultDelivery,
 )
-from onething.applications.services import CaseActionDenied, SubmissionError
+from onething.core.errors import CaseActionDenied, SubmissionError
 from onething.domain.cases import CaseStatus
 from onething.domain.validators import ValidationProblem, mask_mobile, validate_mobile
 from onething.notifications.services import notify

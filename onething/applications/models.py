@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 
+from onething.applications.choices import Channel
 from onething.domain.cases import (
     ACTION_LABELS,
     APPLICATION_STATUS_LABELS,
@@ -44,13 +45,6 @@ class DisplaySafeDecoder(json.JSONDecoder):
 
     def decode(self, s: str, *args: Any, **kwargs: Any) -> Any:
         return replace_unsafe(super().decode(s, *args, **kwargs))
-
-
-class Channel(models.TextChoices):
-    PORTAL = "portal", "网上办事大厅"
-    API = "api", "接口"
-    WINDOW = "window", "综合窗口"
-    KIOSK = "kiosk", "自助终端"
 
 
 class Upload(models.Model):

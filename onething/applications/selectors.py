@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -19,14 +19,19 @@ from onething.accounts.models import Role, User
 from onething.applications.models import (
     QUEUE_OPEN_STATUSES,
     QUEUE_ORDER,
+    UNDATED,
     Application,
     Case,
     Event,
     ProvidedMaterial,
 )
+from onething.audit import selectors as audit_selectors
 from onething.catalog import selectors as catalog_selectors
 from onething.core.routers import reader
 from onething.domain.cases import CLOCK_RUNNING, FINAL, CaseStatus
+
+if TYPE_CHECKING:
+    from onething.audit.models import AuditEntry
 
 DUE_SOON_WORKING_DAYS = 2
 
@@ -138,6 +143,19 @@ def department_queue(viewer: User, flt: QueueFilter | None = None) -> QuerySet[C
         "correction_items", "result", "received").order_by(QUEUE_ORDER, "id")
 
 
+def in_queue_order(cases: QuerySet[Case], *,
+                   after: tuple[dt.date | None, int] | None = None) -> QuerySet[Case]:
+    """``cases`` in queue order (promised due date, cases not yet accepted first, then
+    id), on the expression the case_open_queue index holds. ``after`` (the promised due
+    date, None when undated, and id of the last row sent) continues a keyset page."""
+    qs = cases.annotate(queue_day=QUEUE_ORDER).order_by("queue_day", "id")
+    if after is not None:
+        due, last_id = after
+        day = UNDATED if due is None else due
+        qs = qs.filter(Q(queue_day__gt=day) | Q(queue_day=day, id__gt=last_id))
+    return qs
+
+
 def due_soon_limit(today: dt.date | None = None) -> dt.date:
     """The last due date that still counts as due soon (two working days ahead)."""
     today = today or timezone.localdate()
@@ -230,3 +248,35 @@ def notifications_for(viewer: User):
 
 def search_filter(q: str) -> Q:
     return Q(tracking_number__icontains=q) | Q(bundle__name__icontains=q)
+
+
+# -- the case page's access log (查阅记录), read from the audit trail -------------------
+
+ACCESS_LOG_LIMIT = 200
+
+
+def may_see_access_log(viewer: User, case: Case) -> bool:
+    """Reviewers of the case's department, the centre's managers and administrators."""
+    role = getattr(viewer, "role", None)
+    if role in {Role.MANAGER, Role.ADMIN}:
+        return True
+    return role == Role.REVIEWER and viewer.department_id == case.department_id
+
+
+def _material_ids(case: Case) -> list[str]:
+    """Every material (current or replaced) of the case's application that the case needs."""
+    plan = case.application.plan or {}
+    needed = [m["key"] for m in [*plan.get("materials", []), *plan.get("reused_materials", [])]
+              if case.matter.code in m.get("needed_by", [])]
+    return [str(pk) for pk in ProvidedMaterial.objects.filter(
+        application_id=case.application_id, material_key__in=needed).values_list("pk", flat=True)]
+
+
+def access_log(viewer: User, case: Case, *, limit: int = ACCESS_LOG_LIMIT) -> list[AuditEntry]:
+    """Who looked at ``case`` and the materials it needs, newest first; empty for anyone
+    who may not see the log."""
+    if not may_see_access_log(viewer, case):
+        return []
+    return audit_selectors.access_entries(
+        case_id=case.pk, subject_type=ProvidedMaterial._meta.label_lower,
+        subject_ids=_material_ids(case), limit=limit)

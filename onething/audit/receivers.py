@@ -4,6 +4,8 @@ that signs people in or issues tokens needs no audit calls of its own.
 ``user_logged_in`` / ``user_login_failed`` come from ``django.contrib.auth``: ``login()``
 sends the first on every channel; ``authenticate()`` sends the second for password
 sign-ins (workbench, admin); the SMS-code sign-ins (portal, kiosk) call ``login_failed``.
+Tokens are named by the lazy reference ``"accounts.ApiToken"``: the audit app sits below
+the apps that record into it and imports none of them.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
-from onething.accounts.models import ApiToken
 from onething.audit.services import record_audit
 
+API_TOKEN = "accounts.ApiToken"
 CHANNELS = (("/kiosk/", "kiosk"), ("/workbench/", "workbench"), ("/admin/", "admin"),
             ("/api/", "api"))
 
@@ -63,18 +65,18 @@ def login_failed(request: Any, *, identifier: str, reason: str) -> None:
     _record_failure(request, identifier, reason)
 
 
-@receiver(pre_save, sender=ApiToken, dispatch_uid="audit_token_before")
-def _token_before(sender: Any, instance: ApiToken, **kwargs: Any) -> None:
+@receiver(pre_save, sender=API_TOKEN, dispatch_uid="audit_token_before")
+def _token_before(sender: Any, instance: Any, **kwargs: Any) -> None:
     if instance.pk is None:
         instance._audit_was_revoked = False
     else:
-        instance._audit_was_revoked = (ApiToken.objects.filter(pk=instance.pk)
+        instance._audit_was_revoked = (sender.objects.filter(pk=instance.pk)
                                        .values_list("revoked_at", flat=True).first()
                                        is not None)
 
 
-@receiver(post_save, sender=ApiToken, dispatch_uid="audit_token_after")
-def _token_after(sender: Any, instance: ApiToken, created: bool, **kwargs: Any) -> None:
+@receiver(post_save, sender=API_TOKEN, dispatch_uid="audit_token_after")
+def _token_after(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
     details = {"label": instance.label, "holder": instance.user.get_username()}
     if created:
         record_audit("token.issued", actor=getattr(instance, "issued_by", None),

@@ -163,6 +163,20 @@ def held_certificates(user: Any, types: Collection[str], *,
     return held
 
 
+def issued_to_holder_since(holder: Any, *, bundle_slug: str, since: dt.datetime) -> int:
+    """How many certificates ``holder`` got from applications of ``bundle_slug`` since
+    ``since`` (the kiosk's yearly limit of a certificate, e.g. 无犯罪记录证明)."""
+    return Certificate.objects.filter(holder=holder, case__application__bundle__slug=bundle_slug,
+                                      issued_at__gte=since).count()
+
+
+def issued_for_case(viewer: Any, case: Any) -> Certificate | None:
+    """The certificate ``case`` issued, when ``viewer`` holds it; None otherwise."""
+    if case is None or getattr(viewer, "pk", None) is None:
+        return None
+    return Certificate.objects.filter(case=case, holder=viewer).first()
+
+
 def held_by_applicant(user: Any) -> dict[str, Certificate]:
     """What a signed-in applicant holds, by type (免提交); nothing for anyone else."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_applicant", False):

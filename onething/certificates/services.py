@@ -14,21 +14,24 @@ import datetime as dt
 import logging
 import re
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from onething.accounts.models import ApplicantKind, User
 from onething.accounts.models import Role as UserRole
-from onething.applications.models import Case, Event
-from onething.applications.services import CaseActionDenied, SubmissionError
 from onething.audit.services import record_audit
 from onething.certificates import keys
 from onething.certificates.models import Certificate, ShareCode
+from onething.certificates.signals import certificate_revoked
+from onething.core.errors import CaseActionDenied, SubmissionError
 from onething.domain import signing
 from onething.domain.validators import mask_id_number
 from onething.notifications.services import notify
+
+if TYPE_CHECKING:
+    from onething.applications.models import Case
 
 log = logging.getLogger("onething.certificates")
 
@@ -183,12 +186,9 @@ def revoke_certificate(certificate: Certificate, *, actor: User, reason: str) ->
         record_audit("certificate.revoked", actor=actor, subject=locked,
                      case_id=locked.case_id,
                      details={"number": locked.number, "reason": locked.revoke_reason[:500]})
+        certificate_revoked.send(sender=Certificate, certificate=locked, actor=actor)
         if locked.case_id is not None:
-            case = locked.case
-            Event.objects.create(application=case.application, case=case, actor=actor,
-                                 action="revoke_certificate", reason=locked.revoke_reason,
-                                 data={"number": locked.number})
-            notify(user=locked.holder, application=case.application,
+            notify(user=locked.holder, application=locked.case.application,
                    dedupe_key=f"certificate:{locked.pk}:revoked",
                    message=f"您的“{locked.certificate_type.name}”（编号 {locked.number}）"
                            f"已被{locked.department.name}注销。理由：{locked.revoke_reason[:100]}")

@@ -14,11 +14,11 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from onething.applications.services import SubmissionError
 from onething.audit.services import record_audit
 from onething.certificates import selectors, services
 from onething.certificates.pdf import render_certificate_pdf
 from onething.certificates.services import verify_path
+from onething.core.errors import SubmissionError
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -879,9 +880,9 @@ class _Reader:
             member_lines: list[int] = []
             if raw_members is not None and not isinstance(raw_members, LineList):
                 self.problem(entry.line_of("matters"), "'matters' must be a list")
-                raw_members = None
-            for j, raw_member in enumerate(raw_members or ()):
-                line = raw_members.line_of(j)
+            member_list = raw_members if isinstance(raw_members, LineList) else LineList()
+            for j, raw_member in enumerate(member_list):
+                line = member_list.line_of(j)
                 if isinstance(raw_member, str):
                     members.append(BundleMember(raw_member.strip()))
                     member_lines.append(line)
@@ -916,13 +917,14 @@ class _Reader:
             raw_map = entry.get("field_map")
             if raw_map is not None:
                 mapping = self.mapping(raw_map, entry.line_of("field_map"), "'field_map'")
-                for source, target in (mapping or {}).items():
-                    matter, _, local = source.partition(".")
-                    if not local:
-                        self.problem(mapping.line_of(source), f"field_map key '{source}' must "
-                                     "be MATTER_CODE.field_key")
-                        continue
-                    field_map.append((matter, local, str(target)))
+                if mapping is not None:
+                    for source, target in mapping.items():
+                        matter, _, local = source.partition(".")
+                        if not local:
+                            self.problem(mapping.line_of(source), f"field_map key '{source}' "
+                                         "must be MATTER_CODE.field_key")
+                            continue
+                        field_map.append((matter, local, str(target)))
                 lines["field_map"] = mapping
 
             questions = list(self.questions(entry))
@@ -959,8 +961,8 @@ class _Reader:
                 "scenario",
             ):
                 continue
-            answers = self.mapping(entry.get("answers") or LineDict(), entry.line_of("answers"),
-                                   "'answers'") or {}
+            answers: dict[str, Any] = self.mapping(
+                entry.get("answers") or LineDict(), entry.line_of("answers"), "'answers'") or {}
             yield Scenario(
                 slug=self.identifier(entry, "slug", _KEY_RE, "scenario slug"),
                 title=self.text(entry, "title"),
@@ -1122,18 +1124,18 @@ def check_catalog(catalog: Catalog, bundle_lines: Mapping[str, dict[str, Any]],
 
     for scenario in catalog.scenarios.values():
         entry = scenario_entries.get(scenario.slug)
-        bundle = catalog.bundles.get(scenario.bundle)
-        if bundle is None:
+        scenario_bundle = catalog.bundles.get(scenario.bundle)
+        if scenario_bundle is None:
             problem(scenario.origin, f"scenario '{scenario.slug}': unknown bundle "
                     f"'{scenario.bundle}'")
             continue
         answers = entry.get("answers") if entry is not None else None
         for question_key, option_key in scenario.answers:
             line = answers.line_of(question_key) if isinstance(answers, LineDict) else None
-            question = bundle.question(question_key)
+            question = scenario_bundle.question(question_key)
             if question is None:
                 problem(scenario.origin, f"scenario '{scenario.slug}': bundle "
-                        f"'{bundle.slug}' has no question '{question_key}'", line)
+                        f"'{scenario_bundle.slug}' has no question '{question_key}'", line)
             elif question.option(option_key) is None:
                 problem(scenario.origin, f"scenario '{scenario.slug}': question "
                         f"'{question_key}' has no option '{option_key}'", line)
@@ -1182,21 +1184,20 @@ def _check_bundle(catalog: Catalog, bundle: Bundle, lines: dict[str, Any], probl
                     line_of("questions"))
         seen_questions.add(question.key)
         _check_question_tie(catalog, question, f"{where}: question '{question.key}'",
-                            lambda message, line=question_line: problem(bundle.origin, message,
-                                                                        line))
+                            partial(problem, bundle.origin, line=question_line))
 
     condition_lines = lines.get("conditions", [])
     included_by_condition: set[str] = set()
     for i, condition in enumerate(bundle.conditions):
         line = condition_lines[i] if i < len(condition_lines) else None
         for question_key, options in condition.when:
-            question = bundle.question(question_key)
-            if question is None:
+            conditioned = bundle.question(question_key)
+            if conditioned is None:
                 problem(bundle.origin, f"{where}: condition on undefined question "
                         f"'{question_key}'", line)
                 continue
             for option in options:
-                if question.option(option) is None:
+                if conditioned.option(option) is None:
                     problem(bundle.origin, f"{where}: condition on undefined option "
                             f"'{option}' of question '{question_key}'", line)
         for code in (*condition.include_matters, *condition.exclude_matters):

@@ -23,11 +23,11 @@ Pure Python: no Django, no database.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from onething.domain.calendar import WorkingDayCalendar
-from onething.domain.catalog import Bundle, Catalog, Matter, applicable_matters
+from onething.domain.catalog import Bundle, Catalog, Condition, Matter, applicable_matters
 
 
 class PlanningError(ValueError):
@@ -336,6 +336,24 @@ def _answered_ranges(bundle: Bundle, answers: Mapping[str, str]) -> dict[str, An
     return ranges
 
 
+@dataclass
+class _FieldUse:
+    """A field of the merged form while it is being merged."""
+
+    used_by: list[str] = field(default_factory=list)
+    required: bool = False
+
+
+@dataclass
+class _MaterialUse:
+    """A material of the merged list while it is being merged."""
+
+    needed_by: list[str] = field(default_factory=list)
+    originals: int = 0
+    copies: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
 def _merge_fields(catalog: Catalog, bundle: Bundle, ordered: list[str],
                   matters: Mapping[str, Matter], depends_on: Mapping[str, list[str]],
                   answers: Mapping[str, str] | None = None,
@@ -343,28 +361,29 @@ def _merge_fields(catalog: Catalog, bundle: Bundle, ordered: list[str],
     """(fields the applicant fills in, fields carried by results inside the plan)."""
     answered = _answered_ranges(bundle, answers or {})
     mapping = {(matter, local): target for matter, local, target in bundle.field_map}
-    merged: dict[str, dict[str, object]] = {}
+    merged: dict[str, _FieldUse] = {}
     for code in ordered:
         for matter_field in matters[code].fields:
             key = mapping.get((code, matter_field.key), matter_field.key)
-            entry = merged.setdefault(key, {"used_by": [], "required": False})
-            entry["used_by"].append(code)  # type: ignore[union-attr]
-            entry["required"] = entry["required"] or matter_field.required
+            entry = merged.setdefault(key, _FieldUse())
+            entry.used_by.append(code)
+            entry.required = entry.required or matter_field.required
     carriers: dict[str, list[str]] = {}  # field -> matters whose result carries it
     for code in ordered:
         ctype = catalog.certificate_types.get(matters[code].issues or "")
         for key in ctype.fields if ctype else ():
             carriers.setdefault(key, []).append(code)
-    asked, carried = [], []
+    asked: list[PlannedField] = []
+    carried: list[PlannedField] = []
     for key, entry in merged.items():
         definition = catalog.fields.get(key)
-        used_by = tuple(entry["used_by"])  # type: ignore[arg-type]
+        used_by = tuple(entry.used_by)
         source = _inside_source(carriers.get(key, []), used_by, depends_on)
         planned = PlannedField(
             key=key,
             label=definition.label if definition else key,
             type=definition.type if definition else "text",
-            required=bool(entry["required"]),
+            required=entry.required,
             used_by=used_by,
             choices=definition.choices if definition else (),
             help=definition.help if definition else "",
@@ -378,16 +397,19 @@ def _merge_fields(catalog: Catalog, bundle: Bundle, ordered: list[str],
     return tuple(asked), tuple(carried)
 
 
-def _merge_materials(catalog, ordered, matters, depends_on, active_conditions):
+def _merge_materials(catalog: Catalog, ordered: list[str], matters: Mapping[str, Matter],
+                     depends_on: Mapping[str, list[str]], active_conditions: Iterable[Condition],
+                     ) -> tuple[tuple[PlannedMaterial, ...], tuple[PlannedMaterial, ...], int]:
     """Return (applicant materials, materials passed between matters, separate count)."""
     include = {(r.matter, r.material) for c in active_conditions for r in c.include_materials}
     exclude = {(r.matter, r.material) for c in active_conditions for r in c.exclude_materials}
     issuers: dict[str, list[str]] = {}
     for code in ordered:
-        if matters[code].issues:
-            issuers.setdefault(matters[code].issues, []).append(code)
+        issues = matters[code].issues
+        if issues:
+            issuers.setdefault(issues, []).append(code)
 
-    merged: dict[str, dict[str, object]] = {}
+    merged: dict[str, _MaterialUse] = {}
     separate = 0
     for code in ordered:
         for req in matters[code].materials:
@@ -397,20 +419,19 @@ def _merge_materials(catalog, ordered, matters, depends_on, active_conditions):
             if req.optional and (code, key) not in include and (None, key) not in include:
                 continue
             separate += 1
-            entry = merged.setdefault(key, {"needed_by": [], "originals": 0, "copies": 0,
-                                            "notes": []})
-            entry["needed_by"].append(code)
-            entry["originals"] = max(entry["originals"], req.originals)
-            entry["copies"] = max(entry["copies"], req.copies)
+            entry = merged.setdefault(key, _MaterialUse())
+            entry.needed_by.append(code)
+            entry.originals = max(entry.originals, req.originals)
+            entry.copies = max(entry.copies, req.copies)
             if req.note:
-                entry["notes"].append(req.note)
+                entry.notes.append(req.note)
 
     applicant: list[PlannedMaterial] = []
     passed: list[PlannedMaterial] = []
     for key, entry in merged.items():
         definition = catalog.materials.get(key)
         certificate = definition.certificate if definition else None
-        needed_by = tuple(entry["needed_by"])
+        needed_by = tuple(entry.needed_by)
         source = _inside_source(issuers.get(certificate or "", []), needed_by, depends_on)
         from_inside = source is not None
         material = PlannedMaterial(
@@ -418,11 +439,11 @@ def _merge_materials(catalog, ordered, matters, depends_on, active_conditions):
             name=definition.name if definition else key,
             description=definition.description if definition else "",
             needed_by=needed_by,
-            originals=int(entry["originals"]),
-            copies=int(entry["copies"]),
+            originals=entry.originals,
+            copies=entry.copies,
             certificate=certificate,
             provided_by=source if from_inside else None,
-            notes=tuple(dict.fromkeys(entry["notes"])),
+            notes=tuple(dict.fromkeys(entry.notes)),
         )
         (passed if from_inside else applicant).append(material)
     return tuple(applicant), tuple(passed), separate

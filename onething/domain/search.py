@@ -35,9 +35,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from onething.domain.catalog import Catalog
+
+if TYPE_CHECKING:
+    import opencc
 
 KIND_LABELS = {"bundle": "一件事", "scenario": "导办场景", "matter": "事项"}
 # Bundles and scenarios before single matters: a matter is one step of a bundle.
@@ -136,7 +139,7 @@ def highlight_html(text: str, spans: Iterable[Span]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _t2s():
+def _t2s() -> opencc.OpenCC:
     import opencc
 
     return opencc.OpenCC("t2s")
@@ -160,13 +163,20 @@ def normalize_query(query: str) -> str:
     return " ".join(_KEEP.sub(" ", text).split())
 
 
+def _one_per_character(chars: str) -> Any:
+    """pypinyin's ``errors`` callback: one item per character that has no pinyin, so the
+    result stays aligned with the text. pypinyin takes a list here (its own handler
+    returns one); its type stub says ``str``, hence ``Any``."""
+    return list(chars)
+
+
 def _syllables(text: str) -> list[str]:
     """One pinyin syllable per character ('' for punctuation and spaces)."""
     from pypinyin import lazy_pinyin
 
-    result = lazy_pinyin(text, errors=lambda chars: list(chars))
+    result = lazy_pinyin(text, errors=_one_per_character)
     if len(result) != len(text):  # defensive: keep the alignment per character
-        result = [(lazy_pinyin(c, errors=lambda chars: list(chars)) or [""])[0] for c in text]
+        result = [(lazy_pinyin(c, errors=_one_per_character) or [""])[0] for c in text]
     return [s if s.isalnum() and s.isascii() else "" for s in (x.lower() for x in result)]
 
 
@@ -203,8 +213,17 @@ def _spans_of(text: str, units: Iterable[str]) -> tuple[Span, ...]:
 # The tokenizer
 
 
+class Tokenizer(Protocol):
+    """What the index uses of a jieba tokenizer (jieba has no type hints)."""
+
+    def tokenize(self, unicode_sentence: str, mode: str = ..., HMM: bool = ...
+                 ) -> Iterable[tuple[str, int, int]]: ...
+
+    def lcut(self, sentence: str, cut_all: bool = ..., HMM: bool = ...) -> list[str]: ...
+
+
 @lru_cache(maxsize=1)
-def _base_tokenizer():
+def _base_tokenizer() -> Any:
     """jieba's bundled dictionary, loaded once per process (it takes about a second)."""
     import jieba
 
@@ -214,7 +233,7 @@ def _base_tokenizer():
     return tokenizer
 
 
-def make_tokenizer(words: Iterable[str]):
+def make_tokenizer(words: Iterable[str]) -> Tokenizer:
     """A jieba tokenizer of our own with the catalogue's words added.
 
     It shares nothing mutable with jieba's global tokenizer or other indexes:
@@ -230,7 +249,7 @@ def make_tokenizer(words: Iterable[str]):
     for word in words:
         if len(word) >= 2:
             tokenizer.add_word(word, freq=max(tokenizer.suggest_freq(word), 1000))
-    return tokenizer
+    return cast(Tokenizer, tokenizer)
 
 
 # --------------------------------------------------------------------------
@@ -285,7 +304,7 @@ class SearchIndex:
         self.field_units: list[int] = []
         self.field_boost: list[float] = []
         self.field_doc: list[int] = []
-        self.tokenizer = None
+        self.tokenizer: Tokenizer | None = None
 
     # -- building ---------------------------------------------------------
 
@@ -362,7 +381,7 @@ class SearchIndex:
             initials.append(syllable[0])
             initial_chars.append(char_index)
         pinyin = "".join(pinyin_parts)
-        tokens = set()
+        tokens: set[str] = set()
         assert self.tokenizer is not None
         for word, start, end in self.tokenizer.tokenize(text, mode="search", HMM=False):
             word = word.strip()
@@ -538,6 +557,7 @@ class SearchIndex:
         if len(scored) > keep:
             cut = heapq.nlargest(keep, scored)[-1][0] - 0.1
             scored = [item for item in scored if item[0] >= cut]
+        assert self.tokenizer is not None  # from_catalog made it
         words = {w for s in segments for w in self.tokenizer.lcut(s, HMM=False) if len(w) >= 2}
         found_units = frozenset(units)
         result: dict[int, _Match] = {}
@@ -633,7 +653,8 @@ class SearchIndex:
         fld = self.fields[match.field]
         units = [u for u in match.units if u in fld.text]  # what this field matched
         title_spans = _spans_of(fold(doc.title), units)
-        matched, matched_spans = "", ()
+        matched = ""
+        matched_spans: tuple[Span, ...] = ()
         if not fld.is_title or fld.doc != doc_id:  # a synonym, or a matter of the bundle
             matched = self.docs[fld.doc].title if fld.is_title else fld.text
             matched_spans = _spans_of(fld.text, units)

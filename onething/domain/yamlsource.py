@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 
-class LineDict(dict):
+class LineDict(dict[str, Any]):
     """A mapping read from YAML, with the line of itself and of each key."""
 
     line: int = 0
@@ -31,7 +31,7 @@ class LineDict(dict):
         return self.key_lines.get(key, self.line)
 
 
-class LineList(list):
+class LineList(list[Any]):
     """A sequence read from YAML, with the line of itself and of each item."""
 
     line: int = 0

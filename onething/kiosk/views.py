@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import re
 import uuid
+from typing import TYPE_CHECKING
 
 import segno
 from django.conf import settings
@@ -24,25 +25,27 @@ from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onething.accounts.identity import verify_in_person
-from onething.accounts.models import User
 from onething.accounts.ratelimit import client_address
 from onething.accounts.services import AccountError, request_kiosk_code, verify_kiosk_code
-from onething.applications.models import Case, Channel
+from onething.applications import selectors as application_selectors
+from onething.applications.choices import Channel
 from onething.applications.services import Submission, SubmissionError, submit_application
 from onething.audit.receivers import login_failed
 from onething.catalog import selectors as catalog_selectors
-from onething.certificates.models import Certificate
+from onething.certificates import selectors as certificate_selectors
 from onething.certificates.views import public_verify_url
 from onething.core.preferences import ELDER_COOKIE
 from onething.domain.identity import WAIVER_LEVEL
 from onething.domain.validators import validate_id_number
 from onething.kiosk import session
 from onething.kiosk.readers import id_card_reader
-from onething.payments.models import Payment, PaymentStatus
 from onething.payments.services import paid_payment, pay_due
-from onething.registers.models import ContributionDue
-from onething.registers.selectors import dues_for
+from onething.registers.selectors import due_for, dues_for
 from onething.workbench.labels import label
+
+if TYPE_CHECKING:
+    from onething.accounts.models import User
+    from onething.payments.models import Payment
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -178,10 +181,9 @@ def menu(request: HttpRequest) -> HttpResponse:
 
 def _issued_this_year(user: User, slug: str) -> int:
     year = timezone.localdate().year
-    return Certificate.objects.filter(
-        holder=user, case__application__bundle__slug=slug,
-        issued_at__gte=dt.datetime(year, 1, 1, tzinfo=timezone.get_current_timezone()),
-    ).count()
+    return certificate_selectors.issued_to_holder_since(
+        user, bundle_slug=slug,
+        since=dt.datetime(year, 1, 1, tzinfo=timezone.get_current_timezone()))
 
 
 def _answers_for(user: User, slug: str) -> dict[str, str]:
@@ -241,9 +243,9 @@ def instant(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _finish_instant(request: HttpRequest, application: object, task: dict) -> HttpResponse:
-    case = (Case.objects.select_related("matter", "department")
-            .filter(application=application).first())
-    certificate = Certificate.objects.filter(case=case).first() if case else None
+    user = request.user
+    case = application_selectors.cases_for(user).filter(application=application).first()
+    certificate = certificate_selectors.issued_for_case(user, case)
     context = _context(request, 3, task=task, application=application, case=case,
                        certificate=certificate)
     if certificate is not None:
@@ -261,8 +263,7 @@ def pay(request: HttpRequest) -> HttpResponse:
     """缴纳城乡居民社保费: the dues the tax register lists for this resident."""
     user = request.user
     if request.method == "POST":
-        due = ContributionDue.objects.filter(pk=request.POST.get("due") or 0,
-                                             id_number=user.id_number).first()
+        due = due_for(user.id_number, request.POST.get("due") or 0)
         if due is None:
             raise Http404("没有这笔应缴费用 (no such due)")
         try:
@@ -272,7 +273,7 @@ def pay(request: HttpRequest) -> HttpResponse:
                           _context(request, 2, rows=_due_rows(user),
                                    error=pgettext("list separator", "；")
                                    .join(exc.errors.values())), status=400)
-        if payment.status == PaymentStatus.SUCCEEDED:
+        if payment.succeeded:
             context = _context(request, 3, payment=payment, due=due)
             session.end(request)
             return render(request, "kiosk/pay_done.html", context)
@@ -296,7 +297,7 @@ def _due_rows(user: User) -> list[dict[str, object]]:
 def real_estate(request: HttpRequest) -> HttpResponse:
     """不动产登记进度: this resident's registrations and where they stand."""
     department = settings.ONETHING_REAL_ESTATE_DEPARTMENT
-    cases = (Case.objects.select_related("matter", "application")
+    cases = (application_selectors.cases_for(request.user)
              .filter(application__applicant=request.user, department__code=department)
              .order_by("-application__submitted_at", "position"))
     rows = [{"case": c, "status": label("case_status", c.status)} for c in cases]

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from onething.domain.registers import DUE_ITEMS
 from onething.domain.validators import mask_id_number
+from onething.payments.money import amount, yuan  # noqa: F401  (imported from here too)
 
 
 class PaymentStatus(models.TextChoices):
@@ -62,12 +63,6 @@ class Payment(models.Model):
     def amount_yuan(self) -> str:
         return yuan(self.amount_fen)
 
-
-def amount(fen: int) -> str:
-    """40000 -> '400.00' (integer arithmetic, no floats)."""
-    return f"{fen // 100:,}.{fen % 100:02d}"
-
-
-def yuan(fen: int) -> str:
-    """40000 -> '400.00 元'."""
-    return f"{amount(fen)} 元"
+    @property
+    def succeeded(self) -> bool:
+        return self.status == PaymentStatus.SUCCEEDED

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from onething.accounts.models import User
-from onething.applications.services import SubmissionError
+from onething.core.errors import SubmissionError
 from onething.payments.backends import payment_backend
 from onething.payments.models import Payment, PaymentStatus
 from onething.registers.models import ContributionDue

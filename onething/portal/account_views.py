@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from onething.accounts.choices import ApplicantKind
 from onething.accounts.identity import verify_online
-from onething.accounts.models import ApplicantKind
 from onething.accounts.ratelimit import client_address
 from onething.accounts.services import (
     AccountError,

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
+
 from onething.accounts.demo import DEMO_APPLICANTS, _id
+from onething.accounts.identity import verify_in_person, verify_online
+from onething.accounts.models import User
 from onething.registers.services import load_register
 
 # Fictional people with a record (valid-looking numbers, not real persons).
@@ -74,4 +78,24 @@ def load_demo_registers(only: tuple[str, ...] | None = None) -> list[str]:
         if not result.ok:  # pragma: no cover - the demo data is generated valid
             raise RuntimeError("; ".join(str(p) for p in result.problems))
         lines.append(f"演示数据：{result.load}")
+    return lines
+
+
+@transaction.atomic
+def verify_demo_identities() -> list[str]:
+    """The demo people are in the demo resident register and the company in the
+    enterprise register, so both accounts verify online (L2); the demo clerk has also
+    seen 张小明's ID card at the window (L3), so the kiosk issues his certificates
+    without a card reader. Run after ``accounts.demo.create_demo_accounts``."""
+    lines = load_demo_registers(only=IDENTITY_REGISTERS)
+    clerk = User.objects.get(username="demo-clerk")
+    person = User.objects.get(username=DEMO_APPLICANTS[0]["username"])
+    company = User.objects.get(username=DEMO_APPLICANTS[1]["username"])
+    verify_online(person)
+    verify_online(company)
+    verify_in_person(person, actor=clerk, evidence="window-original")
+    for user in (person, company):
+        user.refresh_from_db()
+        lines.append(f"{user.display_name}：实名认证 L{user.assurance_level}"
+                     f"（{user.assurance_label}）")
     return lines

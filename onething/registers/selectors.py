@@ -32,3 +32,12 @@ def latest_loads() -> dict[str, RegisterLoad]:
 
 def dues_for(id_number: str) -> list[ContributionDue]:
     return list(ContributionDue.objects.filter(id_number=id_number).order_by("year", "item"))
+
+
+def due_for(id_number: str, due_id: object) -> ContributionDue | None:
+    """One due of the person with ``id_number`` (None for another person's or none)."""
+    try:
+        pk = int(str(due_id))
+    except ValueError:
+        return None
+    return ContributionDue.objects.filter(pk=pk, id_number=id_number).first()

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from onething.accounts.models import Role
+from onething.accounts.choices import Role
 
 STAFF_ROLES = frozenset({Role.CLERK, Role.REVIEWER, Role.MANAGER, Role.ADMIN})
 CENTRE_ROLES = frozenset({Role.MANAGER, Role.ADMIN})

@@ -12,8 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext, gettext_lazy
 
+from onething.accounts.choices import ApplicantKind
 from onething.accounts.identity import correct_identity, verify_in_person
-from onething.accounts.models import ApplicantKind
 from onething.accounts.selectors import applicant_by_id, find_applicants
 from onething.accounts.services import AccountError
 from onething.workbench.access import WINDOW_ROLES, staff_required

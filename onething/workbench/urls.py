@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onething.workbench import identity, security, views, window
+from onething.workbench import identity, registers, security, views, window
 
 app_name = "workbench"
 urlpatterns = [
@@ -18,4 +18,6 @@ urlpatterns = [
     path("window/<slug:slug>/applicant/", window.identify_applicant, name="window-applicant"),
     path("window/<slug:slug>/form/", window.fill_form, name="window-form"),
     path("applications/<int:application_id>/receipt/", window.receipt, name="receipt"),
+    path("registers/", registers.index, name="registers"),
+    path("registers/<slug:register>/", registers.load, name="register-load"),
 ]

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
-from onething.accounts.models import Role as UserRole
+from onething.accounts.choices import Role as UserRole
 from onething.applications import delivery, selectors
 from onething.applications.delivery import DeliveryMethod
 from onething.applications.services import (
@@ -28,7 +28,6 @@ from onething.applications.services import (
     SubmissionError,
     transition_case,
 )
-from onething.audit import selectors as audit_selectors
 from onething.audit.services import record_audit
 from onething.certificates import selectors as certificate_selectors
 from onething.certificates.keys import SIGNING_UNAVAILABLE, KeyMissing
@@ -367,7 +366,7 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
         "revoke_errors": revoke_errors or {},
         "revoke_reason": request.POST.get("reason", "") if revoke_errors else "",
         "access_log": _access_rows(viewer, case, material_names),
-        "may_see_access_log": audit_selectors.may_see_access_log(viewer, case),
+        "may_see_access_log": selectors.may_see_access_log(viewer, case),
     }, status=status)
 
 
@@ -378,7 +377,7 @@ def _access_rows(viewer, case, material_names: dict[str, str]) -> list[dict]:
              "what": label("audit_kind", entry.kind),
              "material": material_names.get(entry.details.get("material", ""),
                                             entry.details.get("material", ""))}
-            for entry in audit_selectors.access_log(viewer, case)]
+            for entry in selectors.access_log(viewer, case)]
 
 
 def _result_rows(result: dict | None) -> list[tuple[str, str]]:

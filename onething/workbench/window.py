@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
+from onething.accounts.choices import ApplicantKind
 from onething.accounts.identity import verify_in_person
-from onething.accounts.models import ApplicantKind
 from onething.accounts.selectors import applicant_by_id, find_applicants
 from onething.accounts.services import AccountError, profile_data, register_company, register_person
 from onething.applications import selectors

@@ -26,12 +26,14 @@ PASSPHRASE = "backup passphrase for tests"
 CREATE = """
 from onething.accounts.demo import create_demo_accounts
 from onething.accounts.models import User
+from onething.registers.demo import verify_demo_identities
 from onething.applications.services import submit_application, transition_case
 from onething.certificates.models import Certificate
 from onething.domain.cases import Action
 from tests.conftest import PDF, restaurant_submission, upload_pdf
 
 create_demo_accounts()
+verify_demo_identities()
 applicant = User.objects.get(username="demo-applicant")
 samr = User.objects.get(username="reviewer-dc-samr")
 application = submit_application(restaurant_submission(applicant), actor=applicant,

@@ -31,7 +31,7 @@ def database_queue(settings, monkeypatch):
     settings.ONETHING_READY_WORKER_STALE_SECONDS = 120
     settings.ONETHING_READY_QUEUE_AGE_SECONDS = 600
     monkeypatch.setattr("onething.core.heartbeat.database_now", lambda: NOW)
-    monkeypatch.setattr("onething.core.operations.database_now", lambda: NOW)
+    monkeypatch.setattr("onething.ops.operations.database_now", lambda: NOW)
 
 
 def beat(worker_id: str, seconds_ago: float) -> None:

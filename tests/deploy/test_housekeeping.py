@@ -19,8 +19,8 @@ from django_tasks_db.models import DBTaskResult
 from onething.accounts.models import LoginCode, RateLimitHit
 from onething.audit.models import AuditEntry
 from onething.audit.services import record_audit
-from onething.core.housekeeping import run_housekeeping
 from onething.notifications.models import Delivery, DeliveryStatus
+from onething.ops.housekeeping import run_housekeeping
 
 DAY = dt.timedelta(days=1)
 NOW = timezone.now().replace(microsecond=0)

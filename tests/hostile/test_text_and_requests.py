@@ -253,7 +253,7 @@ def test_register_import_page_refuses_the_whole_file(client, demo, django_user_m
 
     client.force_login(django_user_model.objects.get(username="reviewer-dc-police"))
     bad = demo_csvs()["criminal-records"] + "110105194912310038,李\x07四,盗窃罪,2015-01-01,,\n"
-    response = client.post(reverse("registers:load", args=["criminal-records"]),
+    response = client.post(reverse("workbench:register-load", args=["criminal-records"]),
                            {"file": SimpleUploadedFile("r.csv", bad.encode(), "text/csv")})
     page = response.content.decode()
     assert response.status_code == 400 and "第 5 行" in page and "U+0007" in page

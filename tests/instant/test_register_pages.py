@@ -17,9 +17,9 @@ def csv_file(text, name="records.csv", encoding="utf-8"):
 def test_police_load_the_register_and_see_bad_rows_by_line(client, demo, django_user_model):
     police = django_user_model.objects.get(username="reviewer-dc-police")
     client.force_login(police)
-    index = client.get(reverse("registers:index")).content.decode()
-    assert reverse("registers:load", args=["criminal-records"]) in index
-    url = reverse("registers:load", args=["criminal-records"])
+    index = client.get(reverse("workbench:registers")).content.decode()
+    assert reverse("workbench:register-load", args=["criminal-records"]) in index
+    url = reverse("workbench:register-load", args=["criminal-records"])
     bad = demo_csvs()["criminal-records"] + "12345,某,盗窃罪,2015-01-01,,\n"
     response = client.post(url, {"file": csv_file(bad)})
     page = response.content.decode()
@@ -34,7 +34,7 @@ def test_police_load_the_register_and_see_bad_rows_by_line(client, demo, django_
 
 def test_other_departments_cannot_load(client, demo):
     client.force_login(demo.samr)
-    url = reverse("registers:load", args=["criminal-records"])
+    url = reverse("workbench:register-load", args=["criminal-records"])
     assert client.get(url).status_code == 403
     assert client.post(url, {"file": csv_file(demo_csvs()["criminal-records"])}).status_code == 403
     assert not RegisterLoad.objects.filter(register="criminal-records").exists()
@@ -44,5 +44,5 @@ def test_other_departments_cannot_load(client, demo):
 
 def test_missing_file_is_explained(client, demo, django_user_model):
     client.force_login(django_user_model.objects.get(username="reviewer-dc-police"))
-    response = client.post(reverse("registers:load", args=["criminal-records"]), {})
+    response = client.post(reverse("workbench:register-load", args=["criminal-records"]), {})
     assert response.status_code == 400 and "请选择要导入的 CSV 文件" in response.content.decode()

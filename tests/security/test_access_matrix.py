@@ -136,9 +136,9 @@ MATRIX: dict[str, Entry] = {
                                args="bundle"),
     "workbench:receipt": E(                          "302 403 403 200 200 404 200 200 302 302 302",
                            args="application"),
-    "registers:index": E(                            "302 403 403 200 200 200 200 200 302 302 302"),
-    "registers:load": E(                             "302 403 403 403 403 403 403 200 302 302 302",
-                        args="register"),
+    "workbench:registers": E(                        "302 403 403 200 200 200 200 200 302 302 302"),
+    "workbench:register-load": E(                    "302 403 403 403 403 403 403 200 302 302 302",
+                                 args="register"),
     # -- the API -------------------------------------------------------------------------------
     "api:openapi-json": E(                           "200 200 200 200 200 200 200 200 200 200 200"),
     "api:openapi-view": E(                           "200 200 200 200 200 200 200 200 200 200 200"),

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import gettext
 
-from onething.payments.models import amount
+from onething.payments.money import amount
 from onething.workbench.labels import label as _label
 
 register = template.Library()

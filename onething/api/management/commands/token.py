@@ -12,8 +12,8 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from onething.accounts.models import ApiToken, TokenScope
-from onething.accounts.selectors import active_user
+from onething.accounts.choices import TokenScope
+from onething.accounts.selectors import active_user, api_token, api_tokens
 from onething.accounts.services import AccountError, issue_api_token, revoke_api_token
 
 
@@ -66,9 +66,7 @@ class Command(BaseCommand):
         self.stdout.write(raw)
 
     def _list(self, username: str) -> None:
-        tokens = ApiToken.objects.select_related("user").order_by("id")
-        if username:
-            tokens = tokens.filter(user__username=username)
+        tokens = api_tokens(username)
         self.stdout.write("\t".join(["id", "user", "label", "scopes", "created", "expires",
                                      "last_used", "revoked"]))
         for token in tokens:
@@ -79,7 +77,7 @@ class Command(BaseCommand):
             ]))
 
     def _revoke(self, token_id: int) -> None:
-        token = ApiToken.objects.filter(pk=token_id).first()
+        token = api_token(token_id)
         if token is None:
             raise CommandError(f"没有编号为 {token_id} 的令牌 (no token {token_id})")
         if revoke_api_token(token):

@@ -1,4 +1,8 @@
-"""Workbench pages where a department loads its register from CSV."""
+"""Workbench pages where a department loads its register (共享数据导入) from CSV.
+
+The registers app holds the data and the rules for loading it; its pages are the
+workbench's, like every staff page (the registers app imports no UI app).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ def index(request: HttpRequest) -> HttpResponse:
     loads = latest_loads()
     rows = [{"key": key, "spec": spec, "name": label("register", key), "load": loads.get(key),
              "may_load": may_load(request.user, key)} for key, spec in REGISTERS.items()]
-    return render(request, "registers/index.html", {"rows": rows})
+    return render(request, "workbench/registers.html", {"rows": rows})
 
 
 @staff_required()
@@ -52,4 +56,4 @@ def load(request: HttpRequest, register: str) -> HttpResponse:
                 context["latest"] = result.load
             else:
                 status = 400
-    return render(request, "registers/load.html", context, status=status)
+    return render(request, "workbench/register_load.html", context, status=status)

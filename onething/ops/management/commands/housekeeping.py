@@ -1,4 +1,4 @@
-"""``onething housekeeping [--dry-run]``: daily clean-up (onething/core/housekeeping.py).
+"""``onething housekeeping [--dry-run]``: daily clean-up (onething/ops/housekeeping.py).
 
 Run once a day on one machine (deploy/systemd/onething-housekeeping.timer).
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from onething.core.housekeeping import run_housekeeping
+from onething.ops.housekeeping import run_housekeeping
 
 
 class Command(BaseCommand):

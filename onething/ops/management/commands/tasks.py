@@ -21,8 +21,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from onething.core import counters
 from onething.core.heartbeat import default_worker_id
-from onething.core.operations import snapshot
-from onething.core.views import uses_task_worker
+from onething.ops.operations import snapshot
+from onething.ops.views import uses_task_worker
 
 
 def _seconds(value: float) -> str:

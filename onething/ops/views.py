@@ -91,7 +91,7 @@ def _worker_reason() -> str | None:
     if not uses_task_worker():
         return None
     from onething.core.heartbeat import database_now, worker_states
-    from onething.core.operations import due_backlog
+    from onething.ops.operations import due_backlog
 
     now = database_now()
     stale = settings.ONETHING_READY_WORKER_STALE_SECONDS

@@ -19,8 +19,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from onething.certificates import keys
-from onething.core import backup
 from onething.domain import sealed
+from onething.ops import backup
 
 
 class Command(BaseCommand):

@@ -36,7 +36,7 @@ class Command(BaseCommand):
             self.stdout.write("演示账号 (demo accounts):")
             for line in create_demo_accounts():
                 self.stdout.write(f"  {line}")
-            from onething.registers.demo import load_demo_registers
+            from onething.registers.demo import load_demo_registers, verify_demo_identities
 
-            for line in load_demo_registers():
+            for line in [*verify_demo_identities(), *load_demo_registers()]:
                 self.stdout.write(f"  {line}")
