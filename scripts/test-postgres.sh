@@ -5,6 +5,10 @@
 # root), creates a cluster with initdb in a temporary directory, starts it on
 # a free loopback port, runs `.venv/bin/pytest "$@"` with DATABASE_URL pointing
 # at it (PYTEST overrides the runner), and always stops the cluster and removes the directory.
+# For the fault tests that restart the server itself (tests/core/test_database_restart.py)
+# it also exports where the cluster lives: ONETHING_TEST_PGDATA (its data directory),
+# ONETHING_TEST_PG_BIN (pg_ctl's folder), ONETHING_TEST_PGLOG (the server log) and
+# ONETHING_TEST_PG_AS (the OS user to run pg_ctl as: postgres when we are root, else empty).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -78,4 +82,7 @@ fi
 
 echo "$("$PG_BIN/postgres" --version) on 127.0.0.1:$PORT ($PGTMP)"
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/onething_test"
+export ONETHING_TEST_PGDATA="$PGTMP/data" ONETHING_TEST_PG_BIN="$PG_BIN" \
+  ONETHING_TEST_PGLOG="$PGTMP/server.log"
+if [ "$(id -u)" = "0" ]; then export ONETHING_TEST_PG_AS=postgres; else export ONETHING_TEST_PG_AS=; fi
 "${PYTEST:-.venv/bin/pytest}" "$@"
