@@ -68,6 +68,14 @@ def test_a_node_without_its_database_answers_503_with_retry_after(clean_env, dat
         assert "<h1>Service temporarily unavailable</h1>" in body
         assert "Please reload the page in 30 seconds." in body
 
+        # Each 503 is logged once, as a WARNING; no ERROR (nor traceback) from Django.
+        log = node.output(100_000)
+        assert log.count("WARNING onething.faults") == 3, log  # /readyz answers by itself
+        assert "database unavailable on GET /api/v1/bundles: OperationalError" in log
+        errors = [line.split("] ", 1)[1] for line in log.splitlines() if " ERROR " in line]
+        assert errors == ["Service Unavailable: /readyz"], log  # a not-ready node, as before
+        assert "Traceback" not in log, log
+
 
 @pytest.mark.skipif(not ON_POSTGRESQL,
                     reason="connection slots are a database server's (test-postgres.sh)")
