@@ -274,8 +274,13 @@ def test_submissions_through_real_postgresql_restarts_lose_and_duplicate_nothing
             answers = Counter(outcome for _, outcome in load.outcomes)
             assert set(answers) <= {201, 503, CONNECTION_ERROR}, answers
             assert answers[503] + answers[CONNECTION_ERROR] > 0, "no request met a restart"
-            # The worker met the outage and carried on (onething worker; db_worker exits).
-            assert "database unavailable (OperationalError" in worker.output(100_000)
+            # The worker met the outage and carried on (onething worker; db_worker exits),
+            # saying so in one log line per event.
+            log = worker.output(1_000_000).splitlines()
+            assert any("database unavailable (OperationalError" in line for line in log)
+            assert any("heartbeat of worker" in line and "not recorded" in line for line in log)
+            assert [line for line in log
+                    if not re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ", line)] == []
 
             # The sweeper takes over sends the restarts cut short (lease lapsed): every
             # application's SMS sent, once.
