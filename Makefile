@@ -47,13 +47,16 @@ test-postgres: setup
 	scripts/test-postgres.sh
 
 # The fault suite on a throwaway PostgreSQL cluster (docs/operations.md, "Surviving
-# faults"): a worker killed mid-send, a database outage under the worker, exhausted
-# connection slots, an unreachable database, a full uploads volume, a node with a wrong
-# clock, serve restarting its worker. Needs root (tmpfs mount, faketime).
+# faults"): a worker killed mid-send, a database outage under the worker, PostgreSQL
+# restarted (pg_ctl) under submission load, exhausted connection slots, an unreachable
+# database, a full uploads volume, a node with a wrong clock, serve restarting its worker;
+# and two web nodes with a worker, then backup → destroy → restore. Needs root (tmpfs and
+# bind mounts, faketime).
 faults: setup
 	scripts/ensure-faketime.sh
 	scripts/test-postgres.sh tests/production/test_workers.py tests/production/test_deliveries_retry.py \
-	  tests/core/test_faults.py tests/core/test_dbclock.py tests/core/test_serve.py -p no:randomly -v
+	  tests/core/test_faults.py tests/core/test_database_restart.py tests/core/test_dbclock.py \
+	  tests/core/test_serve.py tests/core/test_two_nodes.py -p no:randomly -v
 
 # Installs a node as docs/operations.md says (a throwaway prefix, PostgreSQL cluster and
 # service user) and checks that it serves; needs root.

@@ -5,6 +5,11 @@
 # root), creates a cluster with initdb in a temporary directory, starts it on
 # a free loopback port, runs `.venv/bin/pytest "$@"` with DATABASE_URL pointing
 # at it (PYTEST overrides the runner), and always stops the cluster and removes the directory.
+# For the fault tests that restart the server itself (tests/core/test_database_restart.py)
+# it also exports where the cluster lives: ONETHING_TEST_PGDATA (its data directory),
+# ONETHING_TEST_PG_BIN (pg_ctl's folder), ONETHING_TEST_PGLOG (the server log),
+# ONETHING_TEST_PG_OPTS (the server options, for `pg_ctl start -o`) and ONETHING_TEST_PG_AS
+# (the OS user to run pg_ctl as: postgres when we are root, else empty).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,9 +72,10 @@ PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 as_pg "$PG_BIN/initdb" -D "$PGTMP/data" -U postgres --auth=trust --encoding=UTF8 --locale=C \
   >"$PGTMP/initdb.log" 2>&1 || { cat "$PGTMP/initdb.log" >&2; exit 1; }
 # A throwaway cluster: durability off for speed.
+PG_OPTS="-p $PORT -c listen_addresses=127.0.0.1 -k $PGTMP -c max_connections=200 \
+  -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 if ! as_pg "$PG_BIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 60 start \
-  -o "-p $PORT -c listen_addresses=127.0.0.1 -k $PGTMP -c max_connections=200 \
-      -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null; then
+  -o "$PG_OPTS" >/dev/null; then
   cat "$PGTMP/server.log" >&2
   exit 1
 fi
@@ -78,4 +84,7 @@ fi
 
 echo "$("$PG_BIN/postgres" --version) on 127.0.0.1:$PORT ($PGTMP)"
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/onething_test"
+export ONETHING_TEST_PGDATA="$PGTMP/data" ONETHING_TEST_PG_BIN="$PG_BIN" \
+  ONETHING_TEST_PGLOG="$PGTMP/server.log" ONETHING_TEST_PG_OPTS="$PG_OPTS"
+if [ "$(id -u)" = "0" ]; then export ONETHING_TEST_PG_AS=postgres; else export ONETHING_TEST_PG_AS=; fi
 "${PYTEST:-.venv/bin/pytest}" "$@"

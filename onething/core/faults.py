@@ -75,6 +75,9 @@ def fault_response(request: HttpRequest, exc: BaseException | None) -> HttpRespo
         }), status=status)
     response["Retry-After"] = str(settings.ONETHING_RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
+    # Logged above, once, at its level: Django would add an ERROR "Service Unavailable"
+    # (with a traceback outside the API) for every 503 of an outage.
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 

@@ -73,6 +73,11 @@ def forget_old_heartbeats() -> int:
         .delete()[0]
 
 
+def _first_line(error: BaseException) -> str:
+    """psycopg's connection errors run over several lines; a log record stays on one."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 class Heartbeat(threading.Thread):
     """The beating thread; ``stop()`` ends it and records the stop."""
 
@@ -89,7 +94,8 @@ class Heartbeat(threading.Thread):
             self.beats += 1
             return True
         except Exception as error:  # the database is away: try again next time
-            log.warning("heartbeat of worker %s not recorded: %s", self.worker_id, error)
+            log.warning("heartbeat of worker %s not recorded: %s", self.worker_id,
+                        _first_line(error))
             return False
         finally:
             # This thread's own connection: never left open across a database restart.
@@ -99,7 +105,7 @@ class Heartbeat(threading.Thread):
         try:
             forget_old_heartbeats()
         except Exception as error:  # never stop beating over the clean-up
-            log.warning("old heartbeats not removed: %s", error)
+            log.warning("old heartbeats not removed: %s", _first_line(error))
         while not self._stopped.is_set():
             self.beat()
             self._stopped.wait(self.interval)
@@ -112,7 +118,8 @@ class Heartbeat(threading.Thread):
         try:
             record_stopped(self.worker_id)
         except DatabaseError as error:
-            log.warning("stop of worker %s not recorded: %s", self.worker_id, error)
+            log.warning("stop of worker %s not recorded: %s", self.worker_id,
+                        _first_line(error))
 
 
 def start_heartbeat(worker_id: str, interval: float | None = None) -> Heartbeat:

@@ -3,18 +3,17 @@ a certificate-issuing approval, ``backup create`` → ``backup verify`` → a fr
 directory and an empty database → ``backup restore`` → ``/readyz`` 200, the old
 certificate verifies, a new certificate-issuing approval succeeds.
 
-SQLite always; PostgreSQL when the suite runs under scripts/test-postgres.sh (the test
-makes two databases of its own on that cluster and drops them afterwards)."""
+Here on SQLite, the single-machine set-up. On PostgreSQL the same procedure runs through
+a two-node deployment with a separate worker, over HTTP: test_two_nodes.py (make
+test-postgres, make faults). The checks of ``verify`` below are the same for both."""
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import stat
 import subprocess
 import tarfile
-import uuid
 from pathlib import Path
 
 import pytest
@@ -89,48 +88,14 @@ def result_line(output: str) -> str:
         " ", 1)[1]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def databases(request):
-    """(source DATABASE_URL or None, target DATABASE_URL or None) for one backend."""
-    if request.param == "sqlite":
-        yield None, None
-        return
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        pytest.skip("PostgreSQL: run under scripts/test-postgres.sh (make test-postgres)")
-    import psycopg
-
-    # The target is what docs/operations.md, "Backup and restore" asks an operator to prepare: a
-    # role without superuser rights and a new, empty database owned by it.
-    base, _, _ = url.rpartition("/")
-    tag = uuid.uuid4().hex[:10]
-    source, target, role = f"onething_bk_{tag}_src", f"onething_bk_{tag}_dst", f"onething_{tag}"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{source}"')
-        admin.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE')
-        admin.execute(f'CREATE DATABASE "{target}" OWNER "{role}"')
-    scheme, _, rest = base.partition("://")
-    host = rest.rpartition("@")[2]
-    try:
-        yield f"{base}/{source}", f"{scheme}://{role}@{host}/{target}"
-    finally:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-            for name in (source, target):
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+def node_env(clean_env, data_dir: Path) -> dict[str, str]:
+    """A machine whose SQLite database is in its data directory."""
+    return {**clean_env, "ONETHING_DATA_DIR": str(data_dir),
+            "ONETHING_KEYS_PASSPHRASE": PASSPHRASE}
 
 
-def node_env(clean_env, data_dir: Path, database_url: str | None) -> dict[str, str]:
-    env = {**clean_env, "ONETHING_DATA_DIR": str(data_dir),
-           "ONETHING_KEYS_PASSPHRASE": PASSPHRASE}
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return env
-
-
-def test_backup_verify_destroy_restore_then_approve_and_verify(clean_env, tmp_path, databases):
-    source_url, target_url = databases
-    old = node_env(clean_env, tmp_path / "old", source_url)
+def test_backup_verify_destroy_restore_then_approve_and_verify(clean_env, tmp_path):
+    old = node_env(clean_env, tmp_path / "old")
     run(onething("setup"), old)
     number, application, extra_sha = result_line(
         run(onething("shell", "-c", CREATE), old).stdout).split()
@@ -145,7 +110,7 @@ def test_backup_verify_destroy_restore_then_approve_and_verify(clean_env, tmp_pa
     assert f"备份完整可读 (backup complete and readable): {archive}" in verified.stdout
 
     # Destroy: a fresh machine — new data directory, new empty database.
-    new = node_env(clean_env, tmp_path / "new", target_url)
+    new = node_env(clean_env, tmp_path / "new")
     restored = run(onething("backup", "restore", str(archive)), new)
     assert "签名密钥" in restored.stdout and ": written" in restored.stdout
     key_file = next((tmp_path / "new" / "keys").glob("*.pem"))
@@ -172,7 +137,7 @@ def test_backup_verify_destroy_restore_then_approve_and_verify(clean_env, tmp_pa
 
 @pytest.fixture
 def plain_backup(clean_env, tmp_path):
-    env = node_env(clean_env, tmp_path / "data", None)
+    env = node_env(clean_env, tmp_path / "data")
     run(onething("migrate", "-v0"), env)
     run(onething("keys", "init"), env)
     uploads = tmp_path / "data" / "uploads" / "ab"

@@ -7,7 +7,6 @@ volume that is really full (a 1 MB tmpfs mounted for the test).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
@@ -23,57 +22,14 @@ from onething.accounts.services import issue_api_token
 from onething.applications.models import Upload
 from tests.conftest import PDF
 
-from .conftest import REPO, onething
-from .test_serve import alive, descendants, free_port, get
+from .nodes import free_port, request, upload, web_node
 
 ON_POSTGRESQL = connection.vendor == "postgresql"
 
 
-def _get(url: str, **headers: str):
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
-
-
-@contextlib.contextmanager
-def web_node(env: dict[str, str]):
-    """``onething serve --no-worker`` with one gunicorn worker; yields its base URL.
-
-    No task worker runs for it, so the readiness checks of the deployment's worker and
-    queue are off (0): what these tests look at is the web node itself."""
-    env = {"ONETHING_READY_WORKER_STALE_SECONDS": "0", "ONETHING_READY_QUEUE_AGE_SECONDS": "0",
-           **env}
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(onething("serve", "--port", str(port), "--workers", "1",
-                                       "--no-worker"),
-                              cwd=REPO, env=env, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    tree: dict[int, str] = {}
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert server.poll() is None, server.communicate()
-            try:
-                assert get(f"{base}/healthz")[0] == 200  # the process itself is fine
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not answer /healthz"
-                time.sleep(0.1)
-        tree = descendants(server.pid)
-        yield base
-    finally:
-        for pid in [server.pid, *tree]:
-            if alive(pid):
-                os.kill(pid, 9)
-        if server.poll() is None:
-            server.wait()
+def _get(url: str, **headers: str) -> tuple[int, dict[str, str], str]:
+    status, answer_headers, body = request("GET", url, headers=headers, timeout=10)
+    return status, answer_headers, body.decode()
 
 
 SERVICE_UNAVAILABLE = ('{"code": "service_unavailable", "message": "服务暂时不可用，请稍后重试 '
@@ -87,7 +43,8 @@ SERVICE_UNAVAILABLE = ('{"code": "service_unavailable", "message": "服务暂时
 ], ids=["postgresql-port-closed", "sqlite-file-unreachable"])
 def test_a_node_without_its_database_answers_503_with_retry_after(clean_env, database_url):
     env = {**clean_env, "DATABASE_URL": database_url.format(closed_port=free_port())}
-    with web_node(env) as base:
+    with web_node(env) as node:
+        base = node.url
         status, _, body = _get(f"{base}/readyz")
         assert (status, body) == (503, '{"status": "unavailable", "reason": '
                                        '"database unreachable"}')
@@ -110,6 +67,14 @@ def test_a_node_without_its_database_answers_503_with_retry_after(clean_env, dat
         assert '<html lang="en">' in body
         assert "<h1>Service temporarily unavailable</h1>" in body
         assert "Please reload the page in 30 seconds." in body
+
+        # Each 503 is logged once, as a WARNING; no ERROR (nor traceback) from Django.
+        log = node.output(100_000)
+        assert log.count("WARNING onething.faults") == 3, log  # /readyz answers by itself
+        assert "database unavailable on GET /api/v1/bundles: OperationalError" in log
+        errors = [line.split("] ", 1)[1] for line in log.splitlines() if " ERROR " in line]
+        assert errors == ["Service Unavailable: /readyz"], log  # a not-ready node, as before
+        assert "Traceback" not in log, log
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL,
@@ -134,7 +99,8 @@ def test_exhausted_connection_slots_answer_503_until_one_is_free(clean_env):
     try:
         holder = psycopg.connect(f"postgres://{role}@{address}")
         env = {**clean_env, "DATABASE_URL": f"postgres://{role}@{address}"}
-        with web_node(env) as base:
+        with web_node(env) as node:
+            base = node.url
             status, headers, body = _get(f"{base}/api/v1/bundles")
             assert (status, headers["Retry-After"], body) == (503, "30", SERVICE_UNAVAILABLE)
             assert _get(f"{base}/readyz")[0] == 503
@@ -252,25 +218,6 @@ class _extra_url:
         sys.modules.pop("tests_core_fault_urls", None)
 
 
-def _upload(url: str, token: str, content: bytes) -> tuple[int, dict]:
-    """POST one file as multipart/form-data; (status, JSON body)."""
-    import urllib.error
-    import urllib.request
-
-    boundary = "onething-fault-test"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename=\"f.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").encode() + \
-        content + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Authorization": f"Bearer {token}",
-        "Content-Type": f"multipart/form-data; boundary={boundary}"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
-
-
 @pytest.mark.skipif(not ON_POSTGRESQL,
                     reason="takes a database server away (test-postgres.sh)")
 @pytest.mark.django_db(transaction=True)
@@ -300,14 +247,16 @@ def test_uploads_under_load_through_a_database_outage_lose_nothing_and_duplicate
     stop = threading.Event()
     failures: list[BaseException] = []
 
-    with web_node(env) as base:
+    with web_node(env) as node:
+        base = node.url
+
         def client(n: int) -> None:
             try:
                 k = 0
                 while not stop.is_set():
                     content = PDF + f"client {n} file {k}".encode()
                     while True:  # the same file again until it is taken
-                        status, body = _upload(f"{base}/api/v1/uploads", token, content)
+                        status, body = upload(base, token, content)
                         with lock:
                             statuses.append(status)
                         if status != 503:

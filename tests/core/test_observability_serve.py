@@ -15,7 +15,8 @@ import urllib.request
 from prometheus_client.parser import text_string_to_metric_families
 
 from .conftest import REPO, onething
-from .test_serve import alive, descendants, free_port, get, pytestmark  # noqa: F401
+from .nodes import alive, descendants, free_port, get, wait_for
+from .test_serve import pytestmark  # noqa: F401
 
 TOKEN = "scrape-token-for-the-test-0123"
 
@@ -36,16 +37,6 @@ def scrape(base: str) -> dict[str, dict[tuple, float]]:
 def healthz_count(samples) -> float:
     return samples["onething_http_request_duration_seconds_count"].get(
         (("method", "GET"), ("status", "200"), ("view", "healthz")), 0)
-
-
-def wait_for(check, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
 
 
 def test_metrics_across_workers_and_readiness_with_a_stopped_worker(clean_env):

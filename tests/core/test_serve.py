@@ -5,61 +5,17 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from .conftest import REPO, onething
+from .nodes import alive, descendants, free_port, get
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").exists(),
                                 reason="reads the process tree from /proc")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def descendants(pid: int) -> dict[int, str]:
-    """Every process below pid, with its command line."""
-    found: dict[int, str] = {}
-    pending = [pid]
-    while pending:
-        parent = pending.pop()
-        try:
-            children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
-        except OSError:
-            continue
-        for child in map(int, children):
-            try:
-                found[child] = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")\
-                    .decode()
-            except OSError:
-                continue
-            pending.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    return "State:\tZ" not in status  # a zombie has exited
-
-
-def get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
 
 
 def test_serve_runs_gunicorn_and_the_worker_and_stops_both_on_sigterm(clean_env):

@@ -4,33 +4,16 @@ in place of the placeholders it passes `onething check --deploy` without a warni
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import subprocess
 import sys
 
-from .tools import DEPLOY, REPO
-
-ENV_EXAMPLE = DEPLOY / "env.example"
-
-
-def variables() -> dict[str, str]:
-    pairs = {}
-    for line in ENV_EXAMPLE.read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            name, _, value = line.partition("=")
-            if len(value) > 1 and value[0] == value[-1] == '"':
-                value = value[1:-1]  # systemd and sh both remove the quotes
-            assert not set(value) & set("$`\\'"), line
-            assert re.fullmatch(r"[A-Z_][A-Z0-9_]*", name), line
-            assert name not in pairs, f"{name} twice"
-            pairs[name] = value
-    return pairs
+from .tools import REPO, env_example
 
 
 def test_every_variable_is_in_the_readme_table():
     readme = (REPO / "README.md").read_text()
-    undocumented = [name for name in variables()
+    undocumented = [name for name in env_example()
                     if name.startswith("ONETHING_") and f"`{name}`" not in readme]
     assert undocumented == []
 
@@ -38,7 +21,7 @@ def test_every_variable_is_in_the_readme_table():
 def test_the_example_passes_check_deploy(tmp_path):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("ONETHING_", "DJANGO_")) and k != "DATABASE_URL"}
-    example = variables()
+    example = env_example()
     assert example["ONETHING_PRODUCTION"] == "1"
     env.update(example)
     # The placeholder key itself fails the check (security.W009):

@@ -1,7 +1,9 @@
-"""Debian tools the deployment tests run: systemd-analyze, haproxy, nginx, openssl."""
+"""Debian tools the deployment tests run (systemd-analyze, haproxy, nginx, openssl), and
+the shipped environment file read as systemd and sh read it."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -9,6 +11,22 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 ENSURE = REPO / "scripts" / "ensure-deploy-tools.sh"
+ENV_EXAMPLE = DEPLOY / "env.example"
+
+
+def env_example() -> dict[str, str]:
+    """deploy/env.example's variables, as systemd (EnvironmentFile=) and sh read them."""
+    pairs = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            if len(value) > 1 and value[0] == value[-1] == '"':
+                value = value[1:-1]  # systemd and sh both remove the quotes
+            assert not set(value) & set("$`\\'"), line
+            assert re.fullmatch(r"[A-Z_][A-Z0-9_]*", name), line
+            assert name not in pairs, f"{name} twice"
+            pairs[name] = value
+    return pairs
 
 
 def tool(name: str) -> str:
