@@ -67,6 +67,7 @@ class Action(StrEnum):
     CHOOSE_DELIVERY = "choose_delivery"  # 送达: the applicant chose how to receive results
     DISPATCH = "dispatch"
     DELIVERED = "delivered"
+    RESCHEDULE = "reschedule"  # due dates recomputed after the holiday data changed
 
 
 class Role(StrEnum):
@@ -115,6 +116,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.CHOOSE_DELIVERY: "选择领取方式",
     Action.DISPATCH: "结果已寄出",
     Action.DELIVERED: "结果已送达",
+    Action.RESCHEDULE: "办结日期按节假日安排调整",
 }
 
 
