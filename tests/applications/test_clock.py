@@ -278,3 +278,22 @@ def test_holiday_data_for_an_unpublished_year_recomputes_open_cases(
     with at("2027-03-01", 16):
         assert recompute_due_dates(case.pk) == []
     assert Event.objects.filter(action="reschedule").count() == 1
+
+
+def test_the_deadlines_command(licence, demo, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    with at("2025-10-15"):
+        call_command("deadlines", "deem-accepted", "--inline", stdout=out)
+    assert "视为受理 2 件" in out.getvalue() and str(licence.pk) in out.getvalue()
+    assert Case.objects.get(pk=licence.pk).status == CaseStatus.ACCEPTED
+    out = StringIO()
+    with at("2025-10-16"):
+        call_command("deadlines", "deem-accepted", stdout=out)  # queued (here: run at once)
+        call_command("deadlines", "recompute", "--year", "2025", stdout=out)
+    assert "已排队 (queued) deem_accepted" in out.getvalue()
+    assert "已重算 0 件" in out.getvalue()  # nothing changed since the dates were set
+    assert Event.objects.filter(action="deem_accepted").count() == 2
