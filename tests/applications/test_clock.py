@@ -297,3 +297,60 @@ def test_the_deadlines_command(licence, demo, django_capture_on_commit_callbacks
     assert "已排队 (queued) deem_accepted" in out.getvalue()
     assert "已重算 0 件" in out.getvalue()  # nothing changed since the dates were set
     assert Event.objects.filter(action="deem_accepted").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reviewer_accepting_meanwhile_wins_over_deemed_acceptance(demo):
+    """Two real PostgreSQL connections: the task waits for the reviewer's lock, then
+    finds the case accepted and leaves it alone."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from onething.applications.transitions import apply_transition, lock_case
+    from onething.domain.cases import Role
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent transactions (make test-postgres)")
+    with at("2025-09-30", 9):
+        application = submit_application(restaurant_submission(demo.applicant),
+                                         actor=demo.applicant, applicant=demo.applicant)
+        registration = application.cases.get(matter__code="business-registration")
+        act(registration.pk, Action.ACCEPT, demo.samr)
+        act(registration.pk, Action.APPROVE, demo.samr)
+    licence = application.cases.get(matter__code="food-business-licence")
+    locked, release = threading.Event(), threading.Event()
+    deemed: list[list[int]] = []
+
+    def reviewer():
+        try:
+            with transaction.atomic():
+                case = lock_case(licence.pk)
+                locked.set()
+                release.wait(10)
+                apply_transition(case, Action.ACCEPT, actor=demo.samr, role=Role.REVIEWER)
+        finally:
+            connection.close()
+
+    def task():
+        try:
+            deemed.append(deem_overdue_cases_accepted())
+        finally:
+            connection.close()
+
+    with at("2025-10-15"):
+        first = threading.Thread(target=reviewer)
+        first.start()
+        assert locked.wait(10)
+        second = threading.Thread(target=task)
+        second.start()
+        second.join(1)
+        assert second.is_alive()  # waiting for the reviewer's lock
+        release.set()
+        first.join(10)
+        second.join(10)
+    assert licence.pk not in deemed[0]
+    case = Case.objects.get(pk=licence.pk)
+    assert case.status == CaseStatus.ACCEPTED
+    assert case.accepted_at == dt.datetime(2025, 10, 15, 10, tzinfo=SHANGHAI)  # the reviewer's
+    assert not Event.objects.filter(case=case, action="deem_accepted").exists()
