@@ -6,7 +6,10 @@ matter. Its states follow 《行政许可法》: 收件 (submitted) → 受理 (
 incomplete; 审查 (in review); 决定 准予 / 不予 (approved / denied); 办结
 (concluded). A case whose prerequisites are not yet approved waits; if a
 prerequisite fails it is cancelled. The applicant may withdraw before a
-decision.
+decision. The clock (onething.domain.deadlines) adds a status of its own —
+特别程序 (suspended) while a period that does not count runs (第四十五条) —
+an extension (延期, 第四十二条) that keeps the status, and deemed acceptance
+(视为受理, 第三十二条) by the system.
 
 Nothing here touches a database: ``next_status`` answers what an action does
 or raises :class:`IllegalTransition`; the service layer applies it.
@@ -169,7 +172,8 @@ TRANSITIONS: dict[tuple[CaseStatus, Action], Rule] = {
     (S.SUBMITTED, A.DEEM_ACCEPTED): Rule(S.ACCEPTED, R.SYSTEM),
 }
 
-# Actions that change a case's status (the API's and workbench's case actions).
+# Actions on a case (the API's and workbench's case actions); all but extend change
+# its status.
 TRANSITION_ACTIONS = frozenset(a for (_, a) in TRANSITIONS)
 # Event kinds that are recorded but move no case.
 RECORDED_ONLY = frozenset(Action) - TRANSITION_ACTIONS
