@@ -306,8 +306,10 @@ def get_case(request: HttpRequest, case_id: ObjectId):
 def act(request: HttpRequest, case_id: ObjectId, action: str, payload: ActionIn | None = None):
     """Take an action on a case: accept, refuse, request_correction (with every item),
     resubmit (applicant, with the corrected materials), start_review, approve
-    (optional result), deny, withdraw, conclude. Refusal, correction and denial
-    need a reason."""
+    (optional result), deny, withdraw, conclude; suspend (a special procedure: ``kind``,
+    optional ``expected_end`` and ``legal_basis``) and resume; extend (``days``, and
+    ``approved_by`` when the head of the organ approves). Refusal, correction, denial
+    and suspension need a reason, an extension as its matter's rule says."""
     user = _user(request)
     selectors.case_for(user, case_id)  # 404 unless visible
     chosen = next((a for a in TRANSITION_ACTIONS if a.value == action), None)
@@ -317,7 +319,9 @@ def act(request: HttpRequest, case_id: ObjectId, action: str, payload: ActionIn 
     services.transition_case(
         case_id, chosen, actor=user, reason=body.reason,
         items=[item.model_dump() for item in body.items] or None,
-        result=body.result or None, materials=body.materials or None)
+        result=body.result or None, materials=body.materials or None,
+        kind=body.kind, legal_basis=body.legal_basis, expected_end=body.expected_end,
+        days=body.days, approved_by=body.approved_by)
     return presenters.case_detail(selectors.case_for(user, case_id), user)
 
 

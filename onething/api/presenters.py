@@ -53,6 +53,8 @@ def case(item: Case, soon_limit: dt.date | None = None) -> dict[str, Any]:
         "promised_due_date": item.promised_due_date,
         "statutory_due_date": item.statutory_due_date,
         "due_provisional": item.due_provisional,
+        "statutory_due_provisional": item.statutory_due_provisional,
+        "clock_paused": item.clock_paused,
         **selectors.due_flags(item, soon_limit=soon_limit),
         "depends_on": sorted(p.pk for p in item.prerequisites.all()),
         "certificate": _certificate(item),
@@ -115,6 +117,19 @@ def case_detail(item: Case, viewer: User) -> dict[str, Any]:
              "from_status": e.from_status, "to_status": e.to_status, "reason": e.reason}
             for e in item.events.order_by("at", "id")
         ],
+        **_clock(item),
+    }
+
+
+def _clock(item: Case) -> dict[str, Any]:
+    suspensions, extensions = selectors.clock_rows(item)
+    return {
+        "suspensions": [{"kind": s.kind, "kind_label": s.kind_label, "reason": s.reason,
+                         "legal_basis": s.legal_basis, "started_on": s.started_on,
+                         "ended_on": s.ended_on, "expected_end": s.expected_end}
+                        for s in suspensions],
+        "extensions": [{"days": e.days, "reason": e.reason, "approved_by": e.approved_by,
+                        "granted_on": e.granted_on} for e in extensions],
     }
 
 

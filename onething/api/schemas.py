@@ -151,6 +151,15 @@ class ActionIn(StrictIn):
     result: dict[str, str] = Field(default={}, description="approve: the decision's result data")
     materials: dict[str, ObjectId] = Field(default={},
                                            description="resubmit: material key → upload id")
+    kind: str = Field(default="", max_length=30,
+                      description="suspend: hearing, tender, auction, inspection, testing, "
+                                  "quarantine, appraisal, expert_review or public_notice")
+    legal_basis: str = Field(default="", max_length=300, description="suspend: legal basis")
+    expected_end: dt.date | None = Field(default=None,
+                                         description="suspend: expected end, told the applicant")
+    days: int | None = Field(default=None, ge=1, le=999, description="extend: days to add")
+    approved_by: str = Field(default="", max_length=100,
+                             description="extend: the head of the organ who approved it")
 
 
 class Named(Schema):
@@ -180,6 +189,9 @@ class CaseOut(Schema):
     promised_due_date: dt.date | None
     statutory_due_date: dt.date | None
     due_provisional: bool
+    statutory_due_provisional: bool = False
+    clock_paused: bool = Field(default=False, description="暂停计时: a correction or a special "
+                               "procedure is under way; the due dates move when it ends")
     overdue: bool
     due_soon: bool
     depends_on: list[int]
@@ -206,6 +218,23 @@ class EventOut(Schema):
     reason: str
 
 
+class SuspensionOut(Schema):
+    kind: str
+    kind_label: str
+    reason: str
+    legal_basis: str
+    started_on: dt.date
+    ended_on: dt.date | None
+    expected_end: dt.date | None
+
+
+class ExtensionOut(Schema):
+    days: int
+    reason: str
+    approved_by: str
+    granted_on: dt.date
+
+
 class CaseDetailOut(CaseOut):
     bundle: BundleRef
     applicant: str
@@ -216,6 +245,9 @@ class CaseDetailOut(CaseOut):
     materials: list[MaterialOut]
     actions: list[str] = Field(description="actions the viewer may take now")
     events: list[EventOut]
+    suspensions: list[SuspensionOut] = Field(default=[], description="periods that do not "
+                                             "count towards the limits (补正, 第四十五条)")
+    extensions: list[ExtensionOut] = Field(default=[], description="extensions (延期)")
 
 
 class ApplicationSummaryOut(Schema):

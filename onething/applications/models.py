@@ -21,11 +21,13 @@ from onething.applications.choices import Channel
 from onething.domain.cases import (
     ACTION_LABELS,
     APPLICATION_STATUS_LABELS,
+    CLOCK_PAUSED,
     STATUS_LABELS,
     Action,
     ApplicationStatus,
     CaseStatus,
 )
+from onething.domain.deadlines import SUSPENSION_LABELS, SuspensionKind
 from onething.domain.validators import replace_unsafe
 
 # A queue is worked by promised due date; cases not yet accepted (no date) come first.
@@ -33,7 +35,7 @@ UNDATED = dt.date(1, 1, 1)
 QUEUE_ORDER = Coalesce(F("promised_due_date"), Value(UNDATED))
 # Statuses in a department's open queue: not waiting for a prerequisite, not final.
 QUEUE_OPEN_STATUSES = ["accepted", "approved", "correction_requested", "denied", "in_review",
-                       "submitted"]
+                       "submitted", "suspended"]
 
 
 class DisplaySafeDecoder(json.JSONDecoder):
@@ -123,11 +125,17 @@ class Case(models.Model):
     promised_days = models.PositiveIntegerField("承诺时限")
     statutory_unit = models.CharField("法定时限单位", max_length=20)
     statutory_days = models.PositiveIntegerField("法定时限")
+    # When the department received the file (收件): at submission, at release, or when
+    # corrected materials came back before acceptance — the start of the acceptance
+    # limit (受理期限) and the acceptance date of a deemed acceptance (视为受理).
+    received_at = models.DateTimeField("收件时间", null=True, blank=True)
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
     decided_at = models.DateTimeField("决定时间", null=True, blank=True)
     promised_due_date = models.DateField("承诺办结日期", null=True, blank=True)
     statutory_due_date = models.DateField("法定办结日期", null=True, blank=True)
-    due_provisional = models.BooleanField("办结日期为暂定", default=False)
+    # Each date is provisional (暂定) when it depends on a year whose holidays are unknown.
+    due_provisional = models.BooleanField("承诺办结日期为暂定", default=False)
+    statutory_due_provisional = models.BooleanField("法定办结日期为暂定", default=False)
     correction_items = models.JSONField("补正事项", default=list, blank=True,
                                         decoder=DisplaySafeDecoder)
     result = models.JSONField("办理结果", default=dict, blank=True, decoder=DisplaySafeDecoder)
@@ -153,6 +161,83 @@ class Case(models.Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[CaseStatus(self.status)]
+
+    @property
+    def clock_paused(self) -> bool:
+        """The clock stands still (暂停计时): an accepted case in a non-counting period."""
+        return self.accepted_at is not None and self.status in {s.value for s in CLOCK_PAUSED}
+
+
+class CaseSuspension(models.Model):
+    """A period that does not count towards a case's limits (中止计时 / 不计算在期限内).
+
+    A correction (补正) opens one and the resubmission closes it; the reviewer opens
+    the others (听证、检验、检测、检疫、鉴定、专家评审、公示 …, 《行政许可法》第四十五条)
+    with ``suspend`` and closes them with ``resume``. Due dates are recomputed from
+    these rows (``onething.applications.clock``).
+    """
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="suspensions",
+                             verbose_name="办件")
+    kind = models.CharField("类型", max_length=20,
+                            choices=[(k.value, label) for k, label in SUSPENSION_LABELS.items()])
+    reason = models.TextField("理由", blank=True)
+    legal_basis = models.CharField("法律依据", max_length=300, blank=True)
+    expected_end = models.DateField("预计结束日期", null=True, blank=True)
+    started_on = models.DateField("开始日期")
+    started_at = models.DateTimeField("开始时间")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                   blank=True, related_name="+", verbose_name="启动人")
+    ended_on = models.DateField("结束日期", null=True, blank=True)
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                 blank=True, related_name="+", verbose_name="结束人")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "暂停计时期间"
+        ordering = ["case", "started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=Q(ended_at__isnull=True),
+                                    name="one_open_suspension_per_case"),
+            models.CheckConstraint(condition=Q(ended_on__isnull=True)
+                                   | Q(ended_on__gte=F("started_on")),
+                                   name="suspension_ends_after_it_starts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.kind_label} {self.started_on}–{self.ended_on or ''}"
+
+    @property
+    def kind_label(self) -> str:
+        return SUSPENSION_LABELS[SuspensionKind(self.kind)]
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+
+class CaseExtension(models.Model):
+    """An extension of a case's limits (延期, 《行政许可法》第四十二条)."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="extensions",
+                             verbose_name="办件")
+    days = models.PositiveSmallIntegerField("延长天数")
+    reason = models.TextField("理由", blank=True)
+    approved_by = models.CharField("批准人", max_length=100, blank=True)
+    legal_basis = models.CharField("法律依据", max_length=300, blank=True)
+    granted_on = models.DateField("延期日期")
+    granted_at = models.DateTimeField("延期时间")
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                   blank=True, related_name="+", verbose_name="办理人")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "延期"
+        ordering = ["case", "granted_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(days__gt=0),
+                                              name="extension_adds_days")]
+
+    def __str__(self) -> str:
+        return f"{self.case} · +{self.days}"
 
 
 class Event(models.Model):

@@ -22,6 +22,8 @@ from onething.applications.models import (
     UNDATED,
     Application,
     Case,
+    CaseExtension,
+    CaseSuspension,
     Event,
     ProvidedMaterial,
 )
@@ -207,6 +209,12 @@ def expected_completion(application: Application) -> tuple[dt.date | None, bool]
 
     dates = [d for d in (end(c) for c in cases) if d]
     return (max(dates) if dates else None), provisional
+
+
+def clock_rows(case: Case) -> tuple[list[CaseSuspension], list[CaseExtension]]:
+    """A visible case's non-counting periods and extensions, oldest first (办理时限)."""
+    return (list(case.suspensions.select_related("started_by", "ended_by")),
+            list(case.extensions.select_related("granted_by")))
 
 
 def _planned_materials(plan: dict[str, Any]) -> list[dict[str, Any]]:

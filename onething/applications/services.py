@@ -15,17 +15,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from onething.accounts.models import ApplicantKind, User
 from onething.accounts.models import Role as UserRole
 from onething.accounts.services import profile_data
-from onething.applications import storage
+from onething.applications import clock, storage
 from onething.applications.errors import CaseActionDenied, SubmissionError
 from onething.applications.models import (
     Application,
@@ -47,13 +48,17 @@ from onething.catalog import selectors as catalog_selectors
 from onething.domain import catalog as catalog_spec
 from onething.domain.cases import (
     ACTION_LABELS,
+    CLOCK_PAUSED,
     DECIDED,
+    FINAL,
     WITHDRAWABLE,
     Action,
     CaseStatus,
+    IllegalTransition,
     Role,
     derive_application_status,
 )
+from onething.domain.deadlines import SUSPENSION_LABELS, SuspensionKind, is_deemed_accepted
 from onething.domain.identity import WAIVER_LEVEL, AssuranceLevel
 from onething.domain.planner import (
     AnsweredRange,
@@ -359,6 +364,7 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: d
             application=application, matter=matters[planned.code],
             department_id=matters[planned.code].department_id,
             status=CaseStatus.WAITING if planned.depends_on else CaseStatus.SUBMITTED,
+            received_at=None if planned.depends_on else application.submitted_at,
             stage=planned.stage, position=position,
             promised_unit=matters[planned.code].promised_unit,
             promised_days=matters[planned.code].promised_days,
@@ -410,14 +416,20 @@ def role_of(actor: User | None, case: Case) -> Role:
 def transition_case(case_id: int, action: Action | str, *, actor: User | None,
                     reason: str = "", items: list[dict[str, str]] | None = None,
                     result: Mapping[str, str] | None = None,
-                    materials: Mapping[str, int] | None = None) -> Case:
+                    materials: Mapping[str, int] | None = None,
+                    kind: str = "", legal_basis: str = "",
+                    expected_end: dt.date | None = None,
+                    days: int | None = None, approved_by: str = "") -> Case:
     """Apply ``action`` to a case: the single entry point for every state change.
 
-    《行政许可法》第三十二条 (受理 / 不予受理 / 一次性告知补正), 第三十四条 (当场决定),
-    第四十二条 (期限). ``items`` lists every missing or faulty item of a
-    correction request; ``materials`` are the resubmitted uploads, which must
-    cover exactly those items; ``result`` is the decision's result data. What
-    each action does is in ``transitions`` (one effect per action).
+    《行政许可法》第三十二条 (受理 / 不予受理 / 一次性告知补正 / 视为受理), 第三十四条
+    (当场决定), 第四十二条 (期限, 延期), 第四十五条 (不计算在期限内的期间). ``items``
+    lists every missing or faulty item of a correction request; ``materials`` are the
+    resubmitted uploads, which must cover exactly those items; ``result`` is the
+    decision's result data. ``suspend`` takes the ``kind`` of period (and optionally
+    its ``legal_basis`` and ``expected_end``); ``extend`` the ``days`` and, when the
+    head of the organ approves, ``approved_by``. What each action does is in
+    ``transitions`` (one effect per action).
     """
     action = Action(action)
     with transaction.atomic():
@@ -425,7 +437,10 @@ def transition_case(case_id: int, action: Action | str, *, actor: User | None,
         step = apply_transition(case, action, actor=actor, role=role_of(actor, case),
                                 reason=reason,
                                 params={"items": items, "result": result,
-                                        "materials": materials})
+                                        "materials": materials, "kind": kind,
+                                        "legal_basis": legal_basis,
+                                        "expected_end": expected_end, "days": days,
+                                        "approved_by": approved_by})
         refresh_application_status(case.application)
         _tell_applicant(step)
     if step.released:
@@ -448,12 +463,133 @@ def _tell_applicant(step: Step) -> None:
     text = f"您的申请 {application.tracking_number}：“{case.matter.name}”{ACTION_LABELS[action]}"
     if new is CaseStatus.CORRECTION_REQUESTED:
         text += "，请一次性补正告知的材料"
+    text += _clock_note(step)
     if step.reason and action is not Action.REQUEST_CORRECTION:
         text += f"。理由：{step.reason[:100]}"
     if cancelled:
         text += f"。因此以下事项终止办理：{cancelled}"
     notify(user=application.applicant, application=application, message=text[:500],
            dedupe_key=f"event:{step.event.pk}")
+
+
+def _clock_note(step: Step) -> str:
+    """What the applicant must know about the clock: the period, the new due dates."""
+    case, action, data = step.case, step.action, step.data
+    text = ""
+    if action is Action.SUSPEND:
+        period = data.get("suspension", {})
+        label = SUSPENSION_LABELS[SuspensionKind(period["kind"])]
+        text += f"（{label}），所需时间不计入办理时限"
+        if period.get("expected_end"):
+            text += f"，预计至 {period['expected_end']}"
+    elif action is Action.DEEM_ACCEPTED:
+        text += f"，自收件之日 {data.get('received_on')} 起即为受理"
+    elif action is Action.EXTEND:
+        text += f"{data.get('days')}日"
+    if action in {Action.RESUME, Action.EXTEND, Action.DEEM_ACCEPTED} and (
+            case.promised_due_date is not None):
+        text += f"。承诺办结日期 {_dated(case.promised_due_date, case.due_provisional)}"
+        if case.statutory_due_date is not None:
+            text += (f"，法定办结日期 "
+                     f"{_dated(case.statutory_due_date, case.statutory_due_provisional)}")
+    return text
+
+
+def _dated(day: dt.date, provisional: bool) -> str:
+    return f"{day.isoformat()}{'（暂定）' if provisional else ''}"
+
+
+# -- the clock: recomputation and deemed acceptance -------------------------------------
+
+
+def recompute_due_dates(case_id: int, *, reason: str = "") -> list[str]:
+    """Recompute one case's due dates from its facts and save them; return what changed.
+
+    Run after holiday data changed (``calendar_changed``): the dates of an open case
+    may move. A change is recorded (``reschedule``) and, when the promised date moved,
+    the applicant is told the new one. Idempotent: a second run changes nothing.
+    """
+    with transaction.atomic():
+        case = lock_case(case_id)
+        if case.accepted_at is None or CaseStatus(case.status) in DECIDED | FINAL:
+            return []
+        before = (case.promised_due_date, case.statutory_due_date)
+        changed = clock.refresh_due_dates(case)
+        if not changed:
+            return []
+        case.save(update_fields=[*changed, "updated_at"])
+        data = {"promised_due_date": case.promised_due_date.isoformat(),
+                "statutory_due_date": case.statutory_due_date.isoformat(),
+                "previous": [d.isoformat() if d else None for d in before]}
+        event = Event.objects.create(application=case.application, case=case, actor=None,
+                                     action=Action.RESCHEDULE, from_status=case.status,
+                                     to_status=case.status, reason=reason[:2000], data=data)
+        if case.promised_due_date != before[0]:
+            application = case.application
+            notify(user=application.applicant, application=application,
+                   dedupe_key=f"event:{event.pk}",
+                   message=(f"您的申请 {application.tracking_number}：“{case.matter.name}”"
+                            f"{ACTION_LABELS[Action.RESCHEDULE]}，承诺办结日期由 "
+                            f"{before[0].isoformat() if before[0] else '—'} 调整为 "
+                            f"{_dated(case.promised_due_date, case.due_provisional)}"
+                            + (f"。{reason[:100]}" if reason else ""))[:500])
+    return changed
+
+
+def cases_to_recompute(years: Iterable[int]) -> list[int]:
+    """Accepted, undecided cases whose dates may depend on ``years``: accepted no later
+    than the last of them, and due (or paused) no earlier than the first."""
+    years = sorted({int(y) for y in years})
+    if not years:
+        return []
+    first, last = dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)
+    undecided = [s.value for s in CaseStatus if s not in DECIDED | FINAL]
+    paused = [s.value for s in CLOCK_PAUSED]
+    return list(Case.objects.filter(status__in=undecided, accepted_at__isnull=False,
+                                    accepted_at__date__lte=last)
+                .filter(Q(statutory_due_date__gte=first) | Q(status__in=paused)
+                        | Q(statutory_due_date__isnull=True))
+                .order_by("id").values_list("id", flat=True))
+
+
+def recompute_for_calendar(years: Iterable[int]) -> dict[int, list[str]]:
+    """Recompute every open case whose dates involve ``years``, each in its own
+    transaction (a holiday notice entered, corrected or loaded)."""
+    years = sorted({int(y) for y in years})
+    label = "、".join(str(y) for y in years)
+    reason = f"{label}年节假日安排已更新"
+    changed = {}
+    for case_id in cases_to_recompute(years):
+        fields = recompute_due_dates(case_id, reason=reason)
+        if fields:
+            changed[case_id] = fields
+    return changed
+
+
+def deem_overdue_cases_accepted(*, today: dt.date | None = None) -> list[int]:
+    """视为受理 (《行政许可法》第三十二条): every case still 待受理 whose matter's
+    acceptance limit has passed since receipt is accepted as of the day of receipt,
+    by the system. Each case in its own transaction, checked again under its lock;
+    idempotent (an accepted case is not 待受理 any more)."""
+    today = today or timezone.localdate()
+    working_days = clock.calendar()
+    # A limit of N working days ends N calendar days after receipt at the earliest, so a
+    # case received yesterday or today cannot be overdue yet.
+    candidates = (Case.objects.filter(status=CaseStatus.SUBMITTED,
+                                      received_at__date__lt=today - dt.timedelta(days=1),
+                                      matter__acceptance_limit__isnull=False)
+                  .values_list("id", "received_at", "matter__acceptance_limit"))
+    deemed = []
+    for case_id, received_at, limit in candidates.order_by("id"):
+        if not is_deemed_accepted(timezone.localdate(received_at), limit, today,
+                                  working_days):
+            continue
+        try:
+            transition_case(case_id, Action.DEEM_ACCEPTED, actor=None)
+        except IllegalTransition:
+            continue  # accepted, refused or sent back meanwhile: nothing to deem
+        deemed.append(case_id)
+    return deemed
 
 
 @dataclass(frozen=True)

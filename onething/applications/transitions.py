@@ -24,18 +24,36 @@ from typing import Any
 from django.utils import timezone
 
 from onething.accounts.models import User
+from onething.applications import clock
 from onething.applications.errors import SubmissionError
-from onething.applications.models import Application, Case, Event, ProvidedMaterial, Upload
+from onething.applications.models import (
+    Application,
+    Case,
+    CaseExtension,
+    CaseSuspension,
+    Event,
+    ProvidedMaterial,
+    Upload,
+)
 from onething.catalog import selectors as catalog_selectors
-from onething.domain.calendar import WorkingDayCalendar
 from onething.domain.cases import (
     STATUS_LABELS,
     SUCCESSFUL,
     Action,
     CaseStatus,
+    IllegalTransition,
     Role,
     derive_application_status,
     next_status,
+)
+from onething.domain.deadlines import (
+    SPECIAL_PROCEDURES,
+    SUSPENSION_BASIS,
+    SUSPENSION_LABELS,
+    ExtensionRefused,
+    SuspensionKind,
+    check_extension,
+    is_deemed_accepted,
 )
 
 
@@ -172,28 +190,11 @@ def _delivered(prerequisite: Case) -> bool:
 # -- the effects -------------------------------------------------------------------------
 
 
-def calendar() -> WorkingDayCalendar:
-    return catalog_selectors.working_day_calendar(provisional=True)
-
-
-def set_due_dates(case: Case, start: dt.date, working_days: WorkingDayCalendar) -> None:
-    promised = working_days.add_working_days(start, case.promised_days
-                                             if case.promised_unit != "instant" else 0)
-    if case.statutory_unit == "days":
-        statutory = working_days.add_working_days(start + dt.timedelta(days=case.statutory_days),
-                                                  0)
-    else:
-        statutory = working_days.add_working_days(start, case.statutory_days
-                                                  if case.statutory_unit != "instant" else 0)
-    case.promised_due_date = promised.day
-    case.statutory_due_date = statutory.day
-    case.due_provisional = promised.provisional or statutory.provisional
-
-
 @effect(Action.RELEASE)
 def _received(step: Step) -> None:
     step.case.received = dict(step.params.get("received") or {})
-    step.changed.append("received")
+    step.case.received_at = step.now  # the department has the file from now (收件)
+    step.changed += ["received", "received_at"]
     step.data["received"] = step.case.received
 
 
@@ -201,10 +202,8 @@ def _received(step: Step) -> None:
 def _accepted(step: Step) -> None:
     case = step.case
     case.accepted_at = step.now
-    set_due_dates(case, step.today, calendar())
-    step.changed += ["accepted_at", "promised_due_date", "statutory_due_date",
-                     "due_provisional"]
-    step.data["promised_due_date"] = case.promised_due_date.isoformat()
+    step.changed += ["accepted_at", *clock.refresh_due_dates(case, today=step.today)]
+    _note_due_dates(step)
 
 
 @effect(Action.REQUEST_CORRECTION)
@@ -222,6 +221,7 @@ def _correction_requested(step: Step) -> None:
     step.case.correction_items = clean
     step.changed.append("correction_items")
     step.data["items"] = clean
+    _open_period(step, SuspensionKind.CORRECTION)
 
 
 @effect(Action.RESUBMIT)
@@ -229,16 +229,11 @@ def _resubmitted(step: Step) -> None:
     case = step.case
     step.data["materials"] = _store_corrections(case, step.params.get("materials") or {},
                                                 step.actor)
-    if case.accepted_at and case.promised_due_date:
-        # The clock stood still while the applicant corrected (补正期间不计时).
-        working_days = calendar()
-        requested = _last_correction_date(case)
-        paused = working_days.working_days_between(requested, step.today) if requested else 0
-        if paused:
-            case.promised_due_date = working_days.add_working_days(
-                case.promised_due_date, paused).day
-            step.changed.append("promised_due_date")
-            step.data["paused_working_days"] = paused
+    # The correction period ends (补正期间不计入办理时限): both dates move with it.
+    _close_period(step)
+    if case.accepted_at is None:
+        case.received_at = step.now  # corrected before acceptance: received anew
+        step.changed.append("received_at")
     case.correction_items = []
     step.changed.append("correction_items")
 
@@ -280,12 +275,6 @@ def _store_corrections(case: Case, materials: Mapping[str, int],
     return wanted
 
 
-def _last_correction_date(case: Case) -> dt.date | None:
-    event = (case.events.filter(action=Action.REQUEST_CORRECTION).order_by("-at", "-id")
-             .first())
-    return timezone.localtime(event.at).date() if event else None
-
-
 def _result(case: Case, given: Mapping[str, str] | None, actor: User | None) -> dict[str, str]:
     """The decision's result: what dependent matters receive (e.g. a licence number).
 
@@ -306,3 +295,125 @@ def _result(case: Case, given: Mapping[str, str] | None, actor: User | None) -> 
         data["number"] = certificate.number
         data["verify_url"] = verify_path(certificate.number)
     return data
+
+
+# -- the clock: non-counting periods, extensions, deemed acceptance ------------------------
+# (onething.domain.deadlines does the arithmetic, onething.applications.clock reads the rows)
+
+
+def _note_due_dates(step: Step) -> None:
+    case = step.case
+    if case.promised_due_date is not None:
+        step.data["promised_due_date"] = case.promised_due_date.isoformat()
+    if case.statutory_due_date is not None:
+        step.data["statutory_due_date"] = case.statutory_due_date.isoformat()
+
+
+def _open_period(step: Step, kind: SuspensionKind, *, legal_basis: str = "",
+                 expected_end: dt.date | None = None) -> CaseSuspension:
+    period = CaseSuspension.objects.create(
+        case=step.case, kind=kind, reason=step.reason[:2000],
+        legal_basis=(legal_basis or SUSPENSION_BASIS[kind])[:300], expected_end=expected_end,
+        started_on=step.today, started_at=step.now, started_by=step.actor)
+    step.changed += clock.refresh_due_dates(step.case, today=step.today)
+    step.data["suspension"] = {"id": period.pk, "kind": kind.value,
+                               "started_on": step.today.isoformat(),
+                               **({"expected_end": expected_end.isoformat()}
+                                  if expected_end else {})}
+    return period
+
+
+def _close_period(step: Step) -> CaseSuspension | None:
+    period = clock.open_suspension(step.case)
+    if period is None:
+        return None
+    period.ended_on, period.ended_at, period.ended_by = step.today, step.now, step.actor
+    period.save(update_fields=["ended_on", "ended_at", "ended_by"])
+    step.changed += clock.refresh_due_dates(step.case, today=step.today)
+    step.data["suspension"] = {"id": period.pk, "kind": period.kind,
+                               "started_on": period.started_on.isoformat(),
+                               "ended_on": step.today.isoformat()}
+    _note_due_dates(step)
+    return period
+
+
+@effect(Action.SUSPEND)
+def _suspended(step: Step) -> None:
+    """特别程序 (《行政许可法》第四十五条): the time it takes does not count, and the
+    applicant is told in writing how long it is expected to take."""
+    try:
+        kind = SuspensionKind(str(step.params.get("kind") or ""))
+    except ValueError:
+        kind = None
+    if kind not in SPECIAL_PROCEDURES:
+        choices = "、".join(SUSPENSION_LABELS[k] for k in SuspensionKind
+                           if k in SPECIAL_PROCEDURES)
+        raise SubmissionError({"kind": f"请选择特别程序的类型：{choices} "
+                                       "(choose the kind of non-counting period)"},
+                              "suspension_kind_required")
+    expected_end = step.params.get("expected_end")
+    if expected_end is not None and expected_end < step.today:
+        raise SubmissionError({"expected_end": "预计结束日期不能早于今天 "
+                                               "(the expected end cannot be in the past)"})
+    _open_period(step, kind, legal_basis=str(step.params.get("legal_basis") or "").strip(),
+                 expected_end=expected_end)
+
+
+@effect(Action.RESUME)
+def _resumed(step: Step) -> None:
+    _close_period(step)
+
+
+@effect(Action.WITHDRAW, Action.CANCEL)
+def _period_ends_with_the_case(step: Step) -> None:
+    """A withdrawn case's open correction or special procedure ends with it."""
+    period = clock.open_suspension(step.case)
+    if period is not None:
+        period.ended_on, period.ended_at, period.ended_by = step.today, step.now, step.actor
+        period.save(update_fields=["ended_on", "ended_at", "ended_by"])
+
+
+@effect(Action.EXTEND)
+def _extended(step: Step) -> None:
+    """延期 (《行政许可法》第四十二条) within the matter's rule: at most its days in all,
+    approved as it says (the head of the organ, or the department), with the reason
+    told to the applicant."""
+    case = step.case
+    rule = catalog_selectors.extension_rule(case.matter)
+    raw = step.params.get("days")
+    try:
+        days = int(raw) if raw is not None and not isinstance(raw, bool) else 0
+    except (TypeError, ValueError):
+        days = 0
+    approved_by = str(step.params.get("approved_by") or "").strip()[:100]
+    try:
+        check_extension(rule, days=days, already=clock.extension_days(case),
+                        reason=step.reason, approved_by=approved_by)
+    except ExtensionRefused as exc:
+        raise SubmissionError({exc.field: str(exc)}, "extension_refused") from exc
+    CaseExtension.objects.create(case=case, days=days, reason=step.reason[:2000],
+                                 approved_by=approved_by, legal_basis=rule.legal_basis[:300],
+                                 granted_on=step.today, granted_at=step.now,
+                                 granted_by=step.actor)
+    step.changed += clock.refresh_due_dates(case, today=step.today)
+    step.data.update({"days": days, **({"approved_by": approved_by} if approved_by else {})})
+    _note_due_dates(step)
+
+
+@effect(Action.DEEM_ACCEPTED)
+def _deemed_accepted(step: Step) -> None:
+    """逾期不告知的，自收到申请材料之日起即为受理 (《行政许可法》第三十二条): accepted as
+    of receipt, once the acceptance limit has passed — checked again under the lock."""
+    case = step.case
+    limit = case.matter.acceptance_limit
+    received_at = case.received_at
+    if received_at is None or not is_deemed_accepted(
+            timezone.localdate(received_at), limit, step.today, clock.calendar()):
+        raise IllegalTransition(step.previous, step.action,
+                                "受理期限尚未届满，不能视为受理 (the acceptance limit has not "
+                                "passed)")
+    case.accepted_at = received_at
+    step.changed += ["accepted_at", *clock.refresh_due_dates(case, today=step.today)]
+    step.data.update({"received_on": timezone.localdate(received_at).isoformat(),
+                      "acceptance_limit": limit})
+    _note_due_dates(step)

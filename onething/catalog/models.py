@@ -129,6 +129,16 @@ class Matter(LoadedFromCatalog):
     sources = models.JSONField("资料来源", default=list, blank=True)
     # 秒批: {"checks": [...], "verified_waives": [...], "note": "..."} or {} for none
     auto_decision = models.JSONField("自动审批规则（秒批）", default=dict, blank=True)
+    # 受理期限 (working days from receipt) after which the application counts as
+    # accepted (视为受理, 《行政许可法》第三十二条); empty: no deemed acceptance.
+    acceptance_limit = models.PositiveSmallIntegerField("受理期限（工作日）", null=True,
+                                                        blank=True)
+    # 延期 (第四十二条): the most days all extensions of a case add; 0: none.
+    extension_max_days = models.PositiveSmallIntegerField("延期上限（日）", default=0)
+    extension_approval = models.CharField("延期批准", max_length=20, default="head",
+                                          choices=_choices(spec.EXTENSION_APPROVALS))
+    extension_reason_required = models.BooleanField("延期须说明理由", default=True)
+    extension_basis = models.CharField("延期依据", max_length=300, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "事项"

@@ -68,7 +68,15 @@ def _matter_spec(row: models.Matter) -> spec.Matter:
         uncertain=row.uncertain,
         sources=tuple(row.sources),
         auto_decision=_auto_decision(row.auto_decision),
+        acceptance_limit=row.acceptance_limit,
+        extension=extension_rule(row),
     )
+
+
+def extension_rule(row: models.Matter) -> spec.ExtensionRule:
+    """The matter's extension rule (延期) as the domain checks it."""
+    return spec.ExtensionRule(row.extension_max_days, row.extension_approval,
+                              row.extension_reason_required, row.extension_basis)
 
 
 def _auto_decision(data: dict[str, Any] | None) -> spec.AutoDecision | None:

@@ -307,6 +307,11 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
                                    "note": item.auto_decision.note,
                                    "assurance": item.auto_decision.assurance}
                                   if item.auto_decision else {}),
+                "acceptance_limit": item.acceptance_limit,
+                "extension_max_days": item.extension.max_days,
+                "extension_approval": item.extension.approval,
+                "extension_reason_required": item.extension.reason_required,
+                "extension_basis": item.extension.legal_basis,
                 "source_file": _origin_file(item), "spec_hash": spec_hash(item),
             },
         )

@@ -22,6 +22,7 @@ SHARED_LABELS: dict[str, dict[str, Promise]] = {
         "correction_requested": pgettext_lazy("case status", "待补正"),
         "accepted": pgettext_lazy("case status", "已受理"),
         "in_review": pgettext_lazy("case status", "审查中"),
+        "suspended": pgettext_lazy("case status", "特别程序（暂停计时）"),
         "approved": pgettext_lazy("case status", "准予"),
         "denied": pgettext_lazy("case status", "不予许可"),
         "refused": pgettext_lazy("case status", "不予受理"),
@@ -50,6 +51,24 @@ SHARED_LABELS: dict[str, dict[str, Promise]] = {
         "choose_delivery": pgettext_lazy("case event", "选择领取方式"),
         "dispatch": pgettext_lazy("case event", "结果已寄出"),
         "delivered": pgettext_lazy("case event", "结果已送达"),
+        "suspend": pgettext_lazy("case event", "启动特别程序（暂停计时）"),
+        "resume": pgettext_lazy("case event", "特别程序结束（恢复计时）"),
+        "extend": pgettext_lazy("case event", "延长办理期限"),
+        "deem_accepted": pgettext_lazy("case event", "逾期未告知，视为受理"),
+        "reschedule": pgettext_lazy("case event", "办结日期按节假日安排调整"),
+    },
+    # onething.domain.deadlines.SUSPENSION_LABELS: periods that do not count
+    "suspension_kind": {
+        "correction": pgettext_lazy("suspension kind", "补正"),
+        "hearing": pgettext_lazy("suspension kind", "听证"),
+        "tender": pgettext_lazy("suspension kind", "招标"),
+        "auction": pgettext_lazy("suspension kind", "拍卖"),
+        "inspection": pgettext_lazy("suspension kind", "检验"),
+        "testing": pgettext_lazy("suspension kind", "检测"),
+        "quarantine": pgettext_lazy("suspension kind", "检疫"),
+        "appraisal": pgettext_lazy("suspension kind", "鉴定"),
+        "expert_review": pgettext_lazy("suspension kind", "专家评审"),
+        "public_notice": pgettext_lazy("suspension kind", "公示"),
     },
     # onething.domain.cases.APPLICATION_STATUS_LABELS
     "application_status": {

@@ -242,6 +242,10 @@ class WorkingDayCalendar:
     def is_working_day(self, day: dt.date) -> bool:
         return self._is_working_day(day)[0]
 
+    def check_day(self, day: dt.date) -> tuple[bool, bool]:
+        """(is ``day`` a working day, was that guessed for an unpublished year)."""
+        return self._is_working_day(day)
+
     def add_working_days(self, start: dt.date, days: int) -> WorkingDayResult:
         """The date on which a limit of ``days`` working days ends.
 

@@ -6,7 +6,10 @@ matter. Its states follow 《行政许可法》: 收件 (submitted) → 受理 (
 incomplete; 审查 (in review); 决定 准予 / 不予 (approved / denied); 办结
 (concluded). A case whose prerequisites are not yet approved waits; if a
 prerequisite fails it is cancelled. The applicant may withdraw before a
-decision.
+decision. The clock (onething.domain.deadlines) adds a status of its own —
+特别程序 (suspended) while a period that does not count runs (第四十五条) —
+an extension (延期, 第四十二条) that keeps the status, and deemed acceptance
+(视为受理, 第三十二条) by the system.
 
 Nothing here touches a database: ``next_status`` answers what an action does
 or raises :class:`IllegalTransition`; the service layer applies it.
@@ -25,6 +28,9 @@ class CaseStatus(StrEnum):
     CORRECTION_REQUESTED = "correction_requested"  # 一次性告知补正
     ACCEPTED = "accepted"  # 已受理
     IN_REVIEW = "in_review"  # 审查中
+    # 特别程序: a period that does not count (听证、检验、检测、检疫、鉴定、专家评审、公示 …,
+    # 《行政许可法》第四十五条) is under way; the clock stands still until resumed.
+    SUSPENDED = "suspended"
     APPROVED = "approved"  # 准予
     DENIED = "denied"  # 不予许可
     REFUSED = "refused"  # 不予受理
@@ -52,6 +58,11 @@ class Action(StrEnum):
     DENY = "deny"
     WITHDRAW = "withdraw"
     CONCLUDE = "conclude"
+    # The clock (办理时限): non-counting periods, extensions, deemed acceptance.
+    SUSPEND = "suspend"  # 特别程序: 听证、检验、检测 … (第四十五条)
+    RESUME = "resume"  # the period ended: the clock runs again
+    EXTEND = "extend"  # 延期 (第四十二条): status unchanged, both limits extended
+    DEEM_ACCEPTED = "deem_accepted"  # 逾期未告知，视为受理 (第三十二条), by the system
     # Recorded facts, not transitions:
     SUBMIT = "submit"  # the application and each of its cases were filed
     AUTO_REFER = "auto_refer"  # 秒批 rule not met: left for a reviewer, with every reason
@@ -59,6 +70,7 @@ class Action(StrEnum):
     CHOOSE_DELIVERY = "choose_delivery"  # 送达: the applicant chose how to receive results
     DISPATCH = "dispatch"
     DELIVERED = "delivered"
+    RESCHEDULE = "reschedule"  # due dates recomputed after the holiday data changed
 
 
 class Role(StrEnum):
@@ -75,6 +87,7 @@ STATUS_LABELS: dict[CaseStatus, str] = {
     CaseStatus.CORRECTION_REQUESTED: "待补正",
     CaseStatus.ACCEPTED: "已受理",
     CaseStatus.IN_REVIEW: "审查中",
+    CaseStatus.SUSPENDED: "特别程序（暂停计时）",
     CaseStatus.APPROVED: "准予",
     CaseStatus.DENIED: "不予许可",
     CaseStatus.REFUSED: "不予受理",
@@ -96,12 +109,17 @@ ACTION_LABELS: dict[Action, str] = {
     Action.DENY: "不予许可",
     Action.WITHDRAW: "撤回申请",
     Action.CONCLUDE: "办结",
+    Action.SUSPEND: "启动特别程序（暂停计时）",
+    Action.RESUME: "特别程序结束（恢复计时）",
+    Action.EXTEND: "延长办理期限",
+    Action.DEEM_ACCEPTED: "逾期未告知，视为受理",
     Action.SUBMIT: "提交申请",
     Action.AUTO_REFER: "自动审批未通过，转人工办理",
     Action.REVOKE_CERTIFICATE: "注销证照",
     Action.CHOOSE_DELIVERY: "选择领取方式",
     Action.DISPATCH: "结果已寄出",
     Action.DELIVERED: "结果已送达",
+    Action.RESCHEDULE: "办结日期按节假日安排调整",
 }
 
 
@@ -141,9 +159,21 @@ TRANSITIONS: dict[tuple[CaseStatus, Action], Rule] = {
     (S.IN_REVIEW, A.WITHDRAW): Rule(S.WITHDRAWN, R.APPLICANT),
     (S.APPROVED, A.CONCLUDE): Rule(S.CONCLUDED, R.REVIEWER),
     (S.DENIED, A.CONCLUDE): Rule(S.CONCLUDED, R.REVIEWER),
+    # The clock (onething.domain.deadlines). A non-counting period is a status of its
+    # own, so that nothing but resuming (or withdrawing) can happen while it runs.
+    (S.ACCEPTED, A.SUSPEND): Rule(S.SUSPENDED, R.REVIEWER, needs_reason=True),
+    (S.IN_REVIEW, A.SUSPEND): Rule(S.SUSPENDED, R.REVIEWER, needs_reason=True),
+    (S.SUSPENDED, A.RESUME): Rule(S.IN_REVIEW, R.REVIEWER),
+    (S.SUSPENDED, A.WITHDRAW): Rule(S.WITHDRAWN, R.APPLICANT),
+    # 延期 keeps the status; whether a reason is needed is the matter's rule (catalogue).
+    (S.ACCEPTED, A.EXTEND): Rule(S.ACCEPTED, R.REVIEWER),
+    (S.IN_REVIEW, A.EXTEND): Rule(S.IN_REVIEW, R.REVIEWER),
+    # 视为受理: the acceptance limit passed with the application untouched.
+    (S.SUBMITTED, A.DEEM_ACCEPTED): Rule(S.ACCEPTED, R.SYSTEM),
 }
 
-# Actions that change a case's status (the API's and workbench's case actions).
+# Actions on a case (the API's and workbench's case actions); all but extend change
+# its status.
 TRANSITION_ACTIONS = frozenset(a for (_, a) in TRANSITIONS)
 # Event kinds that are recorded but move no case.
 RECORDED_ONLY = frozenset(Action) - TRANSITION_ACTIONS
@@ -156,6 +186,8 @@ SUCCESSFUL = frozenset({S.APPROVED})
 WITHDRAWABLE = frozenset(s for (s, a) in TRANSITIONS if a is A.WITHDRAW)
 # The clock of the promised limit runs in these states.
 CLOCK_RUNNING = frozenset({S.ACCEPTED, S.IN_REVIEW})
+# The clock stands still (暂停计时) in these states once the case has been accepted.
+CLOCK_PAUSED = frozenset({S.SUSPENDED, S.CORRECTION_REQUESTED})
 
 
 class IllegalTransition(ValueError):

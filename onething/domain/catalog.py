@@ -219,6 +219,48 @@ class AutoDecision:
     assurance: int = 2
 
 
+#: Who approves an extension (延期): 本行政机关负责人 (the head of the administrative organ,
+#: 《行政许可法》第四十二条) or the handling department itself.
+EXTENSION_APPROVALS: dict[str, str] = {
+    "head": "本行政机关负责人批准",
+    "department": "承办部门决定",
+}
+
+#: 《行政许可法》第三十二条: a licence application is accepted, refused or sent back for
+#: correction within five (working) days of receipt, or it is accepted as of receipt.
+LICENCE_ACCEPTANCE_DAYS = 5
+#: 《行政许可法》第四十二条: 20 working days, extendable by 10 with the head's approval.
+LICENCE_EXTENSION_DAYS = 10
+
+
+@dataclass(frozen=True)
+class ExtensionRule:
+    """When a case's limits may be extended (延期) and by whom.
+
+    ``max_days`` is the most all extensions of one case may add together (0: none);
+    with ``approval`` "head" the reviewer names the head who approved it.
+    """
+
+    max_days: int = 0
+    approval: str = "head"
+    reason_required: bool = True
+    legal_basis: str = ""
+
+
+def default_extension(kind: str) -> ExtensionRule:
+    """Licences: 10 working days with the head's approval (第四十二条); others: none
+    unless the catalogue gives a rule with its legal basis."""
+    if kind == "licence":
+        return ExtensionRule(LICENCE_EXTENSION_DAYS, "head", True,
+                             "《中华人民共和国行政许可法》第四十二条")
+    return ExtensionRule()
+
+
+def default_acceptance_limit(kind: str) -> int | None:
+    """Working days from receipt after which a licence counts as accepted (视为受理)."""
+    return LICENCE_ACCEPTANCE_DAYS if kind == "licence" else None
+
+
 @dataclass(frozen=True)
 class Matter:
     code: str
@@ -237,6 +279,10 @@ class Matter:
     uncertain: str = ""
     sources: tuple[str, ...] = ()
     auto_decision: AutoDecision | None = None
+    # 受理期限: working days from receipt to accept, refuse or ask for correction, after
+    # which the application counts as accepted (None: no deemed acceptance).
+    acceptance_limit: int | None = None
+    extension: ExtensionRule = ExtensionRule()
     origin: Origin = Origin()
 
 
@@ -644,7 +690,8 @@ class _Reader:
                 entry,
                 ("code", "name", "kind", "department", "statutory_limit", "promised_limit"),
                 ("materials", "fields", "issues", "cross_region", "online_depth",
-                 "legal_basis", "description", "uncertain", "sources", "auto_decision"),
+                 "legal_basis", "description", "uncertain", "sources", "auto_decision",
+                 "acceptance_limit", "extension"),
                 "matter",
             ):
                 continue
@@ -684,8 +731,71 @@ class _Reader:
                 uncertain=self.text(entry, "uncertain"),
                 sources=self.text_list(entry, "sources"),
                 auto_decision=self.auto_decision(entry),
+                acceptance_limit=self.acceptance_limit(entry, kind),
+                extension=self.extension(entry, kind, statutory),
                 origin=Origin(self.file, entry.line),
             )
+
+    def acceptance_limit(self, matter: LineDict, kind: str) -> int | None:
+        """受理期限 in working days; licences at most five (《行政许可法》第三十二条)."""
+        if "acceptance_limit" not in matter:
+            return default_acceptance_limit(kind)
+        value = matter["acceptance_limit"]
+        line = matter.line_of("acceptance_limit")
+        if value in ("none", None) and kind != "licence":
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            self.problem(line, "acceptance_limit must be a positive number of working days"
+                         + ("" if kind == "licence" else " or 'none'") + f", not {value!r}")
+            return default_acceptance_limit(kind)
+        if kind == "licence" and value > LICENCE_ACCEPTANCE_DAYS:
+            self.problem(line, f"acceptance_limit of a licence is at most "
+                         f"{LICENCE_ACCEPTANCE_DAYS} working days (《行政许可法》第三十二条), "
+                         f"not {value}")
+            return LICENCE_ACCEPTANCE_DAYS
+        return value
+
+    def extension(self, matter: LineDict, kind: str, statutory: TimeLimit) -> ExtensionRule:
+        """延期: the most days, who approves, whether a reason is needed, the basis."""
+        default = default_extension(kind)
+        if "extension" not in matter:
+            return default
+        if matter["extension"] in ("none", None):
+            if kind == "licence":
+                self.problem(matter.line_of("extension"), "a licence may always be extended "
+                             "as 《行政许可法》第四十二条 allows; give a rule or leave it out")
+                return default
+            return ExtensionRule()
+        entry = self.mapping(matter["extension"], matter.line_of("extension"), "extension")
+        if entry is None or not self.keys(entry, ("max_days",),
+                                          ("approval", "reason_required", "legal_basis"),
+                                          "extension"):
+            return default
+        max_days = self.integer(entry, "max_days", 0)
+        if max_days < 0:
+            self.problem(entry.line_of("max_days"), f"extension max_days must not be "
+                         f"negative, not {max_days}")
+            max_days = 0
+        approval = self.text(entry, "approval", default.approval)
+        if approval not in EXTENSION_APPROVALS:
+            self.problem(entry.line_of("approval"), f"extension approval '{approval}' is not "
+                         f"one of {', '.join(EXTENSION_APPROVALS)}")
+            approval = default.approval
+        reason_required = self.boolean(entry, "reason_required", True)
+        legal_basis = self.text(entry, "legal_basis", default.legal_basis)
+        if kind == "licence":
+            if not reason_required:
+                self.problem(entry.line_of("reason_required"), "a licence's extension needs a "
+                             "reason told to the applicant (《行政许可法》第四十二条)")
+                reason_required = True
+            if (max_days > LICENCE_EXTENSION_DAYS and statutory.unit == "working_days"
+                    and "legal_basis" not in entry):
+                self.problem(entry.line_of("max_days"), f"a licence's extension is at most "
+                             f"{LICENCE_EXTENSION_DAYS} working days (《行政许可法》第四十二条) "
+                             "unless another law allows more: name it in legal_basis")
+        if max_days > 0 and not legal_basis:
+            self.problem(entry.line, "an extension rule needs its legal_basis")
+        return ExtensionRule(max_days, approval, reason_required, legal_basis)
 
     def auto_decision(self, matter: LineDict) -> AutoDecision | None:
         if "auto_decision" not in matter:

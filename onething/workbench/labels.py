@@ -45,6 +45,10 @@ LABELS: dict[str, dict[str, Promise]] = {
         "deny": pgettext_lazy("case action", "不予许可"),
         "withdraw": pgettext_lazy("case action", "撤回申请"),
         "conclude": pgettext_lazy("case action", "办结"),
+        "suspend": pgettext_lazy("case action", "启动特别程序（暂停计时）"),
+        "resume": pgettext_lazy("case action", "特别程序结束（恢复计时）"),
+        "extend": pgettext_lazy("case action", "延长办理期限"),
+        "deem_accepted": pgettext_lazy("case action", "逾期未告知，视为受理"),
     },
     # onething.accounts.models.Role
     "role": {

@@ -7,6 +7,7 @@ certificate is revoked (注销) through ``certificates.services.revoke_certifica
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.contrib import messages
@@ -43,6 +44,7 @@ from onething.domain.cases import (
     legal_actions,
     needs_reason,
 )
+from onething.domain.deadlines import SPECIAL_PROCEDURES, SuspensionKind
 from onething.domain.validators import mask_id_number
 from onething.workbench.access import CENTRE_ROLES, forbidden, staff_required
 from onething.workbench.forms import StaffLoginForm
@@ -74,7 +76,16 @@ ACTION_HINTS = {
     Action.APPROVE: gettext_lazy("作出准予决定，结果将自动传给需要它的后续事项。"),
     Action.DENY: gettext_lazy("作出不予许可决定，须书面说明理由。"),
     Action.CONCLUDE: gettext_lazy("结果已送达，办结本件。"),
+    Action.SUSPEND: gettext_lazy(
+        "依法需要听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审或公示的，所需时间不计入办理时限"
+        "（《行政许可法》第四十五条），并书面告知申请人所需时间。"),
+    Action.RESUME: gettext_lazy("特别程序已结束，恢复计时；办结日期顺延，并告知申请人。"),
+    Action.EXTEND: gettext_lazy(
+        "在规定期限内不能作出决定的，按本事项的规定延长办理期限（行政许可：经本行政机关负责人"
+        "批准，可以延长十日，《行政许可法》第四十二条），并将理由告知申请人。"),
 }
+# Fields of the clock's actions the form posts, besides the reason.
+CLOCK_FIELDS = ("kind", "expected_end", "legal_basis", "days", "approved_by")
 
 
 # -- signing in and out ----------------------------------------------------------
@@ -267,6 +278,8 @@ def _act(request: HttpRequest, case) -> HttpResponse:
     if action is Action.APPROVE:
         kwargs["result"] = {key: posted.get(f"result-{key}", "").strip()[:200]
                             for key in ("number", "note")}
+    if action in {Action.SUSPEND, Action.EXTEND}:
+        kwargs.update(_clock_fields(action, posted, errors))
 
     if not errors:
         try:
@@ -274,7 +287,8 @@ def _act(request: HttpRequest, case) -> HttpResponse:
         except ReasonRequired as exc:
             errors["reason"] = str(exc)
         except SubmissionError as exc:
-            errors.update({("correction_items" if k == "items" else "__all__"): v
+            errors.update({("correction_items" if k == "items" else
+                            k if k in CLOCK_FIELDS or k == "reason" else "__all__"): v
                            for k, v in exc.errors.items()})
         except (IllegalTransition, CaseActionDenied) as exc:
             errors["__all__"] = str(exc)
@@ -290,6 +304,28 @@ def _act(request: HttpRequest, case) -> HttpResponse:
                 "number": case.application.tracking_number})
             return redirect("workbench:case", case_id=case.pk)
     return _render_case(request, case, failed=action, errors=errors, status=400)
+
+
+def _clock_fields(action: Action, posted, errors: dict[str, str]) -> dict:
+    """The kind and expected end of a special procedure, or the days and approver of an
+    extension, as the form posted them (shape only: the rules are the services')."""
+    if action is Action.SUSPEND:
+        fields: dict = {"kind": posted.get("kind", "").strip(),
+                        "legal_basis": posted.get("legal_basis", "").strip()[:300]}
+        if not fields["kind"]:
+            errors["kind"] = gettext("请选择特别程序的类型。")
+        end = posted.get("expected_end", "").strip()
+        if end:
+            try:
+                fields["expected_end"] = dt.date.fromisoformat(end)
+            except ValueError:
+                errors["expected_end"] = gettext("预计结束日期应为 YYYY-MM-DD。")
+        return fields
+    days = posted.get("days", "").strip()
+    if not days.isdigit() or not 0 < int(days) < 1000:
+        errors["days"] = gettext("请填写延长的天数（正整数）。")
+    return {"days": int(days) if days.isdigit() and len(days) < 4 else 0,
+            "approved_by": posted.get("approved_by", "").strip()[:100]}
 
 
 def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
@@ -339,6 +375,8 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
                 "reason": posted.get("reason", "") if mine and posted else "",
                 "result_number": posted.get("result-number", "") if mine and posted else "",
                 "result_note": posted.get("result-note", "") if mine and posted else "",
+                **{f"posted_{name}": posted.get(name, "") if mine and posted else ""
+                   for name in CLOCK_FIELDS},
                 "danger": action in {Action.REFUSE, Action.DENY},
             })
     return render(request, "workbench/case.html", {
@@ -356,6 +394,7 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
         "issues_certificate": case.matter.issues_id is not None,
         "prerequisites": list(case.prerequisites.all()),
         "flags": selectors.due_flags(case),
+        "clock": _clock_panel(case),
         "is_reviewer": viewer.role == UserRole.REVIEWER,
         "is_centre": viewer.role in CENTRE_ROLES,
         "delivery": delivery.summary(sending),
@@ -368,6 +407,18 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
         "access_log": _access_rows(viewer, case, material_names),
         "may_see_access_log": selectors.may_see_access_log(viewer, case),
     }, status=status)
+
+
+def _clock_panel(case) -> dict:
+    """The case's non-counting periods and extensions (办理时限), and the kinds a
+    reviewer may open."""
+    suspensions, extensions = selectors.clock_rows(case)
+    return {
+        "suspensions": suspensions,
+        "extensions": extensions,
+        "kinds": [{"value": k.value, "label": label("suspension_kind", k.value)}
+                  for k in SuspensionKind if k in SPECIAL_PROCEDURES],
+    }
 
 
 def _access_rows(viewer, case, material_names: dict[str, str]) -> list[dict]:

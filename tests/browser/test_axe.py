@@ -189,6 +189,19 @@ def test_workbench_pages(live_server, demo, application, new_page, audit):
     page.locator("a[href*='/workbench/cases/']").first.click()
     page.wait_for_url("**/workbench/cases/*/")
     audit.check(page, "workbench case")
+    # Accepted and in review: the special-procedure and extension forms; then 暂停计时.
+    from onething.applications.services import transition_case
+    from onething.domain.cases import Action
+
+    case = application.cases.get(matter__code="business-registration")
+    for action in (Action.ACCEPT, Action.START_REVIEW):
+        transition_case(case.pk, action, actor=demo.samr)
+    page.goto(f"{base}/workbench/cases/{case.pk}/")
+    audit.check(page, "workbench case in review (suspend, extend)")
+    transition_case(case.pk, Action.SUSPEND, actor=demo.samr, reason="专家评审",
+                    kind="expert_review")
+    page.goto(f"{base}/workbench/cases/{case.pk}/")
+    audit.check(page, "workbench case suspended")
     page.goto(f"{base}/workbench/registers/")
     audit.check(page, "workbench registers")
     audit.assert_clean()

@@ -16,8 +16,8 @@ from .tools import DEPLOY, tool
 
 UNITS = DEPLOY / "systemd"
 SERVICES = ["onething-web.service", "onething-worker.service", "onething-sweeper.service",
-            "onething-housekeeping.service"]
-TIMERS = ["onething-sweeper.timer", "onething-housekeeping.timer"]
+            "onething-housekeeping.service", "onething-deadlines.service"]
+TIMERS = ["onething-sweeper.timer", "onething-housekeeping.timer", "onething-deadlines.timer"]
 INSTALLED = "/opt/onething/venv/bin/onething"
 
 
@@ -99,11 +99,13 @@ def test_each_service_runs_the_intended_command():
         "onething-worker.service": f"{INSTALLED} worker --no-reload",
         "onething-sweeper.service": f"{INSTALLED} deliveries retry",
         "onething-housekeeping.service": f"{INSTALLED} housekeeping",
+        "onething-deadlines.service": f"{INSTALLED} deadlines deem-accepted",
     }
 
 
 @pytest.mark.parametrize("args", [["serve", "--no-worker"], ["worker", "--no-reload"],
-                                  ["deliveries", "retry"], ["housekeeping"]])
+                                  ["deliveries", "retry"], ["housekeeping"],
+                                  ["deadlines", "deem-accepted"]])
 def test_the_commands_exist(args, tmp_path):
     env = {"PATH": "/usr/bin:/bin", "ONETHING_DATA_DIR": str(tmp_path)}
     result = subprocess.run([sys.executable, "-m", "onething", *args, "--help"], env=env,
@@ -115,6 +117,7 @@ def test_the_commands_exist(args, tmp_path):
 @pytest.mark.parametrize(("timer", "spec", "first_gap"), [
     ("onething-sweeper.timer", "*-*-* *:*:00", "1min"),
     ("onething-housekeeping.timer", "*-*-* 03:30:00", "1 day"),
+    ("onething-deadlines.timer", "*-*-* *:05:00", "1h"),
 ])
 def test_timers_start_their_service_on_schedule(timer, spec, first_gap):
     section = parse(timer)["Timer"]
@@ -126,5 +129,5 @@ def test_timers_start_their_service_on_schedule(timer, spec, first_gap):
     assert result.returncode == 0, result.stderr
     elapses = re.findall(r"(?:Next elapse|Iter\. #2): \w{3} (\S+ \S+) UTC", result.stdout)
     first, second = (dt.datetime.fromisoformat(e) for e in elapses)
-    assert second - first == {"1min": dt.timedelta(minutes=1), "1 day": dt.timedelta(days=1)}[
-        first_gap]
+    assert second - first == {"1min": dt.timedelta(minutes=1), "1h": dt.timedelta(hours=1),
+                              "1 day": dt.timedelta(days=1)}[first_gap]

@@ -21,6 +21,7 @@ from onething.domain.cases import (
     STATUS_LABELS,
     TRANSITION_ACTIONS,
 )
+from onething.domain.deadlines import SUSPENSION_LABELS
 from onething.domain.identity import EVIDENCE_LABELS, LEVEL_LABELS
 from onething.domain.registers import DUE_ITEMS, REGISTERS
 from onething.workbench.labels import LABELS, label
@@ -46,6 +47,7 @@ SOURCES = {
     "assurance_level": {str(int(k)): text for k, text in LEVEL_LABELS.items()},
     "assurance_evidence": EVIDENCE_LABELS,
     "audit_kind": AUDIT_KINDS,
+    "suspension_kind": {k.value: text for k, text in SUSPENSION_LABELS.items()},
 }
 
 
