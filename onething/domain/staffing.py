@@ -390,6 +390,8 @@ def _answered_within(queue_probabilities: Sequence[float], full_service: float,
                 break
         mass = mixed
         called += mixed_called
+        if math.fsum(mass) < _POISSON_TAIL:  # everyone left or was called: nothing changes
+            break
     return called
 
 
