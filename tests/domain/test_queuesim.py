@@ -26,12 +26,14 @@ def steady(rate: float, agents: int, hours: int) -> list[Period]:
 
 
 def pooled_runs(periods, service, *, target, patience=None):
-    runs = [simulate(periods, service, seed=seed, target_seconds=target,
-                     patience_seconds=patience).total(WARM_UP_HOURS) for seed in SEEDS]
-    total = runs[0]
-    for run in runs[1:]:
-        total = total.add(run)
-    return total
+    """The measured hours of every seeded run summed, and their visits."""
+    results = [simulate(periods, service, seed=seed, target_seconds=target,
+                        patience_seconds=patience) for seed in SEEDS]
+    total = results[0].total(WARM_UP_HOURS)
+    for result in results[1:]:
+        total = total.add(result.total(WARM_UP_HOURS))
+    visits = [v for result in results for v in result.visits if v.period >= WARM_UP_HOURS]
+    return total, visits
 
 
 def test_the_simulation_agrees_with_erlang_c_over_seeded_runs():
@@ -43,16 +45,12 @@ def test_the_simulation_agrees_with_erlang_c_over_seeded_runs():
     heavy-tailed at 82 % occupancy): the bounds are about three of those.
     """
     formula = erlang_c_metrics(60, 540, 11, target_seconds=300)
-    periods = steady(60, 11, 60)
-    sim = pooled_runs(periods, ExponentialService(540), target=300)
+    sim, visits = pooled_runs(steady(60, 11, 60), ExponentialService(540), target=300)
     assert sim.arrivals > 12_000
     assert sim.abandoned == 0
     assert sim.service_level == pytest.approx(formula.service_level, abs=0.05)
     assert sim.occupancy == pytest.approx(formula.occupancy, abs=0.02)
     assert sim.asa_seconds == pytest.approx(formula.asa_seconds, rel=0.40)
-    visits = [v for seed in SEEDS
-              for v in simulate(periods, ExponentialService(540), seed=seed,
-                                target_seconds=300).visits if v.period >= WARM_UP_HOURS]
     waited = sum(1 for v in visits if v.called is not None and v.called > v.taken)
     assert waited / len(visits) == pytest.approx(formula.wait_probability, abs=0.05)
 
@@ -60,7 +58,8 @@ def test_the_simulation_agrees_with_erlang_c_over_seeded_runs():
 def test_the_simulation_agrees_with_erlang_a_when_people_leave():
     """Tolerances as above, plus ±0.015 on the share who leave (about 3.5 deviations)."""
     formula = erlang_a_metrics(60, 540, 9, patience_seconds=1200, target_seconds=300)
-    sim = pooled_runs(steady(60, 9, 60), ExponentialService(540), target=300, patience=1200)
+    sim, _ = pooled_runs(steady(60, 9, 60), ExponentialService(540), target=300,
+                         patience=1200)
     assert sim.abandonment == pytest.approx(formula.abandonment, abs=0.015)
     assert sim.service_level == pytest.approx(formula.service_level, abs=0.05)
     assert sim.occupancy == pytest.approx(formula.occupancy, abs=0.02)
