@@ -223,11 +223,15 @@ def plan_day(
             f"窗口·时，可少开{separate - pooled}窗口·时（最忙的{busiest.hour:02d}时："
             f"{busiest.pooled_windows}个对{busiest.separate_windows}个）")
     accuracy = tuple(evaluate(counts, holdout_weeks=policy.holdout_weeks, peaks=peaks))
-    if accuracy:
-        mean_model = statistics.fmean(a.mase_model for a in accuracy)
-        mean_naive = statistics.fmean(a.mase_naive for a in accuracy)
+    scored = [a for a in accuracy if math.isfinite(a.mase_model) and math.isfinite(a.mase_naive)]
+    if scored:
+        mean_model = statistics.fmean(a.mase_model for a in scored)
+        mean_naive = statistics.fmean(a.mase_naive for a in scored)
         reasons.append(f"预测精度（最近{policy.holdout_weeks}周留出检验）：MASE {mean_model:.2f}，"
                        f"季节朴素基线（上周同时段）{mean_naive:.2f}；低于1即优于基线")
+    elif accuracy:
+        reasons.append(f"预测精度（最近{policy.holdout_weeks}周留出检验）：历史逐周没有波动，"
+                       "MASE 无法计算")
     return DayPlan(day, halls[0] if len(halls) == 1 else "、".join(halls), policy,
                    tuple(hours), tuple(reasons), tuple(pooling), accuracy, tuple(notes))
 
