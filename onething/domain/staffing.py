@@ -197,9 +197,10 @@ def erlang_a_metrics(
     service = 1.0 / aht_seconds
     leave = 1.0 / patience_seconds
     probabilities = _erlang_a_stationary(arrival, service, leave, agents)
-    wait_probability = math.fsum(probabilities[agents:])
+    # Sums of the normalised distribution may overshoot 1 by a few ulps: clamp.
+    wait_probability = min(1.0, math.fsum(probabilities[agents:]))
     queue_length = math.fsum(j * p for j, p in enumerate(probabilities[agents:]))
-    busy = math.fsum(min(k, agents) * p for k, p in enumerate(probabilities))
+    busy = min(float(agents), math.fsum(min(k, agents) * p for k, p in enumerate(probabilities)))
     answered = _answered_within(probabilities[agents:], agents * service, leave, target_seconds)
     return QueueMetrics(
         model=MODEL_ERLANG_A,
@@ -209,10 +210,10 @@ def erlang_a_metrics(
         target_seconds=target_seconds,
         offered_load=load,
         wait_probability=wait_probability,
-        service_level=(1.0 - wait_probability) + answered,
+        service_level=min(1.0, (1.0 - wait_probability) + answered),
         asa_seconds=queue_length / arrival,
         occupancy=busy / agents,
-        abandonment=leave * queue_length / arrival,
+        abandonment=min(1.0, leave * queue_length / arrival),
         patience_seconds=patience_seconds,
     )
 
