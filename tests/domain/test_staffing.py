@@ -6,7 +6,8 @@ References:
   C(N, A) = (A^N/N! · N/(N−A)) / (Σ_{k<N} A^k/k! + A^N/N! · N/(N−A));
 - the worked example of the Erlang-C formula page of Westbay Engineers / Mitan
   (erlang.com, mitan.co.uk/erlang/elgcmath.htm): 360 calls per half hour,
-  4-minute calls, 55 agents, 15-second target;
+  4-minute calls, 55 agents, 15-second target (the inputs are the page's; the
+  reference figures are computed exactly in this test);
 - the Wolfram Language ``ErlangC`` documentation's basic example, c = 3, a = 2
   (4/9 by hand);
 - the Call Centre Helper example (callcentrehelper.com, "Erlang C formula
