@@ -7,8 +7,8 @@ class ApplicationsConfig(AppConfig):
     verbose_name = "申请与办件"
 
     def ready(self) -> None:
-        from onething.applications import receivers  # noqa: F401  (revocations, identity levels)
-        from onething.applications import tasks
+        # receivers: revocations and identity levels (connected on import)
+        from onething.applications import receivers, tasks  # noqa: F401
         from onething.catalog.signals import calendar_changed
 
         # Holiday data changed: recompute open cases' due dates (after commit, by the worker).

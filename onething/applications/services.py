@@ -223,6 +223,13 @@ def _replayed(existing: Application, fingerprint: str) -> Application:
             {"idempotency_key": "该幂等键已用于另一份内容不同的申请，请换用新的键 "
                                 "(idempotency key already used with a different payload)"},
             "idempotency_key_reused")
+    # The first attempt may have committed and then lost its answer before 秒批 ran
+    # (a crash or a database restart between the two): the retry finishes it. Cases
+    # already decided or referred to a reviewer are left as they are.
+    from onething.applications.instant import decide_submitted
+
+    if decide_submitted(Case.objects.filter(application=existing)):
+        existing.refresh_from_db()
     return existing
 
 

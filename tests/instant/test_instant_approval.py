@@ -148,3 +148,40 @@ def test_a_dependent_matter_with_a_rule_is_decided_when_released(demo):
     assert list(licence.events.values_list("action", flat=True)) == [
         "submit", "release", "auto_approve"]
     assert licence.received["business-registration"]["decision"] == "approved"
+
+
+def test_a_retry_finishes_an_instant_decision_the_first_attempt_lost(demo):
+    """The first attempt committed the application and then lost its answer before
+    秒批 ran (a restart between the two): the retry with the same key decides it once."""
+    from onething.applications.models import Application, Case
+    from onething.applications.services import _create, submission_fingerprint
+    from onething.catalog.selectors import plan_bundle
+    from onething.domain.cases import Action
+
+    load_demo_criminal()
+    submission = Submission(bundle="no-criminal-record", answers={},
+                            form_data={"certificate_purpose": "就业"}, materials={},
+                            idempotency_key="lost-answer")
+    plan = plan_bundle("no-criminal-record", {}, provisional=True, verified=True)
+    # What the first attempt left behind: the application, its case still submitted.
+    from onething.accounts.services import profile_data
+    from onething.applications.services import check_form
+
+    form, errors = check_form(plan, {"certificate_purpose": "就业", **profile_data(demo.applicant)})
+    assert errors == {}
+    first = _create(plan, submission, form, {}, "lost-answer", actor=demo.applicant,
+                    applicant=demo.applicant, channel="api", verified=True,
+                    fingerprint=submission_fingerprint(submission))
+    assert first.cases.get().status == CaseStatus.SUBMITTED
+    again = submit_application(submission, actor=demo.applicant, applicant=demo.applicant,
+                               channel="api")
+    assert again.pk == first.pk and Application.objects.count() == 1
+    assert again.status == "completed"
+    case = Case.objects.get(application=first)
+    assert case.status == CaseStatus.APPROVED
+    assert Certificate.objects.filter(case=case).count() == 1
+    # A third attempt changes nothing more.
+    submit_application(submission, actor=demo.applicant, applicant=demo.applicant, channel="api")
+    assert list(case.events.values_list("action", flat=True)) == [
+        Action.SUBMIT, Action.AUTO_APPROVE]
+    assert Certificate.objects.filter(case=case).count() == 1

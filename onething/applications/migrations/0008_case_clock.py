@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('applications', '0007_idempotency_fingerprint'),
-        ('catalog', '0006_matter_acceptance_limit_and_extension_rule'),
+        ('catalog', '0007_matter_acceptance_limit_and_extension_rule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -16,7 +16,7 @@ def licence_defaults(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0005_number_bounds_and_answer_ties'),
+        ('catalog', '0006_holiday_data_entered_via'),
     ]
 
     operations = [
