@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from onething.accessibility import notices
 from onething.accessibility.notices import Applicant
-from tests.test_layers import imported_modules
 
-ACCESSIBILITY = Path(__file__).resolve().parents[2] / "onething" / "accessibility"
 ID_NUMBER = "11010519491231002X"  # GB 11643's example
 TODAY = dt.date(2025, 9, 30)
-
-
-def test_text_building_and_braille_import_no_django():
-    for name in ("notices.py", "braille.py"):
-        modules = imported_modules(ACCESSIBILITY / name)
-        assert not [m for m in modules if m.split(".")[0] == "django"], name
 
 
 def test_receipt_says_what_was_received_and_masks_the_id_number():
