@@ -129,6 +129,10 @@ class Matter(LoadedFromCatalog):
     sources = models.JSONField("资料来源", default=list, blank=True)
     # 秒批: {"checks": [...], "verified_waives": [...], "note": "..."} or {} for none
     auto_decision = models.JSONField("自动审批规则（秒批）", default=dict, blank=True)
+    # 容缺受理: {"materials": [...], "within": N, "on_lapse": "terminate", "note": ""} or {}
+    accept_pending = models.JSONField("容缺受理规则", default=dict, blank=True)
+    # 告知承诺: {"version": "...", "text": "...", "check_within": N, "note": ""} or {}
+    commitment = models.JSONField("告知承诺书", default=dict, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "事项"

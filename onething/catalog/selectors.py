@@ -60,6 +60,8 @@ def _matter_spec(row: models.Matter) -> spec.Matter:
         uncertain=row.uncertain,
         sources=tuple(row.sources),
         auto_decision=_auto_decision(row.auto_decision),
+        accept_pending=spec.accept_pending_from(row.accept_pending),
+        commitment=spec.commitment_from(row.commitment),
     )
 
 

@@ -227,6 +227,8 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
                                    "note": item.auto_decision.note,
                                    "assurance": item.auto_decision.assurance}
                                   if item.auto_decision else {}),
+                "accept_pending": spec.accept_pending_data(item.accept_pending),
+                "commitment": spec.commitment_data(item.commitment),
                 "source_file": _origin_file(item), "spec_hash": spec_hash(item),
             },
         )
