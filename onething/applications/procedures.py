@@ -133,9 +133,12 @@ def error_code(errors: Mapping[str, str], plan: Plan, signed: Mapping[str, Any])
     """A specific code when the commitment is all that is wrong."""
     if not errors or not all(k.startswith("commitments.") for k in errors):
         return "invalid_submission"
-    wanted = {c.matter for c in plan.commitments}
-    return ("commitment_required" if any(code not in signed or not signed[code]
-                                         for code in wanted) else "commitment_mismatch")
+    given = {c.matter: signed.get(c.matter) for c in plan.commitments}
+    if any(not isinstance(v, str) or not v.strip() for v in given.values()):
+        return "commitment_required"
+    if any(f"commitments.{code}" in errors for code in given):
+        return "commitment_mismatch"
+    return "commitment_not_needed"
 
 
 def record_commitments(plan: Plan, cases: Mapping[str, Case], *, applicant: User,
