@@ -50,6 +50,10 @@ def catalogue_data(*applications) -> set[str]:
             data.update(row)
     for choices in FieldDefinition.objects.values_list("choices", flat=True):
         data.update(str(choice) for choice in choices)
+    # 告知承诺: the commitment text is catalogue data, shown paragraph by paragraph.
+    for commitment in Matter.objects.exclude(commitment={}).values_list("commitment", flat=True):
+        data.update(line.strip() for line in commitment.get("text", "").splitlines())
+        data.add(commitment.get("version", ""))
     data.update(user.display_name for user in User.objects.all())
     for application in applications:
         data.update(str(v) for v in application.form_data.values())

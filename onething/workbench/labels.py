@@ -45,6 +45,12 @@ LABELS: dict[str, dict[str, Promise]] = {
         "deny": pgettext_lazy("case action", "不予许可"),
         "withdraw": pgettext_lazy("case action", "撤回申请"),
         "conclude": pgettext_lazy("case action", "办结"),
+        "accept_pending": pgettext_lazy("case action", "容缺受理"),
+        "supply_materials": pgettext_lazy("case action", "补齐容缺材料"),
+        "lapse_pending": pgettext_lazy("case action", "逾期未补齐材料，终止办理"),
+        "approve_on_commitment": pgettext_lazy("case action", "告知承诺准予"),
+        "confirm_commitment": pgettext_lazy("case action", "事后核查：承诺属实"),
+        "revoke_false_commitment": pgettext_lazy("case action", "承诺不实，撤销准予决定"),
     },
     # onething.accounts.models.Role
     "role": {

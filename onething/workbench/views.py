@@ -8,6 +8,7 @@ certificate is revoked (注销) through ``certificates.services.revoke_certifica
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -21,7 +22,7 @@ from django.utils.translation import gettext, gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from onething.accounts.models import Role as UserRole
-from onething.applications import delivery, selectors
+from onething.applications import delivery, procedures, selectors
 from onething.applications.delivery import DeliveryMethod
 from onething.applications.services import (
     CaseActionDenied,
@@ -41,9 +42,9 @@ from onething.domain.cases import (
     IllegalTransition,
     ReasonRequired,
     Role,
-    legal_actions,
     needs_reason,
 )
+from onething.domain.catalog import LAPSE_RULES, accept_pending_from
 from onething.domain.validators import mask_id_number
 from onething.workbench.access import CENTRE_ROLES, forbidden, staff_required
 from onething.workbench.forms import StaffLoginForm
@@ -63,7 +64,7 @@ RESULT_LABELS = {
     "note": gettext_lazy("审批意见"),
     "verify_url": gettext_lazy("核验地址"),
 }
-DECISION_LABELS = {"approved": gettext_lazy("准予")}
+DECISION_LABELS = {"approved": gettext_lazy("准予"), "revoked": gettext_lazy("已撤销")}
 
 # What each action's form asks for, besides the button.
 ACTION_HINTS = {
@@ -75,7 +76,17 @@ ACTION_HINTS = {
     Action.APPROVE: gettext_lazy("作出准予决定，结果将自动传给需要它的后续事项。"),
     Action.DENY: gettext_lazy("作出不予许可决定，须书面说明理由。"),
     Action.CONCLUDE: gettext_lazy("结果已送达，办结本件。"),
+    Action.ACCEPT_PENDING: gettext_lazy(
+        "主要材料齐全、符合法定形式，次要材料暂缺的，容缺受理：列明暂缺的材料，申请人在期限内补齐后"
+        "再作出决定。"),
+    Action.CONFIRM_COMMITMENT: gettext_lazy("事后核查发现场所和材料与承诺一致，准予决定维持。"),
+    Action.REVOKE_FALSE_COMMITMENT: gettext_lazy(
+        "事后核查发现承诺不实的，撤销准予决定并注销证照，须写明核查发现的问题。"),
 }
+# What the applicant is told the lapse of owed materials leads to (catalog.LAPSE_RULES).
+LAPSE_LABELS = {"terminate": gettext_lazy("逾期未补齐的，终止办理并书面告知申请人"),
+                "refer": gettext_lazy("逾期未补齐的，转承办部门依法作出决定")}
+assert set(LAPSE_LABELS) == set(LAPSE_RULES)
 
 
 # -- signing in and out ----------------------------------------------------------
@@ -240,13 +251,37 @@ def _correction_choices(case) -> list[dict[str, str]]:
             if case.matter.code in m.get("needed_by", [])]
 
 
+def _pending_choices(case) -> list[dict[str, Any]]:
+    """容缺受理: the matter's 容缺 materials this case needs; those the applicant declared
+    owed come ticked."""
+    rule = accept_pending_from(case.matter.accept_pending)
+    if rule is None:
+        return []
+    declared = {i["material"] for i in case.pending_items or []}
+    return [{"key": m["key"], "name": m["name"], "declared": m["key"] in declared}
+            for m in _correction_choices(case) if m["key"] in rule.materials]
+
+
+def _pending_panel(case) -> dict[str, Any]:
+    """What the case owes (容缺受理) and by when, and the rule's period and lapse."""
+    rule = accept_pending_from(case.matter.accept_pending)
+    return {
+        "items": case.pending_items or [],
+        "due": case.pending_due_date,
+        "overdue": (case.pending_due_date is not None
+                    and case.pending_due_date < timezone.localdate()),
+        "within": rule.within if rule else None,
+        "lapse": LAPSE_LABELS.get(case.pending_on_lapse or (rule.on_lapse if rule else ""), ""),
+    }
+
+
 def _act(request: HttpRequest, case) -> HttpResponse:
     posted = request.POST
     try:
         action = Action(posted.get("action", ""))
     except ValueError:
         action = None
-    allowed = (legal_actions(case.status, Role.REVIEWER)
+    allowed = (procedures.available_actions(case, Role.REVIEWER)
                if request.user.role == UserRole.REVIEWER else [])
     if action is None or action not in allowed:
         messages.error(request, gettext("该操作当前不可用，页面已刷新为办件的最新状态。"))
@@ -268,6 +303,13 @@ def _act(request: HttpRequest, case) -> HttpResponse:
     if action is Action.APPROVE:
         kwargs["result"] = {key: posted.get(f"result-{key}", "").strip()[:200]
                             for key in ("number", "note")}
+    if action is Action.ACCEPT_PENDING:  # 容缺受理: the materials owed, each with a note
+        chosen = set(posted.getlist("pending"))
+        kwargs["items"] = [{"material": m["key"],
+                            "note": posted.get(f"pending-note-{m['key']}", "").strip()}
+                           for m in _pending_choices(case) if m["key"] in chosen]
+        if not kwargs["items"]:
+            errors["pending_items"] = gettext("请勾选暂缺的材料。")
 
     if not errors:
         try:
@@ -275,7 +317,8 @@ def _act(request: HttpRequest, case) -> HttpResponse:
         except ReasonRequired as exc:
             errors["reason"] = str(exc)
         except SubmissionError as exc:
-            errors.update({("correction_items" if k == "items" else "__all__"): v
+            field = "pending_items" if action is Action.ACCEPT_PENDING else "correction_items"
+            errors.update({(field if k.split(".")[0] == "items" else "__all__"): v
                            for k, v in exc.errors.items()})
         except (IllegalTransition, CaseActionDenied) as exc:
             errors["__all__"] = str(exc)
@@ -328,7 +371,7 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
                    for m in _correction_choices(case)]
     actions = []
     if viewer.role == UserRole.REVIEWER:
-        for action in legal_actions(case.status, Role.REVIEWER):
+        for action in procedures.available_actions(case, Role.REVIEWER):
             mine = failed is action
             actions.append({
                 "value": action.value,
@@ -340,7 +383,9 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
                 "reason": posted.get("reason", "") if mine and posted else "",
                 "result_number": posted.get("result-number", "") if mine and posted else "",
                 "result_note": posted.get("result-note", "") if mine and posted else "",
-                "danger": action in {Action.REFUSE, Action.DENY},
+                "danger": action in {Action.REFUSE, Action.DENY,
+                                     Action.REVOKE_FALSE_COMMITMENT},
+                "optional_reason": action is Action.CONFIRM_COMMITMENT,
             })
     return render(request, "workbench/case.html", {
         "case": case,
@@ -354,6 +399,12 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
         "result_rows": _result_rows(case.result),
         "actions": actions,
         "corrections": corrections,
+        "pending_choices": [{**m, "checked": (m["key"] in set(posted.getlist("pending"))
+                                              if posted else m["declared"]),
+                             "note": posted.get(f"pending-note-{m['key']}", "") if posted else ""}
+                            for m in _pending_choices(case)],
+        "pending": _pending_panel(case),
+        "commitment": selectors.commitments_by_case(application).get(case.pk),
         "issues_certificate": case.matter.issues_id is not None,
         "prerequisites": list(case.prerequisites.all()),
         "flags": selectors.due_flags(case),

@@ -357,12 +357,14 @@ def test_accepted_with_the_permit_owed_approved_only_once_supplied(demo, perform
     case = case_of(performance, PERFORMANCE)
     assert available_actions(case, Role.REVIEWER) == [Action.REFUSE, Action.REQUEST_CORRECTION,
                                                       Action.ACCEPT_PENDING]
-    with pytest.raises(IllegalTransition, match="申请人申请容缺受理，尚缺“大型群众性活动安全许可决定书”"):
+    with pytest.raises(IllegalTransition,
+                       match="申请人申请容缺受理，尚缺“大型群众性活动安全许可决定书”"):
         act(case, Action.ACCEPT, culture)
     with pytest.raises(SubmissionError) as info:
         act(case, Action.ACCEPT_PENDING, culture, items=[{"material": "performer-list"}])
     assert info.value.errors == {
-        "items.performer-list": "“演员名单及身份证明”不是可容缺的材料 (this material cannot follow later)",
+        "items.performer-list": ("“演员名单及身份证明”不是可容缺的材料 "
+                                 "(this material cannot follow later)"),
         f"items.{PERMIT}": "申请人未提交“大型群众性活动安全许可决定书”，须列为容缺材料 "
                            "(declared owed by the applicant: list it)"}
 
@@ -450,7 +452,8 @@ def test_past_the_deadline_the_daily_task_terminates_the_case(demo, performance,
     assert case.status == CaseStatus.CANCELLED
     lapsed = case.events.get(action="lapse_pending")
     assert lapsed.actor is None
-    assert lapsed.reason == "逾期未补齐容缺材料“大型群众性活动安全许可决定书”（补齐期限 2026-03-09）"
+    assert lapsed.reason == ("逾期未补齐容缺材料“大型群众性活动安全许可决定书”"
+                             "（补齐期限 2026-03-09）")
     assert lapsed.data == {"items": case.pending_items, "pending_due_date": "2026-03-09"}
     assert (f"您的申请 {performance.tracking_number}：“营业性演出审批”逾期未补齐材料，终止办理。"
             "理由：逾期未补齐容缺材料“大型群众性活动安全许可决定书”（补齐期限 2026-03-09）"
