@@ -9,8 +9,8 @@ from onething.applications.models import Application, Commitment
 from onething.applications.services import transition_case
 from onething.catalog.selectors import plan_bundle
 from onething.domain.cases import Action, CaseStatus
-from tests.portal.test_citizen import pdf, restaurant_post
 from tests.english import catalogue_data
+from tests.portal.test_citizen import pdf, restaurant_post
 from tests.portal.test_english import SWITCH, chrome_left_in_chinese, in_english
 
 pytestmark = pytest.mark.django_db
