@@ -16,8 +16,8 @@ from .tools import DEPLOY, tool
 
 UNITS = DEPLOY / "systemd"
 SERVICES = ["onething-web.service", "onething-worker.service", "onething-sweeper.service",
-            "onething-housekeeping.service"]
-TIMERS = ["onething-sweeper.timer", "onething-housekeeping.timer"]
+            "onething-housekeeping.service", "onething-procedures.service"]
+TIMERS = ["onething-sweeper.timer", "onething-housekeeping.timer", "onething-procedures.timer"]
 INSTALLED = "/opt/onething/venv/bin/onething"
 
 
@@ -99,11 +99,13 @@ def test_each_service_runs_the_intended_command():
         "onething-worker.service": f"{INSTALLED} worker --no-reload",
         "onething-sweeper.service": f"{INSTALLED} deliveries retry",
         "onething-housekeeping.service": f"{INSTALLED} housekeeping",
+        "onething-procedures.service": f"{INSTALLED} procedures run",
     }
 
 
 @pytest.mark.parametrize("args", [["serve", "--no-worker"], ["worker", "--no-reload"],
-                                  ["deliveries", "retry"], ["housekeeping"]])
+                                  ["deliveries", "retry"], ["housekeeping"],
+                                  ["procedures", "run"]])
 def test_the_commands_exist(args, tmp_path):
     env = {"PATH": "/usr/bin:/bin", "ONETHING_DATA_DIR": str(tmp_path)}
     result = subprocess.run([sys.executable, "-m", "onething", *args, "--help"], env=env,
@@ -115,6 +117,7 @@ def test_the_commands_exist(args, tmp_path):
 @pytest.mark.parametrize(("timer", "spec", "first_gap"), [
     ("onething-sweeper.timer", "*-*-* *:*:00", "1min"),
     ("onething-housekeeping.timer", "*-*-* 03:30:00", "1 day"),
+    ("onething-procedures.timer", "*-*-* 00:20:00", "1 day"),
 ])
 def test_timers_start_their_service_on_schedule(timer, spec, first_gap):
     section = parse(timer)["Timer"]
