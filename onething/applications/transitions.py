@@ -443,6 +443,17 @@ def _supplied(step: Step) -> None:
     step.changed += ["pending_items", "pending_due_date", "pending_on_lapse"]
 
 
+@effect(Action.RESUBMIT)
+def _owed_supplied_by_correction(step: Step) -> None:
+    """A material declared owed that the department asked for in a correction notice and
+    the applicant has now sent is owed no longer."""
+    corrected = set(step.data.get("materials") or [])
+    owed = step.case.pending_items or []
+    if corrected & {i["material"] for i in owed}:
+        step.case.pending_items = [i for i in owed if i["material"] not in corrected]
+        step.changed.append("pending_items")
+
+
 @effect(Action.LAPSE_PENDING)
 def _pending_lapsed(step: Step) -> None:
     """Terminated for want of the owed materials: the record keeps what was owed."""

@@ -441,6 +441,19 @@ def test_owed_materials_may_be_uploaded(demo, performance):
                                         current=True).upload == upload
 
 
+def test_a_correction_notice_may_ask_for_the_owed_material_now(demo, performance):
+    culture = reviewer("dc-culture-tourism")
+    case = case_of(performance, PERFORMANCE)
+    act(case, Action.REQUEST_CORRECTION, culture, reason="请现在提交许可决定书",
+        items=[{"material": PERMIT, "note": "演出临近，不予容缺"}])
+    act(case, Action.RESUBMIT, demo.applicant2,
+        materials={PERMIT: upload_pdf(demo.applicant2).pk})
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SUBMITTED and case.pending_items == []
+    assert available_actions(case, Role.REVIEWER)[0] is Action.ACCEPT
+    act(case, Action.ACCEPT, culture)
+
+
 def test_past_the_deadline_the_daily_task_terminates_the_case(demo, performance, frozen):
     case = case_of(performance, PERFORMANCE)
     act(case, Action.ACCEPT_PENDING, reviewer("dc-culture-tourism"))
