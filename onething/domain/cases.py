@@ -36,7 +36,8 @@ class CaseStatus(StrEnum):
     DENIED = "denied"  # 不予许可
     REFUSED = "refused"  # 不予受理
     WITHDRAWN = "withdrawn"  # 申请人撤回
-    CANCELLED = "cancelled"  # 终止: a prerequisite failed, or the application was withdrawn
+    CANCELLED = "cancelled"  # 终止: a prerequisite failed, the application was withdrawn,
+    # or owed materials (容缺) were not supplied in time
     CONCLUDED = "concluded"  # 办结
     # 容缺受理 / 告知承诺 (see the module docstring):
     ACCEPTED_PENDING = "accepted_pending"  # 容缺受理：已受理，待补齐材料
