@@ -159,6 +159,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: zwfw.example.gov.cn' \
 [ "$code" = 200 ] || { echo "home page answered $code" >&2; cat "$ROOT/web.log" >&2; exit 1; }
 admin deliveries retry
 admin housekeeping
+admin procedures run
 kill -0 "${PIDS[1]}"  # the worker is still running
 pgrep -u onething -f "onething worker --no-reload" >/dev/null  # running as the service user
 pgrep -u onething -f "gunicorn" >/dev/null

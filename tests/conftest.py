@@ -142,4 +142,10 @@ def restaurant_submission(owner, answers=None, key="", applicant=None):
     form.pop("uscc", None)
     materials = {m.key: upload_pdf(owner).pk for m in plan.materials}
     return Submission(bundle="restaurant", answers=answers or {}, form_data=form,
-                      materials=materials, idempotency_key=key)
+                      materials=materials, idempotency_key=key,
+                      commitments=signed_commitments(plan))
+
+
+def signed_commitments(plan) -> dict[str, str]:
+    """告知承诺: the plan's commitments signed as shown (matter code -> SHA-256 of the text)."""
+    return {c.matter: c.sha256 for c in plan.commitments}

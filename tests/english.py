@@ -50,7 +50,15 @@ def catalogue_data(*applications) -> set[str]:
             data.update(row)
     for choices in FieldDefinition.objects.values_list("choices", flat=True):
         data.update(str(choice) for choice in choices)
+    # 告知承诺: the commitment text is catalogue data, shown paragraph by paragraph.
+    for commitment in Matter.objects.exclude(commitment={}).values_list("commitment", flat=True):
+        data.update(line.strip() for line in commitment.get("text", "").splitlines())
+        data.add(commitment.get("version", ""))
     data.update(user.display_name for user in User.objects.all())
+    # The legal basis recorded with a period that does not count is a citation (data).
+    from onething.applications.models import CaseSuspension
+
+    data.update(CaseSuspension.objects.values_list("legal_basis", flat=True))
     for application in applications:
         data.update(str(v) for v in application.form_data.values())
         for part in ("fields", "materials", "matters"):

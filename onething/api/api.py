@@ -235,7 +235,9 @@ def submit(request: HttpRequest, payload: SubmissionIn):
                        {"bundle": "unknown bundle"})
     submission = services.Submission(
         bundle=payload.bundle, answers=payload.answers, form_data=payload.form_data,
-        materials=payload.materials, idempotency_key=key or header_key)
+        materials=payload.materials, idempotency_key=key or header_key,
+        deferred_materials=tuple(payload.deferred_materials),
+        commitments=payload.commitments)
     created = services.submit_application(submission, actor=user, applicant=user,
                                           channel=Channel.API)
     return Status(201, presenters.application(
@@ -309,7 +311,14 @@ def act(request: HttpRequest, case_id: ObjectId, action: str, payload: ActionIn 
     (optional result), deny, withdraw, conclude; suspend (a special procedure: ``kind``,
     optional ``expected_end`` and ``legal_basis``) and resume; extend (``days``, and
     ``approved_by`` when the head of the organ approves). Refusal, correction, denial
-    and suspension need a reason, an extension as its matter's rule says."""
+    and suspension need a reason, an extension as its matter's rule says.
+
+    容缺受理: accept_pending (reviewer; ``items``: the materials owed), supply_materials
+    (applicant; ``materials`` for every owed item, except one held as a certificate).
+    Approval while materials are owed is a 409. 告知承诺: the case is approved on the
+    commitment by the system; the reviewer records the post-check with
+    confirm_commitment, or revoke_false_commitment (reason required), which revokes
+    the decision and its certificate."""
     user = _user(request)
     selectors.case_for(user, case_id)  # 404 unless visible
     chosen = next((a for a in TRANSITION_ACTIONS if a.value == action), None)

@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from onething.applications import selectors
+from onething.applications import procedures, selectors
 from onething.applications.services import CaseActionDenied, role_of
 from onething.certificates.services import verify_path
-from onething.domain.cases import legal_actions
 from onething.domain.planner import Plan, plan_to_dict
 from onething.domain.validators import mask_id_number, mask_mobile
 
@@ -57,6 +56,8 @@ def case(item: Case, soon_limit: dt.date | None = None) -> dict[str, Any]:
         "clock_paused": item.clock_paused,
         **selectors.due_flags(item, soon_limit=soon_limit),
         "depends_on": sorted(p.pk for p in item.prerequisites.all()),
+        "pending_materials": item.pending_items or [],
+        "pending_due_date": item.pending_due_date,
         "certificate": _certificate(item),
     }
 
@@ -91,12 +92,19 @@ def _form_for(item: Case) -> dict[str, str]:
 def case_detail(item: Case, viewer: User) -> dict[str, Any]:
     application = item.application
     try:
-        actions = [a.value for a in legal_actions(item.status, role_of(viewer, item))]
+        actions = [a.value for a in procedures.available_actions(item, role_of(viewer, item))]
     except CaseActionDenied:
         actions = []
     materials = selectors.materials_for_case(viewer, item)
+    commitment = getattr(item, "commitment", None)
     return {
         **case(item),
+        "commitment": {
+            "version": commitment.version, "sha256": commitment.sha256,
+            "text": commitment.text, "signed_at": commitment.signed_at,
+            "channel": commitment.channel, "check_due_date": commitment.check_due_date,
+            "check_result": commitment.check_result, "checked_at": commitment.checked_at,
+        } if commitment is not None else None,
         "bundle": {"slug": application.bundle.slug, "name": application.bundle.name},
         "applicant": application.applicant.display_name,
         "correction_items": item.correction_items or [],

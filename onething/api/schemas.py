@@ -55,6 +55,15 @@ class SubmissionIn(StrictIn):
         default="", description="or the Idempotency-Key header; at most 100 characters. "
         "The same key with the same payload returns the first application; with a "
         "different payload it is refused with 422 idempotency_key_reused")
+    deferred_materials: list[Annotated[str, Field(max_length=64)]] = Field(
+        default=[], max_length=50,
+        description="容缺受理: keys of materials the plan marks deferrable that the applicant "
+                    "will supply after acceptance (not uploaded now)")
+    commitments: dict[str, Annotated[str, Field(max_length=64)]] = Field(
+        default={}, description="告知承诺: matter code → the sha256 of the commitment text "
+                                "(from the plan's commitments) the applicant read and signed; "
+                                "every commitment of the plan must be signed on its current "
+                                "text (else 400 commitment_required / commitment_mismatch)")
 
 
 class AnsweredRangeOut(Schema):
@@ -108,6 +117,15 @@ class PlanMatterOut(Schema):
     due_provisional: bool | None = Field(default=None, description=PROVISIONAL_HELP)
 
 
+class CommitmentTermsOut(Schema):
+    matter: str
+    matter_name: str
+    version: str
+    text: str = Field(description="the full text: show it before the applicant signs")
+    sha256: str = Field(description="send this as commitments[matter] to sign the text")
+    check_within: int = Field(description="working days after the decision for the post-check")
+
+
 class PlanOut(Schema):
     """The plan (see ``onething plan --json``); ``fields`` is what the form asks for."""
 
@@ -118,7 +136,10 @@ class PlanOut(Schema):
     stages: list[list[str]]
     fields: list[PlanFieldOut]
     provided_fields: list[dict[str, Any]]
-    materials: list[dict[str, Any]]
+    materials: list[dict[str, Any]] = Field(
+        description="what the applicant provides; a material with deferrable: true may be "
+                    "declared owed (deferred_materials) and supplied within supply_within "
+                    "working days of acceptance (容缺受理)")
     provided_materials: list[dict[str, Any]]
     reused_materials: list[dict[str, Any]]
     waived_materials: list[dict[str, Any]]
@@ -129,6 +150,8 @@ class PlanOut(Schema):
     parallel_days: int
     critical_path: list[str]
     departments: list[str]
+    commitments: list[CommitmentTermsOut] = Field(
+        description="告知承诺: commitments to sign at submission, one per matter decided on one")
     start: dt.date | None = None
     due: dt.date | None = Field(default=None, description="with ``start``: the day every "
                                 "matter is expected to be done")
@@ -147,10 +170,13 @@ class CorrectionItem(StrictIn):
 
 class ActionIn(StrictIn):
     reason: str = Field(default="", max_length=2000)
-    items: list[CorrectionItem] = Field(default=[], description="request_correction: every item")
+    items: list[CorrectionItem] = Field(
+        default=[], description="request_correction: every item; accept_pending: the "
+                                "materials owed (default: those the applicant declared owed)")
     result: dict[str, str] = Field(default={}, description="approve: the decision's result data")
-    materials: dict[str, ObjectId] = Field(default={},
-                                           description="resubmit: material key → upload id")
+    materials: dict[str, ObjectId] = Field(
+        default={}, description="resubmit, supply_materials: material key → upload id (an owed "
+                                "material the applicant holds as a certificate needs none)")
     kind: str = Field(default="", max_length=30,
                       description="suspend: hearing, tender, auction, inspection, testing, "
                                   "quarantine, appraisal, expert_review or public_notice")
@@ -177,6 +203,12 @@ class CertificateRef(Schema):
     verify_url: str
 
 
+class PendingItemOut(Schema):
+    material: str
+    name: str
+    note: str = ""
+
+
 class CaseOut(Schema):
     id: int
     application_id: int
@@ -195,6 +227,11 @@ class CaseOut(Schema):
     overdue: bool
     due_soon: bool
     depends_on: list[int]
+    pending_materials: list[PendingItemOut] = Field(
+        description="容缺受理: materials still owed (declared at submission, fixed at "
+                    "acceptance); supply them with the action supply_materials")
+    pending_due_date: dt.date | None = Field(
+        description="容缺受理: the last day to supply them; after it the case is terminated")
     certificate: CertificateRef | None = Field(
         default=None, description="approved: the issued certificate; GET verify_url with "
                                   "Accept: application/json to verify it")
@@ -235,8 +272,21 @@ class ExtensionOut(Schema):
     granted_on: dt.date
 
 
+class CommitmentOut(Schema):
+    version: str
+    sha256: str
+    text: str
+    signed_at: dt.datetime
+    channel: str
+    check_due_date: dt.date | None = Field(description="事后核查: due once decided")
+    check_result: str = Field(description="'' pending, 'true' or 'false' (承诺不实)")
+    checked_at: dt.datetime | None
+
+
 class CaseDetailOut(CaseOut):
     bundle: BundleRef
+    commitment: CommitmentOut | None = Field(
+        default=None, description="告知承诺: the commitment signed for this case, as signed")
     applicant: str
     correction_items: list[CorrectionItem]
     result: dict[str, Any]

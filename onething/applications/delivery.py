@@ -36,8 +36,10 @@ from onething.notifications.services import notify
 
 # Actions of the application-level events written here (labels: models.DELIVERY_ACTION_LABELS).
 CHOOSE, DISPATCH, DELIVERED = "choose_delivery", "dispatch", "delivered"
-# A result exists to be sent once a case is approved (and stays so when concluded).
-RESULT_STATUSES = {CaseStatus.APPROVED.value, CaseStatus.CONCLUDED.value}
+# A result exists to be sent once a case is approved (and stays so when concluded); a
+# permit granted on a commitment (告知承诺) is sent at once, before its post-check.
+RESULT_STATUSES = {CaseStatus.APPROVED.value, CaseStatus.CONCLUDED.value,
+                   CaseStatus.APPROVED_ON_COMMITMENT.value}
 # Centre staff who may record dispatch for any application (综合窗口).
 DISPATCH_ROLES = {UserRole.CLERK, UserRole.MANAGER}
 

@@ -34,8 +34,8 @@ from onething.domain.validators import replace_unsafe
 UNDATED = dt.date(1, 1, 1)
 QUEUE_ORDER = Coalesce(F("promised_due_date"), Value(UNDATED))
 # Statuses in a department's open queue: not waiting for a prerequisite, not final.
-QUEUE_OPEN_STATUSES = ["accepted", "approved", "correction_requested", "denied", "in_review",
-                       "submitted", "suspended"]
+QUEUE_OPEN_STATUSES = ["accepted", "accepted_pending", "approved", "approved_on_commitment",
+                       "correction_requested", "denied", "in_review", "submitted", "suspended"]
 
 
 class DisplaySafeDecoder(json.JSONDecoder):
@@ -141,6 +141,13 @@ class Case(models.Model):
     result = models.JSONField("办理结果", default=dict, blank=True, decoder=DisplaySafeDecoder)
     received = models.JSONField("收到的前置结果", default=dict, blank=True,
                                 decoder=DisplaySafeDecoder)
+    # 容缺受理: the materials still owed ([{"material", "name", "note"}]) — declared by the
+    # applicant at submission, fixed by the reviewer at acceptance — the date by which
+    # they must be supplied, and what happens after it (catalog.LAPSE_RULES).
+    pending_items = models.JSONField("容缺材料", default=list, blank=True,
+                                     decoder=DisplaySafeDecoder)
+    pending_due_date = models.DateField("容缺材料补齐期限", null=True, blank=True)
+    pending_on_lapse = models.CharField("逾期未补齐的处理", max_length=20, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -277,6 +284,52 @@ class Event(models.Model):
             return ACTION_LABELS[Action(self.action)]
         except ValueError:  # a kind this version does not know (kept as written)
             return self.action
+
+
+class CommitmentCheck(models.TextChoices):
+    PENDING = "", "待核查"
+    TRUE = "true", "承诺属实"
+    FALSE = "false", "承诺不实"
+
+
+class Commitment(models.Model):
+    """告知承诺: the commitment signed for one case, as signed, and its post-check.
+
+    The text is kept word for word with its version and SHA-256 (what the
+    applicant saw and ticked); the catalogue may word it differently later.
+    ``check_due_date`` is set when the case is decided on it (事后核查期限).
+    """
+
+    case = models.OneToOneField(Case, models.CASCADE, related_name="commitment",
+                                verbose_name="办件")
+    version = models.CharField("承诺书版本", max_length=32)
+    text = models.TextField("承诺书全文")
+    sha256 = models.CharField("承诺书摘要（SHA-256）", max_length=64)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                  verbose_name="承诺人")
+    # The applicant online; the clerk who took the signed paper at a window.
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                    verbose_name="记录人")
+    channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
+    signed_at = models.DateTimeField("签署时间")
+    # Working days after the decision for the post-check, as the catalogue said when signed.
+    check_within = models.PositiveSmallIntegerField("事后核查时限（工作日）")
+    check_due_date = models.DateField("事后核查期限", null=True, blank=True)
+    check_result = models.CharField("核查结论", max_length=5, blank=True,
+                                    choices=CommitmentCheck.choices,
+                                    default=CommitmentCheck.PENDING)
+    checked_at = models.DateTimeField("核查时间", null=True, blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                   blank=True, related_name="+", verbose_name="核查人")
+    check_note = models.TextField("核查情况", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "告知承诺"
+        indexes = [models.Index(fields=["check_result", "check_due_date"],
+                                name="commitment_checks_due")]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.version}"
 
 
 class ProvidedMaterial(models.Model):

@@ -24,6 +24,7 @@ from onething.applications.models import (
     Case,
     CaseExtension,
     CaseSuspension,
+    Commitment,
     Event,
     ProvidedMaterial,
 )
@@ -72,6 +73,13 @@ def application_for(viewer: User, application_id: int, *,
     if application is None:
         raise NotVisible(application_id)
     return application
+
+
+def commitments_by_case(application: Application) -> dict[int, Commitment]:
+    """告知承诺 signed for the cases of an application the viewer already sees, by case id
+    (only the cases ``application_for`` gave that viewer)."""
+    ids = [c.pk for c in application.cases.all()]
+    return {c.case_id: c for c in Commitment.objects.filter(case_id__in=ids)}
 
 
 def application_by_idempotency_key(viewer: User, applicant: User, key: str

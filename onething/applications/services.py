@@ -15,8 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, BinaryIO
 
 from django.db import IntegrityError, transaction
@@ -26,7 +27,7 @@ from django.utils import timezone
 from onething.accounts.models import ApplicantKind, User
 from onething.accounts.models import Role as UserRole
 from onething.accounts.services import profile_data
-from onething.applications import clock, storage
+from onething.applications import clock, procedures, storage
 from onething.applications.errors import CaseActionDenied, SubmissionError
 from onething.applications.models import (
     Application,
@@ -193,6 +194,10 @@ class Submission:
     form_data: Mapping[str, Any]
     materials: Mapping[str, int]  # material key -> Upload id
     idempotency_key: str = ""
+    # 容缺受理: materials the applicant declares owed, to supply after acceptance
+    deferred_materials: Collection[str] = ()
+    # 告知承诺: matter code -> SHA-256 of the commitment text the applicant signed
+    commitments: Mapping[str, str] = dataclass_field(default_factory=dict)
 
 
 #: Longest idempotency key; a longer one is refused, never cut to fit.
@@ -202,12 +207,19 @@ MAX_IDEMPOTENCY_KEY = 100
 def submission_fingerprint(submission: Submission) -> str:
     """SHA-256 of the canonical payload: bundle, answers, form data and materials.
 
-    Key order and JSON spacing do not matter; any other difference does.
+    Key order and JSON spacing do not matter; any other difference does. Materials
+    declared owed (容缺) and signed commitments count when given.
     """
+    payload: dict[str, Any] = {
+        "bundle": submission.bundle, "answers": dict(submission.answers or {}),
+        "form_data": dict(submission.form_data or {}),
+        "materials": dict(submission.materials or {})}
+    if submission.deferred_materials:
+        payload["deferred_materials"] = sorted(str(k) for k in submission.deferred_materials)
+    if submission.commitments:
+        payload["commitments"] = dict(submission.commitments)
     canonical = json.dumps(
-        {"bundle": submission.bundle, "answers": dict(submission.answers or {}),
-         "form_data": dict(submission.form_data or {}),
-         "materials": dict(submission.materials or {})},
+        payload,
         sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -228,7 +240,8 @@ def _replayed(existing: Application, fingerprint: str) -> Application:
     # already decided or referred to a reviewer are left as they are.
     from onething.applications.instant import decide_submitted
 
-    if decide_submitted(Case.objects.filter(application=existing)):
+    cases = Case.objects.filter(application=existing)
+    if decide_submitted(cases) or procedures.decide_on_commitments(cases):
         existing.refresh_from_db()
     return existing
 
@@ -280,15 +293,20 @@ def submit_application(submission: Submission, *, actor: User, applicant: User,
 
     data = {**dict(submission.form_data or {}), **profile_data(applicant)}
     form, errors = check_form(plan, data)
-    uploads = _check_materials(plan, submission.materials or {}, applicant, actor, errors)
+    owed = procedures.check_deferrals(plan, submission.deferred_materials or (),
+                                      submission.materials or {}, errors)
+    uploads = _check_materials(plan, submission.materials or {}, applicant, actor, errors,
+                               owed=owed)
+    procedures.check_commitments(plan, submission.commitments or {}, errors)
     if errors:
-        raise SubmissionError(errors)
+        raise SubmissionError(errors, procedures.error_code(errors, plan,
+                                                            submission.commitments or {}))
 
     try:
         with transaction.atomic():
             application = _create(plan, submission, form, uploads, key, actor=actor,
                                   applicant=applicant, channel=channel, held=held,
-                                  verified=verified, fingerprint=fingerprint)
+                                  verified=verified, fingerprint=fingerprint, owed=owed)
     except IntegrityError:
         # A concurrent retry with the same key won the race: return its result.
         if key:
@@ -303,6 +321,10 @@ def submit_application(submission: Submission, *, actor: User, applicant: User,
 
         decide_submitted(Case.objects.filter(application=application))
         application.refresh_from_db()
+    if plan.commitments:
+        # 告知承诺: decided at once on the signed commitment, certificate included.
+        procedures.decide_on_commitments(Case.objects.filter(application=application))
+        application.refresh_from_db()
     return application
 
 
@@ -314,7 +336,8 @@ def plan_matters_with_rules(plan: Plan) -> list[catalog_spec.Matter]:
 
 
 def _check_materials(plan: Plan, materials: Mapping[str, int], applicant: User, actor: User,
-                     errors: dict[str, str]) -> dict[str, Upload]:
+                     errors: dict[str, str], *, owed: Collection[str] = ()
+                     ) -> dict[str, Upload]:
     wanted = {m.key: m for m in plan.materials}
     reused = {m.key for m in plan.reused_materials}
     for key in materials:
@@ -332,8 +355,10 @@ def _check_materials(plan: Plan, materials: Mapping[str, int], applicant: User, 
         upload = found.get(ids.get(key)) if isinstance(ids.get(key), int) else None
         if key in ids and upload is None:
             errors[f"materials.{key}"] = f"“{material.name}”的文件不存在或不属于您 (unknown file)"
+        elif upload is None and key not in owed:  # 容缺: declared owed, supplied later
+            errors.setdefault(f"materials.{key}", f"请上传“{material.name}” (required)")
         elif upload is None:
-            errors[f"materials.{key}"] = f"请上传“{material.name}” (required)"
+            continue
         else:
             uploads[key] = upload
     return uploads
@@ -342,7 +367,7 @@ def _check_materials(plan: Plan, materials: Mapping[str, int], applicant: User, 
 def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: dict[str, Upload],
             key: str, *, actor: User, applicant: User, channel: str,
             held: Mapping[str, Any] | None = None, verified: bool = False,
-            fingerprint: str = "") -> Application:
+            fingerprint: str = "", owed: Collection[str] = ()) -> Application:
     bundle = catalog_models.Bundle.objects.get(slug=plan.bundle)
     application = Application.objects.create(
         applicant=applicant, submitted_by=actor, channel=channel, bundle=bundle,
@@ -366,6 +391,7 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: d
     )
     matters = {m.code: m for m in catalog_models.Matter.objects.filter(
         code__in=[m.code for m in plan.matters])}
+    pending = procedures.pending_items_by_matter(plan, owed)  # 容缺: declared owed
     cases = dict(zip((p.code for p in plan.matters), Case.objects.bulk_create(
         Case(
             application=application, matter=matters[planned.code],
@@ -377,9 +403,12 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: d
             promised_days=matters[planned.code].promised_days,
             statutory_unit=matters[planned.code].statutory_unit,
             statutory_days=matters[planned.code].statutory_days,
+            pending_items=pending.get(planned.code, []),
         )
         for position, planned in enumerate(plan.matters)
     ), strict=True))
+    procedures.record_commitments(plan, cases, applicant=applicant, actor=actor,
+                                  channel=channel)  # 告知承诺: as signed
     Case.prerequisites.through.objects.bulk_create(
         Case.prerequisites.through(from_case_id=cases[p.code].pk,
                                    to_case_id=cases[code].pk)
@@ -391,7 +420,12 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: d
                                "assurance": int(applicant.assurance_level),
                                **({"identity_verified": True} if verified else {}),
                                **({"waived_materials": [m.key for m in plan.waived_materials]}
-                                  if plan.waived_materials else {})})
+                                  if plan.waived_materials else {}),
+                               **({"deferred_materials": sorted(owed)} if owed else {}),
+                               **({"commitments": {c.matter: {"version": c.version,
+                                                              "sha256": c.sha256}
+                                                   for c in plan.commitments}}
+                                  if plan.commitments else {})})
     Event.objects.bulk_create(
         Event(application=application, case=case, actor=actor, action=Action.SUBMIT,
               to_status=case.status)
@@ -457,6 +491,7 @@ def transition_case(case_id: int, action: Action | str, *, actor: User | None,
         from onething.applications.instant import decide_submitted
 
         decide_submitted(Case.objects.filter(pk__in=step.released))
+        procedures.decide_on_commitments(Case.objects.filter(pk__in=step.released))
     return case
 
 
@@ -465,9 +500,10 @@ def _tell_applicant(step: Step) -> None:
     case, action, new = step.case, step.action, step.new
     application = case.application
     cancelled = "、".join(f"“{c.matter.name}”" for c in step.cancelled)
-    if action in {Action.RESUBMIT, Action.WITHDRAW}:
+    if action in {Action.RESUBMIT, Action.WITHDRAW, Action.SUPPLY_MATERIALS}:
         return  # the applicant did it themselves (and is told on the page)
     text = f"您的申请 {application.tracking_number}：“{case.matter.name}”{ACTION_LABELS[action]}"
+    text += procedures.notice(case, action, step.data)  # 容缺受理 / 告知承诺
     if new is CaseStatus.CORRECTION_REQUESTED:
         text += "，请一次性补正告知的材料"
     text += _clock_note(step)

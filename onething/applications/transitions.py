@@ -31,11 +31,14 @@ from onething.applications.models import (
     Case,
     CaseExtension,
     CaseSuspension,
+    Commitment,
+    CommitmentCheck,
     Event,
     ProvidedMaterial,
     Upload,
 )
 from onething.catalog import selectors as catalog_selectors
+from onething.domain import catalog as catalog_spec
 from onething.domain.cases import (
     STATUS_LABELS,
     SUCCESSFUL,
@@ -364,9 +367,10 @@ def _resumed(step: Step) -> None:
     _close_period(step)
 
 
-@effect(Action.WITHDRAW, Action.CANCEL)
+@effect(Action.WITHDRAW, Action.CANCEL, Action.LAPSE_PENDING, Action.DENY)
 def _period_ends_with_the_case(step: Step) -> None:
-    """A withdrawn case's open correction or special procedure ends with it."""
+    """A case that ends while a period is open (withdrawn, cancelled, terminated or denied
+    while materials were owed) ends the period with it."""
     period = clock.open_suspension(step.case)
     if period is not None:
         period.ended_on, period.ended_at, period.ended_by = step.today, step.now, step.actor
@@ -417,3 +421,208 @@ def _deemed_accepted(step: Step) -> None:
     step.data.update({"received_on": timezone.localdate(received_at).isoformat(),
                       "acceptance_limit": limit})
     _note_due_dates(step)
+# -- 容缺受理 and 告知承诺 (procedures.py; docs/applications.md) ---------------------------
+
+
+def _case_materials(case: Case) -> dict[str, dict[str, Any]]:
+    """The materials this case's matter needs, from the plan the application was filed under."""
+    plan = case.application.plan or {}
+    return {m["key"]: m for m in plan.get("materials", [])
+            if case.matter.code in m.get("needed_by", [])}
+
+
+def _names(items: list[dict[str, Any]]) -> str:
+    return "、".join(f"“{i.get('name') or i.get('material')}”" for i in items)
+
+
+@effect(Action.ACCEPT)
+def _nothing_declared_owed(step: Step) -> None:
+    """A case the applicant filed with materials to follow is accepted only by 容缺受理
+    (which fixes what is owed and by when) — or sent back for correction."""
+    if step.case.pending_items:
+        raise IllegalTransition(
+            step.previous, step.action,
+            f"申请人申请容缺受理，尚缺{_names(step.case.pending_items)}：请选择“容缺受理”"
+            "（确定补齐期限），或一次性告知补正 (the applicant declared materials to follow: "
+            "accept_pending, or request a correction)")
+
+
+# 容缺受理 is an acceptance: the clock and the due dates start as with ``accept``.
+effect(Action.ACCEPT_PENDING)(_accepted)
+
+
+@effect(Action.ACCEPT_PENDING)
+def _accepted_pending(step: Step) -> None:
+    """容缺受理: fix the materials owed — the matter's 容缺 materials the reviewer names
+    (every one the applicant declared owed among them) — and the date to supply them."""
+    case = step.case
+    rule = catalog_spec.accept_pending_from(case.matter.accept_pending)
+    if rule is None:
+        raise IllegalTransition(step.previous, step.action,
+                                f"“{case.matter.name}”不适用容缺受理 "
+                                "(this matter takes no materials after acceptance)")
+    needed = _case_materials(case)
+    declared = [i["material"] for i in case.pending_items]
+    given = step.params.get("items") or [{"material": key} for key in declared]
+    chosen: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for item in given:
+        key = str(item.get("material", "")).strip()
+        if key not in needed:
+            errors[f"items.{key[:64]}"] = "本事项不需要该材料 (not a material of this case)"
+        elif key not in rule.materials:
+            errors[f"items.{key}"] = (f"“{needed[key]['name']}”不是可容缺的材料 "
+                                      "(this material cannot follow later)")
+        else:
+            chosen[key] = str(item.get("note", "")).strip()[:500]
+    for key in declared:
+        if key not in chosen and f"items.{key}" not in errors:
+            errors[f"items.{key}"] = (f"申请人未提交“{needed.get(key, {}).get('name', key)}”，"
+                                      "须列为容缺材料 (declared owed by the applicant: list it)")
+    if not chosen and not errors:
+        errors["items"] = "请列出容缺材料 (list the materials owed)"
+    if errors:
+        raise SubmissionError(errors, "invalid_pending_items")
+    case.pending_items = [{"material": key, "name": needed[key]["name"], "note": note}
+                          for key, note in chosen.items()]
+    case.pending_due_date = clock.calendar().add_working_days(step.today, rule.within).day
+    case.pending_on_lapse = rule.on_lapse
+    step.changed += ["pending_items", "pending_due_date", "pending_on_lapse"]
+    _open_period(step, SuspensionKind.PENDING_MATERIALS)
+    step.data.update({"items": case.pending_items,
+                      "pending_due_date": case.pending_due_date.isoformat(),
+                      "on_lapse": rule.on_lapse})
+
+
+@effect(Action.SUPPLY_MATERIALS)
+def _supplied(step: Step) -> None:
+    """补齐: every owed material at once — an upload of the applicant's, or an electronic
+    certificate they now hold (免提交). The applicant's wait does not count towards the
+    promised date (as for 补正)."""
+    case = step.case
+    owed = {i["material"]: i for i in case.pending_items}
+    given = {str(k): v for k, v in (step.params.get("materials") or {}).items()}
+    needed = _case_materials(case)
+    errors = {f"materials.{k[:64]}": "只需补交尚缺的容缺材料 (not owed)"
+              for k in sorted(set(given) - set(owed))}
+    uploads = {u.pk: u for u in Upload.objects.filter(
+        pk__in=[v for v in given.values() if isinstance(v, int) and 0 < v < 2**63],
+        owner=step.actor)}
+    from onething.certificates.selectors import held_certificates
+
+    types = {needed.get(k, {}).get("certificate") for k in owed} - {None}
+    held = held_certificates(case.application.applicant, types) if types else {}
+    sources: dict[str, tuple[Upload | None, Any]] = {}
+    for key, item in owed.items():
+        if key in given:
+            upload = uploads.get(given[key]) if isinstance(given[key], int) else None
+            if upload is None:
+                errors[f"materials.{key}"] = "文件不存在或不属于您 (unknown file)"
+            else:
+                sources[key] = (upload, None)
+        elif needed.get(key, {}).get("certificate") in held:
+            sources[key] = (None, held[needed[key]["certificate"]])
+        else:
+            errors[f"materials.{key}"] = f"请上传“{item['name']}” (required)"
+    if errors:
+        raise SubmissionError(errors)
+    for key, (upload, certificate) in sources.items():
+        ProvidedMaterial.objects.filter(application=case.application, material_key=key,
+                                        current=True).update(current=False)
+        ProvidedMaterial.objects.create(application=case.application, material_key=key,
+                                        material_name=owed[key]["name"], upload=upload,
+                                        certificate=certificate)
+    step.data["materials"] = list(owed)
+    step.data["certificates"] = {k: c.number for k, (_, c) in sources.items() if c is not None}
+    # The wait for the owed materials ends (容缺补齐期间不计时): both dates move with it.
+    _close_period(step)
+    case.pending_items, case.pending_due_date, case.pending_on_lapse = [], None, ""
+    step.changed += ["pending_items", "pending_due_date", "pending_on_lapse"]
+
+
+@effect(Action.RESUBMIT)
+def _owed_supplied_by_correction(step: Step) -> None:
+    """A material declared owed that the department asked for in a correction notice and
+    the applicant has now sent is owed no longer."""
+    corrected = set(step.data.get("materials") or [])
+    owed = step.case.pending_items or []
+    if corrected & {i["material"] for i in owed}:
+        step.case.pending_items = [i for i in owed if i["material"] not in corrected]
+        step.changed.append("pending_items")
+
+
+@effect(Action.LAPSE_PENDING)
+def _pending_lapsed(step: Step) -> None:
+    """Terminated for want of the owed materials: the record keeps what was owed."""
+    case = step.case
+    step.data.update({"items": case.pending_items,
+                      "pending_due_date": case.pending_due_date.isoformat()
+                      if case.pending_due_date else None})
+
+
+@effect(Action.APPROVE_ON_COMMITMENT)
+def _decided_on_commitment(step: Step) -> None:
+    """告知承诺: the decision rests on the signed commitment; the post-check falls due.
+    Runs first, so that nothing is issued for a case without a signed commitment."""
+    commitment = Commitment.objects.select_for_update().filter(case=step.case).first()
+    if commitment is None:
+        raise IllegalTransition(step.previous, step.action,
+                                "没有申请人签署的告知承诺书 (no signed commitment)")
+    commitment.check_due_date = clock.calendar().add_working_days(step.today,
+                                                            commitment.check_within).day
+    commitment.save(update_fields=["check_due_date"])
+    step.data["commitment"] = {
+        "version": commitment.version, "sha256": commitment.sha256,
+        "signed_by": commitment.signed_by_id, "recorded_by": commitment.recorded_by_id,
+        "channel": commitment.channel,
+        "signed_at": commitment.signed_at.isoformat(timespec="seconds"),
+        "check_due_date": commitment.check_due_date.isoformat(),
+    }
+
+
+# The decision on a commitment accepts, decides and issues as an approval does.
+for _run in (_accepted, _decided, _approved):
+    effect(Action.APPROVE_ON_COMMITMENT)(_run)
+
+
+def _checked_commitment(step: Step, result: str) -> Commitment:
+    commitment = Commitment.objects.select_for_update().filter(case=step.case).first()
+    if commitment is None:  # the table allows these only after approve_on_commitment
+        raise IllegalTransition(step.previous, step.action,
+                                "没有申请人签署的告知承诺书 (no signed commitment)")
+    commitment.check_result = result
+    commitment.checked_at = step.now
+    commitment.checked_by = step.actor
+    commitment.check_note = step.reason[:2000]
+    commitment.save(update_fields=["check_result", "checked_at", "checked_by", "check_note"])
+    step.data["commitment"] = {"version": commitment.version, "sha256": commitment.sha256,
+                               "check_due_date": commitment.check_due_date.isoformat()
+                               if commitment.check_due_date else None,
+                               "result": result}
+    return commitment
+
+
+@effect(Action.CONFIRM_COMMITMENT)
+def _commitment_confirmed(step: Step) -> None:
+    """事后核查：承诺属实 — the decision stands."""
+    _checked_commitment(step, CommitmentCheck.TRUE)
+
+
+@effect(Action.REVOKE_FALSE_COMMITMENT)
+def _commitment_false(step: Step) -> None:
+    """事后核查：承诺不实 — the decision is revoked (《行政许可法》第六十九条) and its
+    certificate revoked through ``revoke_certificate``, with the reason."""
+    _checked_commitment(step, CommitmentCheck.FALSE)
+    case = step.case
+    number = (case.result or {}).get("number", "")
+    case.result = {**(case.result or {}), "decision": "revoked"}
+    step.changed.append("result")
+    if number:
+        from onething.certificates.models import Certificate
+        from onething.certificates.services import revoke_certificate
+
+        certificate = Certificate.objects.filter(number=number, case=case).first()
+        if certificate is not None and certificate.revoked_at is None:
+            revoke_certificate(certificate, actor=step.actor,
+                               reason=f"告知承诺不实，撤销准予决定：{step.reason}")
+        step.data["certificate"] = number

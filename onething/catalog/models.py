@@ -139,6 +139,10 @@ class Matter(LoadedFromCatalog):
                                           choices=_choices(spec.EXTENSION_APPROVALS))
     extension_reason_required = models.BooleanField("延期须说明理由", default=True)
     extension_basis = models.CharField("延期依据", max_length=300, blank=True)
+    # 容缺受理: {"materials": [...], "within": N, "on_lapse": "terminate", "note": ""} or {}
+    accept_pending = models.JSONField("容缺受理规则", default=dict, blank=True)
+    # 告知承诺: {"version": "...", "text": "...", "check_within": N, "note": ""} or {}
+    commitment = models.JSONField("告知承诺书", default=dict, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "事项"

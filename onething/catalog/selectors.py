@@ -70,6 +70,8 @@ def _matter_spec(row: models.Matter) -> spec.Matter:
         auto_decision=_auto_decision(row.auto_decision),
         acceptance_limit=row.acceptance_limit,
         extension=extension_rule(row),
+        accept_pending=spec.accept_pending_from(row.accept_pending),
+        commitment=spec.commitment_from(row.commitment),
     )
 
 

@@ -312,6 +312,8 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
                 "extension_approval": item.extension.approval,
                 "extension_reason_required": item.extension.reason_required,
                 "extension_basis": item.extension.legal_basis,
+                "accept_pending": spec.accept_pending_data(item.accept_pending),
+                "commitment": spec.commitment_data(item.commitment),
                 "source_file": _origin_file(item), "spec_hash": spec_hash(item),
             },
         )

@@ -29,6 +29,9 @@ SHARED_LABELS: dict[str, dict[str, Promise]] = {
         "withdrawn": pgettext_lazy("case status", "已撤回"),
         "cancelled": pgettext_lazy("case status", "已终止"),
         "concluded": pgettext_lazy("case status", "已办结"),
+        "accepted_pending": pgettext_lazy("case status", "容缺受理，待补齐材料"),
+        "approved_on_commitment": pgettext_lazy("case status", "告知承诺准予，待核查"),
+        "revoked": pgettext_lazy("case status", "已撤销准予"),
     },
     # onething.domain.cases.ACTION_LABELS and applications.models.Event.action_label
     # as things that happened: the history of a case ("Accepted")
@@ -56,6 +59,13 @@ SHARED_LABELS: dict[str, dict[str, Promise]] = {
         "extend": pgettext_lazy("case event", "延长办理期限"),
         "deem_accepted": pgettext_lazy("case event", "逾期未告知，视为受理"),
         "reschedule": pgettext_lazy("case event", "办结日期按节假日安排调整"),
+        "accept_pending": pgettext_lazy("case event", "容缺受理"),
+        "supply_materials": pgettext_lazy("case event", "补齐容缺材料"),
+        "lapse_pending": pgettext_lazy("case event", "逾期未补齐材料，终止办理"),
+        "pending_overdue": pgettext_lazy("case event", "容缺材料逾期未补齐，转承办部门处理"),
+        "approve_on_commitment": pgettext_lazy("case event", "告知承诺准予"),
+        "confirm_commitment": pgettext_lazy("case event", "事后核查：承诺属实"),
+        "revoke_false_commitment": pgettext_lazy("case event", "承诺不实，撤销准予决定"),
     },
     # onething.domain.deadlines.SUSPENSION_LABELS: periods that do not count
     "suspension_kind": {
@@ -69,6 +79,7 @@ SHARED_LABELS: dict[str, dict[str, Promise]] = {
         "appraisal": pgettext_lazy("suspension kind", "鉴定"),
         "expert_review": pgettext_lazy("suspension kind", "专家评审"),
         "public_notice": pgettext_lazy("suspension kind", "公示"),
+        "pending_materials": pgettext_lazy("suspension kind", "容缺材料补齐"),
     },
     # onething.domain.cases.APPLICATION_STATUS_LABELS
     "application_status": {

@@ -11,6 +11,13 @@ decision. The clock (onething.domain.deadlines) adds a status of its own —
 an extension (延期, 第四十二条) that keeps the status, and deemed acceptance
 (视为受理, 第三十二条) by the system.
 
+Two procedures of the reform have their own states: 容缺受理 (accepted while
+a secondary material is still owed: no decision until it is supplied, and
+the case is terminated when the deadline passes) and 告知承诺 (approved at
+once on the applicant's signed commitment, then checked afterwards: the
+post-check confirms the decision or, for a false commitment, revokes it).
+See docs/applications.md.
+
 Nothing here touches a database: ``next_status`` answers what an action does
 or raises :class:`IllegalTransition`; the service layer applies it.
 """
@@ -35,8 +42,13 @@ class CaseStatus(StrEnum):
     DENIED = "denied"  # 不予许可
     REFUSED = "refused"  # 不予受理
     WITHDRAWN = "withdrawn"  # 申请人撤回
-    CANCELLED = "cancelled"  # 终止: a prerequisite failed, or the application was withdrawn
+    CANCELLED = "cancelled"  # 终止: a prerequisite failed, the application was withdrawn,
+    # or owed materials (容缺) were not supplied in time
     CONCLUDED = "concluded"  # 办结
+    # 容缺受理 / 告知承诺 (see the module docstring):
+    ACCEPTED_PENDING = "accepted_pending"  # 容缺受理：已受理，待补齐材料
+    APPROVED_ON_COMMITMENT = "approved_on_commitment"  # 告知承诺准予，待事后核查
+    REVOKED = "revoked"  # 撤销准予决定（承诺不实）
 
 
 class Action(StrEnum):
@@ -63,6 +75,14 @@ class Action(StrEnum):
     RESUME = "resume"  # the period ended: the clock runs again
     EXTEND = "extend"  # 延期 (第四十二条): status unchanged, both limits extended
     DEEM_ACCEPTED = "deem_accepted"  # 逾期未告知，视为受理 (第三十二条), by the system
+    # 容缺受理: accept with materials owed, the applicant supplies them, or the deadline lapses
+    ACCEPT_PENDING = "accept_pending"
+    SUPPLY_MATERIALS = "supply_materials"
+    LAPSE_PENDING = "lapse_pending"  # 逾期未补齐，终止办理 (the catalogue rule "terminate")
+    # 告知承诺: decided on the signed commitment; the post-check confirms or revokes
+    APPROVE_ON_COMMITMENT = "approve_on_commitment"
+    CONFIRM_COMMITMENT = "confirm_commitment"
+    REVOKE_FALSE_COMMITMENT = "revoke_false_commitment"
     # Recorded facts, not transitions:
     SUBMIT = "submit"  # the application and each of its cases were filed
     AUTO_REFER = "auto_refer"  # 秒批 rule not met: left for a reviewer, with every reason
@@ -71,6 +91,7 @@ class Action(StrEnum):
     DISPATCH = "dispatch"
     DELIVERED = "delivered"
     RESCHEDULE = "reschedule"  # due dates recomputed after the holiday data changed
+    PENDING_OVERDUE = "pending_overdue"  # 容缺材料逾期未补齐, rule "refer": the reviewer decides
 
 
 class Role(StrEnum):
@@ -94,6 +115,9 @@ STATUS_LABELS: dict[CaseStatus, str] = {
     CaseStatus.WITHDRAWN: "已撤回",
     CaseStatus.CANCELLED: "已终止",
     CaseStatus.CONCLUDED: "已办结",
+    CaseStatus.ACCEPTED_PENDING: "容缺受理，待补齐材料",
+    CaseStatus.APPROVED_ON_COMMITMENT: "告知承诺准予，待核查",
+    CaseStatus.REVOKED: "已撤销准予",
 }
 
 ACTION_LABELS: dict[Action, str] = {
@@ -120,6 +144,13 @@ ACTION_LABELS: dict[Action, str] = {
     Action.DISPATCH: "结果已寄出",
     Action.DELIVERED: "结果已送达",
     Action.RESCHEDULE: "办结日期按节假日安排调整",
+    Action.ACCEPT_PENDING: "容缺受理",
+    Action.SUPPLY_MATERIALS: "补齐容缺材料",
+    Action.LAPSE_PENDING: "逾期未补齐材料，终止办理",
+    Action.PENDING_OVERDUE: "容缺材料逾期未补齐，转承办部门处理",
+    Action.APPROVE_ON_COMMITMENT: "告知承诺准予",
+    Action.CONFIRM_COMMITMENT: "事后核查：承诺属实",
+    Action.REVOKE_FALSE_COMMITMENT: "承诺不实，撤销准予决定",
 }
 
 
@@ -170,6 +201,22 @@ TRANSITIONS: dict[tuple[CaseStatus, Action], Rule] = {
     (S.IN_REVIEW, A.EXTEND): Rule(S.IN_REVIEW, R.REVIEWER),
     # 视为受理: the acceptance limit passed with the application untouched.
     (S.SUBMITTED, A.DEEM_ACCEPTED): Rule(S.ACCEPTED, R.SYSTEM),
+    # 容缺受理: accepted with secondary materials owed. No approval from here: the
+    # decision waits until the applicant supplies them (back to accepted); past the
+    # deadline the system terminates the case (or, by the matter's rule, leaves it
+    # to the reviewer, who may deny).
+    (S.SUBMITTED, A.ACCEPT_PENDING): Rule(S.ACCEPTED_PENDING, R.REVIEWER),
+    (S.ACCEPTED_PENDING, A.SUPPLY_MATERIALS): Rule(S.ACCEPTED, R.APPLICANT),
+    (S.ACCEPTED_PENDING, A.DENY): Rule(S.DENIED, R.REVIEWER, needs_reason=True),
+    (S.ACCEPTED_PENDING, A.WITHDRAW): Rule(S.WITHDRAWN, R.APPLICANT),
+    (S.ACCEPTED_PENDING, A.LAPSE_PENDING): Rule(S.CANCELLED, R.SYSTEM, needs_reason=True),
+    # 告知承诺: the system approves on the signed commitment when the case reaches its
+    # department; the department's post-check (事后核查) confirms it, or finds the
+    # commitment false and revokes the decision (and its certificate).
+    (S.SUBMITTED, A.APPROVE_ON_COMMITMENT): Rule(S.APPROVED_ON_COMMITMENT, R.SYSTEM),
+    (S.APPROVED_ON_COMMITMENT, A.CONFIRM_COMMITMENT): Rule(S.APPROVED, R.REVIEWER),
+    (S.APPROVED_ON_COMMITMENT, A.REVOKE_FALSE_COMMITMENT): Rule(S.REVOKED, R.REVIEWER,
+                                                                needs_reason=True),
 }
 
 # Actions on a case (the API's and workbench's case actions); all but extend change
@@ -178,16 +225,16 @@ TRANSITION_ACTIONS = frozenset(a for (_, a) in TRANSITIONS)
 # Event kinds that are recorded but move no case.
 RECORDED_ONLY = frozenset(Action) - TRANSITION_ACTIONS
 
-FINAL = frozenset({S.REFUSED, S.WITHDRAWN, S.CANCELLED, S.CONCLUDED})
-DECIDED = frozenset({S.APPROVED, S.DENIED, S.REFUSED, S.CONCLUDED})
+FINAL = frozenset({S.REFUSED, S.WITHDRAWN, S.CANCELLED, S.CONCLUDED, S.REVOKED})
+DECIDED = frozenset({S.APPROVED, S.DENIED, S.REFUSED, S.CONCLUDED, S.APPROVED_ON_COMMITMENT})
 # A prerequisite "delivers" when approved (and stays so when concluded after approval).
-SUCCESSFUL = frozenset({S.APPROVED})
+SUCCESSFUL = frozenset({S.APPROVED, S.APPROVED_ON_COMMITMENT})
 # The applicant may still withdraw in these states.
 WITHDRAWABLE = frozenset(s for (s, a) in TRANSITIONS if a is A.WITHDRAW)
 # The clock of the promised limit runs in these states.
 CLOCK_RUNNING = frozenset({S.ACCEPTED, S.IN_REVIEW})
 # The clock stands still (暂停计时) in these states once the case has been accepted.
-CLOCK_PAUSED = frozenset({S.SUSPENDED, S.CORRECTION_REQUESTED})
+CLOCK_PAUSED = frozenset({S.SUSPENDED, S.CORRECTION_REQUESTED, S.ACCEPTED_PENDING})
 
 
 class IllegalTransition(ValueError):
@@ -206,6 +253,20 @@ class ReasonRequired(ValueError):
                          f"({action.value} needs a written reason)")
 
 
+# Why a pair outside the table is refused, where "cannot X a case that is Y" says too little.
+REFUSAL_REASONS: dict[tuple[CaseStatus, Action], str] = {
+    (S.ACCEPTED_PENDING, A.APPROVE): (
+        "尚有容缺材料未补齐，申请人补齐后才能作出准予决定 "
+        "(secondary materials are still owed: approve once the applicant has supplied them)"),
+    (S.ACCEPTED_PENDING, A.START_REVIEW): (
+        "容缺受理的办件可直接审查，补齐材料后再作决定 "
+        "(review the file as it is; decide once the owed materials are supplied)"),
+    (S.APPROVED_ON_COMMITMENT, A.CONCLUDE): (
+        "告知承诺准予的办件须先完成事后核查，才能办结 "
+        "(record the post-check of the commitment before concluding)"),
+}
+
+
 def resubmit_target(accepted: bool) -> CaseStatus:
     """After a correction the file goes back to whoever asked for it: intake
     (受理前补正, 《行政许可法》第三十二条) or the reviewer (审查中补正)."""
@@ -218,7 +279,7 @@ def next_status(status: CaseStatus | str, action: Action | str, *, role: Role | 
     status, action, role = CaseStatus(status), Action(action), Role(role)
     rule = TRANSITIONS.get((status, action))
     if rule is None:
-        raise IllegalTransition(status, action)
+        raise IllegalTransition(status, action, REFUSAL_REASONS.get((status, action), ""))
     if rule.role is not role:
         raise IllegalTransition(
             status, action,
@@ -238,6 +299,19 @@ def legal_actions(status: CaseStatus | str, role: Role | str) -> list[Action]:
     status, role = CaseStatus(status), Role(role)
     return [action for (s, action), rule in TRANSITIONS.items()
             if s is status and rule.role is role]
+
+
+def offered_actions(status: CaseStatus | str, role: Role | str, *, takes_pending: bool,
+                    declared_owed: bool) -> list[Action]:
+    """:func:`legal_actions` narrowed by the case's matter and file (for buttons and the API):
+    容缺受理 only where the matter names 容缺 materials (``takes_pending``), and plain
+    acceptance not for a case filed with materials declared owed (``declared_owed``)."""
+    actions = legal_actions(status, role)
+    if not takes_pending:
+        actions = [a for a in actions if a is not A.ACCEPT_PENDING]
+    if declared_owed:
+        actions = [a for a in actions if a is not A.ACCEPT]
+    return actions
 
 
 def needs_reason(action: Action | str) -> bool:

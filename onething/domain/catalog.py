@@ -14,6 +14,7 @@ A file may hold any of the top-level sections ``regions``, ``departments``,
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -72,6 +73,16 @@ ONLINE_DEPTHS: dict[int, str] = {
 }
 
 VERIFICATION_STATUSES = ("verified", "partly_verified", "unverified")
+
+#: 容缺受理: what happens when the owed materials are not supplied in time.
+LAPSE_RULES: dict[str, str] = {
+    "terminate": "逾期未补齐的，终止办理并书面告知申请人",
+    "refer": "逾期未补齐的，转承办部门依法作出决定",
+}
+#: Longest period (working days) a catalogue may give for supplying owed materials
+#: or for the post-check of a commitment.
+MAX_PROCEDURE_DAYS = 60
+MAX_COMMITMENT_TEXT = 5000
 
 #: Most decimal places a number field may allow.
 MAX_DECIMALS = 6
@@ -262,6 +273,76 @@ def default_acceptance_limit(kind: str) -> int | None:
 
 
 @dataclass(frozen=True)
+class AcceptPending:
+    """容缺受理: secondary materials a case of this matter may be accepted without.
+
+    The applicant supplies them within ``within`` working days of acceptance;
+    the decision waits for them. ``on_lapse`` says what happens when they do
+    not come in time: ``terminate`` (终止办理, the default) or ``refer`` (the
+    department decides, usually 不予许可).
+    """
+
+    materials: tuple[str, ...]
+    within: int
+    on_lapse: str = "terminate"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CommitmentTerms:
+    """告知承诺: the commitment an applicant signs so that the matter is decided at once.
+
+    ``text`` is shown in full and signed as it is; ``version`` names the
+    wording and :attr:`sha256` fixes it, so a signature always names the exact
+    text. The department checks afterwards (事后核查) within ``check_within``
+    working days of the decision.
+    """
+
+    version: str
+    text: str
+    check_within: int
+    note: str = ""
+
+    @property
+    def sha256(self) -> str:
+        return commitment_hash(self.text)
+
+
+def accept_pending_data(rule: AcceptPending | None) -> dict[str, Any]:
+    """The rule as stored in the database (``{}`` for none)."""
+    if rule is None:
+        return {}
+    return {"materials": list(rule.materials), "within": rule.within,
+            "on_lapse": rule.on_lapse, "note": rule.note}
+
+
+def accept_pending_from(data: Mapping[str, Any] | None) -> AcceptPending | None:
+    if not data or not data.get("materials"):
+        return None
+    return AcceptPending(tuple(str(m) for m in data["materials"]), int(data.get("within", 0)),
+                         str(data.get("on_lapse") or "terminate"), str(data.get("note", "")))
+
+
+def commitment_data(terms: CommitmentTerms | None) -> dict[str, Any]:
+    if terms is None:
+        return {}
+    return {"version": terms.version, "text": terms.text, "check_within": terms.check_within,
+            "note": terms.note}
+
+
+def commitment_from(data: Mapping[str, Any] | None) -> CommitmentTerms | None:
+    if not data or not data.get("text"):
+        return None
+    return CommitmentTerms(str(data.get("version", "")), str(data["text"]),
+                           int(data.get("check_within", 0)), str(data.get("note", "")))
+
+
+def commitment_hash(text: str) -> str:
+    """SHA-256 of a commitment text, the value a signature names."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
 class Matter:
     code: str
     name: str
@@ -284,6 +365,12 @@ class Matter:
     acceptance_limit: int | None = None
     extension: ExtensionRule = ExtensionRule()
     origin: Origin = Origin()
+    accept_pending: AcceptPending | None = None  # 容缺受理
+    commitment: CommitmentTerms | None = None  # 告知承诺
+
+    def deferrable(self, material: str) -> bool:
+        """Whether ``material`` may follow after acceptance (容缺材料)."""
+        return self.accept_pending is not None and material in self.accept_pending.materials
 
 
 @dataclass(frozen=True)
@@ -691,7 +778,7 @@ class _Reader:
                 ("code", "name", "kind", "department", "statutory_limit", "promised_limit"),
                 ("materials", "fields", "issues", "cross_region", "online_depth",
                  "legal_basis", "description", "uncertain", "sources", "auto_decision",
-                 "acceptance_limit", "extension"),
+                 "acceptance_limit", "extension", "accept_pending", "commitment"),
                 "matter",
             ):
                 continue
@@ -734,6 +821,8 @@ class _Reader:
                 acceptance_limit=self.acceptance_limit(entry, kind),
                 extension=self.extension(entry, kind, statutory),
                 origin=Origin(self.file, entry.line),
+                accept_pending=self.accept_pending(entry),
+                commitment=self.commitment(entry),
             )
 
     def acceptance_limit(self, matter: LineDict, kind: str) -> int | None:
@@ -796,6 +885,49 @@ class _Reader:
         if max_days > 0 and not legal_basis:
             self.problem(entry.line, "an extension rule needs its legal_basis")
         return ExtensionRule(max_days, approval, reason_required, legal_basis)
+    def procedure_days(self, entry: LineDict, key: str, what: str) -> int:
+        days = self.integer(entry, key, 0)
+        if not 0 < days <= MAX_PROCEDURE_DAYS:
+            self.problem(entry.line_of(key), f"{what}: '{key}' must be 1 to "
+                         f"{MAX_PROCEDURE_DAYS} working days, not {days}")
+        return days
+
+    def accept_pending(self, matter: LineDict) -> AcceptPending | None:
+        if "accept_pending" not in matter:
+            return None
+        entry = self.mapping(matter["accept_pending"], matter.line_of("accept_pending"),
+                             "accept_pending")
+        if entry is None or not self.keys(entry, ("materials", "within"),
+                                          ("on_lapse", "note"), "accept_pending"):
+            return None
+        materials = self.text_list(entry, "materials")
+        on_lapse = self.text(entry, "on_lapse", "terminate")
+        if on_lapse not in LAPSE_RULES:
+            self.problem(entry.line_of("on_lapse"), f"accept_pending: 'on_lapse' must be one "
+                         f"of {', '.join(LAPSE_RULES)}, not '{on_lapse}'")
+        return AcceptPending(materials=materials,
+                             within=self.procedure_days(entry, "within", "accept_pending"),
+                             on_lapse=on_lapse, note=self.text(entry, "note"))
+
+    def commitment(self, matter: LineDict) -> CommitmentTerms | None:
+        if "commitment" not in matter:
+            return None
+        entry = self.mapping(matter["commitment"], matter.line_of("commitment"), "commitment")
+        if entry is None or not self.keys(entry, ("version", "text", "check_within"),
+                                          ("note",), "commitment"):
+            return None
+        version = self.text(entry, "version")
+        if len(version) > 32:
+            self.problem(entry.line_of("version"), "commitment: 'version' is at most 32 "
+                         "characters")
+        text = self.text(entry, "text")
+        if len(text) > MAX_COMMITMENT_TEXT:
+            self.problem(entry.line_of("text"), f"commitment: 'text' is at most "
+                         f"{MAX_COMMITMENT_TEXT} characters")
+        return CommitmentTerms(version=version, text=text,
+                               check_within=self.procedure_days(entry, "check_within",
+                                                                "commitment"),
+                               note=self.text(entry, "note"))
 
     def auto_decision(self, matter: LineDict) -> AutoDecision | None:
         if "auto_decision" not in matter:
@@ -1214,6 +1346,7 @@ def check_catalog(catalog: Catalog, bundle_lines: Mapping[str, dict[str, Any]],
             problem(matter.origin, f"{where}: unknown certificate type '{matter.issues}'")
         if matter.auto_decision is not None:
             _check_auto_decision(catalog, matter, where, problem)
+        _check_procedures(matter, where, problem)
         seen: set[str] = set()
         for req in matter.materials:
             if req.material not in catalog.materials:
@@ -1367,6 +1500,10 @@ def _check_bundle(catalog: Catalog, bundle: Bundle, lines: dict[str, Any], probl
                 continue
             sources = issuers.get(material.certificate, [])
             if not sources or code in sources:
+                continue
+            if matter.deferrable(req.material):
+                # 容缺受理: the two run side by side; the applicant supplies the
+                # other member's result after acceptance, before the decision.
                 continue
             if not any((code, source) in declared for source in sources):
                 problem(bundle.origin, f"{where}: '{code}' needs '{req.material}', which "
@@ -1524,3 +1661,34 @@ def _check_auto_decision(catalog: Catalog, matter: Matter, where: str,
         if key not in needed:
             problem(matter.origin, f"{where}: auto_decision waives '{key}', which the matter "
                     "does not ask for")
+
+
+def _check_procedures(matter: Matter, where: str, problem: Callable[..., None]) -> None:
+    """容缺受理 names materials the matter asks for; 告知承诺 decides an instant matter
+    at once. Neither goes with the other or with an automatic rule (秒批): each
+    decides differently."""
+    pending, commitment = matter.accept_pending, matter.commitment
+    if pending is not None:
+        if not pending.materials:
+            problem(matter.origin, f"{where}: accept_pending names no materials")
+        needed = {req.material for req in matter.materials}
+        for key in pending.materials:
+            if key not in needed:
+                problem(matter.origin, f"{where}: accept_pending names '{key}', which the "
+                        "matter does not ask for")
+        if len(needed - set(pending.materials)) == 0 and needed:
+            problem(matter.origin, f"{where}: accept_pending may not defer every material "
+                    "(容缺 is for secondary materials; the main ones come with the application)")
+        if matter.auto_decision is not None or commitment is not None:
+            problem(matter.origin, f"{where}: accept_pending does not go with auto_decision "
+                    "or commitment (those decide at once, on complete materials)")
+    if commitment is not None:
+        if not commitment.version:
+            problem(matter.origin, f"{where}: commitment needs a 'version'")
+        if not commitment.text:
+            problem(matter.origin, f"{where}: commitment needs its full 'text'")
+        if matter.promised_limit.unit != "instant":
+            problem(matter.origin, f"{where}: a commitment decides at once: it needs "
+                    "promised_limit: instant")
+        if matter.auto_decision is not None:
+            problem(matter.origin, f"{where}: commitment does not go with auto_decision")

@@ -48,6 +48,9 @@ class SuspensionKind(StrEnum):
     APPRAISAL = "appraisal"  # 鉴定
     EXPERT_REVIEW = "expert_review"  # 专家评审
     PUBLIC_NOTICE = "public_notice"  # 公示
+    # 容缺受理: accepted with secondary materials owed; from acceptance until they are
+    # supplied (supply_materials closes it) the applicant holds the file.
+    PENDING_MATERIALS = "pending_materials"
 
 
 SUSPENSION_LABELS: dict[SuspensionKind, str] = {
@@ -61,6 +64,7 @@ SUSPENSION_LABELS: dict[SuspensionKind, str] = {
     SuspensionKind.APPRAISAL: "鉴定",
     SuspensionKind.EXPERT_REVIEW: "专家评审",
     SuspensionKind.PUBLIC_NOTICE: "公示",
+    SuspensionKind.PENDING_MATERIALS: "容缺材料补齐",
 }
 
 _ARTICLE_45 = "《中华人民共和国行政许可法》第四十五条"
@@ -70,11 +74,13 @@ SUSPENSION_BASIS: dict[SuspensionKind, str] = {
     SuspensionKind.CORRECTION: "《中华人民共和国行政许可法》第三十二条（一次性告知补正，"
                                "补正期间不计入办理时限）",
     SuspensionKind.PUBLIC_NOTICE: "法律、法规、规章规定的公示期（公示期间不计入办理时限）",
+    SuspensionKind.PENDING_MATERIALS: "容缺受理（国发〔2024〕3号）：补齐容缺材料期间不计入办理时限",
 }
 
 #: The kinds a reviewer opens with the ``suspend`` action (特别程序); a correction is
 #: opened by ``request_correction`` and closed by the applicant's ``resubmit``.
-SPECIAL_PROCEDURES = frozenset(SuspensionKind) - {SuspensionKind.CORRECTION}
+SPECIAL_PROCEDURES = frozenset(SuspensionKind) - {SuspensionKind.CORRECTION,
+                                                  SuspensionKind.PENDING_MATERIALS}
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,10 @@ answers to its questions (情形), the plan says
 * the merged material list: every material once, with the matters that need
   it; a material that another matter of the same application issues (the
   business licence for the food-business licence) is not asked for at all;
+* a material a matter may accept a case without (容缺受理) is ``deferrable``:
+  the applicant may declare it owed and supply it after acceptance;
+* a matter decided on a signed commitment (告知承诺) puts its full text in
+  ``commitments``: the applicant signs that exact text (its SHA-256);
 * a material the applicant already holds as a valid electronic certificate
   (``held``: certificate types) is not uploaded either: it is reused (免提交)
   and listed in ``reused_materials``;
@@ -108,6 +112,25 @@ class PlannedMaterial:
     provided_by: str | None = None  # a matter of this plan issues it
     notes: tuple[str, ...] = ()
     reused: bool = False  # the applicant holds the certificate: nothing to upload (免提交)
+    # 容缺受理: every matter needing it may accept without it; supplied within this many
+    # working days of acceptance (0: not deferrable).
+    supply_within: int = 0
+
+    @property
+    def deferrable(self) -> bool:
+        return self.supply_within > 0
+
+
+@dataclass(frozen=True)
+class PlannedCommitment:
+    """告知承诺: the text the applicant signs for ``matter`` (see catalog.CommitmentTerms)."""
+
+    matter: str
+    matter_name: str
+    version: str
+    text: str
+    sha256: str
+    check_within: int  # working days after the decision for the post-check (事后核查)
 
 
 @dataclass(frozen=True)
@@ -133,6 +156,7 @@ class Plan:
     reused_materials: tuple[PlannedMaterial, ...] = ()  # held certificates stand in (免提交)
     # identity verified in person by ID card (kiosk): the 秒批 rule waives these
     waived_materials: tuple[PlannedMaterial, ...] = ()
+    commitments: tuple[PlannedCommitment, ...] = ()  # 告知承诺 to sign, in matter order
 
     def matter(self, code: str) -> PlannedMatter:
         return next(m for m in self.matters if m.code == code)
@@ -284,6 +308,11 @@ def make_plan(
         waived = tuple(m for m in materials if waivable(m))
         materials = tuple(m for m in materials if not waivable(m))
     departments = tuple(dict.fromkeys(m.department for m in planned))
+    commitments = tuple(
+        PlannedCommitment(matter=code, matter_name=matters[code].name,
+                          version=terms.version, text=terms.text, sha256=terms.sha256,
+                          check_within=terms.check_within)
+        for code in ordered if (terms := matters[code].commitment) is not None)
     return Plan(
         bundle=bundle.slug,
         bundle_name=bundle.name,
@@ -305,6 +334,7 @@ def make_plan(
         provided_fields=provided_fields,
         reused_materials=reused,
         waived_materials=waived,
+        commitments=commitments,
     )
 
 
@@ -444,9 +474,19 @@ def _merge_materials(catalog: Catalog, ordered: list[str], matters: Mapping[str,
             certificate=certificate,
             provided_by=source if from_inside else None,
             notes=tuple(dict.fromkeys(entry.notes)),
+            supply_within=_supply_within(matters, key, needed_by),
         )
         (passed if from_inside else applicant).append(material)
     return tuple(applicant), tuple(passed), separate
+
+
+def _supply_within(matters: Mapping[str, Matter], key: str, needed_by: tuple[str, ...]) -> int:
+    """容缺受理: working days to supply ``key`` after acceptance, when every matter that
+    needs it may accept without it (the shortest of their periods); else 0."""
+    rules = [matters[code].accept_pending for code in needed_by]
+    if not rules or any(r is None or key not in r.materials for r in rules):
+        return 0
+    return min(r.within for r in rules if r is not None)
 
 
 def _inside_source(sources: list[str], needed_by: tuple[str, ...],
@@ -492,6 +532,7 @@ def plan_to_dict(plan: Plan) -> dict[str, object]:
             "originals": m.originals, "copies": m.copies, "certificate": m.certificate,
             "provided_by": m.provided_by, "notes": list(m.notes),
             **({"reused": True} if m.reused else {}),
+            **({"deferrable": True, "supply_within": m.supply_within} if m.deferrable else {}),
         }
 
     data: dict[str, object] = {
@@ -530,6 +571,11 @@ def plan_to_dict(plan: Plan) -> dict[str, object]:
         "parallel_days": plan.parallel_days,
         "critical_path": list(plan.critical_path),
         "departments": list(plan.departments),
+        "commitments": [
+            {"matter": c.matter, "matter_name": c.matter_name, "version": c.version,
+             "text": c.text, "sha256": c.sha256, "check_within": c.check_within}
+            for c in plan.commitments
+        ],
     }
     if plan.start:
         data.update({"start": iso(plan.start), "due": iso(plan.due),

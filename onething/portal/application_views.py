@@ -106,6 +106,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
             upload_id = _store(request, material.key, errors, material.name)
             if upload_id is not None:
                 materials[material.key] = upload_id
+        deferred, commitments = _procedure_choices(request, plan)
         # The delivery choice is checked before anything is submitted: nothing half-happens.
         chosen, delivery_errors = delivery.check_delivery(
             choice["method"] or DeliveryMethod.PICKUP, address=choice["address"],
@@ -116,7 +117,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
             for name, message in form_errors.items():
                 errors.setdefault(name, message)
             for material in plan.materials:
-                if material.key not in materials:
+                if material.key not in materials and material.key not in deferred:
                     errors.setdefault(f"materials.{material.key}",
                                      _("请上传“%(name)s”") % {"name": material.name})
         try:
@@ -124,7 +125,8 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
                 raise SubmissionError(errors)
             application = submit_application(
                 Submission(bundle=slug, answers=dict(plan.answers), form_data=values,
-                           materials=materials, idempotency_key=key),
+                           materials=materials, idempotency_key=key,
+                           deferred_materials=deferred, commitments=commitments),
                 actor=request.user, applicant=request.user)
         except SubmissionError as exc:
             for name, message in exc.errors.items():
@@ -179,6 +181,19 @@ def _delivery_form(values: dict[str, str], errors: dict[str, str], *,
                         for m in DeliveryMethod]}
 
 
+def _procedure_choices(request: HttpRequest, plan: Plan) -> tuple[list[str], dict[str, str]]:
+    """(materials declared owed — 容缺, commitments signed — 告知承诺) from the apply form.
+
+    A ticked commitment sends the SHA-256 of the text the page showed: the
+    service refuses it if the catalogue's text has changed since.
+    """
+    deferred = [m.key for m in plan.materials
+                if m.deferrable and request.POST.get(f"defer-{m.key}")]
+    commitments = {c.matter: request.POST.get(f"commitment-{c.matter}", "")
+                   for c in plan.commitments if request.POST.get(f"commitment-{c.matter}")}
+    return deferred, commitments
+
+
 def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, known: dict[str, str],
                    values: dict[str, str], errors: dict[str, str], key: str, *,
                    files_sent: bool) -> dict[str, Any]:
@@ -207,11 +222,26 @@ def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, known: dict[st
         hint = " ".join(x for x in (m.description, _("用于：%(matters)s。") % {"matters": used_by},
                                     _("PDF、JPG 或 PNG 文件。")) if x)
         materials.append(field(m.key, m.name, kind="file", prefix="material-", hint=hint,
-                               error=errors.get(f"materials.{m.key}", "")))
+                               error=errors.get(f"materials.{m.key}", ""),
+                               required=not m.deferrable))
         materials[-1]["name"] = f"material-{m.key}"
+        # 容缺受理: the applicant may declare it owed and supply it after acceptance.
+        materials[-1]["key"] = m.key
+        materials[-1]["supply_within"] = m.supply_within
+        materials[-1]["deferred"] = bool(request.POST.get(f"defer-{m.key}"))
+    commitments = []
+    for c in plan.commitments:
+        anchors[f"commitments.{c.matter}"] = f"commitment-{c.matter}"
+        commitments.append({
+            "id": f"commitment-{c.matter}", "matter": c.matter, "matter_name": c.matter_name,
+            "version": c.version, "text": c.text, "sha256": c.sha256,
+            "check_within": c.check_within,
+            "checked": request.POST.get(f"commitment-{c.matter}") == c.sha256,
+            "error": errors.get(f"commitments.{c.matter}", "")})
     return {
         "bundle": bundle, "plan": plan, "answers": plan.answers, "known": known_rows,
         "fields": fields, "materials": materials, "idempotency_key": key,
+        "commitments": commitments,
         "provided_fields": [(f.label, names.get(f.provided_by or "", "")) for f in
                             plan.provided_fields],
         "provided_materials": [(m.name, names.get(m.provided_by or "", "")) for m in
@@ -266,6 +296,9 @@ def _application_context(request: HttpRequest, application_id: int) -> dict[str,
     material_names = {m["key"]: m["name"] for m in application.plan.get("materials", [])}
     order = {key: i for i, key in enumerate(material_names)}
     names = {c.pk: c.matter.name for c in cases}
+    commitments = selectors.commitments_by_case(application)
+    is_applicant = request.user.pk == application.applicant_id
+    held = held_by_applicant(request.user) if is_applicant else {}
     stages: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for case in cases:
         correction = None
@@ -287,9 +320,10 @@ def _application_context(request: HttpRequest, application_id: int) -> dict[str,
             "prerequisites": [names.get(p.pk, p.matter.name) for p in case.prerequisites.all()],
             "result": case.result if case.result.get("decision") == "approved" else None,
             "correction": correction,
+            "owed": _owed(case, application.plan, held),
+            "commitment": commitments.get(case.pk),
         })
     expected, provisional = selectors.expected_completion(application)
-    is_applicant = request.user.pk == application.applicant_id
     return {
         "application": application,
         "stages": [stages[k] for k in sorted(stages)],
@@ -305,6 +339,27 @@ def _application_context(request: HttpRequest, application_id: int) -> dict[str,
         "errors": [], "case_errors": {}, "withdraw_errors": {},
         **_delivery_context(request, application, is_applicant),
     }
+
+
+def _owed(case: Any, plan: dict[str, Any], held: dict[str, Any]) -> dict[str, Any] | None:
+    """容缺受理: what the case still owes, and for the applicant a file field per item
+    (none for an item they hold as an electronic certificate: it is used as is)."""
+    if not case.pending_items:
+        return None
+    certificate_of = {m["key"]: m.get("certificate") for m in plan.get("materials", [])}
+    items = []
+    for item in case.pending_items:
+        certificate = held.get(certificate_of.get(item["material"]) or "")
+        upload = None if certificate is not None else field(
+            item["material"], item.get("name") or item["material"], kind="file",
+            prefix=f"case-{case.pk}-owed-", hint=item.get("note", ""))
+        if upload is not None:
+            upload["name"] = f"material-{item['material']}"
+        items.append({"key": item["material"], "name": item.get("name") or item["material"],
+                      "note": item.get("note", ""), "certificate": certificate,
+                      "field": upload})
+    return {"items": items, "due": case.pending_due_date,
+            "can_supply": case.status == CaseStatus.ACCEPTED_PENDING}
 
 
 def _delivery_context(request: HttpRequest, application: Any, is_applicant: bool,
@@ -384,6 +439,56 @@ def resubmit(request: HttpRequest, application_id: int, case_id: int) -> HttpRes
             return redirect("portal:application", application_id)
     anchors = {}
     for item in correction["items"]:
+        anchors[f"materials.{item['key']}"] = item["field"]["id"]
+        item["field"]["error"] = errors.get(f"materials.{item['key']}", "")
+        item["field"]["describedby"] = " ".join(
+            x for x, on in ((f"{item['field']['id']}-hint", item["field"]["hint"]),
+                            (f"{item['field']['id']}-error", item["field"]["error"])) if on)
+    context["errors"] = summary(errors, anchors)
+    context["files_lost"] = bool(request.FILES)
+    return render(request, "portal/application.html", context, status=400)
+
+
+@login_required
+@require_POST
+def supply(request: HttpRequest, application_id: int, case_id: int) -> HttpResponse:
+    """补齐容缺材料: the owed materials, uploaded (or used from the applicant's certificates)."""
+    context = _application_context(request, application_id)
+    entry = next((e for stage in context["stages"] for e in stage
+                  if e["case"].pk == case_id), None)
+    if entry is None:
+        raise Http404("没有这个办件 (no such case)")
+    errors: dict[str, str] = {}
+    materials = {}
+    owed = entry["owed"]
+    if owed is None or not owed["can_supply"]:
+        errors["case"] = _("这个事项当前没有需要补齐的容缺材料 (nothing owed)")
+        owed = {"items": []}
+    for item in owed["items"]:
+        if item["field"] is None:  # held as an electronic certificate: used as is
+            continue
+        upload_id = _store(request, item["key"], errors, item["name"])
+        if upload_id is not None:
+            materials[item["key"]] = upload_id
+        elif f"materials.{item['key']}" not in errors:
+            errors[f"materials.{item['key']}"] = (_("请选择“%(name)s”的文件")
+                                                  % {"name": item["name"]})
+    if not errors:
+        try:
+            transition_case(case_id, Action.SUPPLY_MATERIALS, actor=request.user,
+                            materials=materials)
+        except SubmissionError as exc:
+            errors.update(exc.errors)
+        except (CaseActionDenied, IllegalTransition) as exc:
+            errors["case"] = str(exc)
+        else:
+            messages.success(request, _("“%(name)s”的容缺材料已补齐，部门将继续办理。")
+                             % {"name": entry["case"].matter.name})
+            return redirect("portal:application", application_id)
+    anchors = {}
+    for item in owed["items"]:
+        if item["field"] is None:
+            continue
         anchors[f"materials.{item['key']}"] = item["field"]["id"]
         item["field"]["error"] = errors.get(f"materials.{item['key']}", "")
         item["field"]["describedby"] = " ".join(

@@ -20,6 +20,8 @@ urlpatterns = [
          name="application"),
     path("applications/<int:application_id>/cases/<int:case_id>/resubmit/",
          application_views.resubmit, name="resubmit"),
+    path("applications/<int:application_id>/cases/<int:case_id>/supply/",
+         application_views.supply, name="supply"),
     path("applications/<int:application_id>/delivery/", application_views.change_delivery,
          name="change-delivery"),
     path("applications/<int:application_id>/withdraw/", application_views.withdraw,

@@ -49,6 +49,12 @@ LABELS: dict[str, dict[str, Promise]] = {
         "resume": pgettext_lazy("case action", "特别程序结束（恢复计时）"),
         "extend": pgettext_lazy("case action", "延长办理期限"),
         "deem_accepted": pgettext_lazy("case action", "逾期未告知，视为受理"),
+        "accept_pending": pgettext_lazy("case action", "容缺受理"),
+        "supply_materials": pgettext_lazy("case action", "补齐容缺材料"),
+        "lapse_pending": pgettext_lazy("case action", "逾期未补齐材料，终止办理"),
+        "approve_on_commitment": pgettext_lazy("case action", "告知承诺准予"),
+        "confirm_commitment": pgettext_lazy("case action", "事后核查：承诺属实"),
+        "revoke_false_commitment": pgettext_lazy("case action", "承诺不实，撤销准予决定"),
     },
     # onething.accounts.models.Role
     "role": {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -22,7 +23,7 @@ from django.utils.translation import gettext, gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from onething.accounts.choices import Role as UserRole
-from onething.applications import delivery, selectors
+from onething.applications import delivery, procedures, selectors
 from onething.applications.delivery import DeliveryMethod
 from onething.applications.services import (
     CaseActionDenied,
@@ -41,9 +42,9 @@ from onething.domain.cases import (
     IllegalTransition,
     ReasonRequired,
     Role,
-    legal_actions,
     needs_reason,
 )
+from onething.domain.catalog import LAPSE_RULES, accept_pending_from
 from onething.domain.deadlines import SPECIAL_PROCEDURES, SuspensionKind
 from onething.domain.validators import mask_id_number
 from onething.workbench.access import CENTRE_ROLES, forbidden, staff_required
@@ -64,7 +65,7 @@ RESULT_LABELS = {
     "note": gettext_lazy("审批意见"),
     "verify_url": gettext_lazy("核验地址"),
 }
-DECISION_LABELS = {"approved": gettext_lazy("准予")}
+DECISION_LABELS = {"approved": gettext_lazy("准予"), "revoked": gettext_lazy("已撤销")}
 
 # What each action's form asks for, besides the button.
 ACTION_HINTS = {
@@ -83,9 +84,19 @@ ACTION_HINTS = {
     Action.EXTEND: gettext_lazy(
         "在规定期限内不能作出决定的，按本事项的规定延长办理期限（行政许可：经本行政机关负责人"
         "批准，可以延长十日，《行政许可法》第四十二条），并将理由告知申请人。"),
+    Action.ACCEPT_PENDING: gettext_lazy(
+        "主要材料齐全、符合法定形式，次要材料暂缺的，容缺受理：列明暂缺的材料，申请人在期限内补齐后"
+        "再作出决定。"),
+    Action.CONFIRM_COMMITMENT: gettext_lazy("事后核查发现场所和材料与承诺一致，准予决定维持。"),
+    Action.REVOKE_FALSE_COMMITMENT: gettext_lazy(
+        "事后核查发现承诺不实的，撤销准予决定并注销证照，须写明核查发现的问题。"),
 }
 # Fields of the clock's actions the form posts, besides the reason.
 CLOCK_FIELDS = ("kind", "expected_end", "legal_basis", "days", "approved_by")
+# What the applicant is told the lapse of owed materials leads to (catalog.LAPSE_RULES).
+LAPSE_LABELS = {"terminate": gettext_lazy("逾期未补齐的，终止办理并书面告知申请人"),
+                "refer": gettext_lazy("逾期未补齐的，转承办部门依法作出决定")}
+assert set(LAPSE_LABELS) == set(LAPSE_RULES)
 
 
 # -- signing in and out ----------------------------------------------------------
@@ -250,13 +261,37 @@ def _correction_choices(case) -> list[dict[str, str]]:
             if case.matter.code in m.get("needed_by", [])]
 
 
+def _pending_choices(case) -> list[dict[str, Any]]:
+    """容缺受理: the matter's 容缺 materials this case needs; those the applicant declared
+    owed come ticked."""
+    rule = accept_pending_from(case.matter.accept_pending)
+    if rule is None:
+        return []
+    declared = {i["material"] for i in case.pending_items or []}
+    return [{"key": m["key"], "name": m["name"], "declared": m["key"] in declared}
+            for m in _correction_choices(case) if m["key"] in rule.materials]
+
+
+def _pending_panel(case) -> dict[str, Any]:
+    """What the case owes (容缺受理) and by when, and the rule's period and lapse."""
+    rule = accept_pending_from(case.matter.accept_pending)
+    return {
+        "items": case.pending_items or [],
+        "due": case.pending_due_date,
+        "overdue": (case.pending_due_date is not None
+                    and case.pending_due_date < timezone.localdate()),
+        "within": rule.within if rule else None,
+        "lapse": LAPSE_LABELS.get(case.pending_on_lapse or (rule.on_lapse if rule else ""), ""),
+    }
+
+
 def _act(request: HttpRequest, case) -> HttpResponse:
     posted = request.POST
     try:
         action = Action(posted.get("action", ""))
     except ValueError:
         action = None
-    allowed = (legal_actions(case.status, Role.REVIEWER)
+    allowed = (procedures.available_actions(case, Role.REVIEWER)
                if request.user.role == UserRole.REVIEWER else [])
     if action is None or action not in allowed:
         messages.error(request, gettext("该操作当前不可用，页面已刷新为办件的最新状态。"))
@@ -280,6 +315,13 @@ def _act(request: HttpRequest, case) -> HttpResponse:
                             for key in ("number", "note")}
     if action in {Action.SUSPEND, Action.EXTEND}:
         kwargs.update(_clock_fields(action, posted, errors))
+    if action is Action.ACCEPT_PENDING:  # 容缺受理: the materials owed, each with a note
+        chosen = set(posted.getlist("pending"))
+        kwargs["items"] = [{"material": m["key"],
+                            "note": posted.get(f"pending-note-{m['key']}", "").strip()}
+                           for m in _pending_choices(case) if m["key"] in chosen]
+        if not kwargs["items"]:
+            errors["pending_items"] = gettext("请勾选暂缺的材料。")
 
     if not errors:
         try:
@@ -287,7 +329,8 @@ def _act(request: HttpRequest, case) -> HttpResponse:
         except ReasonRequired as exc:
             errors["reason"] = str(exc)
         except SubmissionError as exc:
-            errors.update({("correction_items" if k == "items" else
+            field = "pending_items" if action is Action.ACCEPT_PENDING else "correction_items"
+            errors.update({(field if k.split(".")[0] == "items" else
                             k if k in CLOCK_FIELDS or k == "reason" else "__all__"): v
                            for k, v in exc.errors.items()})
         except (IllegalTransition, CaseActionDenied) as exc:
@@ -363,7 +406,7 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
                    for m in _correction_choices(case)]
     actions = []
     if viewer.role == UserRole.REVIEWER:
-        for action in legal_actions(case.status, Role.REVIEWER):
+        for action in procedures.available_actions(case, Role.REVIEWER):
             mine = failed is action
             actions.append({
                 "value": action.value,
@@ -377,7 +420,9 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
                 "result_note": posted.get("result-note", "") if mine and posted else "",
                 **{f"posted_{name}": posted.get(name, "") if mine and posted else ""
                    for name in CLOCK_FIELDS},
-                "danger": action in {Action.REFUSE, Action.DENY},
+                "danger": action in {Action.REFUSE, Action.DENY,
+                                     Action.REVOKE_FALSE_COMMITMENT},
+                "optional_reason": action is Action.CONFIRM_COMMITMENT,
             })
     return render(request, "workbench/case.html", {
         "case": case,
@@ -391,6 +436,12 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
         "result_rows": _result_rows(case.result),
         "actions": actions,
         "corrections": corrections,
+        "pending_choices": [{**m, "checked": (m["key"] in set(posted.getlist("pending"))
+                                              if posted else m["declared"]),
+                             "note": posted.get(f"pending-note-{m['key']}", "") if posted else ""}
+                            for m in _pending_choices(case)],
+        "pending": _pending_panel(case),
+        "commitment": selectors.commitments_by_case(application).get(case.pk),
         "issues_certificate": case.matter.issues_id is not None,
         "prerequisites": list(case.prerequisites.all()),
         "flags": selectors.due_flags(case),

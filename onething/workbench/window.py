@@ -258,6 +258,12 @@ def fill_form(request: HttpRequest, slug: str) -> HttpResponse:
     values = {f.key: request.POST.get(f.key, "") for f in plan.fields}
     errors: dict[str, str] = {}
     kept: dict[str, dict[str, object]] = {}
+    # 容缺受理: materials the applicant will supply after acceptance; 告知承诺: the
+    # commitments the applicant signed on paper at the window (the hash of the text shown).
+    deferred = [m.key for m in plan.materials
+                if m.deferrable and request.POST.get(f"defer-{m.key}")]
+    commitments = {c.matter: request.POST.get(f"commitment-{c.matter}", "")
+                   for c in plan.commitments if request.POST.get(f"commitment-{c.matter}")}
     for material in plan.materials:
         upload = request.FILES.get(f"file-{material.key}")
         if upload is not None:
@@ -280,13 +286,14 @@ def fill_form(request: HttpRequest, slug: str) -> HttpResponse:
         _, form_errors = check_form(plan, {**values, **known})
         errors.update(form_errors)
         for material in plan.materials:
-            if material.key not in kept:
+            if material.key not in kept and material.key not in deferred:
                 errors.setdefault(f"materials.{material.key}",
                                   gettext("请上传“%(name)s”") % {"name": material.name})
     else:
         submission = Submission(bundle=slug, answers=answers, form_data=values,
                                 materials={k: int(v["id"]) for k, v in kept.items()},
-                                idempotency_key=key)
+                                idempotency_key=key, deferred_materials=deferred,
+                                commitments=commitments)
         try:
             application = submit(submission, actor=request.user, applicant=applicant,
                                  channel="window")
@@ -301,12 +308,14 @@ def fill_form(request: HttpRequest, slug: str) -> HttpResponse:
         if field.startswith("materials."):
             kept.pop(field.removeprefix("materials."), None)
     return _render_form(request, bundle, plan, answers, applicant, known, held, values=values,
-                        kept=kept, errors=errors, key=key, status=400)
+                        kept=kept, errors=errors, key=key, status=400,
+                        deferred=deferred, signed=commitments)
 
 
 def _render_form(request: HttpRequest, bundle, plan: Plan, answers: dict[str, str], applicant,
                  known: dict[str, str], held: dict, *, values: dict[str, str], kept: dict,
-                 errors: dict, key: str, status: int = 200) -> HttpResponse:
+                 errors: dict, key: str, status: int = 200, deferred: list[str] | None = None,
+                 signed: dict[str, str] | None = None) -> HttpResponse:
     fields = [{
         "key": f.key, "id": f"field-{f.key}", "label": f.label, "type": f.type,
         "input_type": INPUT_TYPES.get(f.type, "text"), "required": f.required,
@@ -319,16 +328,26 @@ def _render_form(request: HttpRequest, bundle, plan: Plan, answers: dict[str, st
         "key": m.key, "id": f"file-{m.key}", "name": m.name, "description": m.description,
         "originals": m.originals, "copies": m.copies,
         "kept": kept.get(m.key), "error": errors.get(f"materials.{m.key}", ""),
+        "supply_within": m.supply_within, "deferred": m.key in (deferred or []),
     } for m in plan.materials]
+    commitments = [{
+        "id": f"commitment-{c.matter}", "matter_name": c.matter_name, "version": c.version,
+        "text": c.text, "sha256": c.sha256,
+        "checked": (signed or {}).get(c.matter) == c.sha256,
+        "error": errors.get(f"commitments.{c.matter}", ""),
+    } for c in plan.commitments]
     reused = [{"name": m.name, "number": held[m.certificate].number}
               for m in plan.reused_materials if m.certificate in held]
     anchors = {f.key: f"field-{f.key}" for f in plan.fields}
     anchors.update({f"materials.{m.key}": f"file-{m.key}" for m in plan.materials})
+    anchors.update({f"commitments.{c.matter}": f"commitment-{c.matter}"
+                    for c in plan.commitments})
     summary = [{"message": message, "anchor": anchors.get(field, "")}
                for field, message in errors.items()]
     return render(request, "workbench/window_form.html", {
         "bundle": bundle, "plan": plan, "applicant": applicant,
         "fields": fields, "materials": materials, "reused": reused, "summary": summary,
+        "commitments": commitments,
         "idempotency_key": key,
         "post_url": _step_url("workbench:window-form", slug=plan.bundle, answers=answers,
                               applicant=applicant.pk),

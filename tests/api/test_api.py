@@ -50,8 +50,9 @@ def submission(client, headers, applicant, answers=None, **changes):
     form["legal_representative_id_number"] = applicant.id_number
     form.pop("uscc", None)
     materials = {m["key"]: upload(client, headers).json()["id"] for m in plan["materials"]}
+    commitments = {c["matter"]: c["sha256"] for c in plan["commitments"]}  # 告知承诺, signed
     return {"bundle": "restaurant", "answers": answers or {}, "form_data": form,
-            "materials": materials, **changes}
+            "materials": materials, "commitments": commitments, **changes}
 
 
 def submit(client, headers, applicant, **changes):
@@ -143,7 +144,17 @@ def test_restaurant_flow_through_the_api(client, demo):
                     assert response.status_code == 200, response.content
                     if action == "accept":
                         assert response.json()["promised_due_date"]
-    assert released == set(cases)
+    # 告知承诺: the fire check was approved on the signed commitment at release; the fire
+    # department records the post-check, then concludes.
+    assert released == set(cases) - {"fire-safety-check-commitment"}
+    fire = client.get(f"{API}/cases/{cases['fire-safety-check-commitment']['id']}",
+                      **reviewers["dc-fire"]).json()
+    assert fire["status"] == "approved_on_commitment"
+    assert fire["actions"] == ["confirm_commitment", "revoke_false_commitment"]
+    assert fire["commitment"]["version"] == "2026-01" and fire["commitment"]["check_result"] == ""
+    for action in ("confirm_commitment", "conclude"):
+        response = act(client, reviewers["dc-fire"], fire["id"], action)
+        assert response.status_code == 200, response.content
 
     final = client.get(f"{API}/applications/{application['id']}", **applicant).json()
     assert final["status"] == "completed"

@@ -221,8 +221,11 @@ def test_deemed_acceptance_by_the_scheduled_task(licence, demo, django_capture_o
     with at("2025-10-15", 0):
         with django_capture_on_commit_callbacks(execute=True):
             result = deem_accepted.enqueue()
-    assert result.return_value == [licence.pk, fire.pk]
-    # 即办 as of receipt: due that day; statutory 10 working days.
+    assert result.return_value == [licence.pk]
+    # The fire check (行政许可, 即办) was decided on its signed commitment (告知承诺) when it
+    # was released, so it was never waiting to be deemed accepted: due that day;
+    # statutory 10 working days.
+    assert Case.objects.get(pk=fire.pk).status == CaseStatus.APPROVED_ON_COMMITMENT
     assert dates(fire.pk) == (D("2025-09-30"), D("2025-10-21"))
     case = Case.objects.get(pk=licence.pk)
     assert case.status == CaseStatus.ACCEPTED
@@ -238,7 +241,7 @@ def test_deemed_acceptance_by_the_scheduled_task(licence, demo, django_capture_o
     with at("2025-10-16"):
         assert deem_overdue_cases_accepted() == []
     assert Case.objects.get(pk=health.pk).status == CaseStatus.SUBMITTED
-    assert Event.objects.filter(action="deem_accepted").count() == 2
+    assert Event.objects.filter(action="deem_accepted").count() == 1
 
 
 def test_deemed_acceptance_is_checked_again_under_the_lock(licence, demo):
@@ -288,7 +291,7 @@ def test_the_deadlines_command(licence, demo, django_capture_on_commit_callbacks
     out = StringIO()
     with at("2025-10-15"):
         call_command("deadlines", "deem-accepted", "--inline", stdout=out)
-    assert "视为受理 2 件" in out.getvalue() and str(licence.pk) in out.getvalue()
+    assert "视为受理 1 件" in out.getvalue() and str(licence.pk) in out.getvalue()
     assert Case.objects.get(pk=licence.pk).status == CaseStatus.ACCEPTED
     out = StringIO()
     with at("2025-10-16"):
@@ -296,7 +299,7 @@ def test_the_deadlines_command(licence, demo, django_capture_on_commit_callbacks
         call_command("deadlines", "recompute", "--year", "2025", stdout=out)
     assert "已排队 (queued) deem_accepted" in out.getvalue()
     assert "已重算 0 件" in out.getvalue()  # nothing changed since the dates were set
-    assert Event.objects.filter(action="deem_accepted").count() == 2
+    assert Event.objects.filter(action="deem_accepted").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -128,6 +128,11 @@ def test_full_lifecycle_to_completion(application, demo):
             act(case, Action.START_REVIEW, reviewer)
             act(case, Action.APPROVE, reviewer)
             act(case, Action.CONCLUDE, reviewer)
+    # 告知承诺: the fire check was decided at release; its post-check comes before 办结.
+    fire = case_of(application, "fire-safety-check-commitment")
+    assert fire.status == CaseStatus.APPROVED_ON_COMMITMENT
+    act(fire, Action.CONFIRM_COMMITMENT, demo.fire)
+    act(fire, Action.CONCLUDE, demo.fire)
     application.refresh_from_db()
     assert set(application.cases.values_list("status", flat=True)) == {"concluded"}
     assert application.status == "completed"

@@ -43,8 +43,12 @@ def work_the_queue(page, base) -> int:
         if links.count() == 0:
             return done
         links.first.click()
-        page.get_by_role("button", name="受理", exact=True).click()
-        page.get_by_role("button", name="准予", exact=True).click()
+        post_check = page.get_by_role("button", name="事后核查：承诺属实", exact=True)
+        if post_check.count():  # 告知承诺: decided at release, checked afterwards
+            post_check.click()
+        else:
+            page.get_by_role("button", name="受理", exact=True).click()
+            page.get_by_role("button", name="准予", exact=True).click()
         page.get_by_role("button", name="办结", exact=True).click()
         assert "已办结" in page.locator("main").inner_text()
         done += 1
@@ -77,6 +81,9 @@ def test_apply_once_and_watch_every_department_decide(live_server, loaded_catalo
     assert uploads.count() == len(plan.materials)
     for i in range(uploads.count()):
         uploads.nth(i).set_input_files(files(f"m{i}.pdf"))
+    # 告知承诺: the 消防 check is decided on the commitment the applicant signs here.
+    assert "三、不实承诺的法律责任" in citizen.locator(".commitment-text").inner_text()
+    citizen.get_by_label("我已阅读上述承诺书，承诺所述内容真实，愿意承担不实承诺的法律责任").check()
     citizen.get_by_role("button", name="提交申请").click()
     citizen.wait_for_url(re.compile(r".*/applications/\d+/$"))
     page_text = citizen.locator("main").inner_text()

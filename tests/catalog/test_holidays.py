@@ -70,7 +70,8 @@ def test_holidays_add_from_a_file_changes_2027_and_announces_it(
     notice.write_text(NOTICE, encoding="utf-8")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         out = run("holidays", "add", "2027", "--file", str(notice))
-    assert len(callbacks) == 1
+    # After commit: the announcement, and the applications app queueing the recompute.
+    assert len(callbacks) == 2
     assert announcements == [frozenset({2027})]
     assert out.startswith("已录入2027年节假日安排：放假 11 天，调休上班 1 天。")
     after, overall = plan_dates()

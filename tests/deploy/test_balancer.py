@@ -199,9 +199,9 @@ def test_a_real_node_sees_the_client_address_through_haproxy(tmp_path):
     import os
     import sys
 
-    from .test_env_example import variables
+    from .tools import env_example
 
-    gunicorn_args = variables()["GUNICORN_CMD_ARGS"]
+    gunicorn_args = env_example()["GUNICORN_CMD_ARGS"]
     assert gunicorn_args == "--proxy-protocol=auto --proxy-allow-from=10.0.0.10"
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("ONETHING_", "DJANGO_")) and k != "DATABASE_URL"}

@@ -16,8 +16,10 @@ from .tools import DEPLOY, tool
 
 UNITS = DEPLOY / "systemd"
 SERVICES = ["onething-web.service", "onething-worker.service", "onething-sweeper.service",
-            "onething-housekeeping.service", "onething-deadlines.service"]
-TIMERS = ["onething-sweeper.timer", "onething-housekeeping.timer", "onething-deadlines.timer"]
+            "onething-housekeeping.service", "onething-deadlines.service",
+            "onething-procedures.service"]
+TIMERS = ["onething-sweeper.timer", "onething-housekeeping.timer", "onething-deadlines.timer",
+          "onething-procedures.timer"]
 INSTALLED = "/opt/onething/venv/bin/onething"
 
 
@@ -100,12 +102,13 @@ def test_each_service_runs_the_intended_command():
         "onething-sweeper.service": f"{INSTALLED} deliveries retry",
         "onething-housekeeping.service": f"{INSTALLED} housekeeping",
         "onething-deadlines.service": f"{INSTALLED} deadlines deem-accepted",
+        "onething-procedures.service": f"{INSTALLED} procedures run",
     }
 
 
 @pytest.mark.parametrize("args", [["serve", "--no-worker"], ["worker", "--no-reload"],
                                   ["deliveries", "retry"], ["housekeeping"],
-                                  ["deadlines", "deem-accepted"]])
+                                  ["deadlines", "deem-accepted"], ["procedures", "run"]])
 def test_the_commands_exist(args, tmp_path):
     env = {"PATH": "/usr/bin:/bin", "ONETHING_DATA_DIR": str(tmp_path)}
     result = subprocess.run([sys.executable, "-m", "onething", *args, "--help"], env=env,
@@ -118,6 +121,7 @@ def test_the_commands_exist(args, tmp_path):
     ("onething-sweeper.timer", "*-*-* *:*:00", "1min"),
     ("onething-housekeeping.timer", "*-*-* 03:30:00", "1 day"),
     ("onething-deadlines.timer", "*-*-* *:05:00", "1h"),
+    ("onething-procedures.timer", "*-*-* 00:20:00", "1 day"),
 ])
 def test_timers_start_their_service_on_schedule(timer, spec, first_gap):
     section = parse(timer)["Timer"]

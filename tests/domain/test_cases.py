@@ -71,7 +71,8 @@ def test_the_applicant_cannot_approve_and_the_reviewer_cannot_withdraw():
 
 
 def test_legal_actions_are_buttons_per_role():
-    assert legal_actions(S.SUBMITTED, R.REVIEWER) == [A.ACCEPT, A.REFUSE, A.REQUEST_CORRECTION]
+    assert legal_actions(S.SUBMITTED, R.REVIEWER) == [A.ACCEPT, A.REFUSE, A.REQUEST_CORRECTION,
+                                                      A.ACCEPT_PENDING]
     assert legal_actions(S.SUBMITTED, R.APPLICANT) == [A.WITHDRAW]
     assert legal_actions(S.CONCLUDED, R.REVIEWER) == []
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from onething.domain.catalog import read_catalog
+from onething.domain.catalog import commitment_hash, read_catalog
 
 MINIMAL = Path(__file__).resolve().parent.parent / "fixtures" / "minimal"
 
@@ -119,3 +119,78 @@ def test_every_problem_is_reported_not_only_the_first(tmp_path):
 def test_yes_and_no_stay_text_not_booleans(tmp_path):
     problems = spoil(tmp_path, '{key: "no", label: 否}', "{key: no, label: 否}")
     assert problems == []
+
+
+# -- 容缺受理 (accept_pending) and 告知承诺 (commitment) ------------------------------------
+
+FIRE_LIMIT = ("    promised_limit: instant\n"
+              "    materials: [licence, {material: plan, optional: true}]\n")
+COMMITMENT = ("    commitment:\n      version: \"1\"\n      check_within: 20\n"
+              "      text: |\n        本人承诺场所符合消防安全要求。\n")
+PENDING = "    accept_pending: {materials: [id-card], within: 5}\n"
+REGISTER = "    materials: [id-card]\n    fields: [name]\n"
+
+
+def test_procedures_are_read_with_their_rules(tmp_path):
+    target = tmp_path / "catalog"
+    shutil.copytree(MINIMAL, target)
+    path = target / "catalog.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(FIRE_LIMIT, FIRE_LIMIT + COMMITMENT)
+    text = text.replace(REGISTER, "    materials: [id-card, plan]\n    fields: [name]\n" + PENDING)
+    path.write_text(text, encoding="utf-8")
+    result = read_catalog(target)
+    assert result.problems == []
+    terms = result.catalog.matters["fire-check"].commitment
+    assert (terms.version, terms.check_within) == ("1", 20)
+    assert terms.text == "本人承诺场所符合消防安全要求。"
+    assert terms.sha256 == commitment_hash("本人承诺场所符合消防安全要求。")
+    rule = result.catalog.matters["register"].accept_pending
+    assert (rule.materials, rule.within, rule.on_lapse) == (("id-card",), 5, "terminate")
+    assert result.catalog.matters["register"].deferrable("id-card")
+    assert not result.catalog.matters["register"].deferrable("plan")
+
+
+PROCEDURE_PROBLEMS = [
+    ("a 容缺 material the matter does not ask for",
+     REGISTER, "    materials: [id-card, plan]\n    fields: [name]\n"
+     "    accept_pending: {materials: [licence], within: 5}\n",
+     "- code: register", "accept_pending names 'licence', which the matter does not ask for"),
+    ("deferring every material", REGISTER, REGISTER + PENDING, "- code: register",
+     "accept_pending may not defer every material"),
+    ("a lapse rule that does not exist", REGISTER,
+     "    materials: [id-card, plan]\n    fields: [name]\n"
+     "    accept_pending: {materials: [id-card], within: 5, on_lapse: ignore}\n",
+     "on_lapse: ignore", "'on_lapse' must be one of terminate, refer"),
+    ("no period", REGISTER, "    materials: [id-card, plan]\n    fields: [name]\n"
+     "    accept_pending: {materials: [id-card], within: 0}\n", "within: 0",
+     "'within' must be 1 to 60 working days"),
+    ("a commitment on a matter not decided at once", "    promised_limit: 1\n",
+     "    promised_limit: 1\n" + COMMITMENT, "- code: register",
+     "a commitment decides at once: it needs promised_limit: instant"),
+    ("a commitment without its text", FIRE_LIMIT,
+     FIRE_LIMIT + "    commitment: {version: \"1\", check_within: 20}\n",
+     "commitment: {version", "commitment: missing 'text'"),
+    ("a commitment with 容缺", FIRE_LIMIT,
+     FIRE_LIMIT + COMMITMENT + "    accept_pending: {materials: [licence], within: 5}\n",
+     "- code: fire-check", "accept_pending does not go with auto_decision or commitment"),
+]
+
+
+@pytest.mark.parametrize(("kind", "old", "new", "needle", "fragment"), PROCEDURE_PROBLEMS,
+                         ids=[p[0] for p in PROCEDURE_PROBLEMS])
+def test_procedure_rules_are_checked(tmp_path, kind, old, new, needle, fragment):
+    test_each_error_kind_is_reported_with_file_and_line(tmp_path, kind, old, new, needle,
+                                                        fragment)
+
+
+def test_a_deferrable_material_another_member_issues_needs_no_dependency(tmp_path):
+    """容缺: the fire check may be accepted before the licence exists, side by side."""
+    problems = spoil(tmp_path, "      - {matter: fire-check, requires: register}\n", "")
+    assert any("declare the dependency fire-check → register" in p for p in problems)
+    target = tmp_path / "catalog"
+    path = target / "catalog.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        FIRE_LIMIT, FIRE_LIMIT + "    accept_pending: {materials: [licence], within: 5}\n")
+    path.write_text(text, encoding="utf-8")
+    assert [str(p) for p in read_catalog(target).problems] == []

@@ -262,3 +262,47 @@ def test_a_matter_needing_the_document_type_it_issues_asks_for_the_old_one():
     plan = make_plan(catalog, "b")
     assert plan.materials == ()
     assert plan.provided_materials[0].provided_by == "m0"
+
+
+# -- 容缺受理 and 告知承诺 in the plan ---------------------------------------------------------
+
+
+def _two_matters(first_rule, second_rule):
+    return {m.key: m for m in make_plan(*_catalog_and_slug(first_rule, second_rule)).materials}
+
+
+def test_a_material_may_follow_only_when_every_matter_needing_it_lets_it():
+    both = _two_matters(5, 3)
+    assert both["plan"].deferrable and both["plan"].supply_within == 3  # the shorter period
+    assert not both["form"].deferrable
+    assert not _two_matters(5, None)["plan"].deferrable
+    data = plan_to_dict(make_plan(*_catalog_and_slug(5, 3)))
+    [plan_entry] = [m for m in data["materials"] if m["key"] == "plan"]
+    assert (plan_entry["deferrable"], plan_entry["supply_within"]) == (True, 3)
+
+
+def _catalog_and_slug(first, second):
+    from onething.domain.catalog import AcceptPending, MaterialRequirement
+
+    def matter(code, rule):
+        return Matter(code=code, name=code, kind="licence", department="d",
+                      statutory_limit=TimeLimit("working_days", 10),
+                      promised_limit=TimeLimit("working_days", 5),
+                      materials=(MaterialRequirement("plan"), MaterialRequirement("form")),
+                      accept_pending=AcceptPending(("plan",), rule) if rule else None)
+
+    return Catalog(departments={"d": Department("d", "部门", "371402")},
+                   matters={"a": matter("a", first), "b": matter("b", second)},
+                   bundles={"x": Bundle("x", "事", "enterprise", "",
+                                        (BundleMember("a"), BundleMember("b")))}), "x"
+
+
+def test_the_restaurant_plan_carries_the_fire_commitment(shipped):
+    plan = make_plan(shipped.catalog, "restaurant")
+    [commitment] = plan.commitments
+    terms = shipped.catalog.matters["fire-safety-check-commitment"].commitment
+    assert (commitment.matter, commitment.version, commitment.sha256, commitment.check_within) \
+        == ("fire-safety-check-commitment", "2026-01", terms.sha256, 20)
+    assert make_plan(shipped.catalog, "restaurant", {"fire_route": "inspection"}).commitments \
+        == ()
+    assert plan_to_dict(plan)["commitments"][0]["text"] == terms.text

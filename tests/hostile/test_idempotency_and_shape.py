@@ -79,7 +79,7 @@ def test_the_same_key_and_payload_returns_the_first_application(client, demo):
     stored = Application.objects.get()
     assert stored.idempotency_fingerprint == submission_fingerprint(Submission(
         bundle=data["bundle"], answers=data["answers"], form_data=data["form_data"],
-        materials=data["materials"]))
+        materials=data["materials"], commitments=data["commitments"]))
 
 
 def test_another_applicant_may_use_the_same_key(client, demo):

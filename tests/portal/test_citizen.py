@@ -33,6 +33,8 @@ def restaurant_post(user, key="key-1", **overrides):
     data["idempotency_key"] = key
     for m in plan.materials:
         data[f"material-{m.key}"] = pdf(f"{m.key}.pdf")
+    for c in plan.commitments:  # 告知承诺: the box ticked sends the hash of the text shown
+        data[f"commitment-{c.matter}"] = c.sha256
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 

@@ -101,6 +101,8 @@ MATRIX: dict[str, Entry] = {
                             args="application"),
     "portal:resubmit": E(                            "302 400 404 400 400 404 400 400 302 302 302",
                          method="post", args="resubmit"),
+    "portal:supply": E(                              "302 400 404 400 400 404 400 400 302 302 302",
+                       method="post", args="resubmit"),
     "portal:change-delivery": E(                     "302 400 404 400 400 404 400 400 302 302 302",
                                 method="post", args="application"),
     "portal:withdraw": E(                            "302 400 404 400 400 404 400 400 302 302 302",

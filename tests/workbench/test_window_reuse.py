@@ -50,6 +50,8 @@ def window_post(page: str, plan, applicant) -> dict:
         upload = io.BytesIO(PDF)
         upload.name = f"{key}.pdf"
         data[f"file-{key}"] = upload
+    for c in plan.commitments:  # 告知承诺: signed on paper, recorded by the clerk
+        data[f"commitment-{c.matter}"] = c.sha256
     return data
 
 

@@ -212,6 +212,8 @@ def form_post(plan, applicant, key, files):
         upload = io.BytesIO(files.get(material.key, PDF))
         upload.name = f"{material.key}.pdf"
         data[f"file-{material.key}"] = upload
+    for c in plan.commitments:  # 告知承诺: signed on paper, recorded by the clerk
+        data[f"commitment-{c.matter}"] = c.sha256
     return data
 
 
