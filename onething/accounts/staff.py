@@ -31,7 +31,10 @@ import secrets
 from typing import Any
 
 from axes.utils import reset as reset_lockout
-from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.password_validation import (
+    get_default_password_validators,
+    validate_password,
+)
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
@@ -266,6 +269,22 @@ def reset_staff_password(member: User, *, actor: User | None) -> str:
     return password
 
 
+def _password_problem(error: ValidationError) -> str:
+    """A password rule's refusal as "中文 (English)" (Django's own messages come in one
+    language, and not every version's catalogue has them all)."""
+    if error.code == "password_too_short":
+        length = next((v.min_length for v in get_default_password_validators()
+                       if hasattr(v, "min_length")), 8)
+        return f"新密码至少{length}个字符 (at least {length} characters)"
+    known = {
+        "password_too_common": "新密码过于常见，容易被猜出 (too common: easy to guess)",
+        "password_entirely_numeric": "新密码不能全是数字 (not only digits)",
+        "password_too_similar": "新密码与用户名、姓名或邮箱过于相近 "
+                                "(too similar to the username, name or e-mail)",
+    }
+    return known.get(error.code or "", " ".join(error.messages))
+
+
 def change_password(user: User, *, current: str, new: str, again: str) -> User:
     """A staff member replaces their own password (forced after a temporary one). The new
     one must differ from the current one and pass the password rules
@@ -284,7 +303,7 @@ def change_password(user: User, *, current: str, new: str, again: str) -> User:
         try:
             validate_password(new, user)
         except ValidationError as exc:
-            errors["new"] = " ".join(str(m) for m in exc.messages)
+            errors["new"] = " ".join(_password_problem(e) for e in exc.error_list)
     if errors:
         raise StaffError(errors)
     with transaction.atomic():

@@ -12,7 +12,7 @@ Two shapes of the same schedule:
 * :class:`ScheduleRow` lines as a person writes them, "周一至周五 09:00–12:00 正常办公":
   a run of consecutive weekdays sharing one period. ``rows_from_periods`` and
   ``periods_from_rows`` convert between them (the workbench's schedule form);
-  ``day_groups`` gives the public page's lines ("周一至周五：09:00–12:00、13:30–17:30").
+  ``schedule_groups`` gives the public page's lines ("周一至周五：09:00–12:00、13:30–17:30").
 
 Nothing here imports Django; labels are Chinese and translated at the presentation
 layer (onething/hall/labels.py).
@@ -201,6 +201,27 @@ def day_groups(periods: Iterable[Period]) -> list[tuple[tuple[int, ...], tuple[P
         first_periods.setdefault(shape, tuple(by_day[day]))
     groups = [(tuple(days), first_periods[shape]) for shape, days in same.items()]
     return sorted(groups, key=lambda group: group[0][0])
+
+
+def schedule_groups(periods: Iterable[Period]
+                    ) -> list[tuple[ServiceKind, tuple[int, ...], tuple[Period, ...]]]:
+    """The public lines of a schedule: ordinary hours first, then extended hours, then
+    appointment-only service. Within each, the hours that fall on the same weekdays make
+    one line ("周一至周五 09:00–12:00、13:30–17:30", "周二、周四 17:30–19:00 延时服务");
+    each line's periods carry its first weekday."""
+    days_of: dict[tuple[ServiceKind, dt.time, dt.time], set[int]] = defaultdict(set)
+    for period in periods:
+        days_of[(period.service, period.starts, period.ends)].add(period.weekday)
+    hours_of: dict[tuple[ServiceKind, tuple[int, ...]], list[tuple[dt.time, dt.time]]]
+    hours_of = defaultdict(list)
+    for (service, starts, ends), days in days_of.items():
+        hours_of[(service, tuple(sorted(days)))].append((starts, ends))
+    order = {service: index for index, service in enumerate(ServiceKind)}
+    lines = [(service, days, tuple(Period(days[0], starts, ends, service)
+                                   for starts, ends in sorted(hours)))
+             for (service, days), hours in hours_of.items()]
+    return sorted(lines, key=lambda line: (order[line[0]], line[1][0], line[2][0].starts,
+                                           line[1]))
 
 
 def open_days(periods: Iterable[Period]) -> frozenset[int]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from django.utils.functional import Promise
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 
-from onething.domain.hall import Period, ServiceKind, day_groups, day_ranges
+from onething.domain.hall import Period, ServiceKind, day_ranges, schedule_groups
 
 LABELS: dict[str, dict[str, Promise]] = {
     # onething.domain.hall.HALL_KIND_LABELS
@@ -79,10 +79,11 @@ def period_text(period: Period) -> str:
 
 
 def schedule_lines(periods: Iterable[Period]) -> list[dict[str, str]]:
-    """One line per group of weekdays with the same hours: ``days`` and ``hours``."""
+    """One line per service and group of weekdays with the same hours: ``days`` and
+    ``hours`` (extended and appointment hours say so)."""
     return [{"days": days_text(days),
              "hours": pgettext("list separator", "、").join(period_text(p) for p in day)}
-            for days, day in day_groups(periods)]
+            for _service, days, day in schedule_groups(periods)]
 
 
 def window_label(window, *, with_hall: bool = True) -> str:
