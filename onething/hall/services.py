@@ -386,6 +386,7 @@ def assign_windows(member: User, windows: Iterable[Window], *, actor: User | Non
 # -- shifts --------------------------------------------------------------------------------
 
 WINDOW_TAKEN = "该窗口已有工作人员在岗 (someone is already working at this window)"
+ALREADY_WORKING = "您已在另一个窗口上岗 (you are already working at another window)"
 
 
 def may_work_at(user: User, window: Window) -> bool:
@@ -430,8 +431,10 @@ def start_shift(window: Window, *, actor: User) -> WindowShift:
     try:
         with transaction.atomic():
             shift.save()
-    except IntegrityError as exc:  # another person took the window (or this person
-        raise HallError({"window": WINDOW_TAKEN}) from exc  # another window) just now
+    except IntegrityError as exc:  # a concurrent start won: at this window, or by this person
+        if WindowShift.objects.filter(user=actor, ended_at__isnull=True).exists():
+            raise HallError({"window": ALREADY_WORKING}) from exc
+        raise HallError({"window": WINDOW_TAKEN}) from exc
     _audit("shift.started", actor=actor, subject=shift,
            details={"hall": window.hall.name, "window": window.number,
                     "username": actor.username})
