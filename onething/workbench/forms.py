@@ -48,6 +48,11 @@ class WindowChoiceField(forms.ModelMultipleChoiceField):
         return window_label(obj)
 
 
+class RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name} {obj.code}"
+
+
 class DepartmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.name
@@ -107,8 +112,7 @@ class HallForm(forms.Form):
                            help_text=gettext_lazy(
                                "小写英文字母、数字和连字符，如 decheng-centre；用于网址和搜索。"))
     kind = forms.ChoiceField(label=gettext_lazy("类型"))
-    region = forms.ModelChoiceField(label=gettext_lazy("行政区划"), queryset=None,
-                                    empty_label=None)
+    region = RegionChoiceField(label=gettext_lazy("行政区划"), queryset=None, empty_label=None)
     address = forms.CharField(label=gettext_lazy("地址"), max_length=200)
     map_url = forms.CharField(label=gettext_lazy("地图链接"), max_length=500, required=False,
                               help_text=gettext_lazy("地图网站上该地址的链接，以 https:// 开头。"))
