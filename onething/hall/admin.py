@@ -8,6 +8,7 @@ audit trail like the workbench's. Shifts are read-only: they are worked, not edi
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 
 from onething.audit.services import record_audit
 from onething.hall.models import Hall, OpeningPeriod, ServiceCategory, Window, WindowShift
@@ -35,8 +36,8 @@ class HallAdmin(AuditedAdmin):
     list_display = ("name", "kind", "is_main", "address", "phone", "active")
     list_filter = ("kind", "active")
     search_fields = ("name", "address")
-    prepopulated_fields = {}
     inlines = [OpeningPeriodInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(ServiceCategory)

@@ -7,13 +7,13 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from onething.catalog.models import Region
 from onething.domain.hall import (
     HALL_KIND_LABELS,
     SERVICE_KIND_LABELS,
     WEEKDAY_LABELS,
     WINDOW_KIND_LABELS,
 )
-from onething.catalog.models import Region
 from onething.hall.labels import LABELS, label
 from onething.hall.models import Hall, ServiceCategory, Window
 from onething.hall.services import start_shift
