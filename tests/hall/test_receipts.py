@@ -16,9 +16,10 @@ from tests.conftest import restaurant_submission
 
 pytestmark = pytest.mark.django_db
 
-TOWNSHIP_LINE = ('<p class="receipt-hall">黄河涯镇便民服务中心 · 地址：山东省德州市德城区黄河涯镇政府'
-                 '西侧便民服务中心一楼 · 咨询电话：0534-5550200</p>')
-COUNTY_LINE = ('<p class="receipt-hall">德城区政务服务中心 · 地址：山东省德州市德城区湖滨北大道1号'
+TOWNSHIP_LINE = ('<p class="receipt-hall">黄河涯镇便民服务中心 · 地址：'
+                 '山东省德州市德城区黄河涯镇政府西侧便民服务中心一楼 · 咨询电话：0534-5550200</p>')
+COUNTY_LINE = ('<p class="receipt-hall">德城区政务服务中心 · 地址：'
+               '山东省德州市德城区湖滨北大道1号'
                ' · 咨询电话：0534-5550100</p>')
 
 

@@ -25,7 +25,8 @@ def test_the_page_lists_each_active_hall_with_its_profile(client, halls):
             "<li>周二、周四：17:30–19:00（延时服务）</li>"
             "<li>周六：09:00–12:00（预约服务）</li>") in county
     assert "法定节假日休息，调休上班日正常办公" in county
-    assert "<dt>公交线路</dt><dd>1路、3路、12路、K5路 政务服务中心站下车，步行约200米</dd>" in county
+    assert ("<dt>公交线路</dt><dd>1路、3路、12路、K5路 政务服务中心站下车，步行约200米</dd>"
+            in county)
     assert "<dt>无障碍通道</dt><dd>东门设无障碍坡道和自动门" in county
     assert 'href="https://uri.amap.com/marker?position=116.3075,37.4513&amp;name=' in county
     # The main hall first, then the township centre; an inactive hall is not shown.
