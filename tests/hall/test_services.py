@@ -371,3 +371,28 @@ def test_the_demo_county_centre_is_the_main_hall_with_its_week(halls):
         (1, "any_matter", "", "A"), (2, "any_matter", "", "A"), (3, "any_matter", "", "A"),
         (4, "any_matter", "", "AD"), (5, "any_matter", "", "D"),
         (6, "specialist", "dc-hrss", "B"), (7, "specialist", "dc-hrss", "B")]
+
+
+def test_the_demo_set_up_runs_again_without_changing_anything(halls):
+    from onething.hall.demo import create_demo_halls
+
+    lines = create_demo_halls()
+    assert lines[:2] == [
+        "办事大厅 德城区政务服务中心：11 个窗口，6 个取号类别 /halls/#decheng-centre",
+        "办事大厅 黄河涯镇便民服务中心：4 个窗口，2 个取号类别 /halls/#huangheya-centre"]
+    assert kinds() == []  # nothing changed, nothing recorded
+    assert (Hall.objects.count(), Window.objects.count(), ServiceCategory.objects.count()) == (
+        2, 15, 8)
+
+
+def test_admin_edits_are_audited_too(halls, demo):
+    admin = User.objects.get(username="demo-admin")
+    browser = Client()
+    browser.force_login(admin)
+    response = browser.post("/admin/hall/servicecategory/add/", {
+        "hall": halls.township.pk, "letter": "D", "name": "农业农村", "description": "",
+        "department": "", "active": "on", "order": "3"})
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(kind="category.created")
+    assert (entry.actor_id, entry.details["via"], entry.details["name"]) == (
+        admin.pk, "admin", "D 农业农村")
