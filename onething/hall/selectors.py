@@ -126,11 +126,11 @@ def window_for(viewer: User, hall: Hall, window_id: int) -> Window:
     return window
 
 
-def assignable_windows() -> list[Window]:
+def assignable_windows() -> QuerySet[Window]:
     """Every staffed window of every active hall, for the staff form's choices."""
-    return list(Window.objects.select_related("hall", "department")
-                .filter(hall__active=True, kind__in=list(STAFFED_WINDOW_KINDS))
-                .order_by("-hall__is_main", "hall__order", "hall__name", "number"))
+    return (Window.objects.select_related("hall", "department")
+            .filter(hall__active=True, kind__in=list(STAFFED_WINDOW_KINDS))
+            .order_by("-hall__is_main", "hall__order", "hall__name", "number"))
 
 
 def assignments(users: Iterable[User]) -> dict[int, list[Window]]:

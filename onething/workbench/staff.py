@@ -66,15 +66,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 def _form(request: HttpRequest, *, creating: bool, data=None, initial=None) -> StaffForm:
     return StaffForm(data, initial=initial, viewer=request.user,
                      departments=account_selectors.departments(),
-                     windows=_window_choices(), creating=creating)
-
-
-def _window_choices():
-    from onething.hall.models import Window
-
-    ids = [w.pk for w in hall_selectors.assignable_windows()]
-    return (Window.objects.filter(pk__in=ids).select_related("hall", "department")
-            .order_by("-hall__is_main", "hall__order", "hall__name", "number"))
+                     windows=hall_selectors.assignable_windows(), creating=creating)
 
 
 def _apply_errors(form: StaffForm, errors: dict[str, str]) -> None:
