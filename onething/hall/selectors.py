@@ -16,7 +16,7 @@ from onething.domain.hall import (
     ServiceKind,
 )
 from onething.hall.models import Hall, OpeningPeriod, ServiceCategory, Window, WindowShift
-from onething.hall.services import may_manage_halls, may_work_at
+from onething.hall.services import assigned_window_ids, may_manage_halls, may_work_at
 
 
 class NotVisible(LookupError):
@@ -88,6 +88,18 @@ def regions() -> QuerySet:
     from onething.catalog.models import Region
 
     return Region.objects.order_by("code")
+
+
+def default_region():
+    """The region a new hall is most likely in: the main hall's, else the first region
+    without subdivisions (a county) in the catalogue."""
+    from onething.catalog.models import Region
+
+    main = Hall.objects.filter(is_main=True).values_list("region_id", flat=True).first()
+    if main:
+        return main
+    return (Region.objects.filter(children__isnull=True).order_by("code")
+            .values_list("code", flat=True).first())
 
 
 def categories_of(hall: Hall) -> list[ServiceCategory]:
@@ -163,10 +175,11 @@ def open_shifts(users: Iterable[User]) -> dict[int, WindowShift]:
 
 def windows_open_to(user: User) -> list[tuple[Window, WindowShift | None]]:
     """The windows ``user`` may start a shift at, each with whoever holds it now."""
+    assigned = assigned_window_ids(user)
     windows = [w for w in Window.objects.select_related("hall", "department")
                .filter(active=True, hall__active=True, kind__in=list(STAFFED_WINDOW_KINDS))
                .order_by("-hall__is_main", "hall__order", "hall__name", "number")
-               if may_work_at(user, w)]
+               if may_work_at(user, w, assigned)]
     held = {s.window_id: s for s in WindowShift.objects.select_related("user")
             .filter(window__in=windows, ended_at__isnull=True)}
     return [(w, held.get(w.pk)) for w in windows]

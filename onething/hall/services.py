@@ -214,6 +214,11 @@ def save_hall(profile: HallProfile, *, actor: User | None, hall: Hall | None = N
     after = _period_rows(hall)
     if before != after:
         changes["periods"] = [before, after]
+    if not hall.active:  # a hall taken out of use: nobody works a shift there any more
+        for shift in (WindowShift.objects.select_for_update(of=("self",))
+                      .select_related("window__hall", "user")
+                      .filter(window__hall=hall, ended_at__isnull=True)):
+            _close(shift, actor=actor, reason="hall_closed")
     if created:
         _audit("hall.created", actor=actor, subject=hall,
                details={"hall": hall.name, "slug": hall.slug, "is_main": hall.is_main})
@@ -389,15 +394,21 @@ WINDOW_TAKEN = "该窗口已有工作人员在岗 (someone is already working at
 ALREADY_WORKING = "您已在另一个窗口上岗 (you are already working at another window)"
 
 
-def may_work_at(user: User, window: Window) -> bool:
-    """Whether ``user`` may start a shift at ``window`` (see the module's rules)."""
+def assigned_window_ids(user: User) -> frozenset[int]:
+    return frozenset(user.assigned_windows.values_list("pk", flat=True))
+
+
+def may_work_at(user: User, window: Window, assigned: frozenset[int] | None = None) -> bool:
+    """Whether ``user`` may start a shift at ``window`` (see the module's rules);
+    ``assigned``: the user's assigned window ids, when the caller has them already."""
     if not (user.is_active and user.role in WINDOW_STAFF_ROLES):
         return False
     if not (window.active and window.hall.active and window.kind in STAFFED_WINDOW_KINDS):
         return False
     if user.role == Role.MANAGER:
         return True
-    assigned = set(user.assigned_windows.values_list("pk", flat=True))
+    if assigned is None:
+        assigned = assigned_window_ids(user)
     return not assigned or window.pk in assigned
 
 

@@ -78,7 +78,8 @@ def hall_edit(request: HttpRequest, hall_id: int | None = None) -> HttpResponse:
     hall = _hall_or_404(request, hall_id) if hall_id is not None else None
     if request.method != "POST":
         if hall is None:
-            initial = {"kind": "county", "active": True, "order": 0, "region": "371402"}
+            initial = {"kind": "county", "active": True, "order": 0,
+                       "region": selectors.default_region()}
             rows = [{"first": 1, "last": 5, "starts": "09:00", "ends": "12:00",
                      "service": ServiceKind.REGULAR},
                     {"first": 1, "last": 5, "starts": "13:30", "ends": "17:30",

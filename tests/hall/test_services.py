@@ -396,3 +396,18 @@ def test_admin_edits_are_audited_too(halls, demo):
     entry = AuditEntry.objects.get(kind="category.created")
     assert (entry.actor_id, entry.details["via"], entry.details["name"]) == (
         admin.pk, "admin", "D 农业农村")
+
+
+def test_taking_a_hall_out_of_use_ends_its_shifts(halls, demo):
+    from onething.hall.selectors import periods_of
+
+    held = start_shift(halls.window(halls.township, 1), actor=demo.clerk)
+    township = halls.township
+    profile = HallProfile(**{name: getattr(township, name) for name in (
+        "name", "slug", "kind", "region", "address", "phone", "map_url", "bus_lines",
+        "accessible_entrance", "hours_note", "is_main", "order")}, active=False,
+        periods=periods_of(township))
+    save_hall(profile, actor=demo.manager, hall=township)
+    held.refresh_from_db()
+    assert (held.end_reason, held.ended_by_id) == ("hall_closed", demo.manager.pk)
+    assert selectors.default_region() == "371402"
