@@ -353,13 +353,21 @@ def test_two_clerks_pressing_start_at_one_window_at_once_get_one_shift(halls, de
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="real concurrent connections (test-postgres.sh)")
 @pytest.mark.django_db(transaction=True)
 def test_one_clerk_starting_at_two_windows_at_once_gets_one_shift(halls, demo):
+    """Overlapping starts: one wins, the other is told the clerk is working elsewhere.
+    Starts that happen one after the other are a move (the first shift ends). Either
+    way the clerk has one open shift."""
     clerk = create_staff(username="w-twice", password="x", role=Role.CLERK)
     windows = [halls.window(halls.county, n) for n in (3, 4)]
-    outcomes = _race(*[lambda w=w: start_shift(w, actor=clerk) for w in windows])
-    assert sorted(type(o).__name__ for o in outcomes) == ["HallError", "WindowShift"], outcomes
-    assert next(o for o in outcomes if isinstance(o, HallError)).errors == {
-        "window": ALREADY_WORKING}
-    assert WindowShift.objects.filter(user=clerk, ended_at__isnull=True).count() == 1
+    for _ in range(5):
+        outcomes = _race(*[lambda w=w: start_shift(w, actor=clerk) for w in windows])
+        assert all(isinstance(o, WindowShift) or (isinstance(o, HallError) and o.errors == {
+            "window": ALREADY_WORKING}) for o in outcomes), outcomes
+        assert any(isinstance(o, WindowShift) for o in outcomes)
+        assert WindowShift.objects.filter(user=clerk, ended_at__isnull=True).count() == 1
+        ends = set(WindowShift.objects.filter(user=clerk, ended_at__isnull=False)
+                   .values_list("end_reason", flat=True))
+        assert ends <= {"moved"}
+        WindowShift.objects.filter(user=clerk).delete()  # the next round starts afresh
 
 
 def test_the_demo_county_centre_is_the_main_hall_with_its_week(halls):
