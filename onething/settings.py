@@ -95,11 +95,21 @@ INSTALLED_APPS = [
     "onething.registers",
     "onething.payments",
     "onething.kiosk",
+    "onething.hall",
     "onething.audit",
     "csp",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
+# Rules for passwords people choose (staff replacing a temporary password, the admin's
+# forms, `onething changepassword`); temporary passwords are random (accounts/staff.py).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 LOGIN_URL = "/login/"
 # django-axes first: it refuses a password sign-in while the username is locked out.
 # Applicants sign in by SMS code and are logged in with ModelBackend directly.

@@ -111,6 +111,23 @@ def demo(loaded_catalog):
     )
 
 
+@pytest.fixture
+def halls(demo):
+    """The demo halls (德城区政务服务中心, the main one, and 黄河涯镇便民服务中心) with their
+    categories, windows and the demo clerk's and assistant's windows."""
+    from types import SimpleNamespace
+
+    from onething.hall.demo import create_demo_halls
+    from onething.hall.models import Hall
+
+    create_demo_halls()
+    empty_audit_trail()  # tests look at what they do, not at the set-up
+    county = Hall.objects.get(slug="decheng-centre")
+    township = Hall.objects.get(slug="huangheya-centre")
+    return SimpleNamespace(county=county, township=township,
+                           window=lambda hall, number: hall.windows.get(number=number))
+
+
 def upload_pdf(owner, content: bytes = PDF, name: str = "a.pdf"):
     import io
 

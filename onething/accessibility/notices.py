@@ -133,14 +133,23 @@ class ReceiptCase:
     due_provisional: bool = False  # counted over a year whose holiday notice is not out
 
 
+@dataclass(frozen=True)
+class ReceiptHall:
+    """The service hall a receipt names (where it was taken in, or the main hall)."""
+
+    name: str
+    address: str = ""
+    phone: str = ""
+
+
 def receipt_notice(*, tracking_number: str, applicant: Applicant, bundle_name: str,
                    submitted_at: dt.datetime, channel: str, submitted_by: str = "",
                    expected: dt.date | None = None, provisional: bool = False,
                    cases: Sequence[ReceiptCase] = (), materials: Sequence[str] = (),
                    reused: Sequence[tuple[str, str]] = (), tracking_url: str = "",
-                   today: dt.date) -> Notice:
+                   hall: ReceiptHall | None = None, today: dt.date) -> Notice:
     """受理回执: what was received, from whom, who handles it, by when (as the
-    workbench's printed receipt says it)."""
+    workbench's printed receipt says it), and the hall to turn to."""
     case_lines = []
     for case in cases:
         due = ""
@@ -156,6 +165,9 @@ def receipt_notice(*, tracking_number: str, applicant: Applicant, bundle_name: s
         ("收件渠道", f"{channel}（经办人：{submitted_by}）" if submitted_by else channel),
         ("预计全部办结",
          f"{format_date(expected)}{'（暂定）' if provisional else ''}" if expected else ""),
+        ("办事大厅", hall.name if hall else ""),
+        ("地址", hall.address if hall else ""),
+        ("咨询电话", hall.phone if hall else ""),
     ], [
         Section("办理事项和承办部门", tuple(case_lines), numbered=True),
         Section("已收取的材料", tuple(materials) or ("无",), numbered=True),

@@ -159,7 +159,15 @@ def _receipt(application: Application, absolute: Absolute, today: dt.date) -> No
         materials=[m.material_name for m in provided if m.certificate_id is None],
         reused=[(m.material_name, m.certificate.number) for m in provided
                 if m.certificate_id is not None],
-        tracking_url=absolute(reverse("portal:application", args=[application.pk])), today=today)
+        tracking_url=absolute(reverse("portal:application", args=[application.pk])),
+        hall=_receipt_hall(application), today=today)
+
+
+def _receipt_hall(application: Application) -> notices.ReceiptHall | None:
+    from onething.hall.selectors import hall_for_receipt
+
+    hall = hall_for_receipt(application)
+    return notices.ReceiptHall(hall.name, hall.address, hall.phone) if hall else None
 
 
 def _correction(application: Application, case: Case, events: list[Event],

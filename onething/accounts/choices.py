@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     APPLICANT = "applicant", "申请人"
     CLERK = "clerk", "窗口工作人员"
     REVIEWER = "reviewer", "部门审批人员"
+    ASSISTANT = "assistant", "帮办代办员"
     MANAGER = "manager", "政务服务中心管理人员"
     ADMIN = "admin", "系统管理员"
 
@@ -24,7 +25,7 @@ class ApplicantKind(models.TextChoices):
     COMPANY = "company", "企业"
 
 
-STAFF_ROLE_VALUES = ("clerk", "reviewer", "manager", "admin")
+STAFF_ROLE_VALUES = ("clerk", "reviewer", "assistant", "manager", "admin")
 
 
 class TokenScope(models.TextChoices):

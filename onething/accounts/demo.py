@@ -14,7 +14,7 @@ from onething.domain.validators import id_check_character, uscc_check_character
 
 DEMO_PASSWORD = "onething-demo"
 # Staff accounts the demo creates besides one reviewer-<department code> per department.
-DEMO_STAFF_USERNAMES = ("demo-clerk", "demo-manager", "demo-admin")
+DEMO_STAFF_USERNAMES = ("demo-clerk", "demo-assistant", "demo-manager", "demo-admin")
 
 
 def _id(first17: str) -> str:
@@ -52,6 +52,8 @@ def create_demo_accounts() -> list[str]:
                      f"{user.mobile}，验证码见服务日志 (SMS code in the server log)")
     clerk = _staff("demo-clerk", Role.CLERK, None, "王窗口")
     lines.append(f"窗口人员 {clerk.username} / 密码 {DEMO_PASSWORD}：/workbench/")
+    assistant = _staff("demo-assistant", Role.ASSISTANT, None, "孙帮办")
+    lines.append(f"帮办代办员 {assistant.username} / 密码 {DEMO_PASSWORD}：/workbench/")
     manager = _staff("demo-manager", Role.MANAGER, None, "赵主任")
     lines.append(f"中心管理人员 {manager.username} / 密码 {DEMO_PASSWORD}")
     admin = _staff("demo-admin", Role.ADMIN, None, "系统管理员")
@@ -69,7 +71,8 @@ def _staff(username: str, role: str, department: Department | None, name: str) -
         username=username,
         defaults={"role": role, "department": department, "real_name": name,
                   "is_staff": role in {Role.MANAGER, Role.ADMIN},
-                  "is_superuser": role == Role.ADMIN},
+                  "is_superuser": role == Role.ADMIN, "is_active": True,
+                  "must_change_password": False},
     )
     user.set_password(DEMO_PASSWORD)
     user.save()

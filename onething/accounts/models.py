@@ -2,7 +2,9 @@
 
 One user table with a role. Applicants sign in with mobile number + one-time
 code; staff with username + password (argon2). A reviewer is bound to one
-department and sees only its cases.
+department and sees only its cases. Staff are managed (created, changed, disabled,
+given a temporary password) through ``onething.accounts.staff``; a staff account is
+disabled (``is_active`` off), never deleted.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from onething.accounts.choices import (  # noqa: F401  (imported from here too)
     STAFF_ROLE_VALUES,
@@ -67,6 +70,12 @@ class User(AbstractUser):
     assurance_at = models.DateTimeField("认证时间", null=True, blank=True)
     assurance_by = models.ForeignKey("self", models.SET_NULL, null=True, blank=True,
                                      related_name="+", verbose_name="现场核验人")
+    # Staff: a temporary password (new account, reset) must be replaced at the next
+    # sign-in before anything else opens (workbench/security.py).
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
+    # Raised to end every session of the account at once (disabled, password reset):
+    # it is part of the session hash (see ``_get_session_auth_hash``).
+    session_epoch = models.PositiveIntegerField("会话代次", default=0)
 
     objects = UserManager()
 
@@ -130,7 +139,18 @@ class User(AbstractUser):
 
     @property
     def is_staff_member(self) -> bool:
-        return self.role in {Role.CLERK, Role.REVIEWER, Role.MANAGER, Role.ADMIN}
+        return self.role in STAFF_ROLE_VALUES
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        """Django's session hash (the password's), with the session epoch mixed in once it
+        is raised: a session signed in before the epoch changed no longer matches and
+        ends at its next request. Epoch 0 keeps Django's own value, so existing sessions
+        survive the upgrade."""
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "onething.accounts.models.User.session_auth_hash"
+        return salted_hmac(key_salt, f"{self.password}:{self.session_epoch}", secret=secret,
+                           algorithm="sha256").hexdigest()
 
     @property
     def signs_in_as_staff(self) -> bool:

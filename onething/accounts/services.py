@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from onething.accounts import ratelimit
 from onething.accounts.models import (
+    STAFF_ROLE_VALUES,
     ApiToken,
     ApplicantKind,
     LoginCode,
@@ -114,7 +115,9 @@ def register_company(*, company_name: str, uscc: str, representative_name: str,
 
 def create_staff(*, username: str, password: str, role: str, department=None,
                  real_name: str = "") -> User:
-    if role not in {Role.CLERK, Role.REVIEWER, Role.MANAGER, Role.ADMIN}:
+    """A staff account with a known password, for tests and fixtures. People add staff
+    with ``onething.accounts.staff.add_staff`` (checked, audited, temporary password)."""
+    if role not in STAFF_ROLE_VALUES:
         raise AccountError("role", f"不是工作人员角色 (not a staff role): {role}")
     if role == Role.REVIEWER and department is None:
         raise AccountError("department", "审批人员必须属于一个部门 (a reviewer needs a department)")

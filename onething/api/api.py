@@ -183,7 +183,7 @@ def plan(request: HttpRequest, response: HttpResponse, slug: str,
 
 
 class SearchHitOut(Schema):
-    kind: str  # bundle | scenario | matter
+    kind: str  # bundle | scenario | matter | hall
     key: str
     title: str
     url: str | None  # a matter leads to its bundle's page

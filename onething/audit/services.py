@@ -41,6 +41,21 @@ KINDS = {
     "register.imported": "导入共享数据",
     "certificate.shared": "分享证照详情",
     "certificate.share_revoked": "撤销证照分享",
+    "staff.created": "新增工作人员",
+    "staff.updated": "修改工作人员信息",
+    "staff.disabled": "停用工作人员账号",
+    "staff.enabled": "启用工作人员账号",
+    "staff.password_reset": "重置工作人员密码",
+    "staff.password_changed": "修改密码",
+    "hall.created": "新增办事大厅",
+    "hall.updated": "修改办事大厅信息",
+    "category.created": "新增取号类别",
+    "category.updated": "修改取号类别",
+    "window.created": "新增窗口",
+    "window.updated": "修改窗口",
+    "window.assigned": "安排窗口",
+    "shift.started": "窗口上岗",
+    "shift.ended": "窗口下岗",
 }
 _KIND = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 HEAD_PK = 1

@@ -1,7 +1,11 @@
 """Search over bundles (一件事), scenarios (导办场景) and matters (事项), as plain Python.
 
 ``SearchIndex.from_catalog(catalog)`` builds an index from the catalogue specs;
-``index.search(query, limit)`` returns :class:`Hit` objects, best first.
+``index.search(query, limit)`` returns :class:`Hit` objects, best first. Things
+that are not in the catalogue but that people look for in the same box — the
+service halls (办事大厅: "办事大厅地址", a hall's name or address) — are passed
+as ``entries`` (:class:`Entry`: a kind, key, title, address and synonyms) and
+indexed the same way.
 
 What a query may be:
 
@@ -42,9 +46,9 @@ from onething.domain.catalog import Catalog
 if TYPE_CHECKING:
     import opencc
 
-KIND_LABELS = {"bundle": "一件事", "scenario": "导办场景", "matter": "事项"}
+KIND_LABELS = {"bundle": "一件事", "scenario": "导办场景", "matter": "事项", "hall": "办事大厅"}
 # Bundles and scenarios before single matters: a matter is one step of a bundle.
-_KIND_WEIGHT = {"bundle": 1.0, "scenario": 0.92, "matter": 0.7}
+_KIND_WEIGHT = {"bundle": 1.0, "scenario": 0.92, "matter": 0.7, "hall": 0.9}
 _TITLE_WEIGHT, _SYNONYM_WEIGHT = 1.0, 0.95
 _MIN_SCORE = 0.3  # below this a hit is noise (one common bigram out of many)
 # A bundle is also found through its matters (食品经营许可 → 开办餐饮店), a little
@@ -83,8 +87,20 @@ Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
+class Entry:
+    """A searchable thing from outside the catalogue (a service hall): found by its
+    title and synonyms like a bundle, listed after the catalogue in ties."""
+
+    kind: str  # a key of KIND_LABELS
+    key: str
+    title: str
+    url_path: str
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Hit:
-    kind: str  # bundle | scenario | matter
+    kind: str  # bundle | scenario | matter | hall
     key: str  # bundle slug, scenario slug or matter code
     title: str
     url_path: str | None  # where the hit leads; a matter leads to its bundle's page
@@ -309,8 +325,12 @@ class SearchIndex:
     # -- building ---------------------------------------------------------
 
     @classmethod
-    def from_catalog(cls, catalog: Catalog) -> SearchIndex:
+    def from_catalog(cls, catalog: Catalog, entries: Iterable[Entry] = ()) -> SearchIndex:
         index = cls()
+        entries = list(entries)
+        unknown = sorted({e.kind for e in entries} - set(KIND_LABELS))
+        if unknown:
+            raise ValueError(f"unknown search entry kind(s): {', '.join(unknown)}")
         names: list[str] = []
         first_bundle: dict[str, str] = {}
         for bundle in catalog.bundles.values():
@@ -323,6 +343,9 @@ class SearchIndex:
             names.extend(scenario.synonyms)
         for matter in catalog.matters.values():
             names.append(matter.name)
+        for entry in entries:
+            names.append(entry.title)
+            names.extend(entry.synonyms)
         index.tokenizer = make_tokenizer(
             {fold(n) for n in names} | {w for pair in EQUIVALENTS for w in pair}
         )
@@ -347,6 +370,10 @@ class SearchIndex:
             index._add(_Doc("matter", matter.code, matter.name,
                             f"/bundles/{slug}/" if slug else None, slug, order), matter.name, ())
             index.bundles_of_matter[len(index.docs) - 1] = bundles_of.get(matter.code, [])
+            order += 1
+        for entry in entries:
+            index._add(_Doc(entry.kind, entry.key, entry.title, entry.url_path, None, order),
+                       entry.title, entry.synonyms)
             order += 1
         total = max(len(index.fields), 1)
         index.idf = {u: math.log(1 + total / len(f)) for u, f in index.units.items()}

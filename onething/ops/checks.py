@@ -154,16 +154,18 @@ def check_demo_accounts(app_configs=None, **kwargs) -> list[CheckMessage]:
             f"{len(weak)} 个工作人员账号仍使用公开的演示密码 "
             f"({len(weak)} staff account(s) still have the published demo password): "
             f"{_names(weak)}",
-            hint="删除演示账号，或用 onething changepassword <账号> 修改密码 "
-                 "(delete the demo accounts, or change each password with "
-                 "`onething changepassword <username>`)",
+            hint="停用演示账号（onething staff disable <账号>），或用 onething staff "
+                 "reset-password <账号> 换成临时密码 (disable the demo accounts with "
+                 "`onething staff disable <username>`, or give each a temporary password "
+                 "with `onething staff reset-password <username>`)",
             id="onething.E001"))
     if present:
         messages.append(Warning(
             f"生产环境中仍有 {len(present)} 个演示账号 "
             f"({len(present)} demo account(s) exist in production): {_names(present)}",
-            hint="在管理后台（/admin/）删除或停用演示账号 (delete or deactivate the demo "
-                 "accounts in the admin, /admin/)",
+            hint="用 onething staff disable <账号> 停用演示账号，或在管理后台（/admin/）删除 "
+                 "(disable the demo accounts with `onething staff disable <username>`, or "
+                 "delete them in the admin, /admin/)",
             id="onething.W003"))
     return messages
 

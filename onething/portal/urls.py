@@ -1,6 +1,13 @@
 from django.urls import path
 
-from onething.portal import account_views, application_views, scenario_views, search_views, views
+from onething.portal import (
+    account_views,
+    application_views,
+    hall_views,
+    scenario_views,
+    search_views,
+    views,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -28,4 +35,5 @@ urlpatterns = [
          name="withdraw"),
     path("notifications/", application_views.notifications, name="notifications"),
     path("search/", search_views.search, name="search"),
+    path("halls/", hall_views.halls, name="halls"),
 ]

@@ -13,9 +13,10 @@ from django.utils.translation import gettext
 
 from onething.accounts.choices import Role
 
-STAFF_ROLES = frozenset({Role.CLERK, Role.REVIEWER, Role.MANAGER, Role.ADMIN})
-CENTRE_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
+STAFF_ROLES = frozenset({Role.CLERK, Role.REVIEWER, Role.ASSISTANT, Role.MANAGER, Role.ADMIN})
+CENTRE_ROLES = frozenset({Role.MANAGER, Role.ADMIN})  # also: staff, halls and windows
 WINDOW_ROLES = frozenset({Role.CLERK, Role.MANAGER})  # who may submit for a walk-in
+SHIFT_ROLES = frozenset({Role.CLERK, Role.ASSISTANT, Role.MANAGER})  # who works at a window
 
 
 def is_staff_member(user) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from onething.workbench.access import STAFF_ROLES
 
@@ -27,3 +27,194 @@ class StaffLoginForm(AuthenticationForm):
         super().confirm_login_allowed(user)
         if user.role not in STAFF_ROLES:
             raise forms.ValidationError(self.error_messages["not_staff"], code="not_staff")
+
+
+# -- staff management (the rules are in onething.accounts.staff) -----------------------------
+
+
+def _role_choices(viewer) -> list[tuple[str, str]]:
+    """Staff roles the viewer may give: a manager cannot make an administrator."""
+    from onething.accounts.models import STAFF_ROLE_VALUES, Role
+    from onething.workbench.labels import label
+
+    return [(role, label("role", role)) for role in STAFF_ROLE_VALUES
+            if not (viewer.role == Role.MANAGER and role == Role.ADMIN)]
+
+
+class WindowChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        from onething.hall.labels import window_label
+
+        return window_label(obj)
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name} {obj.code}"
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
+class StaffForm(forms.Form):
+    username = forms.CharField(label=gettext_lazy("用户名"), max_length=40,
+                               help_text=gettext_lazy(
+                                   "登录用，3至40个字母、数字或 . _ -，创建后不能修改。"))
+    real_name = forms.CharField(label=gettext_lazy("姓名"), max_length=100)
+    role = forms.ChoiceField(label=gettext_lazy("角色"))
+    department = DepartmentChoiceField(label=gettext_lazy("所属部门"), queryset=None,
+                                       required=False, empty_label=gettext_lazy("（无）"),
+                                       help_text=gettext_lazy(
+                                           "部门审批人员必须选择；专业窗口人员可选。"))
+    email = forms.CharField(label=gettext_lazy("电子邮箱"), max_length=254, required=False)
+    windows = WindowChoiceField(label=gettext_lazy("安排的窗口"), queryset=None, required=False,
+                                widget=forms.CheckboxSelectMultiple,
+                                help_text=gettext_lazy(
+                                    "窗口工作人员、帮办代办员只能在安排的窗口上岗；不安排则可在任一窗口上岗。"))
+
+    def __init__(self, *args, viewer, departments, windows, creating: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = _role_choices(viewer)
+        self.fields["department"].queryset = departments
+        self.fields["windows"].queryset = windows
+        if not creating:
+            del self.fields["username"]
+        self.fields["username" if creating else "real_name"].widget.attrs["autocomplete"] = "off"
+        self.fields["real_name"].widget.attrs["autocomplete"] = "off"
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+
+
+class PasswordChangeForm(forms.Form):
+    current = forms.CharField(
+        label=gettext_lazy("当前密码"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new = forms.CharField(label=gettext_lazy("新密码"), strip=False,
+                          help_text=gettext_lazy("至少10个字符，不能全是数字，不能与用户名相近或过于常见。"),
+                          widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    again = forms.CharField(label=gettext_lazy("再次输入新密码"), strip=False,
+                            widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+
+# -- halls, categories and windows (the rules are in onething.hall.services) -----------------
+
+
+def _hall_label_choices(kind: str) -> list[tuple[str, str]]:
+    from onething.hall.labels import LABELS
+
+    return [(value, str(text)) for value, text in LABELS[kind].items()]
+
+
+class HallForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=100)
+    slug = forms.CharField(label=gettext_lazy("网址标识"), max_length=50,
+                           help_text=gettext_lazy(
+                               "小写英文字母、数字和连字符，如 decheng-centre；用于网址和搜索。"))
+    kind = forms.ChoiceField(label=gettext_lazy("类型"))
+    region = RegionChoiceField(label=gettext_lazy("行政区划"), queryset=None, empty_label=None)
+    address = forms.CharField(label=gettext_lazy("地址"), max_length=200)
+    map_url = forms.CharField(label=gettext_lazy("地图链接"), max_length=500, required=False,
+                              help_text=gettext_lazy("地图网站上该地址的链接，以 https:// 开头。"))
+    phone = forms.CharField(label=gettext_lazy("咨询电话"), max_length=50)
+    bus_lines = forms.CharField(label=gettext_lazy("公交线路"), max_length=300, required=False)
+    accessible_entrance = forms.CharField(
+        label=gettext_lazy("无障碍通道"), max_length=2000, required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("无障碍入口的位置、坡道、电梯、无障碍卫生间、轮椅借用等。"))
+    hours_note = forms.CharField(
+        label=gettext_lazy("办公时间说明"), max_length=2000, required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("法定节假日安排、延时服务和预约服务办理的事项等。"))
+    is_main = forms.BooleanField(
+        label=gettext_lazy("设为主办事大厅（门户页脚和网上申请的回执显示它）"), required=False)
+    active = forms.BooleanField(label=gettext_lazy("启用（在门户公布）"), required=False)
+    order = forms.IntegerField(label=gettext_lazy("排序"), min_value=0, max_value=999,
+                               required=False)
+
+    def __init__(self, *args, regions, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = _hall_label_choices("hall_kind")
+        self.fields["region"].queryset = regions
+        for name in ("name", "slug", "address", "map_url", "phone", "bus_lines"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+
+
+def _weekday_choices() -> list[tuple[str, str]]:
+    return [("", "—"), *_hall_label_choices("weekday")]
+
+
+class ScheduleRowForm(forms.Form):
+    """One line of the weekly schedule: weekdays first..last, from starts to ends."""
+
+    first = forms.TypedChoiceField(label=gettext_lazy("从"), coerce=int, required=False,
+                                   empty_value=None)
+    last = forms.TypedChoiceField(label=gettext_lazy("至"), coerce=int, required=False,
+                                  empty_value=None)
+    starts = forms.TimeField(label=gettext_lazy("开始"), required=False,
+                             widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    ends = forms.TimeField(label=gettext_lazy("结束"), required=False,
+                           widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    service = forms.ChoiceField(label=gettext_lazy("服务"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["first"].choices = _weekday_choices()
+        self.fields["last"].choices = _weekday_choices()
+        self.fields["service"].choices = _hall_label_choices("service_kind")
+
+    def clean(self):
+        cleaned = super().clean()
+        given = [cleaned.get(k) not in (None, "") for k in ("first", "last", "starts", "ends")]
+        if any(given) and not all(given):
+            raise forms.ValidationError(
+                gettext("请把这一行填写完整（星期、开始和结束时间），或全部清空。"))
+        cleaned["empty"] = not any(given)
+        return cleaned
+
+
+ScheduleFormSet = forms.formset_factory(ScheduleRowForm, extra=3, max_num=30,
+                                        validate_max=True)
+
+
+class CategoryForm(forms.Form):
+    letter = forms.CharField(label=gettext_lazy("取号字母"), max_length=1,
+                             help_text=gettext_lazy("一个英文大写字母，号票以它开头，如 A012。"))
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=50)
+    description = forms.CharField(label=gettext_lazy("说明"), max_length=200, required=False)
+    department = DepartmentChoiceField(label=gettext_lazy("对应部门"), queryset=None,
+                                       required=False, empty_label=gettext_lazy("（不限部门）"))
+    active = forms.BooleanField(label=gettext_lazy("启用"), required=False)
+    order = forms.IntegerField(label=gettext_lazy("排序"), min_value=0, max_value=999,
+                               required=False)
+
+    def __init__(self, *args, departments, prefix: str = "category", **kwargs) -> None:
+        super().__init__(*args, prefix=prefix, **kwargs)
+        self.fields["department"].queryset = departments
+        for name in ("letter", "name", "description"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+
+
+class CategoryChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.letter} {obj.name}"
+
+
+class WindowForm(forms.Form):
+    number = forms.IntegerField(label=gettext_lazy("窗口号"), min_value=1, max_value=999)
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=50, required=False,
+                           help_text=gettext_lazy("如“社保医保”；不填则只显示窗口号。"))
+    kind = forms.ChoiceField(label=gettext_lazy("窗口类型"))
+    department = DepartmentChoiceField(label=gettext_lazy("所属部门（专业窗口必选）"),
+                                       queryset=None, required=False,
+                                       empty_label=gettext_lazy("（无）"))
+    categories = CategoryChoiceField(label=gettext_lazy("服务的取号类别"), queryset=None,
+                                     required=False, widget=forms.CheckboxSelectMultiple)
+    active = forms.BooleanField(label=gettext_lazy("启用"), required=False)
+
+    def __init__(self, *args, departments, categories, prefix: str = "window", **kwargs) -> None:
+        super().__init__(*args, prefix=prefix, **kwargs)
+        self.fields["kind"].choices = _hall_label_choices("window_kind")
+        self.fields["department"].queryset = departments
+        self.fields["categories"].queryset = categories
+        self.fields["name"].widget.attrs["autocomplete"] = "off"

@@ -5,7 +5,9 @@ ONETHING_STAFF_IDLE_MINUTES without a request and at the latest
 ONETHING_STAFF_SESSION_HOURS after signing in. With ONETHING_STAFF_TOTP_REQUIRED (on in
 production) a staff member who has given the password reaches nothing but the
 second-factor page until a TOTP code is confirmed (django-otp); the first time, that
-page enrols an authenticator app. Applicants keep ordinary sessions.
+page enrols an authenticator app. After that, a staff member signed in with a temporary
+password (a new account, a reset: ``User.must_change_password``) reaches nothing but
+the password page until the password is changed. Applicants keep ordinary sessions.
 """
 
 from __future__ import annotations
@@ -98,6 +100,10 @@ class StaffSessionMiddleware:
         if (settings.ONETHING_STAFF_TOTP_REQUIRED and not user.is_verified()
                 and not _exempt(request.path)):
             return redirect(f"{reverse('workbench:otp')}?"
+                            f"{urlencode({'next': request.get_full_path()})}")
+        if (getattr(user, "must_change_password", False) and not _exempt(request.path)
+                and not request.path.startswith(reverse("workbench:password"))):
+            return redirect(f"{reverse('workbench:password')}?"
                             f"{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onething.workbench import identity, registers, security, views, window
+from onething.workbench import halls, identity, registers, security, staff, views, window
 
 app_name = "workbench"
 urlpatterns = [
@@ -20,4 +20,25 @@ urlpatterns = [
     path("applications/<int:application_id>/receipt/", window.receipt, name="receipt"),
     path("registers/", registers.index, name="registers"),
     path("registers/<slug:register>/", registers.load, name="register-load"),
+    # Staff management (managers) and one's own password
+    path("staff/", staff.staff_list, name="staff"),
+    path("staff/new/", staff.staff_add, name="staff-add"),
+    path("staff/<int:user_id>/", staff.staff_edit, name="staff-edit"),
+    path("staff/<int:user_id>/status/", staff.staff_status, name="staff-status"),
+    path("staff/<int:user_id>/reset-password/", staff.staff_reset_password,
+         name="staff-reset-password"),
+    path("password/", staff.change_password, name="password"),
+    # Halls, their ticket categories and windows (managers); the window shift (clerks)
+    path("halls/", halls.hall_list, name="halls"),
+    path("halls/new/", halls.hall_edit, name="hall-add"),
+    path("halls/<int:hall_id>/", halls.hall_edit, name="hall-edit"),
+    path("halls/<int:hall_id>/windows/", halls.hall_windows, name="hall-windows"),
+    path("halls/<int:hall_id>/categories/<int:category_id>/", halls.category_edit,
+         name="category-edit"),
+    path("halls/<int:hall_id>/windows/<int:window_id>/", halls.window_edit,
+         name="window-edit"),
+    path("shift/", halls.shift, name="shift"),
+    path("shift/start/", halls.shift_start, name="shift-start"),
+    path("shift/end/", halls.shift_end, name="shift-end"),
+    path("shifts/<int:shift_id>/end/", halls.shift_close, name="shift-close"),
 ]

@@ -121,12 +121,15 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @staff_required()
 def home(request: HttpRequest) -> HttpResponse:
-    """Reviewers go to their queue, clerks to the window; the centre sees recent applications."""
+    """Reviewers go to their queue, clerks to the window, assistants to their window shift;
+    the centre sees recent applications."""
     role = request.user.role
     if role == UserRole.REVIEWER:
         return redirect("workbench:queue")
     if role == UserRole.CLERK:
         return redirect("workbench:window")
+    if role == UserRole.ASSISTANT:
+        return redirect("workbench:shift")
     applications = list(selectors.applications_for(request.user)
                         .select_related("submitted_by")[:RECENT_APPLICATIONS])
     return render(request, "workbench/home.html", {"applications": applications})

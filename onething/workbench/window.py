@@ -42,6 +42,7 @@ from onething.applications.storage import UploadRejected
 from onething.catalog import selectors as catalog_selectors
 from onething.certificates.selectors import held_by_applicant
 from onething.domain.planner import Plan, PlanningError
+from onething.hall.selectors import hall_for_receipt
 from onething.workbench.access import WINDOW_ROLES, staff_required
 from onething.workbench.labels import label
 
@@ -398,4 +399,6 @@ def receipt(request: HttpRequest, application_id: int) -> HttpResponse:
         "tracking_url": url,
         "qr_svg": mark_safe(qr),  # segno writes the SVG itself; no user text in it
         "printed_on": timezone.localdate(),
+        # Where it was taken in (the clerk's window's hall), else the main hall.
+        "hall": hall_for_receipt(application),
     })

@@ -39,9 +39,11 @@ def test_the_database_refuses_an_applicant_with_staff_flags(db):
 def test_create_staff_and_the_demo_give_staff_roles(demo):
     clerk = create_staff(username="w1", password="pw", role=Role.CLERK)
     assert clerk.is_staff_member and not clerk.is_staff
-    roles = dict(User.objects.filter(username__in=["demo-clerk", "demo-manager", "demo-admin"])
+    roles = dict(User.objects.filter(username__in=["demo-clerk", "demo-assistant", "demo-manager",
+                                                   "demo-admin"])
                  .values_list("username", "role"))
-    assert roles == {"demo-clerk": "clerk", "demo-manager": "manager", "demo-admin": "admin"}
+    assert roles == {"demo-clerk": "clerk", "demo-assistant": "assistant",
+                     "demo-manager": "manager", "demo-admin": "admin"}
     assert not User.objects.filter(role=Role.APPLICANT, is_staff=True).exists()
 
 
@@ -55,7 +57,7 @@ def test_the_admin_adds_staff_only(admin_client, demo):
     page = admin_client.get("/admin/accounts/user/add/").content.decode()
     options = re.findall(r'<option value="([a-z]+)"', page.split('name="role"')[1].split(
         "</select>")[0])
-    assert options == ["clerk", "reviewer", "manager", "admin"]
+    assert options == ["clerk", "reviewer", "assistant", "manager", "admin"]
     data = {"username": "w2", "role": "manager", "real_name": "钱主任",
             "password1": "a-long-Secret-42", "password2": "a-long-Secret-42"}
     assert admin_client.post("/admin/accounts/user/add/", data).status_code == 302

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from onething.accounts.demo import DEMO_PASSWORD
 from tests.browser.test_kiosk import sign_in as sign_in_at_kiosk
 from tests.browser.test_restaurant_journey import sign_in_citizen, sign_in_reviewer
 
@@ -306,4 +307,92 @@ def test_window_registers_verify_and_kiosk_results(live_server, demo, applicatio
     holder.get_by_role("button", name="创建分享码").click()
     holder.locator(".share-codes code").wait_for()
     audit.check(holder, "certificate share codes")
+    audit.assert_clean()
+
+
+def sign_in_staff(page, base, username, password=DEMO_PASSWORD):
+    """The workbench sign-in in any interface language."""
+    page.goto(f"{base}/workbench/login/")
+    page.fill("[name=username]", username)
+    page.fill("[name=password]", password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/workbench/**")
+
+
+@pytest.mark.parametrize("cookies", [{}, {"onething_elder": "1"}, {"django_language": "en"}],
+                         ids=["chinese", "elder-mode", "english"])
+def test_hall_and_staff_pages(live_server, halls, new_page, audit, cookies):
+    """Issue 14's pages: the public 办事大厅 page and hall search; staff management, the
+    temporary password and the forced password change; halls, categories, windows and the
+    window shift — each with its form errors, in Chinese, elder mode and English."""
+    from onething.accounts import staff
+    from onething.accounts.models import User
+    from onething.hall.services import start_shift
+
+    base = live_server.url
+    county = halls.county
+    start_shift(halls.window(county, 2), actor=User.objects.get(username="demo-clerk"))
+    member, _ = staff.add_staff(actor=None, username="w-axe", real_name="新同事", role="clerk")
+    page = new_page(viewport=DESKTOP)
+    page.context.add_cookies([{"name": k, "value": v, "url": base} for k, v in cookies.items()])
+    for label, path in [("service halls", "/halls/"),
+                        ("search for a hall", "/search/?q=办事大厅地址")]:
+        page.goto(base + path)
+        audit.check(page, label)
+
+    sign_in_staff(page, base, "demo-manager")
+    window = halls.window(county, 6)
+    category = county.categories.get(letter="B")
+    for label, path in [
+        ("staff list", "/workbench/staff/"),
+        ("staff: add", "/workbench/staff/new/"),
+        ("staff: edit", f"/workbench/staff/{member.pk}/"),
+        ("halls", "/workbench/halls/"),
+        ("hall: add", "/workbench/halls/new/"),
+        ("hall: edit", f"/workbench/halls/{county.pk}/"),
+        ("hall: categories and windows", f"/workbench/halls/{county.pk}/windows/"),
+        ("window: edit", f"/workbench/halls/{county.pk}/windows/{window.pk}/"),
+        ("category: edit", f"/workbench/halls/{county.pk}/categories/{category.pk}/"),
+        ("shift", "/workbench/shift/"),
+        ("password", "/workbench/password/"),
+    ]:
+        page.goto(base + path)
+        audit.check(page, label)
+    # Forms sent back with errors.
+    page.goto(f"{base}/workbench/staff/new/")
+    page.locator("form.wb-form button[type=submit]").click()
+    page.locator(".error-summary").wait_for()
+    audit.check(page, "staff: add with errors")
+    page.goto(f"{base}/workbench/halls/{county.pk}/")
+    page.fill("[name=row-0-ends]", "08:00")
+    page.locator("form.wb-form button[type=submit]").last.click()
+    page.locator(".error-summary").wait_for()
+    audit.check(page, "hall: edit with errors")
+    page.goto(f"{base}/workbench/halls/{county.pk}/windows/")
+    page.locator("details summary").last.click()
+    page.fill("[name=window-number]", "1")
+    page.locator("form.wb-form").last.locator("button[type=submit]").click()
+    page.locator(".error-summary").wait_for()
+    audit.check(page, "window: add with errors")
+    # The temporary password, shown once.
+    page.goto(f"{base}/workbench/staff/{member.pk}/")
+    page.locator("form[action$='/reset-password/'] button").click()
+    temporary = page.locator(".wb-secret").inner_text().strip()
+    audit.check(page, "staff: temporary password")
+
+    newcomer = new_page(viewport=DESKTOP)
+    newcomer.context.add_cookies([{"name": k, "value": v, "url": base}
+                                  for k, v in cookies.items()])
+    sign_in_staff(newcomer, base, "w-axe", temporary)
+    newcomer.wait_for_url("**/workbench/password/**")
+    audit.check(newcomer, "forced password change")
+
+    clerk = new_page(viewport=DESKTOP)
+    clerk.context.add_cookies([{"name": k, "value": v, "url": base}
+                               for k, v in cookies.items()])
+    sign_in_staff(clerk, base, "demo-clerk")
+    clerk.goto(f"{base}/workbench/shift/")
+    audit.check(clerk, "shift: at a window")
+    clerk.goto(f"{base}/workbench/window/")
+    audit.check(clerk, "window intake with the current window in the header")
     audit.assert_clean()

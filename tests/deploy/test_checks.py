@@ -9,7 +9,7 @@ import sys
 import pytest
 from django.core.checks import run_checks
 
-from onething.accounts.demo import DEMO_PASSWORD
+from onething.accounts.demo import DEMO_PASSWORD, demo_usernames
 from onething.accounts.models import Role, User
 from onething.catalog.models import Department
 
@@ -49,9 +49,7 @@ def production_demo(db, settings, tmp_path):
 
 
 def remove_demo_accounts() -> None:
-    User.objects.filter(username__in=["demo-applicant", "demo-applicant-2", "demo-clerk",
-                                      "demo-manager", "demo-admin"]).delete()
-    User.objects.filter(username__startswith="reviewer-").delete()
+    User.objects.filter(username__in=demo_usernames()).delete()
 
 
 def test_development_mode_keeps_its_defaults_without_a_word(demo, settings, tmp_path):
@@ -99,13 +97,15 @@ def test_demo_accounts_and_their_published_password(demo, production_demo):
     departments = Department.objects.count()
     assert departments > 10
     assert onething_ids() == ["onething.E001", "onething.W003"]
-    # Two applicants, clerk, manager, administrator and one reviewer per department.
+    # Two applicants, clerk, assistant, manager, administrator and one reviewer per
+    # department.
     assert by_id("onething.W003").msg.startswith(
-        f"生产环境中仍有 {5 + departments} 个演示账号 ({5 + departments} demo account(s) ")
+        f"生产环境中仍有 {6 + departments} 个演示账号 ({6 + departments} demo account(s) ")
     # Every demo staff account still has the password printed in the README.
     assert by_id("onething.E001").msg.startswith(
-        f"{3 + departments} 个工作人员账号仍使用公开的演示密码")
-    assert "demo-admin, demo-clerk, demo-manager, reviewer-" in by_id("onething.E001").msg
+        f"{4 + departments} 个工作人员账号仍使用公开的演示密码")
+    assert ("demo-admin, demo-assistant, demo-clerk, demo-manager, reviewer-"
+            in by_id("onething.E001").msg)
 
 
 def test_changed_passwords_leave_only_the_warning(demo, production_demo):

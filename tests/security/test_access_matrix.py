@@ -62,6 +62,7 @@ MATRIX: dict[str, Entry] = {
     "portal:scenario_poster": E(                     "200 200 200 200 200 200 200 200 200 200 200",
                                 args="scenario"),
     "portal:search": E(                              "200 200 200 200 200 200 200 200 200 200 200"),
+    "portal:halls": E(                               "200 200 200 200 200 200 200 200 200 200 200"),
     "portal:login": E(                               "200 200 200 200 200 200 200 200 200 200 200"),
     "portal:register": E(                            "200 200 200 200 200 200 200 200 200 200 200"),
     "accessibility:guide": E(                        "200 200 200 200 200 200 200 200 200 200 200",
@@ -141,6 +142,34 @@ MATRIX: dict[str, Entry] = {
     "workbench:registers": E(                        "302 403 403 200 200 200 200 200 302 302 302"),
     "workbench:register-load": E(                    "302 403 403 403 403 403 403 200 302 302 302",
                                  args="register"),
+    # Staff management and halls: managers and administrators; one's own password: all staff
+    "workbench:staff": E(                            "302 403 403 403 403 403 200 200 302 302 302"),
+    "workbench:staff-add": E(                        "302 403 403 403 403 403 200 200 302 302 302"),
+    "workbench:staff-edit": E(                       "302 403 403 403 403 403 200 200 302 302 302",
+                              args="staff_member"),
+    "workbench:staff-status": E(                     "302 403 403 403 403 403 302 302 302 302 302",
+                                method="post", args="staff_member"),
+    "workbench:staff-reset-password": E(             "302 403 403 403 403 403 200 200 302 302 302",
+                                        method="post", args="staff_member"),
+    "workbench:password": E(                         "302 403 403 200 200 200 200 200 302 302 302"),
+    "workbench:halls": E(                            "302 403 403 403 403 403 200 200 302 302 302"),
+    "workbench:hall-add": E(                         "302 403 403 403 403 403 200 200 302 302 302"),
+    "workbench:hall-edit": E(                        "302 403 403 403 403 403 200 200 302 302 302",
+                             args="hall"),
+    "workbench:hall-windows": E(                     "302 403 403 403 403 403 200 200 302 302 302",
+                                args="hall"),
+    "workbench:category-edit": E(                    "302 403 403 403 403 403 200 200 302 302 302",
+                                 args="category"),
+    "workbench:window-edit": E(                      "302 403 403 403 403 403 200 200 302 302 302",
+                               args="window"),
+    # The window shift: clerks, assistants and managers (administrators do not work shifts)
+    "workbench:shift": E(                            "302 403 403 200 403 403 200 403 302 302 302"),
+    "workbench:shift-start": E(                      "302 403 403 302 403 403 302 403 302 302 302",
+                               method="post"),
+    "workbench:shift-end": E(                        "302 403 403 302 403 403 302 403 302 302 302",
+                             method="post"),
+    "workbench:shift-close": E(                      "302 403 403 403 403 403 302 302 302 302 302",
+                               method="post", args="shift"),
     # -- the API -------------------------------------------------------------------------------
     "api:openapi-json": E(                           "200 200 200 200 200 200 200 200 200 200 200"),
     "api:openapi-view": E(                           "200 200 200 200 200 200 200 200 200 200 200"),
@@ -225,7 +254,7 @@ class World:
 
 
 @pytest.fixture
-def world(demo) -> World:
+def world(demo, halls) -> World:
     from onething.accounts.models import User
     from onething.accounts.services import issue_api_token
     from onething.applications.models import ProvidedMaterial
@@ -250,6 +279,12 @@ def world(demo) -> World:
     material = ProvidedMaterial.objects.filter(application=application,
                                                upload__isnull=False).first()
     tax = User.objects.get(username="reviewer-dc-tax")
+    from onething.accounts.services import create_staff
+    from onething.hall.services import start_shift
+
+    # Someone else's account and shift, for the staff and shift pages that change them.
+    member = create_staff(username="w-matrix", password="x", role="clerk")
+    shift = start_shift(halls.window(halls.county, 3), actor=member)
     admin = User.objects.get(username="demo-admin")
     kwargs = {
         "": {},
@@ -268,6 +303,12 @@ def world(demo) -> World:
                    "kind": "decision", "fmt": "large.pdf"},
         "kiosk_task": {"slug": "no-criminal-record"},
         "register": {"register": "criminal-records"},
+        "staff_member": {"user_id": member.pk},
+        "hall": {"hall_id": halls.county.pk},
+        "category": {"hall_id": halls.county.pk,
+                     "category_id": halls.county.categories.get(letter="A").pk},
+        "window": {"hall_id": halls.county.pk, "window_id": halls.window(halls.county, 1).pk},
+        "shift": {"shift_id": shift.pk},
     }
     signed_in = {
         "applicant": applicant,

@@ -9,3 +9,20 @@ register = template.Library()
 def label(value: object, kind: str) -> str:
     """``{{ case.status|label:"case_status" }}``: a domain or model label, translated."""
     return _label(kind, value)
+
+
+@register.filter
+def described_widget(field) -> str:
+    """A form field's widget tied to its hint and error (aria-describedby, aria-invalid):
+    ``{{ form.name|described_widget }}`` in workbench/_formfield.html."""
+    ids = []
+    if field.help_text:
+        ids.append(f"{field.auto_id}-hint")
+    if field.errors:
+        ids.append(f"{field.auto_id}-error")
+    attrs = {}
+    if ids and field.widget_type not in {"checkboxselectmultiple"}:
+        attrs["aria-describedby"] = " ".join(ids)
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs=attrs)

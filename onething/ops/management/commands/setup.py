@@ -18,7 +18,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--catalog", help="catalogue directory (default ONETHING_CATALOG_DIR)")
         parser.add_argument("--demo", action="store_true",
-                            help="create demo accounts (reviewers, clerk, applicants)")
+                            help="create demo accounts (reviewers, clerk, applicants) and "
+                                 "demo service halls with windows")
 
     def handle(self, *args: object, **options: object) -> None:
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -39,4 +40,9 @@ class Command(BaseCommand):
             from onething.registers.demo import load_demo_registers, verify_demo_identities
 
             for line in [*verify_demo_identities(), *load_demo_registers()]:
+                self.stdout.write(f"  {line}")
+            from onething.hall.demo import create_demo_halls
+
+            self.stdout.write("演示办事大厅 (demo service halls):")
+            for line in create_demo_halls():
                 self.stdout.write(f"  {line}")

@@ -1,4 +1,5 @@
-"""``onething search QUERY [--limit N] [--json]``: search bundles, scenarios and matters."""
+"""``onething search QUERY [--limit N] [--json]``: search bundles, scenarios, matters and
+service halls."""
 
 from __future__ import annotations
 

@@ -1,0 +1,68 @@
+"""Admin for halls, categories and windows (administrators; managers use the workbench).
+
+Edits here skip the services' form checks but not the database's constraints (one main
+hall, one open shift per window and person, letters A–Z …); each save is recorded in the
+audit trail like the workbench's. Shifts are read-only: they are worked, not edited.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db import models
+
+from onething.audit.services import record_audit
+from onething.hall.models import Hall, OpeningPeriod, ServiceCategory, Window, WindowShift
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    audit_prefix = ""
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        record_audit(f"{self.audit_prefix}.{'updated' if change else 'created'}",
+                     actor=request.user, subject=obj,
+                     details={"via": "admin", "name": str(obj),
+                              "changed": sorted(form.changed_data)})
+
+
+class OpeningPeriodInline(admin.TabularInline):
+    model = OpeningPeriod
+    extra = 1
+
+
+@admin.register(Hall)
+class HallAdmin(AuditedAdmin):
+    audit_prefix = "hall"
+    list_display = ("name", "kind", "is_main", "address", "phone", "active")
+    list_filter = ("kind", "active")
+    search_fields = ("name", "address")
+    inlines = [OpeningPeriodInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(ServiceCategory)
+class ServiceCategoryAdmin(AuditedAdmin):
+    audit_prefix = "category"
+    list_display = ("hall", "letter", "name", "department", "active")
+    list_filter = ("hall", "active")
+
+
+@admin.register(Window)
+class WindowAdmin(AuditedAdmin):
+    audit_prefix = "window"
+    list_display = ("hall", "number", "name", "kind", "department", "active")
+    list_filter = ("hall", "kind", "active")
+    filter_horizontal = ("categories", "staff")
+
+
+@admin.register(WindowShift)
+class WindowShiftAdmin(admin.ModelAdmin):
+    list_display = ("window", "user", "started_at", "ended_at", "end_reason")
+    list_filter = ("window__hall",)
+    readonly_fields = ("window", "user", "started_at", "ended_at", "ended_by", "end_reason")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,202 @@
+"""Halls (办事大厅 / 便民服务中心), their ticket categories, windows and the shifts worked
+at them.
+
+A deployment has several halls — the county's 政务服务中心 and township 便民服务中心 —
+each with its own public profile (address, map link, weekly opening periods and notes,
+phone, bus lines, accessible entrance). One of them is the *main* hall: the portal's
+footer shows it and receipts of online applications name it.
+
+``ServiceCategory`` is a hall's queue: a letter (A 综合, B 社保, C 不动产 …) that prefixes
+its ticket numbers (the tickets slice numbers A001, A002 … per category per day).
+``Window`` is a numbered counter of a hall: its kind (domain.hall.WindowKind), the
+department of a specialist window, the categories it serves and the staff assigned to
+it. ``WindowShift`` is one member of staff signed in at one window from ``started_at``
+until ``ended_at``; the database allows one open shift per window and one per person.
+
+Writes go through ``onething.hall.services`` (checked and audited), reads through
+``onething.hall.selectors``. Rows are deactivated, not deleted: tickets, shifts and
+receipts refer to them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from onething.domain.hall import (
+    CATEGORY_LETTERS,
+    HALL_KIND_LABELS,
+    SERVICE_KIND_LABELS,
+    WEEKDAY_LABELS,
+    WINDOW_KIND_LABELS,
+    HallKind,
+    ServiceKind,
+    WindowKind,
+)
+
+
+class Hall(models.Model):
+    name = models.CharField("名称", max_length=100, unique=True)
+    # In addresses: the public page's anchor (/halls/#<slug>) and the search index's key.
+    slug = models.SlugField("标识", max_length=50, unique=True)
+    kind = models.CharField("类型", max_length=20, choices=list(HALL_KIND_LABELS.items()),
+                            default=HallKind.COUNTY)
+    region = models.ForeignKey("catalog.Region", models.PROTECT, verbose_name="行政区划",
+                               related_name="halls")
+    is_main = models.BooleanField("主办事大厅", default=False,
+                                  help_text="门户页脚和网上申请的回执显示主办事大厅")
+    address = models.CharField("地址", max_length=200)
+    map_url = models.URLField("地图链接", max_length=500, blank=True)
+    phone = models.CharField("咨询电话", max_length=50)
+    bus_lines = models.CharField("公交线路", max_length=300, blank=True)
+    accessible_entrance = models.TextField("无障碍通道", blank=True)
+    hours_note = models.TextField("办公时间说明", blank=True,
+                                  help_text="节假日安排、延时服务和预约服务说明等")
+    active = models.BooleanField("启用", default=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办事大厅"
+        ordering = ["-is_main", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_main"], condition=Q(is_main=True),
+                                    name="one_main_hall"),
+            models.CheckConstraint(condition=Q(is_main=False) | Q(active=True),
+                                   name="main_hall_is_active"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpeningPeriod(models.Model):
+    """One weekday's period of service (domain.hall.Period)."""
+
+    hall = models.ForeignKey(Hall, models.CASCADE, related_name="opening_periods",
+                             verbose_name="办事大厅")
+    weekday = models.PositiveSmallIntegerField("星期", choices=list(WEEKDAY_LABELS.items()))
+    starts = models.TimeField("开始")
+    ends = models.TimeField("结束")
+    service = models.CharField("服务", max_length=20, choices=list(SERVICE_KIND_LABELS.items()),
+                               default=ServiceKind.REGULAR)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办公时间"
+        ordering = ["hall", "weekday", "starts"]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts__lt=F("ends")),
+                                   name="opening_period_starts_before_end"),
+            models.CheckConstraint(condition=Q(weekday__gte=1, weekday__lte=7),
+                                   name="opening_period_weekday"),
+            models.UniqueConstraint(fields=["hall", "weekday", "starts"],
+                                    name="one_opening_period_per_start"),
+        ]
+
+    def __str__(self) -> str:
+        day = WEEKDAY_LABELS.get(self.weekday, self.weekday)
+        return f"{day} {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+
+class ServiceCategory(models.Model):
+    """取号类别: a hall's queue, whose tickets are numbered with its letter (A012)."""
+
+    hall = models.ForeignKey(Hall, models.PROTECT, related_name="categories",
+                             verbose_name="办事大厅")
+    letter = models.CharField("取号字母", max_length=1)
+    name = models.CharField("名称", max_length=50)
+    description = models.CharField("说明", max_length=200, blank=True)
+    # A category for one department's matters (不动产登记 → 自然资源), or none (综合).
+    department = models.ForeignKey("catalog.Department", models.PROTECT, null=True,
+                                   blank=True, related_name="hall_categories",
+                                   verbose_name="对应部门")
+    active = models.BooleanField("启用", default=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "取号类别"
+        ordering = ["hall", "order", "letter"]
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "letter"], name="one_category_per_letter"),
+            models.UniqueConstraint(fields=["hall", "name"], name="one_category_per_name"),
+            models.CheckConstraint(condition=Q(letter__in=CATEGORY_LETTERS),
+                                   name="category_letter_a_to_z"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter} {self.name}"
+
+
+class Window(models.Model):
+    """窗口: a numbered counter of a hall."""
+
+    hall = models.ForeignKey(Hall, models.PROTECT, related_name="windows",
+                             verbose_name="办事大厅")
+    number = models.PositiveSmallIntegerField("窗口号")
+    name = models.CharField("名称", max_length=50, blank=True,
+                            help_text="如“社保医保”；不填则只显示窗口号")
+    kind = models.CharField("类型", max_length=20, choices=list(WINDOW_KIND_LABELS.items()),
+                            default=WindowKind.ANY_MATTER)
+    department = models.ForeignKey("catalog.Department", models.PROTECT, null=True,
+                                   blank=True, related_name="windows",
+                                   verbose_name="所属部门（专业窗口）")
+    # The same hall's categories only (checked by services.save_window).
+    categories = models.ManyToManyField(ServiceCategory, blank=True, related_name="windows",
+                                        verbose_name="服务的取号类别")
+    # Who may sign in here for a shift (besides managers); see services.start_shift.
+    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True,
+                                   related_name="assigned_windows", verbose_name="安排的工作人员")
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "窗口"
+        ordering = ["hall", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "number"], name="one_window_per_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="window_number_positive"),
+            # A specialist window belongs to a department; the others to none.
+            models.CheckConstraint(
+                condition=(Q(kind=WindowKind.SPECIALIST, department__isnull=False)
+                           | (~Q(kind=WindowKind.SPECIALIST) & Q(department__isnull=True))),
+                name="specialist_window_has_department"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hall} {self.number}号窗口"
+
+
+class WindowShift(models.Model):
+    """A member of staff signed in at a window (值班): open while ``ended_at`` is empty."""
+
+    window = models.ForeignKey(Window, models.PROTECT, related_name="shifts",
+                               verbose_name="窗口")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT,
+                             related_name="window_shifts", verbose_name="工作人员")
+    started_at = models.DateTimeField("开始时间")
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                 blank=True, related_name="+", verbose_name="结束人")
+    end_reason = models.CharField("结束原因", max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "窗口值班"
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["window"], condition=Q(ended_at__isnull=True),
+                                    name="one_open_shift_per_window"),
+            models.UniqueConstraint(fields=["user"], condition=Q(ended_at__isnull=True),
+                                    name="one_open_shift_per_user"),
+            models.CheckConstraint(condition=Q(ended_at__isnull=True)
+                                   | Q(ended_at__gte=F("started_at")),
+                                   name="shift_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["user", "started_at"], name="shift_by_user")]
+
+    def __str__(self) -> str:
+        return f"{self.window} {self.user} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
