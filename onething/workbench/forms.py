@@ -34,7 +34,7 @@ class StaffLoginForm(AuthenticationForm):
 
 def _role_choices(viewer) -> list[tuple[str, str]]:
     """Staff roles the viewer may give: a manager cannot make an administrator."""
-    from onething.accounts.models import STAFF_ROLE_VALUES, Role
+    from onething.accounts.choices import STAFF_ROLE_VALUES, Role
     from onething.workbench.labels import label
 
     return [(role, label("role", role)) for role in STAFF_ROLE_VALUES
