@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -22,18 +21,12 @@ from onething.domain.hall import (
     schedule_groups,
     serves_weekends,
 )
-from tests.test_layers import imported_modules
 
 R, E, A = ServiceKind.REGULAR, ServiceKind.EXTENDED, ServiceKind.APPOINTMENT
 
 
 def t(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
-
-
-def test_the_module_imports_no_django():
-    path = Path(__file__).resolve().parents[2] / "onething" / "domain" / "hall.py"
-    assert not [m for m in imported_modules(path) if m.startswith("django")]
 
 
 def test_rows_expand_to_one_period_per_weekday_and_back():
