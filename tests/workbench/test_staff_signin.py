@@ -129,7 +129,8 @@ def test_first_sign_in_enrols_an_authenticator_then_each_sign_in_asks_a_code(
     assert wrong.status_code == 400 and "动态验证码不正确" in wrong.content.decode()
     TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0,
                                                    throttling_failure_timestamp=None)
-    done = client.post("/workbench/otp/", {"token": code_for(device), "next": "/workbench/"})
+    used = code_for(device)
+    done = client.post("/workbench/otp/", {"token": used, "next": "/workbench/"})
     assert done.status_code == 302 and done.url == "/workbench/"
     assert client.get("/workbench/").url == "/workbench/window/"  # the clerk's landing page
     assert client.get("/workbench/window/").status_code == 200
@@ -141,7 +142,8 @@ def test_first_sign_in_enrols_an_authenticator_then_each_sign_in_asks_a_code(
     page = client.get("/workbench/otp/").content.decode()
     assert "<h1>输入动态验证码</h1>" in page and "<svg" not in page and secret[:8] not in page
     assert client.get("/workbench/window/").url.startswith("/workbench/otp/")
-    replay = client.post("/workbench/otp/", {"token": code_for(device)})  # used already
+    # The very code used above (not the current one: the 30 s step may have moved on).
+    replay = client.post("/workbench/otp/", {"token": used})  # used already
     assert replay.status_code == 400
     TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0,
                                                    throttling_failure_timestamp=None)
