@@ -54,7 +54,7 @@ def take(cat, minutes: float, **kw):
 
 
 def test_numbers_per_category_per_day_restart_at_midnight(desk):
-    county, cats = desk
+    _county, cats = desk
     codes = [take(cats["A"], 0).code, take(cats["A"], 1).code, take(cats["B"], 2).code,
              take(cats["A"], 3).code]
     assert codes == ["A001", "A002", "B001", "A003"]
@@ -66,7 +66,7 @@ def test_numbers_per_category_per_day_restart_at_midnight(desk):
 
 
 def test_a_rolled_back_take_leaves_no_gap(desk):
-    county, cats = desk
+    _county, cats = desk
     take(cats["A"], 0)
     with pytest.raises(RuntimeError), transaction.atomic():
         take(cats["A"], 1)
@@ -83,7 +83,7 @@ def test_the_database_refuses_a_number_twice(desk):
 
 
 def test_taking_checks_its_input(desk, demo):
-    county, cats = desk
+    _county, cats = desk
     with pytest.raises(HallError) as bad:
         take(cats["A"], 0, mobile="12345")
     assert "mobile" in bad.value.errors
@@ -180,7 +180,7 @@ def test_only_the_clerk_at_the_window_acts(desk, demo):
 
 
 def test_leaving_by_the_holder_only(desk, demo):
-    county, cats = desk
+    _county, cats = desk
     mine = take(cats["A"], 0, channel=Channel.PHONE, user=demo.applicant)
     with pytest.raises(HallDenied):
         leave(mine, user=demo.applicant2)
