@@ -322,3 +322,16 @@ def leave(ticket: Ticket, *, user: User | None = None, token: str = "",
     _audit("ticket.left", ticket, actor=user)
     return ticket
 
+
+
+def link_current(*, actor: User, application: Any) -> Ticket | None:
+    """After the clerk's intake at a window: link the application to the ticket at the
+    clerk's window, if there is one (None otherwise: no shift, or nobody called)."""
+    shift = (WindowShift.objects.filter(user=actor, ended_at__isnull=True)
+             .values_list("window_id", flat=True).first())
+    if shift is None:
+        return None
+    ticket = Ticket.objects.filter(window_id=shift, status__in=AT_WINDOW).first()
+    if ticket is None:
+        return None
+    return link_application(ticket, application, actor=actor)

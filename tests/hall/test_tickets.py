@@ -222,3 +222,22 @@ def test_sms_when_three_are_ahead_once(desk, demo):
     finish(first, actor=demo.clerk)
     call_next(window, actor=demo.clerk, now=at(7))
     assert Delivery.objects.count() == 1
+
+
+def test_the_application_taken_at_the_window_is_linked(desk, demo):
+    from onething.applications.services import submit_application
+    from onething.hall.ticket_services import link_current
+    from tests.conftest import restaurant_submission
+
+    county, cats = desk
+    application = submit_application(restaurant_submission(demo.applicant),
+                                     actor=demo.applicant, applicant=demo.applicant)
+    assert link_current(actor=demo.clerk, application=application) is None  # nobody called
+    take(cats["A"], 0)
+    ticket = call_next(county.windows.get(number=1), actor=demo.clerk, now=at(1))
+    start_serving(ticket, actor=demo.clerk, now=at(2))
+    linked = link_current(actor=demo.clerk, application=application)
+    assert (linked.pk, linked.application) == (ticket.pk, application)
+    done = finish(ticket, actor=demo.clerk, now=at(9))
+    assert (done.application, done.served_ended_at) == (application, at(9))
+    assert AuditEntry.objects.filter(kind="ticket.linked").count() == 1
