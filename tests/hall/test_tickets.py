@@ -241,3 +241,17 @@ def test_the_application_taken_at_the_window_is_linked(desk, demo):
     done = finish(ticket, actor=demo.clerk, now=at(9))
     assert (done.application, done.served_ended_at) == (application, at(9))
     assert AuditEntry.objects.filter(kind="ticket.linked").count() == 1
+
+
+def test_no_tickets_from_a_category_or_hall_out_of_use(desk, demo):
+    county, cats = desk
+    ServiceCategory = type(cats["A"])
+    ServiceCategory.objects.filter(pk=cats["E"].pk).update(active=False)
+    with pytest.raises(HallError) as closed:
+        take(cats["E"], 0)
+    assert closed.value.errors == {
+        "category": "该类别暂停取号 (this category is not taking tickets)"}
+    type(county).objects.filter(pk=county.pk).update(active=False, is_main=False)
+    with pytest.raises(HallError):
+        take(cats["A"], 0)
+    assert Ticket.objects.count() == 0
