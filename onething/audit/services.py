@@ -56,6 +56,15 @@ KINDS = {
     "window.assigned": "安排窗口",
     "shift.started": "窗口上岗",
     "shift.ended": "窗口下岗",
+    "ticket.taken": "取号",
+    "ticket.called": "叫号",
+    "ticket.recalled": "重呼",
+    "ticket.no_show": "过号",
+    "ticket.serving": "开始办理",
+    "ticket.done": "办结",
+    "ticket.linked": "号票关联申请",
+    "ticket.transferred": "号票转移",
+    "ticket.left": "放弃取号",
 }
 _KIND = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 HEAD_PK = 1

@@ -46,6 +46,30 @@ LABELS: dict[str, dict[str, Promise]] = {
         "6": pgettext_lazy("weekday", "周六"),
         "7": pgettext_lazy("weekday", "周日"),
     },
+    # onething.domain.tickets.CHANNEL_LABELS
+    "ticket_channel": {
+        "kiosk": pgettext_lazy("ticket channel", "自助取号机"),
+        "phone": pgettext_lazy("ticket channel", "手机取号"),
+        "door": pgettext_lazy("ticket channel", "导办台取号"),
+    },
+    # onething.domain.tickets.PRIORITY_LABELS
+    "ticket_priority": {
+        "elderly": pgettext_lazy("ticket priority", "绿色通道（老年人）"),
+        "disabled": pgettext_lazy("ticket priority", "绿色通道（残疾人）"),
+        "pregnant": pgettext_lazy("ticket priority", "绿色通道（孕妇）"),
+        "appointment": pgettext_lazy("ticket priority", "预约"),
+        "walk_in": pgettext_lazy("ticket priority", "普通"),
+    },
+    # onething.domain.tickets.STATUS_LABELS
+    "ticket_status": {
+        "waiting": pgettext_lazy("ticket status", "等候中"),
+        "called": pgettext_lazy("ticket status", "已叫号"),
+        "serving": pgettext_lazy("ticket status", "办理中"),
+        "done": pgettext_lazy("ticket status", "已办结"),
+        "no_show": pgettext_lazy("ticket status", "过号"),
+        "transferred": pgettext_lazy("ticket status", "已转移"),
+        "left": pgettext_lazy("ticket status", "已离开"),
+    },
 }
 
 

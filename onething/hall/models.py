@@ -34,6 +34,14 @@ from onething.domain.hall import (
     ServiceKind,
     WindowKind,
 )
+from onething.domain.tickets import (
+    CHANNEL_LABELS,
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+    PriorityClass,
+    TicketStatus,
+    ticket_code,
+)
 
 
 class Hall(models.Model):
@@ -200,3 +208,96 @@ class WindowShift(models.Model):
     @property
     def is_open(self) -> bool:
         return self.ended_at is None
+
+
+class TicketCounter(models.Model):
+    """The last ticket number given in a category on a day (取号计数). Taking a ticket
+    increments it with one atomic upsert inside the ticket's transaction: the row stays
+    locked until the ticket is saved, so numbers are distinct and gap-free."""
+
+    category = models.ForeignKey(ServiceCategory, models.CASCADE, related_name="+",
+                                 verbose_name="取号类别")
+    day = models.DateField("日期")
+    last = models.PositiveIntegerField("最后号码", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "取号计数"
+        constraints = [models.UniqueConstraint(fields=["category", "day"],
+                                               name="one_counter_per_category_day")]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.day} {self.last}"
+
+
+class Ticket(models.Model):
+    """号票: a queue number per category per day (A012), from taking to done.
+
+    A transfer (转移) ends this row as ``transferred`` and starts a new waiting one with
+    the same code and the original ``taken_at`` (``transferred_from`` points back), so
+    each window's part stays on record.
+    """
+
+    hall = models.ForeignKey(Hall, models.PROTECT, related_name="tickets",
+                             verbose_name="办事大厅")
+    category = models.ForeignKey(ServiceCategory, models.PROTECT, related_name="tickets",
+                                 verbose_name="取号类别")
+    day = models.DateField("日期")
+    letter = models.CharField("字母", max_length=1)
+    number = models.PositiveIntegerField("号码")
+    taken_at = models.DateTimeField("取号时间")
+    channel = models.CharField("取号渠道", max_length=10,
+                               choices=list(CHANNEL_LABELS.items()))
+    priority = models.CharField("类别", max_length=12, choices=list(PRIORITY_LABELS.items()),
+                                default=PriorityClass.WALK_IN)
+    status = models.CharField("状态", max_length=12, choices=list(STATUS_LABELS.items()),
+                              default=TicketStatus.WAITING)
+    # Transferred to one window (转到指定窗口): only that window calls it.
+    for_window = models.ForeignKey(Window, models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name="指定窗口")
+    window = models.ForeignKey(Window, models.PROTECT, null=True, blank=True,
+                               related_name="tickets", verbose_name="叫号窗口")
+    called_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                  blank=True, related_name="+", verbose_name="叫号人")
+    called_at = models.DateTimeField("首次叫号时间", null=True, blank=True)
+    last_called_at = models.DateTimeField("最近叫号时间", null=True, blank=True)
+    calls = models.PositiveSmallIntegerField("叫号次数", default=0)
+    served_started_at = models.DateTimeField("开始办理", null=True, blank=True)
+    served_ended_at = models.DateTimeField("结束办理", null=True, blank=True)
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+    application = models.ForeignKey("applications.Application", models.SET_NULL, null=True,
+                                    blank=True, related_name="tickets",
+                                    verbose_name="关联申请")
+    # Only the masked name is kept (张*), for the call screen.
+    holder_name = models.CharField("持票人（脱敏）", max_length=20, blank=True)
+    mobile = models.CharField("手机号（短信提醒）", max_length=11, blank=True)
+    # A ticket taken on the phone while signed in: only its holder sees it.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                             related_name="tickets", verbose_name="取号用户")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                  blank=True, related_name="+", verbose_name="出票人")
+    # The secret in the ticket's own address (a phone ticket without an account, a QR code).
+    token = models.CharField(max_length=32, unique=True)
+    transferred_from = models.OneToOneField("self", models.PROTECT, null=True, blank=True,
+                                            related_name="transferred_to",
+                                            verbose_name="转自")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "号票"
+        ordering = ["day", "letter", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "day", "letter", "number"],
+                                    condition=Q(transferred_from__isnull=True),
+                                    name="one_ticket_per_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="ticket_number_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["hall", "day", "status", "taken_at"], name="ticket_queue"),
+            models.Index(fields=["hall", "last_called_at"], name="ticket_calls"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def code(self) -> str:
+        return ticket_code(self.letter, self.number)

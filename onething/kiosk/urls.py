@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onething.kiosk import views
+from onething.kiosk import tickets, views
 
 app_name = "kiosk"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     path("pay/", views.pay, name="pay"),
     path("real-estate/", views.real_estate, name="real-estate"),
     path("finish/", views.finish, name="finish"),
+    path("ticket/", tickets.ticket_take, name="ticket-take"),
+    path("ticket/<str:token>/", tickets.ticket, name="ticket"),
 ]

@@ -40,3 +40,14 @@ def mark_notifications_read(user, ids=None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=timezone.now())
+
+
+def send_sms(mobile: str, message: str, *, dedupe_key: str) -> bool:
+    """Send one SMS to a number without an account (a queue ticket's holder), at most once
+    per ``dedupe_key``; inside the caller's transaction like ``notify``. True if queued."""
+    delivery, created = Delivery.objects.get_or_create(
+        dedupe_key=f"sms:{dedupe_key}",
+        defaults={"channel": "sms", "recipient": mobile, "body": message})
+    if created:
+        transaction.on_commit(lambda pk=delivery.pk: deliver.enqueue(pk))
+    return created

@@ -6,6 +6,7 @@ from onething.portal import (
     hall_views,
     scenario_views,
     search_views,
+    ticket_views,
     views,
 )
 
@@ -36,4 +37,9 @@ urlpatterns = [
     path("notifications/", application_views.notifications, name="notifications"),
     path("search/", search_views.search, name="search"),
     path("halls/", hall_views.halls, name="halls"),
+    path("halls/<int:hall_id>/ticket/", ticket_views.take, name="ticket-take"),
+    path("halls/<int:hall_id>/screen/", ticket_views.screen, name="hall-screen"),
+    path("halls/<int:hall_id>/screen/calls/", ticket_views.screen_calls, name="hall-screen-calls"),
+    path("tickets/<str:token>/", ticket_views.ticket, name="ticket"),
+    path("tickets/<str:token>/leave/", ticket_views.ticket_leave, name="ticket-leave"),
 ]

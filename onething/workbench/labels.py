@@ -126,6 +126,15 @@ LABELS: dict[str, dict[str, Promise]] = {
         "window.assigned": pgettext_lazy("audit kind", "安排窗口"),
         "shift.started": pgettext_lazy("audit kind", "窗口上岗"),
         "shift.ended": pgettext_lazy("audit kind", "窗口下岗"),
+        "ticket.taken": pgettext_lazy("audit kind", "取号"),
+        "ticket.called": pgettext_lazy("audit kind", "叫号"),
+        "ticket.recalled": pgettext_lazy("audit kind", "重呼"),
+        "ticket.no_show": pgettext_lazy("audit kind", "过号"),
+        "ticket.serving": pgettext_lazy("audit kind", "开始办理"),
+        "ticket.done": pgettext_lazy("audit kind", "办结"),
+        "ticket.linked": pgettext_lazy("audit kind", "号票关联申请"),
+        "ticket.transferred": pgettext_lazy("audit kind", "号票转移"),
+        "ticket.left": pgettext_lazy("audit kind", "放弃取号"),
     },
 }
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onething.workbench import halls, identity, registers, security, staff, views, window
+from onething.workbench import desk, halls, identity, registers, security, staff, views, window
 
 app_name = "workbench"
 urlpatterns = [
@@ -41,4 +41,8 @@ urlpatterns = [
     path("shift/start/", halls.shift_start, name="shift-start"),
     path("shift/end/", halls.shift_end, name="shift-end"),
     path("shifts/<int:shift_id>/end/", halls.shift_close, name="shift-close"),
+    # Tickets at the window (叫号) and printed at the door (导办台出票)
+    path("desk/", desk.desk, name="desk"),
+    path("desk/action/", desk.desk_action, name="desk-action"),
+    path("halls/<int:hall_id>/door-ticket/", desk.door_ticket, name="door-ticket"),
 ]

@@ -43,6 +43,7 @@ from onething.catalog import selectors as catalog_selectors
 from onething.certificates.selectors import held_by_applicant
 from onething.domain.planner import Plan, PlanningError
 from onething.hall.selectors import hall_for_receipt
+from onething.hall.ticket_services import link_current
 from onething.workbench.access import WINDOW_ROLES, staff_required
 from onething.workbench.labels import label
 
@@ -301,6 +302,8 @@ def fill_form(request: HttpRequest, slug: str) -> HttpResponse:
         except (SubmissionError, CaseActionDenied) as exc:
             errors = getattr(exc, "errors", None) or {"__all__": str(exc)}
         else:
+            # The ticket being served at this window (叫号) records what it led to.
+            link_current(actor=request.user, application=application)
             messages.success(request, gettext("已受理，受理编号 %(number)s。")
                              % {"number": application.tracking_number})
             return redirect("workbench:receipt", application_id=application.pk)

@@ -396,3 +396,61 @@ def test_hall_and_staff_pages(live_server, halls, new_page, audit, cookies):
     clerk.goto(f"{base}/workbench/window/")
     audit.check(clerk, "window intake with the current window in the header")
     audit.assert_clean()
+
+
+@pytest.mark.parametrize("cookies", [{}, {"onething_elder": "1"}, {"django_language": "en"}],
+                         ids=["chinese", "elder-mode", "english"])
+def test_ticket_pages(live_server, halls, new_page, audit, cookies):
+    """Issue 14's tickets: taking one at the kiosk and on the phone (with errors), the
+    ticket page and the kiosk slip, the call screen with a call, the window desk before
+    and after calling, and the door printer."""
+    from onething.accounts.models import User
+    from onething.domain.tickets import Channel
+    from onething.hall.services import start_shift
+    from onething.hall.ticket_services import call_next, take_ticket
+
+    base = live_server.url
+    county = halls.county
+    page = new_page(viewport=DESKTOP)
+    page.context.add_cookies([{"name": k, "value": v, "url": base} for k, v in cookies.items()])
+    page.goto(f"{base}/kiosk/ticket/")
+    audit.check(page, "kiosk: take a ticket")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/kiosk/ticket/*/")
+    audit.check(page, "kiosk: ticket slip")
+    page.goto(f"{base}/halls/{county.pk}/ticket/")
+    audit.check(page, "phone: take a ticket")
+    page.locator("#mobile").evaluate("e => e.removeAttribute('required')")
+    page.locator("main form button[type=submit]").click()
+    page.locator(".error-summary").wait_for()
+    audit.check(page, "phone: take a ticket with errors")
+    page.fill("#mobile", "13900000003")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/tickets/*/")
+    audit.check(page, "phone: ticket page")
+
+    clerk_user = User.objects.get(username="demo-clerk")
+    start_shift(halls.window(county, 2), actor=clerk_user)
+    take_ticket(county.categories.get(letter="A"), channel=Channel.KIOSK, holder_name="张三")
+    clerk = new_page(viewport=DESKTOP)
+    clerk.context.add_cookies([{"name": k, "value": v, "url": base}
+                               for k, v in cookies.items()])
+    sign_in_staff(clerk, base, "demo-clerk")
+    clerk.goto(f"{base}/workbench/desk/")
+    audit.check(clerk, "desk: nobody called")
+    call_next(halls.window(county, 2), actor=clerk_user)
+    clerk.goto(f"{base}/workbench/desk/")
+    audit.check(clerk, "desk: a ticket called")
+    clerk.goto(f"{base}/workbench/halls/{county.pk}/door-ticket/")
+    audit.check(clerk, "door printer")
+    clerk.locator("#door-form button[type=submit]").click()
+    clerk.locator(".ticket-slip").wait_for()
+    audit.check(clerk, "door printer: printed")
+
+    screen = new_page(viewport=DESKTOP)
+    screen.context.add_cookies([{"name": k, "value": v, "url": base}
+                                for k, v in cookies.items()])
+    screen.goto(f"{base}/halls/{county.pk}/screen/")
+    screen.locator("#calls tr").first.wait_for()
+    audit.check(screen, "call screen")
+    audit.assert_clean()

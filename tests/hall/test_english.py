@@ -14,6 +14,7 @@ from onething.domain.hall import (
     WEEKDAY_LABELS,
     WINDOW_KIND_LABELS,
 )
+from onething.domain.tickets import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from onething.hall.labels import LABELS, label
 from onething.hall.models import Hall, ServiceCategory, Window
 from onething.hall.services import start_shift
@@ -26,6 +27,9 @@ SOURCES = {
     "window_kind": WINDOW_KIND_LABELS,
     "service_kind": SERVICE_KIND_LABELS,
     "weekday": {str(k): v for k, v in WEEKDAY_LABELS.items()},
+    "ticket_channel": CHANNEL_LABELS,
+    "ticket_priority": PRIORITY_LABELS,
+    "ticket_status": STATUS_LABELS,
 }
 
 
