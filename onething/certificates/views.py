@@ -49,6 +49,7 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
         response = render(request, "certificates/verify.html", {
             "result": result, "number": number, "data": data, "details_shown": shown,
             "is_holder": is_holder, "share_refused": share_refused, "share": share,
+            "fields": selectors.field_rows(data),
             "details": selectors.detail_rows((data or {}).get("details") or {}) if shown else [],
             "issued_at": selectors.parse_time((data or {}).get("issued_at"))},
             status=http_status)
