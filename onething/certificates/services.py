@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from onething.accounts.models import ApplicantKind, User
 from onething.accounts.models import Role as UserRole
@@ -30,7 +31,7 @@ from onething.core.errors import CaseActionDenied, SubmissionError
 from onething.domain import signing
 from onething.domain.catalog import CertificateField
 from onething.domain.certificates import assigned_uscc
-from onething.domain.validators import mask_id_number
+from onething.domain.validators import mask_id_number, normalize_uscc
 from onething.notifications.services import notify
 
 if TYPE_CHECKING:
@@ -73,6 +74,18 @@ def _new_number(type_key: str, today: dt.date) -> str:
         if not Certificate.objects.filter(number=number).exists():
             return number
     raise RuntimeError("无法生成唯一的证照编号 (could not draw a unique number)")
+
+
+def typed_number(value: str) -> str:
+    """A certificate number as someone typed it (full-width, lower case, spaces), checked;
+    ValueError with the reason (in the active language) when it cannot be one."""
+    number = normalize_uscc(value or "")  # full-width to ASCII, no spaces, upper case
+    if not number:
+        raise ValueError(gettext("请输入证照编号。"))
+    if not _NUMBER.fullmatch(number):
+        raise ValueError(gettext("证照编号只能包含字母、数字和“-”，共3至64位，"
+                                 "例如 BL-20261203-ABCD2345。"))
+    return number
 
 
 def _given_number(result: dict[str, Any]) -> str:
