@@ -15,4 +15,7 @@ urlpatterns = [
     path("", include("onething.portal.urls")),
 ]
 
+handler400 = "onething.core.error_pages.bad_request"
+handler403 = "onething.core.error_pages.permission_denied"
+handler404 = "onething.core.error_pages.page_not_found"
 handler500 = "onething.core.faults.server_error"

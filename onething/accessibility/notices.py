@@ -266,7 +266,10 @@ DETAIL_LABELS = {"note": "审批意见", "number": "编号", "valid_until": "有
 # Signed entries that are not certified facts of their own.
 _CERTIFICATE_META = {"number", "certificate_type", "certificate_name", "holder_name",
                      "holder_id", "department", "issued_at", "valid_until", "matter",
-                     "tracking_number", "key_id", "details", "holder_kind"}
+                     "tracking_number", "key_id", "details", "holder_kind", "fields",
+                     "layout"}
+# The reviewer's internal comment (审批意见) is never part of a certificate.
+_HIDDEN_DETAILS = {"note"}
 
 
 def certificate_notice(*, data: dict, title: str, number: str, holder_name: str,
@@ -275,13 +278,15 @@ def certificate_notice(*, data: dict, title: str, number: str, holder_name: str,
     """The signed facts of a certificate (as its PDF prints them), readable without
     sight. It is a transcription: the signed certificate is what counts."""
     matter = data.get("matter") or {}
-    details = data.get("details") or {}
+    details = {k: v for k, v in (data.get("details") or {}).items()
+               if k not in _HIDDEN_DETAILS}
+    organisation = data.get("holder_kind") == "organisation"
     facts = [
         ("证照名称", str(data.get("certificate_name") or title)),
         ("证照编号", str(data.get("number") or number)),
         ("状态", f"已注销（{format_date(revoked_at)}）" if revoked_at else ""),
         ("持证人", str(data.get("holder_name") or holder_name)),
-        ("证件号码", str(data.get("holder_id") or "")),
+        ("统一社会信用代码" if organisation else "证件号码", str(data.get("holder_id") or "")),
         ("发证部门", str((data.get("department") or {}).get("name", "") or department)),
         ("签发日期", _iso_date(data.get("issued_at"))),
         ("有效期至", _iso_date(data.get("valid_until")) or "长期"),
@@ -289,6 +294,10 @@ def certificate_notice(*, data: dict, title: str, number: str, holder_name: str,
     if matter.get("name"):
         tracking = data.get("tracking_number", "")
         facts.append(("办理事项", f"{matter['name']}（受理编号 {tracking}）"))
+    facts += [(str(f.get("label") or f.get("key")), str(f.get("value") or ""))
+              for f in data.get("fields") or [] if isinstance(f, dict)
+              and str(f.get("value") or "").strip()
+              and not (organisation and f.get("key") in ("company_name", "uscc"))]
     facts += [(DETAIL_LABELS.get(str(k), str(k)), str(v)) for k, v in details.items()
               if str(v).strip()]
     return _notice("certificate", str(data.get("certificate_name") or title), facts, [], [

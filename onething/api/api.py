@@ -10,7 +10,7 @@ shape of :class:`onething.api.schemas.ErrorOut` (see ``errors.py``).
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
@@ -44,6 +44,7 @@ from onething.applications import delivery, selectors, services
 from onething.applications.choices import Channel
 from onething.audit.services import record_audit
 from onething.catalog import selectors as catalog_selectors
+from onething.certificates import selectors as certificate_selectors
 from onething.certificates.selectors import held_by_applicant
 from onething.domain.cases import TRANSITION_ACTIONS, CaseStatus
 from onething.search import selectors as search_selectors
@@ -200,6 +201,17 @@ def search(request: HttpRequest, q: str = "", limit: int = 10):
     best first: the same items as ``onething search --json``. Nothing found is []."""
     limit = max(1, min(limit, 50))
     return [hit.to_dict() for hit in search_selectors.search(q[:200], limit)]
+
+
+@api.get("/certificates/{number}", response={200: dict[str, Any], 404: dict[str, Any]},
+         auth=None, tags=["certificates"])
+def verify_certificate(request: HttpRequest, number: str):
+    """核验: the same answer as ``/verify/<number>/`` as JSON for anyone: status and the
+    public data (a business's certificate with its certified ``fields``, each with its
+    ``label``; a person's masked, without details). 404 when no such number."""
+    result = certificate_selectors.verify_certificate(number)
+    body = result.as_dict(details=False)
+    return (404 if result.reason == "not_found" else 200), body
 
 
 # -- uploads -------------------------------------------------------------------------

@@ -297,6 +297,11 @@ def _result(case: Case, given: Mapping[str, str] | None, actor: User | None) -> 
         certificate = issue_certificate(case, actor=actor)
         data["number"] = certificate.number
         data["verify_url"] = verify_path(certificate.number)
+        if certificate.data.get("holder_kind") == "organisation":
+            # what dependent matters receive, e.g. the USCC the register assigned
+            for item in certificate.data.get("fields") or []:
+                if item.get("key") == "uscc" and item.get("value"):
+                    data["uscc"] = item["value"]
     return data
 
 

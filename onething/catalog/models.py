@@ -61,7 +61,13 @@ class CertificateType(LoadedFromCatalog):
     key = models.CharField("证照类型代码", max_length=64, unique=True)
     name = models.CharField("名称", max_length=200)
     issuer_note = models.CharField("说明", max_length=500, blank=True)
+    # [{"key", "label", "source"}] in printed order (onething.domain.catalog.CertificateField)
     fields = models.JSONField("证照包含的信息（字段）", default=list, blank=True)
+    holder_kind = models.CharField("持证主体", max_length=20, default="person",
+                                   choices=[("person", "个人"), ("organisation", "单位")])
+    # {"kind": "long-term" | "fixed-term" | "register", "years": N, "months": N, "days": N}
+    validity = models.JSONField("有效期规则", default=dict, blank=True)
+    layout = models.CharField("版式", max_length=20, default="certificate")
 
     class Meta:
         verbose_name = verbose_name_plural = "电子证照类型"

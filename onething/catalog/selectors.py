@@ -24,6 +24,7 @@ from onething.domain.calendar import (
     WorkingDayCalendar,
     calendar_package_knows,
 )
+from onething.domain.certificates import LONG_TERM, Validity
 from onething.domain.planner import Plan, make_plan
 
 
@@ -210,9 +211,21 @@ def _build_catalog(slugs: Iterable[str] | None) -> spec.Catalog:
             f.key, f.label, f.type, tuple(f.choices), f.help, minimum=f.bounds.get("min"),
             maximum=f.bounds.get("max"), decimals=f.bounds.get("decimals"))
     for c in models.CertificateType.objects.all():
-        catalog.certificate_types[c.key] = spec.CertificateType(c.key, c.name, c.issuer_note,
-                                                                tuple(c.fields))
+        catalog.certificate_types[c.key] = certificate_type_spec(c)
     return catalog
+
+
+def certificate_type_spec(row: models.CertificateType) -> spec.CertificateType:
+    """The domain's view of a certificate type row (fields, holder, validity, layout)."""
+    fields = tuple(spec.CertificateField(f, "") if isinstance(f, str) else
+                   spec.CertificateField(str(f.get("key", "")), str(f.get("label", "")),
+                                         str(f.get("source", "form")))
+                   for f in (row.fields or []))
+    rule = row.validity or {}
+    validity = Validity(str(rule.get("kind", LONG_TERM)), int(rule.get("years", 0)),
+                        int(rule.get("months", 0)), int(rule.get("days", 0)))
+    return spec.CertificateType(row.key, row.name, row.issuer_note, fields, row.holder_kind,
+                                validity, row.layout)
 
 
 def working_day_calendar(*, provisional: bool = False) -> WorkingDayCalendar:

@@ -249,7 +249,12 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
         models.CertificateType.objects.update_or_create(
             key=item.key,
             defaults={"name": item.name, "issuer_note": item.issuer_note,
-                      "fields": list(item.fields),
+                      "fields": [{"key": f.key, "label": f.label, "source": f.source}
+                                 for f in item.labelled_fields(catalog.fields)],
+                      "holder_kind": item.holder, "layout": item.layout,
+                      "validity": {"kind": item.validity.kind, "years": item.validity.years,
+                                   "months": item.validity.months,
+                                   "days": item.validity.days},
                       "source_file": _origin_file(item), "spec_hash": spec_hash(item)},
         )
 

@@ -92,3 +92,20 @@ class ShareCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate.number} {self.code[:3]}…"
+
+
+class RegisterSerial(models.Model):
+    """The register's serial numbers (登记序号), e.g. the one each new USCC is made from.
+
+    ``services.next_serial`` takes the next value with the row locked, so concurrent
+    approvals get distinct serials (and thus distinct codes) on every database.
+    """
+
+    name = models.CharField("序号名称", max_length=40, unique=True)
+    last_value = models.PositiveBigIntegerField("已用到", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "登记序号"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_value}"

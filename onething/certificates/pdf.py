@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import segno
-from django.utils import timezone
+from django.utils import timezone, translation
 from fpdf import FPDF
 
 from onething.certificates.models import Certificate
+from onething.certificates.selectors import detail_rows
 from onething.core.fonts import font_path
 
 FONT_FAMILY = "cjk"
 QR_SCALE = 6
 QR_SIZE_MM = 40
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def qr_png(url: str) -> bytes:
@@ -69,7 +72,13 @@ def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
 
     pdf.set_font(FONT_FAMILY, size=26)
     pdf.cell(width, 16, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    fields = [(str(f.get("key", "")), str(f.get("label", "")), str(f.get("value", "")))
+              for f in data.get("fields") or [] if isinstance(f, dict)]
     pdf.set_font(FONT_FAMILY, size=11)
+    if data.get("layout") == "licence" and data.get("holder_id"):
+        # 执照版式: the holder's code (the USCC) under the title, as on a paper licence
+        pdf.cell(width, 8, f"统一社会信用代码：{data['holder_id']}", align="C",
+                 new_x="LMARGIN", new_y="NEXT")
     pdf.cell(width, 8, f"证照编号：{number}", align="C", new_x="LMARGIN", new_y="NEXT")
     if certificate.revoked_at is not None:
         pdf.set_text_color(180, 0, 0)
@@ -81,11 +90,16 @@ def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
 
     department = (data.get("department") or {}).get("name", "") or certificate.department.name
     matter = data.get("matter") or {}
-    rows: list[tuple[str, str]] = [
-        ("持证人", str(data.get("holder_name") or certificate.holder_name)),
-    ]
-    if data.get("holder_id"):
-        rows.append(("证件号码", str(data["holder_id"])))  # already masked for people
+    organisation = data.get("holder_kind") == "organisation"
+    printed = {key for key, _label, _value in fields}
+    rows: list[tuple[str, str]] = []
+    if not (organisation and "company_name" in printed):
+        rows.append(("持证人", str(data.get("holder_name") or certificate.holder_name)))
+    if data.get("holder_id") and not (organisation and "uscc" in printed):
+        rows.append(("统一社会信用代码" if organisation else "证件号码",
+                     str(data["holder_id"])))  # already masked for people
+    rows += [(label, _date(value) if _ISO_DAY.fullmatch(value) else value)
+             for _key, label, value in fields]
     rows += [
         ("发证部门", str(department)),
         ("签发日期", _date(data.get("issued_at"))),
@@ -93,9 +107,10 @@ def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     ]
     if matter.get("name"):
         rows.append(("办理事项", f"{matter['name']}（受理编号 {data.get('tracking_number', '')}）"))
-    rows += [(str(k), str(v)) for k, v in (data.get("details") or {}).items()]
+    with translation.override("zh-hans"):  # the document is Chinese whatever the page
+        rows += detail_rows(data.get("details") or {})
 
-    label_width = 32
+    label_width = 42
     pdf.set_font(FONT_FAMILY, size=12)
     for label, value in rows:
         pdf.set_text_color(90)

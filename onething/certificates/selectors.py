@@ -52,13 +52,34 @@ PUBLIC_KEYS = ("number", "certificate_type", "certificate_name", "holder_name", 
                "department", "issued_at", "valid_until")
 
 
+def issued_to_organisation(certificate: Certificate) -> bool:
+    return (certificate.data.get("holder_kind") == "organisation"
+            or certificate.holder.applicant_kind == ApplicantKind.COMPANY)
+
+
 def public_data(certificate: Certificate) -> dict[str, Any]:
     """The signed data cut down to ``PUBLIC_KEYS``, a person's name masked (张*明); the
-    ID number is masked in the signed data already, a company's name and USCC are public."""
+    ID number is masked in the signed data already. A certificate issued to an
+    organisation is public as a whole (企业信用信息公示: name, USCC, representative,
+    address, scope): its certified ``fields`` show to anyone; a person's only with
+    ``details``."""
     data = {k: certificate.data.get(k) for k in PUBLIC_KEYS}
-    if certificate.holder.applicant_kind != ApplicantKind.COMPANY:
+    if issued_to_organisation(certificate):
+        if "fields" in certificate.data:
+            data["fields"] = certificate.data.get("fields")
+    else:
         data["holder_name"] = mask_person_name(str(data.get("holder_name") or ""))
     return data
+
+
+def field_rows(data: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """(label, value) of the certified fields, in the catalogue's printed order."""
+    rows = []
+    for item in (data or {}).get("fields") or []:
+        if isinstance(item, Mapping):
+            rows.append((str(item.get("label") or item.get("key") or ""),
+                         str(item.get("value") or "")))
+    return rows
 
 
 def valid_share_code(certificate: Certificate, code: str, *,
@@ -184,6 +205,7 @@ def held_by_applicant(user: Any) -> dict[str, Certificate]:
     return held_certificates(user, held_certificate_types(user))
 
 
+HIDDEN_DETAILS = frozenset({"note"})
 # Generic result keys; the rest are named by the automatic checks or the field dictionary.
 _DETAIL_LABELS = {"note": "审批意见", "number": "编号", "valid_until": "有效期至"}
 # The labels above and onething.domain.instant.RESULT_LABELS, marked for makemessages:
@@ -198,6 +220,8 @@ def detail_rows(details: Mapping[str, Any]) -> list[tuple[str, str]]:
     from onething.catalog.models import FieldDefinition
     from onething.domain.instant import RESULT_LABELS
 
+    # the reviewer's internal comment never shows (older certificates signed it in)
+    details = {k: v for k, v in details.items() if k not in HIDDEN_DETAILS}
     labels = {**_DETAIL_LABELS, **RESULT_LABELS}
     unknown = [k for k in details if k not in labels]
     if unknown:

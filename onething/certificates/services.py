@@ -18,16 +18,20 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from onething.accounts.models import ApplicantKind, User
 from onething.accounts.models import Role as UserRole
 from onething.audit.services import record_audit
+from onething.catalog.selectors import certificate_type_spec
 from onething.certificates import keys
-from onething.certificates.models import Certificate, ShareCode
+from onething.certificates.models import Certificate, RegisterSerial, ShareCode
 from onething.certificates.signals import certificate_revoked
 from onething.core.errors import CaseActionDenied, SubmissionError
 from onething.domain import signing
-from onething.domain.validators import mask_id_number
+from onething.domain.catalog import CertificateField
+from onething.domain.certificates import assigned_uscc
+from onething.domain.validators import mask_id_number, normalize_uscc
 from onething.notifications.services import notify
 
 if TYPE_CHECKING:
@@ -35,9 +39,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("onething.certificates")
 
-# Result entries that describe the result itself rather than certified facts.
+# Result entries that describe the result itself rather than certified facts; ``note`` is
+# the reviewer's internal comment (审批意见), kept on the case, never on the certificate.
 _RESULT_META = {"decision", "certificate_type", "certificate_name", "number", "verify_url",
-                "valid_until"}
+                "valid_until", "note"}
+USCC_SERIAL = "uscc"
 # No 0/O, 1/I/L: numbers are read aloud and typed from paper.
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{2,63}")
@@ -68,6 +74,18 @@ def _new_number(type_key: str, today: dt.date) -> str:
         if not Certificate.objects.filter(number=number).exists():
             return number
     raise RuntimeError("无法生成唯一的证照编号 (could not draw a unique number)")
+
+
+def typed_number(value: str) -> str:
+    """A certificate number as someone typed it (full-width, lower case, spaces), checked;
+    ValueError with the reason (in the active language) when it cannot be one."""
+    number = normalize_uscc(value or "")  # full-width to ASCII, no spaces, upper case
+    if not number:
+        raise ValueError(gettext("请输入证照编号。"))
+    if not _NUMBER.fullmatch(number):
+        raise ValueError(gettext("证照编号只能包含字母、数字和“-”，共3至64位，"
+                                 "例如 BL-20261203-ABCD2345。"))
+    return number
 
 
 def _given_number(result: dict[str, Any]) -> str:
@@ -104,6 +122,64 @@ def _valid_until(result: dict[str, Any]) -> dt.date | None:
                               "invalid_result") from exc
 
 
+def next_serial(name: str) -> int:
+    """The register's next serial number of ``name`` (1, 2, …), taken with its row locked:
+    concurrent callers wait for each other and never get the same value. Runs inside the
+    caller's transaction (the approval's), so a failed approval gives its number back."""
+    with transaction.atomic():
+        RegisterSerial.objects.get_or_create(name=name)
+        row = RegisterSerial.objects.select_for_update().get(name=name)
+        row.last_value += 1
+        row.save(update_fields=["last_value"])
+        return row.last_value
+
+
+def new_uscc(region_code: str, entity_type: str = "") -> str:
+    """赋码: a new unified social credit code from the register's serial (GB 32100 valid);
+    a code an account already uses is skipped (the demo's companies were made by hand)."""
+    while True:
+        code = assigned_uscc(next_serial(USCC_SERIAL), region_code, entity_type)
+        if not User.objects.filter(uscc=code).exists():
+            return code
+
+
+def _issued_values(case: Case) -> dict[str, str]:
+    """Facts certified by the application's earlier certificates (e.g. the USCC the
+    business licence assigned, which the food-business licence then carries)."""
+    values: dict[str, str] = {}
+    for earlier in Certificate.objects.filter(case__application=case.application).order_by(
+            "issued_at", "id"):
+        for item in (earlier.data or {}).get("fields") or []:
+            if isinstance(item, dict) and item.get("value"):
+                values.setdefault(str(item.get("key")), str(item["value"]))
+    return values
+
+
+def _certified_fields(case: Case, fields: tuple[CertificateField, ...],
+                      result: dict[str, Any], issued_on: dt.date) -> list[dict[str, str]]:
+    """[{key, label, value}] in the catalogue's order, each value from its source."""
+    form = case.application.form_data if isinstance(case.application.form_data, dict) else {}
+    earlier: dict[str, str] | None = None
+    rows: list[dict[str, str]] = []
+    for cfield in fields:
+        value = ""
+        if cfield.source == "assigned-uscc":
+            value = new_uscc(case.department.region_id,
+                             str(form.get("entity_type", "") or ""))
+        elif cfield.source == "issue-date":
+            value = issued_on.isoformat()
+        elif cfield.source == "result":
+            value = str(result.get(cfield.key, "") or "").strip()
+        if not value and cfield.source in ("form", "result"):
+            value = str(form.get(cfield.key, "") or "").strip()
+        if not value:  # carried from a certificate issued earlier in the application
+            if earlier is None:
+                earlier = _issued_values(case)
+            value = earlier.get(cfield.key, "")
+        rows.append({"key": cfield.key, "label": cfield.label, "value": value})
+    return rows
+
+
 def _count_signing_error(case: Any, exc: Exception, key_id: str = "") -> None:
     from onething.core.metrics import CERTIFICATE_SIGNING_ERRORS
 
@@ -127,8 +203,19 @@ def issue_certificate(case: Case, *, actor: User | None) -> Certificate:
     holder = application.applicant
     result = dict(case.result or {})
     now = timezone.now()
-    valid_until = _valid_until(result)
-    number = _given_number(result) or _new_number(certificate_type.key, timezone.localdate(now))
+    today = timezone.localdate(now)
+    rule = certificate_type_spec(certificate_type)
+    # A register rule takes the date entered with the decision (none entered: no end).
+    valid_until = rule.validity.until(today, _valid_until(result))
+    number = _given_number(result) or _new_number(certificate_type.key, today)
+    fields = _certified_fields(case, rule.fields, result, today)
+    values = {f["key"]: f["value"] for f in fields}
+    if rule.holder == "organisation":
+        holder_name = values.get("company_name") or holder.display_name
+        holder_id = values.get("uscc") or (holder.uscc if holder.applicant_kind
+                                           == ApplicantKind.COMPANY else "")
+    else:
+        holder_name, holder_id = holder.display_name, _holder_id(holder)
     try:
         key = keys.active_key()  # KeyMissing / KeyMismatch when this node lacks it
     except Exception as exc:
@@ -138,14 +225,18 @@ def issue_certificate(case: Case, *, actor: User | None) -> Certificate:
         "number": number,
         "certificate_type": certificate_type.key,
         "certificate_name": certificate_type.name,
-        "holder_name": holder.display_name,
-        "holder_id": _holder_id(holder),
+        "holder_kind": rule.holder,
+        "holder_name": holder_name,
+        "holder_id": holder_id,
         "department": {"code": case.department.code, "name": case.department.name},
         "issued_at": now.isoformat(timespec="seconds"),
         "valid_until": valid_until.isoformat() if valid_until else None,
         "tracking_number": application.tracking_number,
         "matter": {"code": case.matter.code, "name": case.matter.name},
-        "details": {k: str(v) for k, v in result.items() if k not in _RESULT_META},
+        "layout": rule.layout,
+        "fields": fields,
+        "details": {k: str(v) for k, v in result.items()
+                    if k not in _RESULT_META and k not in values},
         "key_id": key.key_id,
     }
     try:

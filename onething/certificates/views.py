@@ -4,6 +4,8 @@ the PDF download (版式文件) for its holder and the staff who may see it."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +16,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from onething.accounts import ratelimit
 from onething.audit.services import record_audit
 from onething.certificates import selectors, services
 from onething.certificates.pdf import render_certificate_pdf
@@ -24,6 +27,42 @@ from onething.core.errors import SubmissionError
 def _wants_json(request: HttpRequest) -> bool:
     return ("application/json" in request.headers.get("Accept", "")
             or request.GET.get("format") == "json")
+
+
+# 核验查询 by typing a number: public, so limited per client address like the other
+# public lookups (counted in the database, see accounts.ratelimit).
+LOOKUP_LIMITS = [ratelimit.Limit(20, dt.timedelta(minutes=10)),
+                 ratelimit.Limit(200, ratelimit.DAY)]
+
+
+@require_GET
+def verify_form(request: HttpRequest) -> HttpResponse:
+    """``/verify/``: anyone types a certificate number (as printed under the QR code)
+    and is taken to its verification page; a malformed number is answered here."""
+    typed = request.GET.get("number")
+    error = ""
+    status = 200
+    if typed is not None:
+        try:
+            number = services.typed_number(typed)
+        except ValueError as exc:
+            error, status = str(exc), 400
+        else:
+            try:
+                ratelimit.hit("certificate-lookup", ratelimit.client_address(request),
+                              LOOKUP_LIMITS)
+            except ratelimit.RateLimited as exc:
+                error = _("查询过于频繁，请 %(minutes)s 分钟后再试。") % {
+                    "minutes": max(1, (exc.retry_after + 59) // 60)}
+                response = render(request, "certificates/verify_form.html",
+                                  {"typed": typed[:80], "error": error}, status=429)
+                response["Retry-After"] = str(exc.retry_after)
+                return response
+            return redirect("certificates:verify", number=number)
+    response = render(request, "certificates/verify_form.html",
+                      {"typed": (typed or "")[:80], "error": error}, status=status)
+    patch_cache_control(response, no_store=True)
+    return response
 
 
 @require_GET
@@ -49,6 +88,7 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
         response = render(request, "certificates/verify.html", {
             "result": result, "number": number, "data": data, "details_shown": shown,
             "is_holder": is_holder, "share_refused": share_refused, "share": share,
+            "fields": selectors.field_rows(data),
             "details": selectors.detail_rows((data or {}).get("details") or {}) if shown else [],
             "issued_at": selectors.parse_time((data or {}).get("issued_at"))},
             status=http_status)

@@ -26,7 +26,6 @@ from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django.views.defaults import server_error as default_server_error
 
 logger = logging.getLogger("onething.faults")
 
@@ -82,8 +81,10 @@ def fault_response(request: HttpRequest, exc: BaseException | None) -> HttpRespo
 
 
 def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
-    """handler500: infrastructure failures get 503 / 507, anything else Django's 500."""
+    """handler500: infrastructure failures get 503 / 507, anything else the branded 500."""
     response = fault_response(request, sys.exc_info()[1])
     if response is not None:
         return response
-    return default_server_error(request, template_name)
+    from onething.core.error_pages import server_error_page
+
+    return server_error_page(request)

@@ -4,10 +4,11 @@ Every read and write goes to the primary (``default``) unless code asks for the 
 explicitly with ``.using(reader())``: only reads that tolerate a moment's replication
 lag do — today the department queues. The search index stays on the primary: it is
 cached per catalogue version, and a lagging read would keep an old catalogue under the
-new version's token. Statistics will read from the replica when they land. ``reader()`` is ``"default"`` when no replica is configured, so those reads
-then stay on the primary. Writes always go to the primary, also for an object that was
-read from the replica, and migrations run on the primary only (the replica follows by
-streaming replication).
+new version's token. Statistics will read from the replica when they land. ``reader()``
+is ``"default"`` when no replica is configured, so those reads then stay on the
+primary. Writes always go to the primary, also for an object that was read from the
+replica, and migrations run on the primary only (the replica follows by streaming
+replication).
 """
 
 from __future__ import annotations

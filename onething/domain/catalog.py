@@ -23,6 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from onething.domain.calendar import notice_problems
+from onething.domain.certificates import (
+    FIELD_SOURCES,
+    FIXED_TERM,
+    HOLDER_KINDS,
+    LAYOUTS,
+    LONG_TERM,
+    REGISTER,
+    Validity,
+)
 from onething.domain.identity import DEFAULT_AUTO_DECISION_LEVEL, parse_level
 from onething.domain.yamlsource import LineDict, LineList, SourceError, load_yaml
 
@@ -139,12 +148,43 @@ class Department:
 
 
 @dataclass(frozen=True)
+class CertificateField:
+    """A fact a certificate carries, with its printed label and where its value comes from
+    (``certificates.FIELD_SOURCES``: the form, the decision's result, the code the register
+    assigns, the day of issue)."""
+
+    key: str
+    label: str
+    source: str = "form"
+
+
+@dataclass(frozen=True)
 class CertificateType:
     key: str
     name: str
     issuer_note: str = ""
-    fields: tuple[str, ...] = ()  # data the certificate carries, e.g. the USCC on a licence
+    # data the certificate carries, e.g. the USCC on a licence, in printed order
+    fields: tuple[CertificateField, ...] = ()
+    holder: str = "person"  # or "organisation": issued to the business, not the person
+    validity: Validity = field(default_factory=Validity)
+    layout: str = "certificate"  # or "licence" (the code under the title)
     origin: Origin = Origin()
+
+    @property
+    def field_keys(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self.fields)
+
+    @property
+    def originated_keys(self) -> tuple[str, ...]:
+        """The facts this certificate originates (not copied from the form): dependent
+        matters receive them from its result (e.g. the USCC the register assigns)."""
+        return tuple(f.key for f in self.fields if f.source != "form")
+
+    def labelled_fields(self, dictionary: Mapping[str, FieldDef]) -> tuple[CertificateField, ...]:
+        """The fields with their printed labels (the dictionary's when none is declared)."""
+        return tuple(f if f.label else CertificateField(
+            f.key, dictionary[f.key].label if f.key in dictionary else f.key, f.source)
+            for f in self.fields)
 
 
 @dataclass(frozen=True)
@@ -661,14 +701,71 @@ class _Reader:
     def certificate_types(self, items: LineList) -> Iterable[CertificateType]:
         for i, raw in enumerate(items):
             entry = self.mapping(raw, items.line_of(i), "certificate type")
-            if entry is None or not self.keys(entry, ("key", "name"), ("issuer_note", "fields"),
-                                              "certificate type"):
+            if entry is None or not self.keys(
+                entry, ("key", "name", "holder", "validity"),
+                ("issuer_note", "fields", "layout"), "certificate type",
+            ):
                 continue
+            key = self.identifier(entry, "key", _KEY_RE, "certificate type key")
+            holder = self.text(entry, "holder")
+            if holder not in HOLDER_KINDS:
+                self.problem(entry.line_of("holder"), f"certificate type '{key}': holder must "
+                             f"be one of {', '.join(HOLDER_KINDS)}")
+            layout = self.text(entry, "layout") or "certificate"
+            if layout not in LAYOUTS:
+                self.problem(entry.line_of("layout"), f"certificate type '{key}': layout must "
+                             f"be one of {', '.join(LAYOUTS)}")
             yield CertificateType(
-                self.identifier(entry, "key", _KEY_RE, "certificate type key"),
-                self.text(entry, "name"), self.text(entry, "issuer_note"),
-                self.text_list(entry, "fields"), Origin(self.file, entry.line),
+                key, self.text(entry, "name"), self.text(entry, "issuer_note"),
+                self.certificate_fields(entry, key), holder,
+                self.validity(entry, key), layout, Origin(self.file, entry.line),
             )
+
+    def certificate_fields(self, entry: LineDict, ctype: str) -> tuple[CertificateField, ...]:
+        """``fields``: a field-dictionary key (its label is printed), or
+        ``{key, label, source}`` (label required when the key is not in the dictionary)."""
+        raw = entry.get("fields")
+        if raw is None:
+            return ()
+        if not isinstance(raw, LineList):
+            self.problem(entry.line_of("fields"), f"certificate type '{ctype}': 'fields' must "
+                         "be a list")
+            return ()
+        result: list[CertificateField] = []
+        for i, item in enumerate(raw):
+            if isinstance(item, str):
+                result.append(CertificateField(item.strip(), ""))
+                continue
+            spec = self.mapping(item, raw.line_of(i), f"certificate type '{ctype}' field")
+            if spec is None or not self.keys(spec, ("key",), ("label", "source"),
+                                             f"certificate type '{ctype}' field"):
+                continue
+            source = self.text(spec, "source") or "form"
+            if source not in FIELD_SOURCES:
+                self.problem(spec.line_of("source"), f"certificate type '{ctype}': field "
+                             f"source must be one of {', '.join(FIELD_SOURCES)}")
+            result.append(CertificateField(self.text(spec, "key"), self.text(spec, "label"),
+                                            source))
+        return tuple(result)
+
+    def validity(self, entry: LineDict, ctype: str) -> Validity:
+        """``validity``: ``long-term``, ``register`` (a date the register records), or
+        ``{years: N, months: N, days: N}`` (a fixed term from the day of issue)."""
+        raw = entry.get("validity")
+        if isinstance(raw, str) and raw.strip() in (LONG_TERM, REGISTER):
+            return Validity(raw.strip())
+        if isinstance(raw, LineDict) and self.keys(raw, (), ("years", "months", "days"),
+                                                   f"certificate type '{ctype}' validity"):
+            term = Validity(FIXED_TERM, self.integer(raw, "years", 0),
+                            self.integer(raw, "months", 0), self.integer(raw, "days", 0))
+            if min(term.years, term.months, term.days) < 0 or not (
+                    term.years or term.months or term.days):
+                self.problem(entry.line_of("validity"), f"certificate type '{ctype}': a fixed "
+                             "term needs a positive number of years, months or days")
+            return term
+        self.problem(entry.line_of("validity"), f"certificate type '{ctype}': validity must "
+                     f"be {LONG_TERM}, {REGISTER} or {{years: N, months: N, days: N}}")
+        return Validity()
 
     def materials(self, items: LineList) -> Iterable[Material]:
         for i, raw in enumerate(items):
@@ -1329,9 +1426,18 @@ def check_catalog(catalog: Catalog, bundle_lines: Mapping[str, dict[str, Any]],
             problem(dept.origin, f"department '{dept.code}': unknown region '{dept.region}'")
 
     for ctype in catalog.certificate_types.values():
-        for key in ctype.fields:
-            if key not in catalog.fields:
-                problem(ctype.origin, f"certificate type '{ctype.key}': unknown field '{key}'")
+        printed: set[str] = set()
+        for cfield in ctype.fields:
+            if cfield.key in printed:
+                problem(ctype.origin, f"certificate type '{ctype.key}': field '{cfield.key}' "
+                        "twice")
+            printed.add(cfield.key)
+            if cfield.key not in catalog.fields and not cfield.label:
+                problem(ctype.origin, f"certificate type '{ctype.key}': unknown field "
+                        f"'{cfield.key}' (a field outside the dictionary needs a label)")
+            if cfield.source == "form" and cfield.key not in catalog.fields:
+                problem(ctype.origin, f"certificate type '{ctype.key}': field '{cfield.key}' "
+                        "comes from the form but is not in the field dictionary")
 
     for material in catalog.materials.values():
         if material.certificate and material.certificate not in catalog.certificate_types:

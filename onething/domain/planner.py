@@ -401,7 +401,7 @@ def _merge_fields(catalog: Catalog, bundle: Bundle, ordered: list[str],
     carriers: dict[str, list[str]] = {}  # field -> matters whose result carries it
     for code in ordered:
         ctype = catalog.certificate_types.get(matters[code].issues or "")
-        for key in ctype.fields if ctype else ():
+        for key in ctype.originated_keys if ctype else ():
             carriers.setdefault(key, []).append(code)
     asked: list[PlannedField] = []
     carried: list[PlannedField] = []

@@ -15,17 +15,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from onething.accounts import ratelimit
 from onething.domain.tickets import GREEN_CHANNEL, Channel, PriorityClass
 from onething.hall import selectors, ticket_selectors, ticket_services
 from onething.hall.labels import label
 from onething.hall.services import HallDenied, HallError
 
 PRIORITY_CHOICES = [PriorityClass.WALK_IN, *GREEN_CHANNEL]
+# A phone ticket taken without signing in sends one SMS to the number typed, unproven:
+# a client may do so a few times an hour (a family, a shared phone), not more.
+ANONYMOUS_SMS_LIMITS = [ratelimit.Limit(3, dt.timedelta(hours=1)),
+                        ratelimit.Limit(6, ratelimit.DAY)]
 
 
 def _hall(hall_id: int):
@@ -44,14 +51,23 @@ def take_form(request: HttpRequest, hall, channel: Channel, template: str, done:
         category = next((c for c in categories
                          if str(c.pk) == request.POST.get("category", "")), None)
         priority = request.POST.get("priority", PriorityClass.WALK_IN)
+        mobile = request.POST.get("mobile", "").strip()
         if category is None:
             errors["category"] = gettext("请选择取号类别。")
+        elif channel is Channel.PHONE and not signed_in and mobile and _limited(request):
+            response = render(request, template, {
+                "hall": hall, "categories": categories, "signed_in": signed_in,
+                "errors": {"mobile": gettext("不登录取号过于频繁，请登录后取号或稍后再试。")},
+                "priorities": [(p.value, label("ticket_priority", p))
+                               for p in PRIORITY_CHOICES]}, status=429)
+            response["Retry-After"] = "3600"
+            return response
         else:
             try:
                 ticket = ticket_services.take_ticket(
                     category, channel=channel,
                     priority=priority if priority in PRIORITY_CHOICES else "",
-                    mobile=request.POST.get("mobile", "").strip(),
+                    mobile=mobile,
                     user=request.user if signed_in and channel is Channel.PHONE else None)
             except HallDenied as exc:
                 errors["category"] = str(exc)
@@ -63,6 +79,15 @@ def take_form(request: HttpRequest, hall, channel: Channel, template: str, done:
         "hall": hall, "categories": categories, "errors": errors, "signed_in": signed_in,
         "priorities": [(p.value, label("ticket_priority", p)) for p in PRIORITY_CHOICES]},
         status=400 if errors else 200)
+
+
+def _limited(request: HttpRequest) -> bool:
+    try:
+        ratelimit.hit("anonymous-phone-ticket", ratelimit.client_address(request),
+                      ANONYMOUS_SMS_LIMITS)
+    except ratelimit.RateLimited:
+        return True
+    return False
 
 
 @require_http_methods(["GET", "POST"])

@@ -315,7 +315,8 @@ def _act(request: HttpRequest, case) -> HttpResponse:
         kwargs["items"] = items
     if action is Action.APPROVE:
         kwargs["result"] = {key: posted.get(f"result-{key}", "").strip()[:200]
-                            for key in ("number", "note")}
+                            for key in ("number", "note", "valid_until")
+                            if posted.get(f"result-{key}", "").strip()}
     if action in {Action.SUSPEND, Action.EXTEND}:
         kwargs.update(_clock_fields(action, posted, errors))
     if action is Action.ACCEPT_PENDING:  # 容缺受理: the materials owed, each with a note
@@ -421,6 +422,8 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
                 "reason": posted.get("reason", "") if mine and posted else "",
                 "result_number": posted.get("result-number", "") if mine and posted else "",
                 "result_note": posted.get("result-note", "") if mine and posted else "",
+                "result_valid_until": (posted.get("result-valid_until", "")
+                                       if mine and posted else ""),
                 **{f"posted_{name}": posted.get(name, "") if mine and posted else ""
                    for name in CLOCK_FIELDS},
                 "danger": action in {Action.REFUSE, Action.DENY,
@@ -446,6 +449,9 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
         "pending": _pending_panel(case),
         "commitment": selectors.commitments_by_case(application).get(case.pk),
         "issues_certificate": case.matter.issues_id is not None,
+        # 有效期以登记为准: the reviewer enters the date the register records
+        "asks_valid_until": (case.matter.issues_id is not None
+                             and (case.matter.issues.validity or {}).get("kind") == "register"),
         "prerequisites": list(case.prerequisites.all()),
         "flags": selectors.due_flags(case),
         "clock": _clock_panel(case),

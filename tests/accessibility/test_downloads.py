@@ -114,7 +114,9 @@ def test_large_print_is_a4_with_an_embedded_font_and_at_least_18_points(applicat
 def test_certificate_notice_labels_what_the_reviewer_typed(application, demo, client):
     client.force_login(demo.applicant)
     text = _pdf_text(client.get(_paths(application)["certificate"] + ".large.pdf").content)
-    assert "审批意见：同意" in text and "note" not in text
+    # the reviewer's comment stays on the case; the licence's certified fields are read out
+    assert "同意" not in text and "审批意见" not in text and "note" not in text
+    assert "统一社会信用代码：" in text and "经营范围：" in text and "成立日期：" in text
     assert "核验网址：http://testserver/verify/" in text
 
 

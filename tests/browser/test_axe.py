@@ -453,4 +453,25 @@ def test_ticket_pages(live_server, halls, new_page, audit, cookies):
     screen.goto(f"{base}/halls/{county.pk}/screen/")
     screen.locator("#calls tr").first.wait_for()
     audit.check(screen, "call screen")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_error_and_verify_pages(live_server, demo, application, new_page, audit, language):
+    """The branded 404, the /verify/ form (blank and with an error) and a business
+    licence's verification page, in Chinese and in English."""
+    from onething.applications.services import transition_case
+    from onething.domain.cases import Action
+
+    case = application.cases.get(matter__code="business-registration")
+    transition_case(case.pk, Action.ACCEPT, actor=demo.samr)
+    transition_case(case.pk, Action.APPROVE, actor=demo.samr)
+    case.refresh_from_db()
+    base = live_server.url
+    page = new_page(viewport=DESKTOP)
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+    for label, path in [("404", "/no-such-page/"), ("verify form", "/verify/"),
+                        ("verify form with error", "/verify/?number=x"),
+                        ("business licence verified", f"/verify/{case.result['number']}/")]:
+        page.goto(base + path)
+        audit.check(page, f"{label} [{language}]")
     audit.assert_clean()

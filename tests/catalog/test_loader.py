@@ -59,8 +59,8 @@ def test_an_entry_removed_from_the_files_is_removed(tmp_path: Path):
     shutil.copytree(CATALOG_DIR, copy)
     load_catalog(copy)
     extra = copy / "extra.yaml"
-    extra.write_text("certificate_types:\n  - {key: temp-permit, name: 临时许可}\n",
-                     encoding="utf-8")
+    extra.write_text("certificate_types:\n  - {key: temp-permit, name: 临时许可, holder: person,"
+                     " validity: long-term}\n", encoding="utf-8")
     assert load_catalog(copy).counts["certificate_types"]["created"] == 1
     extra.unlink()
     report = load_catalog(copy)

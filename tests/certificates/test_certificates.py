@@ -53,11 +53,13 @@ def test_approval_issues_a_signed_certificate_that_the_dependent_case_receives(
     data = certificate.data
     assert data["tracking_number"] == application.tracking_number
     assert data["matter"]["code"] == "business-registration"
-    assert data["details"] == {"note": "ok"}
+    assert data["details"] == {}  # the reviewer's note stays on the case
+    assert "ok" not in [f["value"] for f in data["fields"]]
     assert demo.applicant.id_number not in str(data)  # masked
     food = application.cases.get(matter__code="food-business-licence")
     assert food.received["business-registration"]["number"] == certificate.number
     assert food.received["business-registration"]["verify_url"] == case.result["verify_url"]
+    assert food.received["business-registration"]["uscc"] == data["holder_id"]
     assert verify_json(client, certificate.number).json()["status"] == "valid"
 
 
@@ -80,11 +82,11 @@ def test_verify_statuses_page_and_json(application, demo, client):
     body = response.json()
     assert body["status"] == "valid" and body["details_shown"] is False
     data = certificate.data
-    assert body["certificate"] == {  # only what verifying needs; the name masked
+    assert body["certificate"] == {  # a business's licence is public (企业信用信息公示)
         "number": number, "certificate_type": "business-licence",
-        "certificate_name": data["certificate_name"], "holder_name": "张*明",
+        "certificate_name": data["certificate_name"], "holder_name": "德城甜心烘焙店",
         "holder_id": data["holder_id"], "department": data["department"],
-        "issued_at": data["issued_at"], "valid_until": data["valid_until"]}
+        "issued_at": data["issued_at"], "valid_until": None, "fields": data["fields"]}
     page = client.get(f"/verify/{number}/")
     assert page.status_code == 200 and "有效" in page.content.decode()
     assert 'lang="zh-Hans"' in page.content.decode()
@@ -99,13 +101,24 @@ def test_verify_statuses_page_and_json(application, demo, client):
 
 
 def test_expired_when_signed_validity_has_passed(application, demo, client):
-    case = approve_registration(application, demo, valid_until="2020-12-31")
+    # 户外招牌设置意见书: valid until the date the register records (entered at approval)
+    approve_registration(application, demo)  # the signboard waits on the licence
+    case = application.cases.get(matter__code="outdoor-signboard")
+    transition(case.pk, Action.ACCEPT, actor=demo.urban)
+    transition(case.pk, Action.APPROVE, actor=demo.urban, result={"valid_until": "2020-12-31"})
+    case.refresh_from_db()
     body = verify_json(client, case.result["number"]).json()
     assert body["status"] == "expired"
     assert body["certificate"]["valid_until"] == "2020-12-31"
     assert "details" not in body["certificate"]
     certificate = Certificate.objects.get(number=case.result["number"])
     assert "valid_until" not in certificate.data["details"]
+
+
+def test_a_long_term_licence_ignores_a_typed_expiry(application, demo):
+    case = approve_registration(application, demo, valid_until="2020-12-31")
+    certificate = Certificate.objects.get(case=case)
+    assert certificate.valid_until is None and certificate.data["valid_until"] is None
 
 
 def test_bad_validity_is_refused(application, demo):

@@ -24,10 +24,14 @@ pytestmark = pytest.mark.django_db
 def certificate(demo):
     application = submit_application(restaurant_submission(demo.applicant),
                                      actor=demo.applicant, applicant=demo.applicant)
-    case = application.cases.get(matter__code="business-registration")
-    transition(case.pk, Action.ACCEPT, actor=demo.samr)
-    transition(case.pk, Action.APPROVE, actor=demo.samr,
-               result={"经营范围": "糕点、面包制售", "valid_until": "2046-12-31"})
+    registration = application.cases.get(matter__code="business-registration")
+    transition(registration.pk, Action.ACCEPT, actor=demo.samr)
+    transition(registration.pk, Action.APPROVE, actor=demo.samr)  # the signboard waits on it
+    case = application.cases.get(matter__code="outdoor-signboard")
+    transition(case.pk, Action.ACCEPT, actor=demo.urban)
+    transition(case.pk, Action.APPROVE, actor=demo.urban,
+               result={"招牌内容": "甜心烘焙", "valid_until": "2046-12-31",
+                       "note": "现场核实无误"})
     return Certificate.objects.get(case=case)
 
 
@@ -42,12 +46,13 @@ def test_pdf_embeds_the_font_and_carries_the_signed_data(certificate):
     assert b"/FontFile2" in body or b"/FontFile3" in body
     assert re.search(rb"/BaseFont\s*/[A-Z]{6}\+WenQuanYiMicroHei", body)  # subset, embedded
     text = _text(body)
-    assert "营业执照" in text
+    assert "户外招牌设置意见书" in text
     assert certificate.number in text
-    assert certificate.data["holder_name"] in text
+    assert certificate.data["holder_name"] == "德城甜心烘焙店" and "德城甜心烘焙店" in text
     assert certificate.department.name in text
     assert "2046年12月31日" in text
-    assert "糕点、面包制售" in text
+    assert "甜心烘焙" in text
+    assert "现场核实无误" not in text and "note" not in text and "审批意见" not in text
     assert url in text.replace("\n", "")
     assert certificate.key.key_id in text
     holder = certificate.holder
@@ -91,7 +96,7 @@ def test_download_for_the_holder_with_an_absolute_verify_url(certificate, demo, 
 
 def test_only_holder_staff_and_issuing_reviewers(certificate, demo, client):
     path = f"/certificates/{certificate.number}.pdf"
-    for user, status in ((demo.applicant2, 404), (demo.health, 404), (demo.samr, 200),
+    for user, status in ((demo.applicant2, 404), (demo.samr, 404), (demo.urban, 200),
                          (demo.clerk, 200), (demo.manager, 200)):
         client.force_login(user)
         assert client.get(path).status_code == status, user.username

@@ -25,16 +25,18 @@ from tests.conftest import restaurant_submission
 
 pytestmark = pytest.mark.django_db
 
-NOTE = "准予登记，注册资本十万元"
+NOTE = "体检合格，准予发证"  # the reviewer's internal comment: never on the certificate
+WORKPLACE = "德城甜心烘焙店"  # the health certificate's certified 工作单位
 
 
 @pytest.fixture
 def certificate(demo):
+    """A person's certificate (食品从业人员健康证明): its details are the holder's to share."""
     application = submit_application(restaurant_submission(demo.applicant), actor=demo.applicant,
                                      applicant=demo.applicant)
-    case = application.cases.get(matter__code="business-registration")
-    transition(case.pk, Action.ACCEPT, actor=demo.samr)
-    transition(case.pk, Action.APPROVE, actor=demo.samr, result={"note": NOTE})
+    case = application.cases.get(matter__code="food-worker-health-certificate")
+    transition(case.pk, Action.ACCEPT, actor=demo.health)
+    transition(case.pk, Action.APPROVE, actor=demo.health, result={"note": NOTE})
     return Certificate.objects.get(case=case)
 
 
@@ -50,7 +52,8 @@ def as_json(client, certificate, **params) -> dict:
 
 
 def shows_details(html: str) -> bool:
-    return NOTE in html and "办理事项" in html
+    assert NOTE not in html  # never, to anyone
+    return WORKPLACE in html and "办理事项" in html
 
 
 def test_names_are_masked_like_the_public_pages_need():
@@ -72,7 +75,7 @@ def test_anonymous_verification_hides_the_details_and_the_full_name(client, cert
 
 
 def test_other_people_signed_in_see_no_more_than_anonymous(client, certificate, demo):
-    for other in (demo.applicant2, demo.samr, demo.manager):
+    for other in (demo.applicant2, demo.health, demo.manager):
         client.force_login(other)
         assert not shows_details(page(client, certificate))
         assert as_json(client, certificate)["details_shown"] is False
@@ -110,7 +113,11 @@ def test_expired_revoked_wrong_or_foreign_codes_show_nothing(client, certificate
     elif spoil == "wrong":
         code = ("A" if code[0] != "A" else "B") + code[1:]
     else:  # a valid code, but for another certificate of the same holder
-        food = certificate.case.application.cases.get(matter__code="food-business-licence")
+        cases = certificate.case.application.cases
+        registration = cases.get(matter__code="business-registration")
+        transition(registration.pk, Action.ACCEPT, actor=demo.samr)
+        transition(registration.pk, Action.APPROVE, actor=demo.samr)
+        food = cases.get(matter__code="food-business-licence")
         transition(food.pk, Action.ACCEPT, actor=demo.samr)
         transition(food.pk, Action.APPROVE, actor=demo.samr)
         code = create_share_code(Certificate.objects.get(case=food), actor=demo.applicant).code
@@ -169,7 +176,7 @@ def test_share_and_verify_pages_in_english(client, certificate, demo):
     share = create_share_code(certificate, actor=demo.applicant)
     data = catalogue_data(certificate.case.application) | {
         certificate.data["certificate_name"], certificate.data["department"]["name"],
-        "张*明", NOTE}
+        "张*明", WORKPLACE, "工作单位"}
     html = page(client, certificate, share="WRONGCODE2")
     assert "The share code is wrong" in html and chinese_left(html, data) == []
     client.force_login(demo.applicant)

@@ -85,6 +85,20 @@ BROKEN = [
      "我要开大店", "no option 'maybe'"),
     ("YAML syntax", "    name: 开店\n", "    name: [开店\n", "", "YAML syntax"),
     ("unknown section", "scenarios:\n", "scenarioz:\n", "scenarioz:", "unknown section"),
+    ("certificate type without holder", "holder: person, validity: long-term}",
+     "validity: long-term}", "validity: long-term}", "missing 'holder'"),
+    ("certificate type with unknown holder", "holder: person,", "holder: company,",
+     "holder: company", "holder must be one of person, organisation"),
+    ("certificate type with a bad validity", "validity: long-term}", "validity: forever}",
+     "validity: forever", "validity must be long-term, register or"),
+    ("certificate type with a zero term", "validity: long-term}", "validity: {years: 0}}",
+     "validity: {years: 0}", "positive number of years"),
+    ("certificate field outside the dictionary", "validity: long-term}",
+     "validity: long-term, fields: [shop_name, founded]}", "founded",
+     "unknown field 'founded'"),
+    ("certificate field with a bad source", "validity: long-term}",
+     "validity: long-term, fields: [{key: shop_name, source: guess}]}", "source: guess",
+     "field source must be one of"),
 ]
 
 

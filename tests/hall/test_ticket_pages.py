@@ -122,3 +122,23 @@ def test_door_printer_for_staff(halls, demo):
                                                                    "pregnant")
     assert as_user(demo.applicant).get(
         f"/workbench/halls/{hall.pk}/door-ticket/").status_code in (302, 403)
+
+
+def test_anonymous_phone_tickets_cannot_be_used_to_send_sms_at_will(halls):
+    """Each anonymous phone ticket texts the number typed: a client gets three an hour,
+    then 429 and no ticket, no SMS; signing in is the way to take more."""
+    from onething.notifications.models import Delivery
+
+    hall = halls.county
+    category = hall.categories.get(letter="A")
+    client = Client()
+    for n in range(3):
+        taken = client.post(f"/halls/{hall.pk}/ticket/",
+                            {"category": category.pk, "mobile": f"1390000001{n}"})
+        assert taken.status_code == 302
+    deliveries = Delivery.objects.count()
+    refused = client.post(f"/halls/{hall.pk}/ticket/",
+                          {"category": category.pk, "mobile": "13900000019"})
+    assert refused.status_code == 429 and refused["Retry-After"] == "3600"
+    assert "不登录取号过于频繁，请登录后取号或稍后再试。" in refused.content.decode()
+    assert Ticket.objects.count() == 3 and Delivery.objects.count() == deliveries

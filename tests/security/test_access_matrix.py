@@ -69,6 +69,7 @@ MATRIX: dict[str, Entry] = {
                              args="guide"),
     "certificates:verify": E(                        "200 200 200 200 200 200 200 200 200 200 200",
                              args="certificate"),
+    "certificates:verify-form": E(                   "200 200 200 200 200 200 200 200 200 200 200"),
     "healthz": E(                                    "200 200 200 200 200 200 200 200 200 200 200"),
     "readyz": E(                                     "200 200 200 200 200 200 200 200 200 200 200"),
     # Off unless ONETHING_METRICS_TOKEN / _ALLOWED_ADDRESSES is set (tests/core/test_metrics.py).
@@ -179,6 +180,8 @@ MATRIX: dict[str, Entry] = {
     "api:plan": E(                                   "200 200 200 200 200 200 200 200 200 403 403",
                   args="bundle"),
     "api:search": E(                                 "200 200 200 200 200 200 200 200 200 200 200"),
+    "api:verify_certificate": E(                     "200 200 200 200 200 200 200 200 200 200 200",
+                                args="certificate"),
     "api:upload": E(                                 "401 401 401 401 401 401 401 401 403 400 400",
                     method="post"),
     "api:submit": E(                                 "401 401 401 401 401 401 401 401 403 400 400",

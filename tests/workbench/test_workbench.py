@@ -312,3 +312,26 @@ def test_files_are_judged_by_content(client, demo):
     response = client.post(form_url, data)
     assert response.status_code == 302
     assert Application.objects.count() == 1
+
+
+def test_a_register_dated_certificate_asks_the_reviewer_for_its_end(client, demo):
+    """户外招牌设置意见书 (validity: register) asks 有效期至; the 营业执照 (long-term) does not."""
+    from onething.certificates.models import Certificate
+
+    application = submit(demo)
+    registration = case_of(application, "business-registration")
+    client.force_login(demo.samr)
+    client.post(case_url(registration), {"action": "accept"})
+    assert 'name="result-valid_until"' not in client.get(case_url(registration)).content.decode()
+    client.post(case_url(registration), {"action": "approve"})
+    signboard = case_of(application, "outdoor-signboard")
+    client.force_login(demo.urban)
+    client.post(case_url(signboard), {"action": "accept"})
+    html = client.get(case_url(signboard)).content.decode()
+    assert '<input type="date" name="result-valid_until"' in html
+    response = client.post(case_url(signboard), {"action": "approve",
+                                                 "result-valid_until": "2029-06-30"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    certificate = Certificate.objects.get(case=signboard)
+    assert certificate.valid_until == dt.date(2029, 6, 30)
+    assert certificate.data["valid_until"] == "2029-06-30"
