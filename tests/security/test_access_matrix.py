@@ -204,6 +204,30 @@ MATRIX: dict[str, Entry] = {
                                method="post", args="application"),
     "api:delivered": E(                              "401 401 401 401 401 401 401 401 403 409 409",
                        method="post", args="application"),
+    # -- tickets and calling (issue 14) ----------------------------------------------------------
+    # Taking a ticket is public (the kiosk without sign-in, the phone with an account or a
+    # mobile); a ticket's page is its holder's; the call screen is public (the hall's TV).
+    "kiosk:ticket-take": E(                          "200 200 200 200 200 200 200 200 200 200 200"),
+    "kiosk:ticket": E(                               "200 200 200 200 200 200 200 200 200 200 200",
+                      args="kiosk_ticket"),
+    "portal:ticket-take": E(                         "200 200 200 200 200 200 200 200 200 200 200",
+                            args="hall"),
+    "portal:ticket": E(                              "404 200 404 404 404 404 404 404 404 404 404",
+                       args="ticket"),
+    "portal:ticket-leave": E(                        "404 302 404 404 404 404 404 404 404 404 404",
+                             method="post", args="ticket"),
+    "portal:hall-screen": E(                         "200 200 200 200 200 200 200 200 200 200 200",
+                            args="hall"),
+    "portal:hall-screen-calls": E(                   "200 200 200 200 200 200 200 200 200 200 200",
+                                  args="hall"),
+    # A ticket taken signed in is its holder's (others: 404, no probing); the kiosk slip's
+    # secret token is the slip. The window desk: window staff, sent to start a shift first
+    # (302) and refused an action without one (403); the door printer: clerks, managers.
+    "workbench:desk": E(                             "302 403 403 302 403 403 302 403 302 302 302"),
+    "workbench:desk-action": E(                      "302 403 403 403 403 403 403 403 302 302 302",
+                               method="post"),
+    "workbench:door-ticket": E(                      "302 403 403 200 403 403 200 403 302 302 302",
+                               args="hall"),
 }
 # The Django admin: its index and sign-in page here; every model's list and add pages in
 # test_every_admin_page_is_for_administrators_only.
@@ -289,6 +313,13 @@ def world(demo, halls) -> World:
     member = create_staff(username="w-matrix", password="x", role="clerk")
     shift = start_shift(halls.window(halls.county, 3), actor=member)
     admin = User.objects.get(username="demo-admin")
+    # A phone ticket the owner took signed in, and a kiosk ticket (anyone's slip).
+    from onething.domain.tickets import Channel
+    from onething.hall.ticket_services import take_ticket
+
+    category_a = halls.county.categories.get(letter="A")
+    phone_ticket = take_ticket(category_a, channel=Channel.PHONE, user=applicant)
+    kiosk_ticket = take_ticket(category_a, channel=Channel.KIOSK)
     kwargs = {
         "": {},
         "bundle": {"slug": "restaurant"},
@@ -312,6 +343,8 @@ def world(demo, halls) -> World:
                      "category_id": halls.county.categories.get(letter="A").pk},
         "window": {"hall_id": halls.county.pk, "window_id": halls.window(halls.county, 1).pk},
         "shift": {"shift_id": shift.pk},
+        "ticket": {"token": phone_ticket.token},
+        "kiosk_ticket": {"token": kiosk_ticket.token},
     }
     signed_in = {
         "applicant": applicant,
