@@ -9,6 +9,8 @@ language, signed with the centre's name and linking to the application.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
@@ -19,16 +21,25 @@ from onething.domain.cases import ACTION_LABELS, Action
 from onething.notifications.models import Delivery, Notification
 from onething.notifications.tasks import deliver
 
+# Who names the centre when ONETHING_SMS_SIGNATURE is unset: the hall app registers the
+# main hall's name at start-up (onething/hall/receivers.py), so this app need not import it.
+_centre_name_sources: list[Callable[[], str]] = []
+
+
+def register_centre_name(source: Callable[[], str]) -> None:
+    """Register a callable answering the centre's name for SMS signatures."""
+    if source not in _centre_name_sources:
+        _centre_name_sources.append(source)
+
 
 def signature() -> str:
     """The SMS signature 【…】: ONETHING_SMS_SIGNATURE, else the main hall's name."""
     name = settings.ONETHING_SMS_SIGNATURE.strip()
-    if not name:
-        from onething.hall.selectors import main_hall
-
-        hall = main_hall()
-        name = hall.name if hall is not None else "政务服务中心"
-    return f"【{name.strip('【】')}】"
+    for source in _centre_name_sources:
+        if name:
+            break
+        name = source().strip()
+    return f"【{(name or '政务服务中心').strip('【】')}】"
 
 
 def public_base() -> str:
