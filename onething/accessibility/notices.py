@@ -1,6 +1,6 @@
 """What a notice says, as plain structured text (盲文版和大字版共用的正文).
 
-The acceptance receipt (受理回执), the one-time correction notice (一次性告知单),
+The acceptance receipt (收件回执), the one-time correction notice (一次性告知单),
 a case's decision, a certificate and a bundle guide are each built here from
 plain values into a :class:`Notice`: a title, labelled facts, sections of
 lines and closing notes. The large-print PDF and the Braille files render the
@@ -25,7 +25,7 @@ from onething.domain.validators import mask_id_number
 
 KINDS = ("receipt", "correction", "decision", "certificate", "guide")
 KIND_LABELS = {
-    "receipt": "受理回执",
+    "receipt": "收件回执",
     "correction": "一次性告知单",
     "decision": "办理决定",
     "certificate": "电子证照",
@@ -120,7 +120,7 @@ def _applicant_fact(applicant: Applicant) -> tuple[str, str]:
     return "申请人", applicant.name
 
 
-# -- 受理回执 -----------------------------------------------------------------------------
+# -- 收件回执 -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ def receipt_notice(*, tracking_number: str, applicant: Applicant, bundle_name: s
                    cases: Sequence[ReceiptCase] = (), materials: Sequence[str] = (),
                    reused: Sequence[tuple[str, str]] = (), tracking_url: str = "",
                    hall: ReceiptHall | None = None, today: dt.date) -> Notice:
-    """受理回执: what was received, from whom, who handles it, by when (as the
+    """收件回执: what was received, from whom, who handles it, by when (as the
     workbench's printed receipt says it), and the hall to turn to."""
     case_lines = []
     for case in cases:
@@ -157,7 +157,7 @@ def receipt_notice(*, tracking_number: str, applicant: Applicant, bundle_name: s
             due = (f"，{'承诺' if case.due_confirmed else '预计'}{format_date(case.due)}"
                    f"{'（暂定）' if case.due_provisional else ''}办结")
         case_lines.append(f"{case.matter}：{case.department}，{case.status}{due}")
-    return _notice("receipt", "受理回执", [
+    return _notice("receipt", "收件回执", [
         ("受理编号", tracking_number),
         _applicant_fact(applicant),
         ("办理事项", f"{bundle_name}一件事"),

@@ -159,7 +159,8 @@ def _receipt(application: Application, absolute: Absolute, today: dt.date) -> No
         materials=[m.material_name for m in provided if m.certificate_id is None],
         reused=[(m.material_name, m.certificate.number) for m in provided
                 if m.certificate_id is not None],
-        tracking_url=absolute(reverse("portal:application", args=[application.pk])),
+        tracking_url=absolute(reverse("portal:progress") + "?" + urlencode(
+            {"number": application.tracking_number or ""})),
         hall=_receipt_hall(application), today=today)
 
 

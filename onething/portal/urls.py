@@ -4,6 +4,7 @@ from onething.portal import (
     account_views,
     application_views,
     hall_views,
+    progress_views,
     scenario_views,
     search_views,
     views,
@@ -36,4 +37,5 @@ urlpatterns = [
     path("notifications/", application_views.notifications, name="notifications"),
     path("search/", search_views.search, name="search"),
     path("halls/", hall_views.halls, name="halls"),
+    path("progress/", progress_views.progress, name="progress"),
 ]
