@@ -205,3 +205,13 @@ def test_the_signature_setting_wins_over_the_hall(demo, halls, settings,
                            applicant=demo.applicant)
     assert MemorySmsBackend.outbox[0][1].startswith(
         "【德州市德城区政务服务】您的“开办餐饮店”申请已收到")
+
+
+@pytest.mark.django_db
+def test_the_sign_in_code_carries_the_signature_too(demo, halls):
+    from onething.accounts.services import request_login_code
+
+    MemorySmsBackend.outbox.clear()
+    request_login_code(demo.applicant.mobile, client="192.0.2.1")
+    [(_, text, _)] = MemorySmsBackend.outbox
+    assert text.startswith("【德城区政务服务中心】您的登录验证码是 ") and text.endswith("，5分钟内有效。")
