@@ -214,4 +214,5 @@ def test_the_sign_in_code_carries_the_signature_too(demo, halls):
     MemorySmsBackend.outbox.clear()
     request_login_code(demo.applicant.mobile, client="192.0.2.1")
     [(_, text, _)] = MemorySmsBackend.outbox
-    assert text.startswith("【德城区政务服务中心】您的登录验证码是 ") and text.endswith("，5分钟内有效。")
+    assert text.startswith("【德城区政务服务中心】您的登录验证码是 ")
+    assert text.endswith("，5分钟内有效。")
