@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from onething.domain import messages as policy
@@ -50,7 +50,11 @@ def public_base() -> str:
 
 def application_link(application) -> str:
     """The absolute address of the application's page in the portal."""
-    return f"{public_base()}{reverse('portal:application', args=[application.pk])}"
+    try:
+        path = reverse("portal:application", args=[application.pk])
+    except NoReverseMatch:  # a node serving the API alone
+        path = f"/applications/{application.pk}/"
+    return f"{public_base()}{path}"
 
 
 def outbound_text(user, application, milestone: policy.Milestone, *, happened: str,
