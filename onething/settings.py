@@ -159,6 +159,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "onething.core.preferences.context",
+                "onething.notifications.context.unread",
             ],
         },
     },
@@ -293,6 +294,9 @@ ONETHING_PERMISSIONS_POLICY = os.environ.get(
 # ONETHING_SMS_BACKEND: dotted path of an SmsBackend; the default writes messages to the log.
 ONETHING_SMS_BACKEND = os.environ.get("ONETHING_SMS_BACKEND",
                                       "onething.notifications.backends.LogSmsBackend")
+# ONETHING_SMS_SIGNATURE: the centre's name in the 【】 signature of every SMS (default: the
+# main hall's name, see the hall app).
+ONETHING_SMS_SIGNATURE = os.environ.get("ONETHING_SMS_SIGNATURE", "")
 # ONETHING_SMS_TIMEOUT_SECONDS: the longest one call to the SMS provider may take; a slower
 # call counts as failed and is retried (default 15).
 ONETHING_SMS_TIMEOUT_SECONDS = float(os.environ.get("ONETHING_SMS_TIMEOUT_SECONDS", "15"))

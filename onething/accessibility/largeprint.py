@@ -8,6 +8,8 @@ columns. The Chinese font is embedded (``core.fonts``: Debian's
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fpdf import FPDF
 from fpdf.enums import WrapMode
 
@@ -43,6 +45,8 @@ def render_large_print(notice: Notice) -> bytes:
     pdf.set_title(notice.title)
     pdf.set_subject("大字版 (large print)")
     pdf.set_creator("onething")
+    if notice.issued_at:  # kept as issued: the same bytes on every download
+        pdf.set_creation_date(dt.datetime.fromisoformat(notice.issued_at))
     pdf.set_lang("zh-CN")
     pdf.add_font(FONT_FAMILY, fname=str(font_path()))
     pdf.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)

@@ -1,6 +1,6 @@
 """What a notice says, as plain structured text (盲文版和大字版共用的正文).
 
-The acceptance receipt (受理回执), the one-time correction notice (一次性告知单),
+The acceptance receipt (收件回执), the one-time correction notice (一次性告知单),
 a case's decision, a certificate and a bundle guide are each built here from
 plain values into a :class:`Notice`: a title, labelled facts, sections of
 lines and closing notes. The large-print PDF and the Braille files render the
@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from onething.domain.instant import RESULT_LABELS
 from onething.domain.validators import mask_id_number
 
-KINDS = ("receipt", "correction", "decision", "certificate", "guide")
+KINDS = ("receipt", "acceptance", "correction", "decision", "certificate", "guide")
 KIND_LABELS = {
-    "receipt": "受理回执",
+    "receipt": "收件回执",
+    "acceptance": "受理通知书",
     "correction": "一次性告知单",
     "decision": "办理决定",
     "certificate": "电子证照",
@@ -47,6 +49,26 @@ class Notice:
     facts: tuple[tuple[str, str], ...] = ()  # (label, value)
     sections: tuple[Section, ...] = ()
     notes: tuple[str, ...] = ()  # closing paragraphs
+    # When it was issued (ISO 8601), for an issued document kept as issued: the PDF's
+    # creation date, so that a re-download is byte-identical. "" for one made live.
+    issued_at: str = ""
+
+    def to_data(self) -> dict[str, Any]:
+        """The notice as JSON-ready data (the stored snapshot of an issued document)."""
+        return {"kind": self.kind, "title": self.title,
+                "facts": [list(fact) for fact in self.facts],
+                "sections": [{"heading": s.heading, "items": list(s.items),
+                              "numbered": s.numbered} for s in self.sections],
+                "notes": list(self.notes)}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], *, issued_at: str = "") -> Notice:
+        """The notice a snapshot (:meth:`to_data`) holds, as it was issued."""
+        return cls(kind=data["kind"], title=data["title"],
+                   facts=tuple((str(label), str(value)) for label, value in data["facts"]),
+                   sections=tuple(Section(s["heading"], tuple(s["items"]), bool(s["numbered"]))
+                                  for s in data["sections"]),
+                   notes=tuple(data["notes"]), issued_at=issued_at)
 
     def lines(self) -> list[str]:
         """The notice as plain text lines; blank lines separate blocks."""
@@ -120,7 +142,7 @@ def _applicant_fact(applicant: Applicant) -> tuple[str, str]:
     return "申请人", applicant.name
 
 
-# -- 受理回执 -----------------------------------------------------------------------------
+# -- 收件回执 -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -148,7 +170,7 @@ def receipt_notice(*, tracking_number: str, applicant: Applicant, bundle_name: s
                    cases: Sequence[ReceiptCase] = (), materials: Sequence[str] = (),
                    reused: Sequence[tuple[str, str]] = (), tracking_url: str = "",
                    hall: ReceiptHall | None = None, today: dt.date) -> Notice:
-    """受理回执: what was received, from whom, who handles it, by when (as the
+    """收件回执: what was received, from whom, who handles it, by when (as the
     workbench's printed receipt says it), and the hall to turn to."""
     case_lines = []
     for case in cases:
@@ -157,7 +179,7 @@ def receipt_notice(*, tracking_number: str, applicant: Applicant, bundle_name: s
             due = (f"，{'承诺' if case.due_confirmed else '预计'}{format_date(case.due)}"
                    f"{'（暂定）' if case.due_provisional else ''}办结")
         case_lines.append(f"{case.matter}：{case.department}，{case.status}{due}")
-    return _notice("receipt", "受理回执", [
+    return _notice("receipt", "收件回执", [
         ("受理编号", tracking_number),
         _applicant_fact(applicant),
         ("办理事项", f"{bundle_name}一件事"),
@@ -178,6 +200,39 @@ def receipt_notice(*, tracking_number: str, applicant: Applicant, bundle_name: s
         "如需补正，各部门将一次性告知。",
         f"查询办理进度：{tracking_url}" if tracking_url else "",
         f"打印日期：{format_date(today)}",
+    ])
+
+
+# -- 受理通知书 ---------------------------------------------------------------------------
+
+
+def acceptance_notice(*, tracking_number: str, applicant: Applicant, matter: str,
+                      department: str, accepted_at: dt.datetime, promised: dt.date | None,
+                      statutory: dt.date | None, provisional: bool = False,
+                      pending: Sequence[str] = (), tracking_url: str = "",
+                      hall: ReceiptHall | None = None, today: dt.date) -> Notice:
+    """受理通知书: the department accepted one case (《行政许可法》第三十二条), with the
+    dates it must be decided by; ``pending`` names materials owed under 容缺受理."""
+    mark = "（暂定）" if provisional else ""
+    return _notice("acceptance", "受理通知书", [
+        ("受理编号", tracking_number),
+        _applicant_fact(applicant),
+        ("办理事项", matter),
+        ("承办部门", department),
+        ("受理日期", format_date(accepted_at)),
+        ("承诺办结日期", f"{format_date(promised)}{mark}" if promised else ""),
+        ("法定办结日期", f"{format_date(statutory)}{mark}" if statutory else ""),
+        ("办事大厅", hall.name if hall else ""),
+        ("地址", hall.address if hall else ""),
+        ("咨询电话", hall.phone if hall else ""),
+    ], [
+        Section("容缺受理，请在期限内补齐以下材料", tuple(pending), numbered=True),
+    ], [
+        "您的申请材料齐全、符合法定形式，本机关决定予以受理。",
+        "依法需要听证、检验、检测、鉴定或专家评审的，所需时间不计算在办理期限内，"
+        "届时将另行告知。",
+        f"查询办理进度：{tracking_url}" if tracking_url else "",
+        f"出具日期：{format_date(today)}",
     ])
 
 

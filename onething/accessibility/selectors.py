@@ -32,7 +32,9 @@ from onething.domain.planner import PlanningError
 if TYPE_CHECKING:
     from onething.applications.models import Application, Case, Event
 
-CASE_KINDS = ("correction", "decision", "certificate")
+CASE_KINDS = ("acceptance", "correction", "decision", "certificate")
+# Kept as issued (onething.applications.documents): every download says what the first did.
+ISSUED_KINDS = ("receipt", "acceptance")
 DECISION_ACTIONS = {Action.APPROVE.value: "approve", Action.DENY.value: "deny",
                     Action.REFUSE.value: "refuse"}
 # Result entries that say what the decision is rather than what it yields.
@@ -93,6 +95,8 @@ def available_notices(application: Application) -> list[CaseNotices]:
     for case in application.cases.all():
         events = _case_events(application, case)
         found = []
+        if case.accepted_at is not None:
+            found.append(("acceptance", gettext("受理通知书")))
         # Offered while it is to be answered, like the page's correction form; the
         # address keeps working after the resubmission.
         if case.status == CaseStatus.CORRECTION_REQUESTED:
@@ -118,10 +122,16 @@ def application_notice(viewer: Any, application_id: int, kind: str, case_id: int
     if kind == "receipt":
         if case_id is not None:
             raise NoNotice(kind)
-        return _receipt(application, absolute, today)
+        return _as_issued(application, kind, None,
+                          lambda: _receipt(application, absolute, today))
     if kind not in CASE_KINDS or case_id is None:
         raise NoNotice(kind)
     case = _case(application, case_id)
+    if kind == "acceptance":
+        if case.accepted_at is None:
+            raise NoNotice(kind)
+        return _as_issued(application, kind, case,
+                          lambda: _acceptance(application, case, absolute, today))
     events = _case_events(application, case)
     if kind == "correction":
         return _correction(application, case, events, today)
@@ -159,7 +169,33 @@ def _receipt(application: Application, absolute: Absolute, today: dt.date) -> No
         materials=[m.material_name for m in provided if m.certificate_id is None],
         reused=[(m.material_name, m.certificate.number) for m in provided
                 if m.certificate_id is not None],
-        tracking_url=absolute(reverse("portal:application", args=[application.pk])),
+        tracking_url=absolute(reverse("portal:progress") + "?" + urlencode(
+            {"number": application.tracking_number or ""})),
+        hall=_receipt_hall(application), today=today)
+
+
+def _as_issued(application: Application, kind: str, case: Case | None,
+               build: Callable[[], Notice]) -> Notice:
+    """The notice as first issued: its snapshot is stored then and served ever after."""
+    from onething.applications.documents import issue_once
+
+    issued = issue_once(application, kind, lambda: build().to_data(), case=case)
+    return Notice.from_data(issued.content, issued_at=issued.issued_at.isoformat())
+
+
+def _acceptance(application: Application, case: Case, absolute: Absolute,
+                today: dt.date) -> Notice:
+    names = {m["key"]: m["name"] for m in application.plan.get("materials", [])}
+    return notices.acceptance_notice(
+        tracking_number=application.tracking_number or "", applicant=_applicant(application),
+        matter=case.matter.name, department=case.department.name,
+        accepted_at=timezone.localtime(case.accepted_at),
+        promised=case.promised_due_date, statutory=case.statutory_due_date,
+        provisional=bool(case.due_provisional),
+        pending=[str(i.get("name") or names.get(i.get("material", ""), i.get("material", "")))
+                 for i in (case.pending_items or [])],
+        tracking_url=absolute(reverse("portal:progress") + "?" + urlencode(
+            {"number": application.tracking_number or ""})),
         hall=_receipt_hall(application), today=today)
 
 

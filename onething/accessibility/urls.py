@@ -18,7 +18,7 @@ class FormatConverter:
 
 
 class CaseNoticeConverter:
-    regex = r"correction|decision|certificate"
+    regex = r"acceptance|correction|decision|certificate"
 
     def to_python(self, value: str) -> str:
         return value

@@ -34,6 +34,7 @@ from onething.domain.validators import (
     validate_uscc,
 )
 from onething.notifications.backends import sms_backend
+from onething.notifications.services import signature
 
 log = logging.getLogger("onething.accounts")
 
@@ -193,7 +194,7 @@ def _issue_code(subject: str, mobile: str, *, client: str, field: str) -> CodeRe
                                      expires_at=now + CODE_TTL)
     if mobile:
         try:
-            sms_backend().send(mobile, f"【onething】您的登录验证码是 {code}，5分钟内有效。",
+            sms_backend().send(mobile, f"{signature()}您的登录验证码是 {code}，5分钟内有效。",
                                message_id=f"login:{subject[:16]}:{int(now.timestamp())}")
         except Exception as exc:  # the gateway is down or refused: say so, never a 500
             _sms_failed(login, exc, field)

@@ -154,6 +154,10 @@ def _record(application: Application, actor: User, action: str, data: dict[str, 
                                  data=data)
     notify(user=application.applicant, application=application,
            dedupe_key=f"delivery:{event.pk}",
+           # what the applicant did themselves is not sent back to their phone
+           happened=action if actor.pk != application.applicant_id else "",
+           detail=f"（{data['carrier']}，运单号 {data['tracking_number']}）"
+           if action == DISPATCH else "",
            message=f"您的申请 {application.tracking_number}：{message}"[:500])
     return event
 

@@ -402,3 +402,33 @@ class ResultDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} · {self.get_method_display()}"
+
+
+class IssuedDocument(models.Model):
+    """A document handed to the applicant, kept as issued: the 收件回执 of an application,
+    the 受理通知书 of a case. Its content is frozen at the first issue (a snapshot with its
+    SHA-256), so every later download — large print, Braille — says what the one handed
+    over said, even after dates moved (a suspension, an extension)."""
+
+    application = models.ForeignKey(Application, models.CASCADE,
+                                     related_name="issued_documents", verbose_name="申请")
+    case = models.ForeignKey(Case, models.CASCADE, null=True, blank=True, related_name="+",
+                             verbose_name="办件")
+    kind = models.CharField("文书类型", max_length=20)
+    content = models.JSONField("内容")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    issued_at = models.DateTimeField("出具时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "已出具文书"
+        constraints = [
+            models.UniqueConstraint(fields=["application", "kind"],
+                                    condition=models.Q(case__isnull=True),
+                                    name="one_issued_document_per_application"),
+            models.UniqueConstraint(fields=["case", "kind"],
+                                    condition=models.Q(case__isnull=False),
+                                    name="one_issued_document_per_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.application_id}/{self.case_id or '-'}"

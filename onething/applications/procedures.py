@@ -298,7 +298,7 @@ def _refer_lapsed(case_id: int) -> bool:
                   if case.pending_due_date else None})
         application: Application = case.application
         notify(user=application.applicant, application=application,
-               dedupe_key=f"case:{case.pk}:pending_overdue",
+               dedupe_key=f"case:{case.pk}:pending_overdue", happened=Action.PENDING_OVERDUE,
                message=(f"您的申请 {application.tracking_number}：“{case.matter.name}”"
                         f"{ACTION_LABELS[Action.PENDING_OVERDUE]}："
                         f"{_names(case.pending_items)}，补齐期限为 "

@@ -296,3 +296,58 @@ def access_log(viewer: User, case: Case, *, limit: int = ACCESS_LOG_LIMIT) -> li
     return audit_selectors.access_entries(
         case_id=case.pk, subject_type=ProvidedMaterial._meta.label_lower,
         subject_ids=_material_ids(case), limit=limit)
+
+
+# -- the public progress lookup (受理编号 + 身份证号码) -------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """One case as the public lookup shows it: no personal data, statuses only."""
+
+    matter: str
+    department: str
+    status: str  # CaseStatus value (the page shows its label)
+    due: dt.date | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    tracking_number: str
+    bundle: str
+    status: str  # ApplicationStatus value
+    submitted_on: dt.date | None
+    rows: tuple[ProgressRow, ...]
+
+
+# Compared against when no application has the number, so that a wrong number costs
+# the same as a wrong ID number (the answer does not tell which was wrong).
+_NO_ID = "0" * 18
+
+
+def public_progress(tracking_number: str, id_number: str) -> Progress | None:
+    """The progress of the application with this 受理编号 whose applicant holds this
+    resident ID number, or None for any wrong pair (no hint which half was wrong).
+
+    The caller rate-limits (onething.accounts.ratelimit) before calling."""
+    import hmac
+
+    number = "".join((tracking_number or "").split())
+    given = "".join((id_number or "").split()).upper()
+    application = (Application.objects.select_related("bundle", "applicant")
+                   .filter(tracking_number=number).first() if number else None)
+    held = (application.applicant.identity_id_number.upper()
+            if application is not None else "") or _NO_ID
+    matches = hmac.compare_digest(held.encode(), given.encode())
+    if application is None or not given or not matches or held == _NO_ID:
+        return None
+    rows = tuple(
+        ProgressRow(matter=case.matter.name, department=case.department.name,
+                    status=case.status, due=case.promised_due_date)
+        for case in application.cases.select_related("matter", "department")
+        .order_by("position", "id"))
+    submitted = application.submitted_at
+    return Progress(tracking_number=number, bundle=application.bundle.name,
+                    status=application.status,
+                    submitted_on=timezone.localdate(submitted) if submitted else None,
+                    rows=rows)

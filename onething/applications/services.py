@@ -434,7 +434,7 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: d
     application.status = derive_application_status(c.status for c in cases.values())
     application.save(update_fields=["tracking_number", "status", "updated_at"])
     notify(user=applicant, application=application,
-           dedupe_key=f"application:{application.pk}:submitted",
+           dedupe_key=f"application:{application.pk}:submitted", happened=Action.SUBMIT,
            message=f"您的“{bundle.name}”申请已提交，受理编号 {application.tracking_number}，"
                    f"共 {len(cases)} 个事项同时办理。")
     return application
@@ -512,7 +512,7 @@ def _tell_applicant(step: Step) -> None:
     if cancelled:
         text += f"。因此以下事项终止办理：{cancelled}"
     notify(user=application.applicant, application=application, message=text[:500],
-           dedupe_key=f"event:{step.event.pk}")
+           dedupe_key=f"event:{step.event.pk}", happened=action, subject=case.matter.name)
 
 
 def _clock_note(step: Step) -> str:
@@ -570,7 +570,7 @@ def recompute_due_dates(case_id: int, *, reason: str = "") -> list[str]:
         if case.promised_due_date != before[0]:
             application = case.application
             notify(user=application.applicant, application=application,
-                   dedupe_key=f"event:{event.pk}",
+                   dedupe_key=f"event:{event.pk}", happened=Action.RESCHEDULE,
                    message=(f"您的申请 {application.tracking_number}：“{case.matter.name}”"
                             f"{ACTION_LABELS[Action.RESCHEDULE]}，承诺办结日期由 "
                             f"{before[0].isoformat() if before[0] else '—'} 调整为 "

@@ -281,6 +281,8 @@ def revoke_certificate(certificate: Certificate, *, actor: User, reason: str) ->
         if locked.case_id is not None:
             notify(user=locked.holder, application=locked.case.application,
                    dedupe_key=f"certificate:{locked.pk}:revoked",
+                   happened="revoke_certificate", subject=locked.certificate_type.name,
+                   detail=f"（{locked.number}）",
                    message=f"您的“{locked.certificate_type.name}”（编号 {locked.number}）"
                            f"已被{locked.department.name}注销。理由：{locked.revoke_reason[:100]}")
     certificate.refresh_from_db()

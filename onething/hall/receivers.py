@@ -1,4 +1,5 @@
-"""A window shift ends when its holder signs out or the account is disabled."""
+"""A window shift ends when its holder signs out or the account is disabled; the main
+hall's name signs the SMS the notifications app sends."""
 
 from __future__ import annotations
 
@@ -9,6 +10,17 @@ from django.dispatch import receiver
 
 from onething.accounts.staff import staff_disabled
 from onething.hall.services import end_shifts_of
+from onething.notifications.services import register_centre_name
+
+
+def _main_hall_name() -> str:
+    from onething.hall.selectors import main_hall
+
+    hall = main_hall()
+    return hall.name if hall is not None else ""
+
+
+register_centre_name(_main_hall_name)
 
 
 @receiver(user_logged_out, dispatch_uid="hall_shift_ends_at_sign_out")

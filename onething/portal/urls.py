@@ -4,6 +4,7 @@ from onething.portal import (
     account_views,
     application_views,
     hall_views,
+    progress_views,
     scenario_views,
     search_views,
     ticket_views,
@@ -42,4 +43,5 @@ urlpatterns = [
     path("halls/<int:hall_id>/screen/calls/", ticket_views.screen_calls, name="hall-screen-calls"),
     path("tickets/<str:token>/", ticket_views.ticket, name="ticket"),
     path("tickets/<str:token>/leave/", ticket_views.ticket_leave, name="ticket-leave"),
+    path("progress/", progress_views.progress, name="progress"),
 ]

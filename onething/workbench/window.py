@@ -6,7 +6,7 @@ bookmarked, reloaded or gone back to:
 
 1. choose the bundle, 2. answer its questions, 3. identify (or register) the
 walk-in applicant, 4. fill the merged form and scan the materials, submit →
-the printable acceptance receipt (受理回执).
+the printable acceptance receipt (收件回执).
 """
 
 from __future__ import annotations
@@ -362,17 +362,19 @@ def _render_form(request: HttpRequest, bundle, plan: Plan, answers: dict[str, st
 # -- the receipt --------------------------------------------------------------------------
 
 
-def tracking_path(application_id: int) -> str:
-    """The public tracking page of an application (built by the portal)."""
+def tracking_path(tracking_number: str) -> str:
+    """The public progress lookup (受理编号 + ID number) with the number filled in: a
+    walk-in applicant has no account to sign in with (built by the portal)."""
     try:
-        return reverse("portal:application", args=[application_id])
+        path = reverse("portal:progress")
     except NoReverseMatch:
-        return f"/applications/{application_id}/"
+        path = "/progress/"
+    return f"{path}?{urlencode({'number': tracking_number})}"
 
 
 @staff_required()
 def receipt(request: HttpRequest, application_id: int) -> HttpResponse:
-    """受理回执: what was received, from whom, who handles it, by when."""
+    """收件回执: what was received, from whom, who handles it, by when."""
     try:
         application = selectors.application_for(request.user, application_id)
     except selectors.NotVisible as exc:
@@ -389,7 +391,7 @@ def receipt(request: HttpRequest, application_id: int) -> HttpResponse:
                       "provisional": provisional})
     completion, provisional = selectors.expected_completion(application)
     provided = [m for m in application.materials.select_related("certificate") if m.current]
-    url = request.build_absolute_uri(tracking_path(application.pk))
+    url = request.build_absolute_uri(tracking_path(application.tracking_number or ""))
     qr = segno.make(url, error="m").svg_inline(scale=4, title=gettext("扫码查询办理进度"))
     return render(request, "workbench/receipt.html", {
         "application": application,

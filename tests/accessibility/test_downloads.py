@@ -61,7 +61,7 @@ def _pdf_text(body: bytes) -> str:
 
 
 EXPECTED = {  # a phrase each notice must say
-    "receipt": "受理回执",
+    "receipt": "收件回执",
     "correction": "照片看不清",
     "decision": "准予决定通知",
     "refusal": "经营场所不符合要求",
@@ -124,7 +124,7 @@ def test_braille_receipt_says_the_tracking_number(application, demo, client):
     client.force_login(demo.applicant)
     cells = client.get(_paths(application)["receipt"] + ".braille.txt").content.decode()
     lines = cells.split("\n")
-    assert lines[0] == braille.translate_lines(["受理回执"])[0]
+    assert lines[0] == braille.translate_lines(["收件回执"])[0]
     number = braille.translate_lines([application.tracking_number])[0]
     assert number in cells
 
@@ -190,7 +190,7 @@ def test_application_page_links_every_notice(application, demo, client):
             assert f'href="{path}.{fmt}"' in page, (name, fmt)
     assert "电子证照（营业执照）" in page
     assert "盲文版（BRF，供点字机）" in page and "大字版（PDF）" in page
-    assert '<span class="visually-hidden">受理回执，</span>' in page
+    assert '<span class="visually-hidden">收件回执，</span>' in page
 
 
 def test_correction_notice_is_offered_while_pending_and_kept_afterwards(application, demo,

@@ -20,9 +20,10 @@ def test_receipt_says_what_was_received_and_masks_the_id_number():
         cases=[notices.ReceiptCase("营业执照", "德城区市场监督管理局", "待受理",
                                    dt.date(2025, 10, 9), False)],
         materials=["身份证明"], reused=[("营业执照", "BL-1")],
-        tracking_url="https://zwfw.example.gov.cn/applications/1/", today=TODAY)
+        tracking_url="https://zwfw.example.gov.cn/progress/?number=202509300000001",
+        today=TODAY)
     text = "\n".join(notice.lines())
-    assert notice.lines()[0] == "受理回执"
+    assert notice.lines()[0] == "收件回执"
     assert "受理编号：202509300000001" in text
     assert "张小明（身份证 110105********002X）" in text
     assert ID_NUMBER not in text
@@ -30,7 +31,7 @@ def test_receipt_says_what_was_received_and_masks_the_id_number():
     assert "预计全部办结：2025年10月20日（暂定）" in text
     assert "1. 营业执照：德城区市场监督管理局，待受理，预计2025年10月9日办结" in text
     assert "1. 营业执照（证照编号 BL-1）" in text
-    assert "查询办理进度：https://zwfw.example.gov.cn/applications/1/" in text
+    assert "查询办理进度：https://zwfw.example.gov.cn/progress/?number=202509300000001" in text
 
 
 def test_receipt_marks_each_provisional_due_date():

@@ -275,20 +275,30 @@ def test_expected_completion_follows_the_critical_path(application):
 
 def test_state_changes_notify_the_applicant_once(application, demo,
                                                  django_capture_on_commit_callbacks):
+    """Every step is an in-site message; a step the applicant must act on (a correction
+    request) is also one SMS, sent once even when the task runs again."""
     from onething.notifications.backends import MemorySmsBackend
     from onething.notifications.models import Delivery
 
     registration = case_of(application, "business-registration")
+    MemorySmsBackend.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         act(registration, Action.ACCEPT, demo.samr)
     accepted = "“经营主体设立登记（营业执照）”受理"
-    assert any(accepted in t for _, t, _ in MemorySmsBackend.outbox)
-    delivery = Delivery.objects.filter(body__contains=accepted).get()
+    assert demo.applicant.notifications.filter(message__contains=accepted).exists()
+    assert MemorySmsBackend.outbox == []  # acceptance: in-site only
+    with django_capture_on_commit_callbacks(execute=True):
+        act(registration, Action.REQUEST_CORRECTION, demo.samr, reason="材料不全",
+            items=[{"material": "premises-proof", "note": "租赁合同缺页"}])
+    wanted = "“经营主体设立登记（营业执照）”一次性告知补正，请按告知的清单提交材料"
+    assert [t for _, t, _ in MemorySmsBackend.outbox if wanted in t] == [
+        f"【政务服务中心】您的申请 {application.tracking_number}：{wanted}："
+        f"http://localhost:8000/applications/{application.pk}/"]
+    delivery = Delivery.objects.filter(body__contains=wanted).get()
     from onething.notifications.tasks import deliver
 
     deliver.call(delivery.pk)  # a retry after success sends nothing
-    assert len([t for _, t, _ in MemorySmsBackend.outbox if accepted in t]) == 1
-    assert demo.applicant.notifications.filter(message__contains=accepted).exists()
+    assert len([t for _, t, _ in MemorySmsBackend.outbox if wanted in t]) == 1
 
 
 def test_the_queue_index_covers_exactly_the_open_statuses():

@@ -474,4 +474,37 @@ def test_error_and_verify_pages(live_server, demo, application, new_page, audit,
                         ("business licence verified", f"/verify/{case.result['number']}/")]:
         page.goto(base + path)
         audit.check(page, f"{label} [{language}]")
+
+
+@pytest.mark.parametrize("cookies", [{}, {"django_language": "en"}], ids=["chinese", "english"])
+def test_progress_lookup_pages(live_server, demo, application, new_page, audit, cookies):
+    """The public progress lookup (issue 15): the form, its error and its answer."""
+    base = live_server.url
+    page = new_page(viewport=DESKTOP)
+    page.context.add_cookies([{"name": k, "value": v, "url": base} for k, v in cookies.items()])
+    page.goto(f"{base}/progress/?number={application.tracking_number}")
+    audit.check(page, "progress lookup")
+    page.locator("#field-id_number").fill("110101199003074514")
+    page.locator("form[action='/progress/'] button[type=submit]").click()
+    page.locator(".error-summary").wait_for()
+    audit.check(page, "progress lookup, wrong pair")
+    page.locator("#field-id_number").fill(demo.applicant.id_number)
+    page.locator("form[action='/progress/'] button[type=submit]").click()
+    page.locator(".progress-result").wait_for()
+    audit.check(page, "progress lookup, answer")
+    assert page.locator(".badge").count() == 0  # not signed in: no message count
+    audit.assert_clean()
+
+
+def test_header_unread_badge(live_server, demo, application, new_page, audit):
+    """The header's unread count (issue 15) passes the audit, then goes once read."""
+    base = live_server.url
+    page = new_page(viewport=DESKTOP)
+    sign_in_citizen(page, base, demo.applicant.mobile)
+    page.goto(f"{base}/applications/")
+    assert page.locator("header .badge").inner_text() == "1 条未读"
+    audit.check(page, "header with unread badge")
+    page.goto(f"{base}/notifications/")
+    page.goto(f"{base}/applications/")
+    assert page.locator("header .badge").count() == 0
     audit.assert_clean()

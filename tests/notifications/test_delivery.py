@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from onething.notifications import backends
 from onething.notifications.models import Delivery, DeliveryStatus
-from onething.notifications.services import notify
+from onething.notifications.services import queue_delivery
 from onething.notifications.tasks import MAX_ATTEMPTS, deliver
 
 
@@ -33,7 +33,7 @@ def flaky(settings):
 def test_a_failed_delivery_is_retried_and_sent_once(demo, flaky,
                                                     django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        notify(user=demo.applicant, message="您的申请已受理", dedupe_key="t:1")
+        queue_delivery(demo.applicant, "您的申请已受理", "t:1")
     delivery = Delivery.objects.get(dedupe_key="sms:t:1")
     # The immediate backend ran the first attempt (failed) and its retry (sent).
     assert delivery.status == DeliveryStatus.SENT
@@ -47,8 +47,8 @@ def test_a_failed_delivery_is_retried_and_sent_once(demo, flaky,
 
 def test_the_same_message_is_queued_once(demo, flaky, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        notify(user=demo.applicant, message="一次", dedupe_key="t:2")
-        notify(user=demo.applicant, message="一次", dedupe_key="t:2")
+        queue_delivery(demo.applicant, "一次", "t:2")
+        queue_delivery(demo.applicant, "一次", "t:2")
     assert Delivery.objects.filter(dedupe_key="sms:t:2").count() == 1
     assert [m for m, _ in flaky.sent] == ["sms:t:2"]
 
@@ -57,7 +57,7 @@ def test_a_delivery_that_keeps_failing_stops_after_the_limit(demo, flaky,
                                                              django_capture_on_commit_callbacks):
     flaky.failures = 100
     with django_capture_on_commit_callbacks(execute=True):
-        notify(user=demo.applicant, message="失败", dedupe_key="t:3")
+        queue_delivery(demo.applicant, "失败", "t:3")
     delivery = Delivery.objects.get(dedupe_key="sms:t:3")
     assert delivery.status == DeliveryStatus.FAILED
     assert delivery.attempts == MAX_ATTEMPTS
@@ -74,7 +74,7 @@ def test_the_database_worker_delivers_queued_messages(settings, flaky):
     flaky.failures = 0
     user = register_person(real_name="王芳", mobile="13900000009",
                            id_number="37140219900101124" + id_check_character("37140219900101124"))
-    notify(user=user, message="worker 测试", dedupe_key="t:4")  # autocommit: queued at once
+    queue_delivery(user, "worker 测试", "t:4")  # autocommit: queued at once
     from django_tasks_db.models import DBTaskResult
 
     assert DBTaskResult.objects.count() == 1
@@ -103,7 +103,7 @@ def test_a_provider_call_is_cut_off_at_the_timeout_and_retried(demo, settings,
     settings.ONETHING_SMS_TIMEOUT_SECONDS = 0.3
     SlowSmsBackend.calls = []
     with django_capture_on_commit_callbacks(execute=True):
-        notify(user=demo.applicant, message="超时", dedupe_key="t:5")
+        queue_delivery(demo.applicant, "超时", "t:5")
     delivery = Delivery.objects.get(dedupe_key="sms:t:5")
     assert SlowSmsBackend.calls == ["sms:t:5", "sms:t:5"]  # the same message id both times
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 2)

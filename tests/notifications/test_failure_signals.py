@@ -10,7 +10,7 @@ import pytest
 from onething.core import counters
 from onething.notifications import backends
 from onething.notifications.models import Delivery, DeliveryStatus
-from onething.notifications.services import notify
+from onething.notifications.services import queue_delivery
 from onething.notifications.tasks import MAX_ATTEMPTS
 
 BACKEND = f"{__name__}.DownSmsBackend"
@@ -32,7 +32,7 @@ def test_each_failed_attempt_is_a_warning_at_once_and_the_last_an_error(
         demo, down, caplog, django_capture_on_commit_callbacks):
     caplog.set_level(logging.INFO, logger="onething.notifications")
     with django_capture_on_commit_callbacks(execute=True):
-        notify(user=demo.applicant, message="您的申请已受理", dedupe_key="w:1")
+        queue_delivery(demo.applicant, "您的申请已受理", "w:1")
     delivery = Delivery.objects.get(dedupe_key="sms:w:1")
     assert delivery.status == DeliveryStatus.FAILED
     records = [r for r in caplog.records if r.name == "onething.notifications"]
@@ -52,7 +52,7 @@ def test_a_successful_delivery_counts_no_failure(demo, caplog,
                                                  django_capture_on_commit_callbacks):
     caplog.set_level(logging.WARNING, logger="onething.notifications")
     with django_capture_on_commit_callbacks(execute=True):
-        notify(user=demo.applicant, message="已办结", dedupe_key="w:2")
+        queue_delivery(demo.applicant, "已办结", "w:2")
     assert Delivery.objects.get(dedupe_key="sms:w:2").status == DeliveryStatus.SENT
     assert [r for r in caplog.records if r.name == "onething.notifications"] == []
     assert counters.values("delivery_attempt_failures") == []

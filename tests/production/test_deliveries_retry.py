@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from onething.notifications.models import Delivery, DeliveryStatus
-from onething.notifications.services import notify
+from onething.notifications.services import queue_delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +20,8 @@ def queued(demo, settings, django_capture_on_commit_callbacks):
     """Two deliveries, each with a READY task in the database queue, made an hour old."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
-        notify(user=demo.applicant, message="一", dedupe_key="r:1")
-        notify(user=demo.applicant, message="二", dedupe_key="r:2")
+        queue_delivery(demo.applicant, "一", "r:1")
+        queue_delivery(demo.applicant, "二", "r:2")
     Delivery.objects.update(created_at=timezone.now() - AN_HOUR_AGO)
     return {d.dedupe_key: d for d in Delivery.objects.all()}
 

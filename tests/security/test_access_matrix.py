@@ -63,6 +63,8 @@ MATRIX: dict[str, Entry] = {
                                 args="scenario"),
     "portal:search": E(                              "200 200 200 200 200 200 200 200 200 200 200"),
     "portal:halls": E(                               "200 200 200 200 200 200 200 200 200 200 200"),
+    # The receipt's QR: progress by 受理编号 + ID number (statuses only, rate-limited).
+    "portal:progress": E(                            "200 200 200 200 200 200 200 200 200 200 200"),
     "portal:login": E(                               "200 200 200 200 200 200 200 200 200 200 200"),
     "portal:register": E(                            "200 200 200 200 200 200 200 200 200 200 200"),
     "accessibility:guide": E(                        "200 200 200 200 200 200 200 200 200 200 200",

@@ -159,11 +159,11 @@ def test_window_receipt_and_registers_in_english(client, demo):
     assert "Found 1 applicant:" in html and "Register the company and continue" in html
     html = assert_english(client.get(reverse("workbench:window-form", args=["restaurant"]),
                                      {"applicant": demo.applicant.pk}), data)
-    assert "one merged form" in html and "Submit and print the acceptance receipt" in html
+    assert "one merged form" in html and "Submit and print the receipt of application" in html
 
     client.force_login(demo.manager)
     html = assert_english(client.get(reverse("workbench:receipt", args=[application.pk])), data)
-    assert "Acceptance receipt" in html and "Printed " in html
+    assert "Receipt of application" in html and "Printed " in html
 
     client.force_login(demo.samr)
     html = assert_english(client.get(reverse("workbench:registers")), data)

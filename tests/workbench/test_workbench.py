@@ -270,8 +270,8 @@ def test_clerk_takes_in_a_walk_in_end_to_end(client, demo):
     assert application.channel == "window" and application.submitted_by == demo.clerk
     assert response["Location"] == reverse("workbench:receipt", args=[application.pk])
     receipt = client.get(response["Location"]).content.decode()
-    assert application.tracking_number in receipt and "受理回执" in receipt
-    assert "<svg" in receipt and f"/applications/{application.pk}/" in receipt
+    assert application.tracking_number in receipt and "收件回执" in receipt
+    assert "<svg" in receipt and f"/progress/?number={application.tracking_number}" in receipt
     assert "市场监督管理局" in receipt or "市场监管" in receipt
 
     # A double click: the same idempotency key makes no second application.
