@@ -252,7 +252,7 @@ def test_submissions_through_real_postgresql_restarts_lose_and_duplicate_nothing
             assert readyz(node.url) == (200, {"status": "ready"})
             wait_for(lambda: WorkerHeartbeat.objects.get(pid=worker.pid).last_seen
                      > restarted_at, 10, "the worker's heartbeat did not advance")
-            after = {f"sms:application:{i}:submitted"
+            after = {f"sms:application:{i}:received"
                      for i in Application.objects.filter(submitted_at__gt=restarted_at)
                      .values_list("pk", flat=True)}
             assert len(after) >= PER_PHASE - CLIENTS
@@ -284,7 +284,7 @@ def test_submissions_through_real_postgresql_restarts_lose_and_duplicate_nothing
 
             # The sweeper takes over sends the restarts cut short (lease lapsed): every
             # application's SMS sent, once.
-            wanted = {f"sms:application:{pk}:submitted" for _, pk, _ in rows}
+            wanted = {f"sms:application:{pk}:received" for _, pk, _ in rows}
             deadline = time.monotonic() + 60
             requeued = 0
             while set(Delivery.objects.filter(dedupe_key__in=wanted, status="sent")

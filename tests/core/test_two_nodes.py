@@ -245,7 +245,7 @@ def test_two_nodes_and_a_worker_approve_on_either_node_then_backup_destroy_resto
             assert (answer["status"], answer["certificate"]["number"]) == (
                 "valid", certificate["number"]), answer
         # The worker on node 2 sent what either node queued.
-        wanted = {f"sms:application:{a['id']}:submitted" for a in (first, second)}
+        wanted = {f"sms:application:{a['id']}:received" for a in (first, second)}
         wait_for(lambda: wanted <= set(sent_sms(sms_file)), 30,
                  f"the worker did not send the notifications:\n{worker.output()}")
 
