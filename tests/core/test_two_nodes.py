@@ -159,7 +159,11 @@ def apply(base: str, token: str, id_number: str, key: str) -> dict:
         materials[material["key"]] = stored["id"]
     status, application = api("POST", f"{base}{API}/applications", token,
                               {"bundle": "restaurant", "answers": {}, "form_data": form,
-                               "materials": materials}, **{"Idempotency-Key": key})
+                               "materials": materials,
+                               # 告知承诺: the fire check's commitment, signed as shown
+                               "commitments": {c["matter"]: c["sha256"]
+                                               for c in plan["commitments"]}},
+                              **{"Idempotency-Key": key})
     assert status == 201, application
     return application
 
@@ -269,7 +273,7 @@ def test_two_nodes_and_a_worker_approve_on_either_node_then_backup_destroy_resto
         verified = run(onething("backup", "verify", str(archive)), env[1])
         assert f"备份完整可读 (backup complete and readable): {archive}" in verified.stdout
     uploaded = sorted(p.name for p in (nfs / "uploads").rglob("*") if p.is_file())
-    assert len(uploaded) == 2 * 14  # both nodes' files, in the one shared folder
+    assert len(uploaded) == 2 * 13  # both nodes' 13 materials each, in the one shared folder
 
     # Destroy: the database, both machines, the shared folder with the keys.
     cluster.drop(database_url)
