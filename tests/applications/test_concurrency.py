@@ -176,7 +176,13 @@ def test_a_withdrawal_racing_a_decision_ends_consistent(demo):
         else:  # the approval came first: the withdrawal kept the decided case, said so
             assert not isinstance(results["approve"], BaseException), results["approve"]
             assert registration.status == CaseStatus.APPROVED
-            assert [c.pk for c in withdrawal.kept] == [registration.pk]
+            # The approval released the fire check, which its signed commitment decides
+            # after commit (告知承诺): kept too when that landed before the withdrawal.
+            fire = application.cases.get(matter__code="fire-safety-check-commitment")
+            assert [c.pk for c in withdrawal.kept] in ([registration.pk],
+                                                       [registration.pk, fire.pk])
+            if fire.pk in [c.pk for c in withdrawal.kept]:
+                assert fire.status == CaseStatus.APPROVED_ON_COMMITMENT
             assert "“经营主体设立登记（营业执照）”" in withdrawal.message
             outcomes.append("approved first")
         application = Application.objects.get(pk=application.pk)
