@@ -40,6 +40,9 @@ CHOOSE, DISPATCH, DELIVERED = "choose_delivery", "dispatch", "delivered"
 # permit granted on a commitment (告知承诺) is sent at once, before its post-check.
 RESULT_STATUSES = {CaseStatus.APPROVED.value, CaseStatus.CONCLUDED.value,
                    CaseStatus.APPROVED_ON_COMMITMENT.value}
+# Cases that will never have a result: when every case of an application is one of these
+# (the applicant withdrew it, or it was cancelled), there is nothing to deliver.
+NO_RESULT_STATUSES = {CaseStatus.WITHDRAWN.value, CaseStatus.CANCELLED.value}
 # Centre staff who may record dispatch for any application (综合窗口).
 DISPATCH_ROLES = {UserRole.CLERK, UserRole.MANAGER}
 
@@ -110,7 +113,7 @@ def summary(delivery: ResultDelivery) -> dict[str, Any]:
         "tracking_number": delivery.tracking_number,
         "dispatched_at": delivery.dispatched_at,
         "delivered_at": delivery.delivered_at,
-        "can_change": delivery.dispatched_at is None,
+        "can_change": delivery.dispatched_at is None and expects_result(delivery.application),
     }
 
 
@@ -132,6 +135,12 @@ def may_dispatch(actor: User, application: Application) -> bool:
         return True
     return (actor.role == UserRole.REVIEWER and actor.department_id is not None
             and application.cases.filter(department_id=actor.department_id).exists())
+
+
+def expects_result(application: Application) -> bool:
+    """Whether a result may still come (or has come): not when every case was
+    withdrawn or cancelled."""
+    return application.cases.exclude(status__in=NO_RESULT_STATUSES).exists()
 
 
 def has_result(application: Application) -> bool:
@@ -180,6 +189,10 @@ def choose_delivery(application_id: int, *, actor: User, method: str, address: s
         if delivery.dispatched_at is not None:
             raise DeliveryError({"method": "结果已寄出，不能再更改领取方式 (already dispatched)"},
                                 "already_dispatched")
+        if not expects_result(application):
+            raise DeliveryError({"method": "申请已撤回，没有需要领取的结果 "
+                                           "(withdrawn: there is no result to deliver)"},
+                                "nothing_to_deliver")
         for name, value in clean.items():
             setattr(delivery, name, value)
         delivery.save()

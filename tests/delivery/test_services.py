@@ -139,3 +139,30 @@ def _outsider(application, demo):
     used = set(application.cases.values_list("department_id", flat=True))
     department = Department.objects.exclude(pk__in=used).first()
     return User.objects.create(username="outsider", role=Role.REVIEWER, department=department)
+
+
+def test_no_delivery_choice_once_the_whole_application_is_withdrawn(application, demo):
+    from onething.applications.services import withdraw_application
+
+    delivery.choose_delivery(application.pk, actor=demo.applicant, method="electronic")
+    withdraw_application(application.pk, actor=demo.applicant, reason="不办了")
+    sent = Notification.objects.filter(user=demo.applicant).count()
+    with pytest.raises(delivery.DeliveryError) as exc:
+        delivery.choose_delivery(application.pk, actor=demo.applicant, **POST)
+    assert exc.value.code == "nothing_to_deliver"
+    assert exc.value.errors == {
+        "method": "申请已撤回，没有需要领取的结果 (withdrawn: there is no result to deliver)"}
+    assert ResultDelivery.objects.get(application=application).method == "electronic"
+    assert Notification.objects.filter(user=demo.applicant).count() == sent
+    shown = delivery.summary(delivery.delivery_for(demo.applicant, application.pk))
+    assert shown["can_change"] is False
+
+
+def test_a_case_kept_by_the_withdrawal_still_takes_a_delivery_choice(application, demo):
+    from onething.applications.services import withdraw_application
+
+    samr_case = application.cases.get(department=demo.samr.department, status="submitted")
+    approve(samr_case, demo.samr)
+    withdraw_application(application.pk, actor=demo.applicant, reason="只要这一项")
+    chosen = delivery.choose_delivery(application.pk, actor=demo.applicant, **POST)
+    assert chosen.method == "post"
