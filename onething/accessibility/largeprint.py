@@ -9,6 +9,8 @@ columns. The Chinese font is embedded (``core.fonts``: Debian's
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 
 from fpdf import FPDF
 from fpdf.enums import WrapMode
@@ -24,6 +26,35 @@ FOOTER_PT = 18
 LINE_SPACING = 1.5
 MARGIN_MM = 20
 PT_TO_MM = 25.4 / 72
+
+
+# Line-breaking rules for Chinese text (禁则, after GB/T 15834 practice): closing marks never
+# start a line, opening marks never end one.
+NOT_AT_LINE_START = frozenset("，。、；：？！）》」』】〕〉”’…—·％%,.;:?!)]}")
+NOT_AT_LINE_END = frozenset("（《「『【〔〈“‘([{")
+_TOKEN = re.compile(r"[A-Za-z0-9@._/-]+|.", re.S)
+
+
+def break_lines(text: str, width_of: Callable[[str], float], max_width: float) -> list[str]:
+    """``text`` broken into lines no wider than ``max_width`` (as ``width_of`` measures),
+    between characters or around Latin words and numbers, without a closing mark at
+    the start of a line or an opening mark at its end (the previous character moves
+    down instead). A single token wider than a line is left to the PDF's own wrap."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for token in _TOKEN.findall(paragraph):
+            if not line or width_of(line + token) <= max_width:
+                line += token
+                continue
+            carried = token
+            while len(line) > 1 and (carried[0] in NOT_AT_LINE_START
+                                     or line[-1] in NOT_AT_LINE_END):
+                line, carried = line[:-1], line[-1] + carried
+            lines.append(line.rstrip())
+            line = carried.lstrip()
+        lines.append(line)
+    return lines
 
 
 def _line_height(points: float) -> float:
@@ -57,6 +88,8 @@ def render_large_print(notice: Notice) -> bytes:
 
     def block(text: str, points: float, *, gap_after: float = 0, align: str = "L") -> None:
         pdf.set_font(FONT_FAMILY, size=points)
+        # a little slack: fpdf2 measures the same widths and must not wrap again
+        text = "\n".join(break_lines(text, pdf.get_string_width, width - 0.5))
         pdf.multi_cell(width, _line_height(points), text, align=align,
                        wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
         if gap_after:

@@ -26,7 +26,7 @@ from onething.accounts.choices import ApplicantKind
 from onething.applications import selectors as application_selectors
 from onething.catalog import selectors as catalog_selectors
 from onething.certificates import selectors as certificate_selectors
-from onething.domain.cases import DECIDED, FINAL, Action, CaseStatus
+from onething.domain.cases import DECIDED, FINAL, Action
 from onething.domain.planner import PlanningError
 
 if TYPE_CHECKING:
@@ -97,9 +97,9 @@ def available_notices(application: Application) -> list[CaseNotices]:
         found = []
         if case.accepted_at is not None:
             found.append(("acceptance", gettext("受理通知书")))
-        # Offered while it is to be answered, like the page's correction form; the
-        # address keeps working after the resubmission.
-        if case.status == CaseStatus.CORRECTION_REQUESTED:
+        # Offered from the request on, also after the resubmission and the decision: the
+        # applicant may need it again (it then says when the correction was made).
+        if _last(events, {Action.REQUEST_CORRECTION.value}) is not None:
             found.append(("correction", gettext("一次性告知单")))
         decided = _last(events, DECISION_ACTIONS)
         if decided is not None:

@@ -204,9 +204,17 @@ def test_correction_notice_is_offered_while_pending_and_kept_afterwards(applicat
                materials={i["material"]: upload_pdf(demo.applicant).pk
                           for i in health.correction_items})
     page = client.get(f"/applications/{application.pk}/").content.decode()
-    assert f"{path}.brf" not in page  # nothing left to correct: the page's form is gone too
+    # Nothing left to correct: the page's form is gone, the notice stays downloadable.
+    assert f"/cases/{health.pk}/resubmit/" not in page
+    assert f'href="{path}.brf"' in page and f'href="{path}.large.pdf"' in page
     text = _pdf_text(client.get(f"{path}.large.pdf").content)
     assert "照片看不清" in text and "已于" in text and "提交补正材料" in text
+    # Still there once the case is decided and concluded.
+    for action in (Action.ACCEPT, Action.APPROVE, Action.CONCLUDE):
+        transition(health.pk, action, actor=demo.health)
+    page = client.get(f"/applications/{application.pk}/").content.decode()
+    assert f'href="{path}.brf"' in page
+    assert client.get(f"{path}.brf").status_code == 200
 
 
 def test_bundle_guide_is_public_and_follows_the_answers(client, loaded_catalog):
