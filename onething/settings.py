@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -294,6 +295,14 @@ ONETHING_PERMISSIONS_POLICY = os.environ.get(
 # ONETHING_SMS_BACKEND: dotted path of an SmsBackend; the default writes messages to the log.
 ONETHING_SMS_BACKEND = os.environ.get("ONETHING_SMS_BACKEND",
                                       "onething.notifications.backends.LogSmsBackend")
+# ONETHING_PUBLIC_URL: the portal's public address (https://zwfw.example.gov.cn), used
+# for links sent out (SMS) and printed (QR codes on receipts and certificates). Unset: a
+# development default (localhost in SMS, the request's host on paper); production's
+# deploy check flags it (onething.W005).
+ONETHING_PUBLIC_URL = os.environ.get("ONETHING_PUBLIC_URL", "").strip().rstrip("/")
+if ONETHING_PUBLIC_URL and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", ONETHING_PUBLIC_URL):
+    raise ImproperlyConfigured("ONETHING_PUBLIC_URL must be an http(s) address such as "
+                               "https://zwfw.example.gov.cn")
 # ONETHING_SMS_SIGNATURE: the centre's name in the 【】 signature of every SMS (default: the
 # main hall's name, see the hall app).
 ONETHING_SMS_SIGNATURE = os.environ.get("ONETHING_SMS_SIGNATURE", "")
@@ -313,6 +322,14 @@ ONETHING_CLOCK_SKEW_SECONDS = float(os.environ.get("ONETHING_CLOCK_SKEW_SECONDS"
 # ONETHING_RETRY_AFTER_SECONDS: the Retry-After of a 503 answered while the database is
 # unavailable (default 30).
 ONETHING_RETRY_AFTER_SECONDS = int(os.environ.get("ONETHING_RETRY_AFTER_SECONDS", "30"))
+# What each web process builds before it serves (onething/core/warmup.py, called from
+# onething/wsgi.py): the URL resolver with every view module, the search index with its
+# jieba dictionary, the planner's catalogue.
+ONETHING_WARM_UP = [
+    "onething.core.warmup.load_urls",
+    "onething.catalog.selectors.catalog_for_bundles",
+    "onething.search.selectors.search_index",
+]
 # ONETHING_UPLOAD_MAX_MB: largest accepted upload (default 20 MB).
 ONETHING_UPLOAD_MAX_BYTES = int(os.environ.get("ONETHING_UPLOAD_MAX_MB", "20")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -12,6 +12,7 @@ demonstration ID card).
 | onething.W002 | warning | the payment backend is the sandbox |
 | onething.W003 | warning | demo accounts exist |
 | onething.W004 | warning | the accounts could not be checked (database unreachable) |
+| onething.W005 | warning | ONETHING_PUBLIC_URL is unset or local: SMS links point at localhost |
 | onething.E001 | error | a demo or privileged staff account has the published demo password |
 | onething.E002 | error | the data directory is readable, writable or searchable by others |
 | onething.E003 | error | the kiosk reads the demonstration ID card |
@@ -93,6 +94,27 @@ def check_payment_backend(app_configs=None, **kwargs) -> list[CheckMessage]:
                  "provider; see onething/payments/backends.py)",
             id="onething.W002")]
     return errors
+
+
+# Hosts that only this machine reaches: a link with one of them is of no use in an SMS.
+LOCAL_HOSTS = ("localhost", "127.", "0.0.0.0", "[::1]")
+
+
+@register(Tags.security, deploy=True)
+def check_public_url(app_configs=None, **kwargs) -> list[CheckMessage]:
+    if not _production(app_configs):
+        return []
+    url = getattr(settings, "ONETHING_PUBLIC_URL", "") or ""
+    host = url.split("://", 1)[-1].split("/", 1)[0].split("@")[-1]
+    if url and not host.startswith(LOCAL_HOSTS):
+        return []
+    return [Warning(
+        "未设置门户的公网地址，短信中的链接指向 localhost，群众打不开 "
+        "(ONETHING_PUBLIC_URL is unset or local: links in SMS point at localhost and "
+        f"nobody can open them): {url or '(unset)'}",
+        hint="将 ONETHING_PUBLIC_URL 设为门户的公网地址，例如 https://zwfw.example.gov.cn "
+             "(set ONETHING_PUBLIC_URL to the portal's public address)",
+        id="onething.W005")]
 
 
 @register(Tags.security, deploy=True)

@@ -25,6 +25,7 @@ def production_env(clean_env):
         # (tests/deploy/test_checks.py).
         "ONETHING_SMS_BACKEND": "tests.deploy.backends.GatewaySmsBackend",
         "ONETHING_PAYMENT_BACKEND": "tests.deploy.backends.AcquirerPaymentBackend",
+        "ONETHING_PUBLIC_URL": "https://zwfw.example.gov.cn",
     }
 
 

@@ -28,7 +28,8 @@ def test_serve_runs_gunicorn_and_the_worker_and_stops_both_on_sigterm(clean_env)
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     tree: dict[int, str] = {}
     try:
-        deadline = time.monotonic() + 20
+        # Each worker warms up (URLs, search index) before it answers: allow for a busy machine.
+        deadline = time.monotonic() + 60
         while True:
             assert server.poll() is None, server.communicate()
             try:

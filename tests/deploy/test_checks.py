@@ -45,6 +45,7 @@ def production_demo(db, settings, tmp_path):
     settings.DATA_DIR = data
     settings.ONETHING_SMS_BACKEND = GATEWAY
     settings.ONETHING_PAYMENT_BACKEND = ACQUIRER
+    settings.ONETHING_PUBLIC_URL = "https://zwfw.example.gov.cn"
     return settings
 
 
@@ -81,6 +82,36 @@ def test_sandbox_payment_backend_warns(db, production):
     assert onething_ids() == ["onething.W002"]
     assert "沙箱支付" in by_id("onething.W002").msg
     assert "(production uses the sandbox payment backend" in by_id("onething.W002").msg
+
+
+@pytest.mark.parametrize("url", ["", "http://localhost:8000", "http://127.0.0.1:8000",
+                                 "http://[::1]/portal"])
+def test_a_missing_or_local_public_address_warns(db, production, url):
+    production.ONETHING_PUBLIC_URL = url
+    assert onething_ids() == ["onething.W005"]
+    message = by_id("onething.W005")
+    assert message.msg.startswith("未设置门户的公网地址，短信中的链接指向 localhost")
+    assert message.msg.endswith(f": {url or '(unset)'}")
+    assert "https://zwfw.example.gov.cn" in message.hint
+
+
+def test_the_public_address_comes_from_the_environment_and_is_checked(tmp_path):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ONETHING_", "DJANGO_"))}
+    env["ONETHING_DATA_DIR"] = str(tmp_path)
+    code = "from django.conf import settings; print(settings.ONETHING_PUBLIC_URL)"
+    good = subprocess.run([sys.executable, "-c", "import django, os; os.environ.setdefault("
+                           "'DJANGO_SETTINGS_MODULE', 'onething.settings'); django.setup(); "
+                           + code], cwd=REPO, capture_output=True, text=True, timeout=60,
+                          env={**env, "ONETHING_PUBLIC_URL": " https://zwfw.example.gov.cn/ "})
+    assert good.stdout.strip() == "https://zwfw.example.gov.cn", good.stderr
+    bad = subprocess.run([sys.executable, "-c", "import django, os; os.environ.setdefault("
+                          "'DJANGO_SETTINGS_MODULE', 'onething.settings'); django.setup()"],
+                         cwd=REPO, capture_output=True, text=True, timeout=60,
+                         env={**env, "ONETHING_PUBLIC_URL": "zwfw.example.gov.cn"})
+    assert bad.returncode != 0
+    assert "ONETHING_PUBLIC_URL must be an http(s) address" in bad.stderr
 
 
 def test_demonstration_id_card_reader_fails(db, production):
@@ -172,11 +203,13 @@ def test_check_deploy_flags_the_development_defaults(production_env, tmp_path):
     assert "?: (onething.E002) 数据目录对其他用户开放（权限 0755）" in output
     assert "?: (onething.W001) 生产模式仍使用开发用短信插件" in output
     assert "?: (onething.W002) 生产模式仍使用沙箱支付" in output
+    assert "?: (onething.W005) 未设置门户的公网地址" in output
 
 
 def test_a_new_data_directory_is_owner_only(production_env, tmp_path):
     result = check_deploy({**production_env, "ONETHING_SMS_BACKEND": GATEWAY,
-                           "ONETHING_PAYMENT_BACKEND": ACQUIRER})
+                           "ONETHING_PAYMENT_BACKEND": ACQUIRER,
+                           "ONETHING_PUBLIC_URL": "https://zwfw.example.gov.cn"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "onething." not in result.stdout + result.stderr
     assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
@@ -189,7 +222,7 @@ def test_an_unreachable_database_is_reported_not_skipped(production_env):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**production_env, "ONETHING_SMS_BACKEND": GATEWAY,
-           "ONETHING_PAYMENT_BACKEND": ACQUIRER,
+           "ONETHING_PAYMENT_BACKEND": ACQUIRER, "ONETHING_PUBLIC_URL": "https://zwfw.example.gov.cn",
            "DATABASE_URL": f"postgres://onething@127.0.0.1:{port}/onething"}
     result = check_deploy(env)
     output = result.stdout + result.stderr
