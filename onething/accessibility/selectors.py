@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -122,8 +122,7 @@ def application_notice(viewer: Any, application_id: int, kind: str, case_id: int
     if kind == "receipt":
         if case_id is not None:
             raise NoNotice(kind)
-        return _as_issued(application, kind, None,
-                          lambda: _receipt(application, absolute, today))
+        return issued_receipt(viewer, application_id, absolute=absolute).notice
     if kind not in CASE_KINDS or case_id is None:
         raise NoNotice(kind)
     case = _case(application, case_id)
@@ -140,8 +139,14 @@ def application_notice(viewer: Any, application_id: int, kind: str, case_id: int
     return _certificate(viewer, case, verify_url, today)
 
 
-def _receipt(application: Application, absolute: Absolute, today: dt.date) -> Notice:
-    """As the workbench's printed receipt (workbench/window.py ``receipt``)."""
+RECEIPT_RECORD = 2  # the version of a receipt record (earlier: a stored Notice)
+
+
+def _receipt_record(application: Application, today: dt.date) -> dict[str, Any]:
+    """What a 收件回执 says, as JSON-ready data: stored once, at submission, and read by
+    the window's printed receipt, the large-print and the Braille one alike. Dates are
+    ISO strings; the applicant's ID number is stored masked; the progress address is a
+    site path (the renderers add the public address)."""
     planned = {m["code"]: m for m in application.plan.get("matters", [])}
     cases = []
     for case in application.cases.all():
@@ -152,26 +157,95 @@ def _receipt(application: Application, absolute: Absolute, today: dt.date) -> No
             matter = planned[case.matter.code]
             due = dt.date.fromisoformat(matter["due"])
             provisional = bool(matter.get("due_provisional"))
-        cases.append(notices.ReceiptCase(case.matter.name, case.department.name,
-                                         case.status_label, due,
-                                         case.promised_due_date is not None,
-                                         due_provisional=provisional))
+        cases.append({"matter": case.matter.name, "department": case.department.name,
+                      "status": case.status, "status_label": case.status_label,
+                      "due": due.isoformat() if due else None,
+                      "confirmed": case.promised_due_date is not None,
+                      "provisional": bool(provisional)})
     completion, provisional = application_selectors.expected_completion(application)
     provided = [m for m in application.materials.select_related("certificate") if m.current]
-    submitted_by = ("" if application.submitted_by_id == application.applicant_id
-                    else application.submitted_by.display_name)
+    person = application.applicant
+    company = person.applicant_kind == ApplicantKind.COMPANY and bool(person.uscc)
+    hall = _receipt_hall(application)
+    return {
+        "record": RECEIPT_RECORD,
+        "tracking_number": application.tracking_number or "",
+        "applicant": {"name": person.display_name, "uscc": person.uscc if company else "",
+                      "id_number": "" if company else person.masked_id_number},
+        "bundle": application.bundle.name,
+        "submitted_at": timezone.localtime(application.submitted_at).isoformat(),
+        "channel": application.channel, "channel_label": application.get_channel_display(),
+        "submitted_by": ("" if application.submitted_by_id == application.applicant_id
+                         else application.submitted_by.display_name),
+        "completion": completion.isoformat() if completion else None,
+        "provisional": bool(provisional),
+        "cases": cases,
+        "materials": [m.material_name for m in provided if m.certificate_id is None],
+        "reused": [[m.material_name, m.certificate.number] for m in provided
+                   if m.certificate_id is not None],
+        "tracking_path": reverse("portal:progress") + "?" + urlencode(
+            {"number": application.tracking_number or ""}),
+        "hall": ({"name": hall.name, "address": hall.address, "phone": hall.phone}
+                 if hall else None),
+        "issued_on": today.isoformat(),
+    }
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _receipt_from_record(record: Mapping[str, Any], absolute: Absolute) -> Notice:
+    hall = record.get("hall")
+    person = record["applicant"]
     return notices.receipt_notice(
-        tracking_number=application.tracking_number or "", applicant=_applicant(application),
-        bundle_name=application.bundle.name,
-        submitted_at=timezone.localtime(application.submitted_at),
-        channel=application.get_channel_display(), submitted_by=submitted_by,
-        expected=completion, provisional=provisional, cases=cases,
-        materials=[m.material_name for m in provided if m.certificate_id is None],
-        reused=[(m.material_name, m.certificate.number) for m in provided
-                if m.certificate_id is not None],
-        tracking_url=absolute(reverse("portal:progress") + "?" + urlencode(
-            {"number": application.tracking_number or ""})),
-        hall=_receipt_hall(application), today=today)
+        tracking_number=record["tracking_number"],
+        applicant=Applicant(person["name"], id_number=person["id_number"],
+                            uscc=person["uscc"]),
+        bundle_name=record["bundle"],
+        submitted_at=dt.datetime.fromisoformat(record["submitted_at"]),
+        channel=record["channel_label"], submitted_by=record["submitted_by"],
+        expected=_date(record["completion"]), provisional=record["provisional"],
+        cases=[notices.ReceiptCase(c["matter"], c["department"], c["status_label"],
+                                   _date(c["due"]), c["confirmed"],
+                                   due_provisional=c["provisional"])
+               for c in record["cases"]],
+        materials=record["materials"],
+        reused=[(name, number) for name, number in record["reused"]],
+        tracking_url=absolute(record["tracking_path"]),
+        hall=notices.ReceiptHall(**hall) if hall else None,
+        today=dt.date.fromisoformat(record["issued_on"]))
+
+
+@dataclass(frozen=True)
+class IssuedReceipt:
+    """A receipt as issued: its record (None for one stored before records, as a
+    Notice), its notice, and when it was issued."""
+
+    record: dict[str, Any] | None
+    notice: Notice
+    issued_at: dt.datetime
+
+
+def issued_receipt(viewer: Any, application_id: int, *, absolute: Absolute) -> IssuedReceipt:
+    """The 收件回执 of an application ``viewer`` sees, as issued (stored now if it was
+    not yet: an application submitted before receipts were stored at submission)."""
+    from onething.applications.documents import issue_once
+
+    application = _application(viewer, application_id)
+    issued = issue_once(application, "receipt",
+                        lambda: _receipt_record(application, timezone.localdate()))
+    at = issued.issued_at.isoformat()
+    if issued.content.get("record") == RECEIPT_RECORD:
+        record = dict(issued.content)
+        notice = _receipt_from_record(record, absolute)
+        return IssuedReceipt(record, replace(notice, issued_at=at), issued.issued_at)
+    return IssuedReceipt(None, Notice.from_data(issued.content, issued_at=at), issued.issued_at)
+
+
+def issue_receipt_at_submission(actor: Any, application_id: int) -> None:
+    """Store the 收件回执 as the application stands right after its submission."""
+    issued_receipt(actor, application_id, absolute=lambda path: path)
 
 
 def _as_issued(application: Application, kind: str, case: Case | None,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,6 +20,7 @@ from onething.accessibility import braille, selectors
 from onething.accessibility.largeprint import render_large_print
 from onething.accessibility.notices import Notice
 from onething.certificates.views import public_verify_url
+from onething.core.addresses import public_url
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +36,7 @@ FONT_UNAVAILABLE = ("大字版所需的中文字体不可用，请联系管理�
 
 def _absolute(request: HttpRequest, path: str) -> str:
     """The address printed on paper: ``ONETHING_PUBLIC_URL`` when set, else this host."""
-    base = (getattr(settings, "ONETHING_PUBLIC_URL", "") or "").rstrip("/")
-    return base + path if base else request.build_absolute_uri(path)
+    return public_url(request, path)
 
 
 def _unavailable(message: str) -> HttpResponse:

@@ -325,6 +325,9 @@ def submit_application(submission: Submission, *, actor: User, applicant: User,
         # 告知承诺: decided at once on the signed commitment, certificate included.
         procedures.decide_on_commitments(Case.objects.filter(application=application))
         application.refresh_from_db()
+    from onething.applications.signals import application_submitted
+
+    application_submitted.send(sender=Application, application_id=application.pk, actor=actor)
     return application
 
 

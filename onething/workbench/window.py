@@ -20,7 +20,7 @@ import segno
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy, pgettext
@@ -41,8 +41,8 @@ from onething.applications.services import submit_application as submit
 from onething.applications.storage import UploadRejected
 from onething.catalog import selectors as catalog_selectors
 from onething.certificates.selectors import held_by_applicant
+from onething.core.addresses import public_url
 from onething.domain.planner import Plan, PlanningError
-from onething.hall.selectors import hall_for_receipt
 from onething.hall.ticket_services import link_current
 from onething.workbench.access import WINDOW_ROLES, staff_required
 from onething.workbench.labels import label
@@ -362,48 +362,36 @@ def _render_form(request: HttpRequest, bundle, plan: Plan, answers: dict[str, st
 # -- the receipt --------------------------------------------------------------------------
 
 
-def tracking_path(tracking_number: str) -> str:
-    """The public progress lookup (受理编号 + ID number) with the number filled in: a
-    walk-in applicant has no account to sign in with (built by the portal)."""
-    try:
-        path = reverse("portal:progress")
-    except NoReverseMatch:
-        path = "/progress/"
-    return f"{path}?{urlencode({'number': tracking_number})}"
-
-
 @staff_required()
 def receipt(request: HttpRequest, application_id: int) -> HttpResponse:
-    """收件回执: what was received, from whom, who handles it, by when."""
+    """收件回执: what was received, from whom, who handles it, by when — as issued at
+    submission (stored then; every reprint says the same, only the chrome follows the
+    language)."""
+    from onething.accessibility.selectors import NoNotice, issued_receipt
+
     try:
         application = selectors.application_for(request.user, application_id)
-    except selectors.NotVisible as exc:
+        issued = issued_receipt(request.user, application_id,
+                                absolute=lambda path: public_url(request, path))
+    except (selectors.NotVisible, NoNotice) as exc:
         raise Http404("没有这份申请 (no such application)") from exc
-    planned = {m["code"]: m for m in application.plan.get("matters", [])}
-    cases = []
-    for case in application.cases.all():
-        due, provisional = case.promised_due_date, case.due_provisional
-        if due is None and planned.get(case.matter.code, {}).get("due"):
-            matter = planned[case.matter.code]
-            due = dt.date.fromisoformat(matter["due"])
-            provisional = bool(matter.get("due_provisional"))
-        cases.append({"case": case, "due": due, "confirmed": case.promised_due_date is not None,
-                      "provisional": provisional})
-    completion, provisional = selectors.expected_completion(application)
-    provided = [m for m in application.materials.select_related("certificate") if m.current]
-    url = request.build_absolute_uri(tracking_path(application.tracking_number or ""))
+    record = issued.record
+    if record is None:  # stored before receipts were records: print what was stored
+        return render(request, "workbench/receipt_notice.html", {
+            "application": application, "notice": issued.notice})
+    url = public_url(request, record["tracking_path"])
     qr = segno.make(url, error="m").svg_inline(scale=4, title=gettext("扫码查询办理进度"))
     return render(request, "workbench/receipt.html", {
         "application": application,
-        "applicant": application.applicant,
-        "cases": cases,
-        "materials": [m for m in provided if m.certificate_id is None],
-        "reused": [m for m in provided if m.certificate_id is not None],  # 免提交
-        "completion": completion,
-        "provisional": provisional,
+        "r": record,
+        "submitted_at": dt.datetime.fromisoformat(record["submitted_at"]),
+        "completion": _iso_date(record["completion"]),
+        "cases": [{**c, "due": _iso_date(c["due"])} for c in record["cases"]],
         "tracking_url": url,
         "qr_svg": mark_safe(qr),  # segno writes the SVG itself; no user text in it
-        "printed_on": timezone.localdate(),
-        # Where it was taken in (the clerk's window's hall), else the main hall.
-        "hall": hall_for_receipt(application),
+        "issued_on": dt.date.fromisoformat(record["issued_on"]),
     })
+
+
+def _iso_date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None

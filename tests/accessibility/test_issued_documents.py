@@ -56,12 +56,13 @@ def test_receipt_and_acceptance_notice_download_as_issued(client, demo, halls):
     # The titles: 收件回执 while nothing is accepted, 受理通知书 for the accepted case.
     stored = {d.kind: d for d in IssuedDocument.objects.filter(application=application)}
     assert set(stored) == {"receipt", "acceptance"}
-    assert stored["receipt"].content["title"] == "收件回执" and stored["receipt"].case is None
+    assert stored["receipt"].content["record"] == 2 and stored["receipt"].case is None
     assert stored["acceptance"].content["title"] == "受理通知书"
     assert stored["acceptance"].case_id == registration.pk
     assert all(unchanged(d) for d in stored.values())
     assert stored["receipt"].sha256 == digest(stored["receipt"].content)
-    assert stored["receipt"].issued_at == dt.datetime(2026, 3, 2, 11, tzinfo=SHANGHAI)
+    # Stored at submission (10:00), not at the first download (11:00).
+    assert stored["receipt"].issued_at == dt.datetime(2026, 3, 2, 10, tzinfo=SHANGHAI)
     assert "收件回执" in pdf_text(receipt) and "待受理" in pdf_text(receipt)
     text = pdf_text(acceptance)
     assert "受理通知书" in text and "受理日期：2026年3月3日" in text
@@ -93,4 +94,5 @@ def test_someone_else_cannot_download_an_issued_document(client, demo):
     response = client.get(reverse("accessibility:receipt",
                                   args=[application.pk, "large.pdf"]))
     assert response.status_code == 404
-    assert not IssuedDocument.objects.exists()  # nothing issued to a stranger
+    # Only the receipt stored at submission; nothing issued to a stranger.
+    assert list(IssuedDocument.objects.values_list("kind", flat=True)) == ["receipt"]

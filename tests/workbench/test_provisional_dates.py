@@ -54,9 +54,11 @@ def test_receipt_marks_confirmed_and_planned_dates_that_are_provisional(client, 
     client.force_login(demo.clerk)
     html = client.get(reverse("workbench:receipt", args=[accepted.pk])).content.decode()
     dates = row_dates(html)
+    # The 收件回执 says what it said at submission: every date the plan's estimate, even
+    # for the cases accepted since (their promised dates are on the 受理通知书).
     assert dates == {
-        "经营主体设立登记（营业执照）": "2026年12月29日",
-        "食品从业人员预防性健康检查（健康证明）": "2027年1月5日（暂定）",
+        "经营主体设立登记（营业执照）": "2026年12月29日（预计）",
+        "食品从业人员预防性健康检查（健康证明）": "2027年1月5日（暂定）（预计）",
         "食品经营许可（新办）": "2027年1月6日（暂定）（预计）",
         "公众聚集场所投入使用、营业前消防安全检查（告知承诺）": "2026年12月29日（预计）",
         "户外招牌设施设置": "2027年1月4日（暂定）（预计）",
