@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -21,6 +20,7 @@ from onething.audit.services import record_audit
 from onething.certificates import selectors, services
 from onething.certificates.pdf import render_certificate_pdf
 from onething.certificates.services import verify_path
+from onething.core.addresses import public_url
 from onething.core.errors import SubmissionError
 
 
@@ -101,10 +101,7 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
 def public_verify_url(request: HttpRequest, number: str) -> str:
     """The absolute verification address printed on paper: ``ONETHING_PUBLIC_URL``
     when the deployment sets it (behind a proxy), else this request's host."""
-    base = (getattr(settings, "ONETHING_PUBLIC_URL", "") or "").rstrip("/")
-    if base:
-        return base + verify_path(number)
-    return request.build_absolute_uri(verify_path(number))
+    return public_url(request, verify_path(number))
 
 
 @login_required
