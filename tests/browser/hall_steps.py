@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 
 from playwright.sync_api import Page, expect
 
@@ -158,27 +159,47 @@ def press_at_desk(desk: Page, button: str) -> None:
     ).click()
 
 
-def call_and_time_screen(desk: Page, screen: Page, *, button: str, code: str, window: int) -> float:
-    """Press ``button`` (叫下一号 or 重呼) at the desk and return the seconds until the call
-    screen, open on another device, announces ``code`` at ``window``. Measured from the
-    press (the desk's own answer included) to the screen's redraw, watched every
-    animation frame so the time is the screen's, not the test's polling interval. The
-    rows shown before the press are marked: a redraw replaces them, so a recall (same
-    text, new time) is seen as well as a new call."""
+WATCH_SCREEN = """(text) => {
+  // Marks the rows shown now (a redraw replaces them) and notes the wall-clock time at
+  // which the screen first shows ``text`` over redrawn rows.
+  document.querySelectorAll("#calls tr").forEach(r => { r.dataset.before = "1"; });
+  window.__shownAt = null;
+  const shown = () => document.getElementById("latest").textContent === text
+    && document.querySelectorAll("#calls tr").length > 0
+    && document.querySelectorAll("#calls tr[data-before]").length === 0;
+  const observer = new MutationObserver(() => {
+    if (window.__shownAt === null && shown()) { window.__shownAt = Date.now(); }
+  });
+  observer.observe(document.getElementById("main"),
+                   {childList: true, subtree: true, characterData: true});
+}"""
+
+
+@dataclass(frozen=True)
+class CallTiming:
+    """Milliseconds from the clerk's press: until the desk's answer to it had come back
+    (the call is committed before that answer), and until the call screen showed it."""
+
+    desk: float
+    screen: float
+
+
+def call_and_time_screen(
+    desk: Page, screen: Page, *, button: str, code: str, window: int
+) -> CallTiming:
+    """Press ``button`` (叫下一号 or 重呼) at the desk and time the call screen, open on
+    another device, until it announces ``code`` at ``window``. Times are the browser's
+    own wall clock (the same machine's as the test's): the screen notes the moment of
+    the redraw itself, so neither the test's polling nor its waiting adds to them. A
+    recall (same text, new time) is seen by the redraw of the rows."""
     announcement = f"请{code}号到{window}号窗口"
-    screen.evaluate("""() => document.querySelectorAll("#calls tr")
-                                  .forEach(r => { r.dataset.before = "1"; })""")
-    started = time.monotonic()
-    press_at_desk(desk, button)
-    screen.wait_for_function(
-        """(text) => document.getElementById("latest").textContent === text
-                     && document.querySelectorAll("#calls tr").length > 0
-                     && document.querySelectorAll("#calls tr[data-before]").length === 0""",
-        arg=announcement,
-        polling="raf",
-        timeout=SCREEN_WAIT_MS,
-    )
-    elapsed = time.monotonic() - started
+    screen.evaluate(WATCH_SCREEN, announcement)
+    pressed = time.time() * 1000
+    with desk.expect_navigation():
+        press_at_desk(desk, button)
+    answered = desk.evaluate("performance.timing.redirectEnd || performance.timing.responseEnd")
+    screen.wait_for_function("() => window.__shownAt !== null", timeout=SCREEN_WAIT_MS)
+    shown = screen.evaluate("() => window.__shownAt")
     expect(screen.locator("#latest")).to_have_text(announcement)
     expect(desk.locator("#current-ticket strong")).to_have_text(code)
-    return elapsed
+    return CallTiming(desk=answered - pressed, screen=shown - pressed)

@@ -16,10 +16,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
 from playwright.sync_api import expect
 
 from onething.accounts.demo import DEMO_PASSWORD
 from tests.browser.hall_steps import (
+    CallTiming,
     add_clerk,
     add_window,
     assign_window,
@@ -40,14 +42,39 @@ CLERK_NAME = "王磊"
 CLERK_PASSWORD = "Chuangkou-Shangang-2026"
 WINDOW = 12  # the demo county hall has windows 1–11
 CATEGORY = "A 综合受理"
-SCREEN_WITHIN = 1.0  # seconds: "the call screen shows both within a second"
+SCREEN_WITHIN_MS = 1000  # "the call screen shows both within a second"
 MASKED_OR_EMPTY = re.compile(r"^(|[^*]\*+)$")  # 张* — kiosk tickets carry no name at all
 
 
-def test_manager_clerk_kiosk_and_call_screen(live_server, halls, new_page):
+class SerialWSGIServer(WSGIServer):
+    """Serves one request at a time, as a gunicorn sync worker does (the node's set-up,
+    onething/core/gunicorn_conf.py). The call screen polls while the clerk works, so
+    requests overlap all through this journey; on SQLite the test database is one
+    in-memory connection that pytest-django's threaded live server shares between its
+    request threads, and overlapping requests on it interleave their transactions (and
+    answer "database table is locked", a 503 that sends the screen into its 3 s retry)."""
+
+    def __init__(self, *args, connections_override=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)  # the one serving thread has the connections
+
+
+@pytest.fixture
+def hall_server(transactional_db):
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost", start=False)
+    server.thread.server_class = SerialWSGIServer
+    server._live_server_modified_settings.enable()
+    server.start()
+    yield server
+    server.stop()
+    server._live_server_modified_settings.disable()
+
+
+def test_manager_clerk_kiosk_and_call_screen(hall_server, halls, new_page):
     from onething.hall.models import Ticket
 
-    base = live_server.url
+    base = hall_server.url
     county = halls.county
 
     # The manager adds the clerk and a window serving category A, and assigns it.
@@ -85,7 +112,7 @@ def test_manager_clerk_kiosk_and_call_screen(live_server, halls, new_page):
     clerk.reload()
     expect(clerk.get_by_role("region", name="等候人数")).to_contain_text("A 综合受理：2人")
 
-    timings: dict[str, float] = {}
+    timings: dict[str, CallTiming] = {}
     # Call next: the green-channel ticket before the walk-in who came earlier.
     timings["call A002"] = call_and_time_screen(
         clerk, screen, button="叫下一号", code="A002", window=WINDOW
@@ -127,8 +154,11 @@ def test_manager_clerk_kiosk_and_call_screen(live_server, halls, new_page):
 
     # (tidal-plan slice) accept_tidal_plan(manager, base, ...) goes here.
 
-    print("\ncall screen latency:", {k: f"{v * 1000:.0f} ms" for k, v in timings.items()})
-    assert all(t < SCREEN_WITHIN for t in timings.values()), timings
+    print(
+        "\nfrom the press, ms (desk answered / call screen shows):",
+        {k: f"{t.desk:.0f} / {t.screen:.0f}" for k, t in timings.items()},
+    )
+    assert all(t.screen < SCREEN_WITHIN_MS for t in timings.values()), timings
     # Masked names only: no full name ever reaches the public screen.
     assert all(MASKED_OR_EMPTY.match(name) for _code, _window, name in screen_rows(screen))
     tickets = {t.code: t for t in Ticket.objects.filter(hall=county).select_related("window")}
