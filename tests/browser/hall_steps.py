@@ -71,11 +71,40 @@ def add_window(
         form.get_by_label(category, exact=True).check()
     form.get_by_role("button", name="新增窗口").click()
     expect(page.get_by_text(f"已新增{number}号窗口。")).to_be_visible()
+    expect(_window_cells(page, number).nth(1)).to_have_text("、".join(categories))
+    return f"{hall_name} {number}号窗口 {name}（综合窗口）"
+
+
+def _window_cells(page: Page, number: int):
+    """The cells of a window's row on 取号类别和窗口: kind, categories, assigned staff, on
+    shift now, status (the number is the row's header)."""
     row = page.get_by_role("row").filter(
         has=page.get_by_role("rowheader", name=re.compile(rf"^{number}号窗口"))
     )
-    expect(row.get_by_role("cell").nth(1)).to_have_text("、".join(categories))
-    return f"{hall_name} {number}号窗口 {name}（综合窗口）"
+    return row.get_by_role("cell")
+
+
+def expect_window(
+    page: Page,
+    base_url: str,
+    *,
+    hall_id: int,
+    number: int,
+    categories: list[str],
+    on_shift: str | None = None,
+) -> None:
+    """The hall's 取号类别和窗口 page as a manager sees it: the categories the window
+    serves now ("A 综合受理", …) and, given ``on_shift``, who works a shift there. The
+    tidal-plan step can check a window's switch of category with it."""
+    page.goto(f"{base_url}/workbench/halls/{hall_id}/windows/")
+    cells = _window_cells(page, number)
+    expect(cells.nth(1)).to_have_text("、".join(categories))
+    if on_shift is not None:
+        expect(cells.nth(3)).to_have_text(
+            re.compile(
+                rf"^{re.escape(on_shift)}（\d{{2}}:\d{{2}} 起）\s*结束值班（{number}号窗口）\s*$"
+            )
+        )
 
 
 def assign_window(page: Page, base_url: str, *, real_name: str, window: str) -> None:

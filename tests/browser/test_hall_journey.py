@@ -26,6 +26,7 @@ from tests.browser.hall_steps import (
     add_window,
     assign_window,
     call_and_time_screen,
+    expect_window,
     first_sign_in,
     open_call_screen,
     press_at_desk,
@@ -93,6 +94,9 @@ def test_manager_clerk_kiosk_and_call_screen(hall_server, halls, new_page):
     clerk = new_page()
     first_sign_in(clerk, base, username=CLERK, temporary=temporary, new_password=CLERK_PASSWORD)
     start_shift(clerk, base, window=window)
+    expect_window(
+        manager, base, hall_id=county.pk, number=WINDOW, categories=[CATEGORY], on_shift=CLERK_NAME
+    )
 
     # At the hall: a walk-in, then someone on the green channel, at the kiosk.
     kiosk = new_page(viewport={"width": 1080, "height": 1920})
