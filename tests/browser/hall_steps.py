@@ -9,7 +9,6 @@ Playwright's own (``expect`` with a timeout, ``wait_for_url``), never sleeps.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 
 from playwright.sync_api import Page, expect
@@ -193,15 +192,27 @@ WATCH_SCREEN = """(text) => {
   // which the screen first shows ``text`` over redrawn rows.
   document.querySelectorAll("#calls tr").forEach(r => { r.dataset.before = "1"; });
   window.__shownAt = null;
+  if (window.__watching) { window.__watching.disconnect(); }
   const shown = () => document.getElementById("latest").textContent === text
     && document.querySelectorAll("#calls tr").length > 0
     && document.querySelectorAll("#calls tr[data-before]").length === 0;
-  const observer = new MutationObserver(() => {
+  window.__watching = new MutationObserver(() => {
     if (window.__shownAt === null && shown()) { window.__shownAt = Date.now(); }
   });
-  observer.observe(document.getElementById("main"),
+  window.__watching.observe(document.getElementById("main"),
                    {childList: true, subtree: true, characterData: true});
 }"""
+
+
+# The desk notes the moment of the press itself (its form's submit event), in session
+# storage, which outlives the navigation the press starts.
+WATCH_PRESS = """() => {
+  sessionStorage.removeItem("pressedAt");
+  document.addEventListener(
+    "submit", () => sessionStorage.setItem("pressedAt", String(Date.now())), {capture: true});
+}"""
+DESK_TIMES = """() => [Number(sessionStorage.getItem("pressedAt")),
+                       performance.timing.redirectEnd || performance.timing.responseEnd]"""
 
 
 @dataclass(frozen=True)
@@ -217,16 +228,17 @@ def call_and_time_screen(
     desk: Page, screen: Page, *, button: str, code: str, window: int
 ) -> CallTiming:
     """Press ``button`` (叫下一号 or 重呼) at the desk and time the call screen, open on
-    another device, until it announces ``code`` at ``window``. Times are the browser's
-    own wall clock (the same machine's as the test's): the screen notes the moment of
-    the redraw itself, so neither the test's polling nor its waiting adds to them. A
-    recall (same text, new time) is seen by the redraw of the rows."""
+    another device, until it announces ``code`` at ``window``. The desk notes the moment
+    of the press and the screen the moment of its redraw, both on the browser's wall
+    clock: neither the test's driving nor its waiting adds to the times. A recall (same
+    text, new time) is seen by the redraw of the rows."""
     announcement = f"请{code}号到{window}号窗口"
     screen.evaluate(WATCH_SCREEN, announcement)
-    pressed = time.time() * 1000
+    desk.evaluate(WATCH_PRESS)
     with desk.expect_navigation():
         press_at_desk(desk, button)
-    answered = desk.evaluate("performance.timing.redirectEnd || performance.timing.responseEnd")
+    pressed, answered = desk.evaluate(DESK_TIMES)
+    assert pressed > 0, "the press was not noted"
     screen.wait_for_function("() => window.__shownAt !== null", timeout=SCREEN_WAIT_MS)
     shown = screen.evaluate("() => window.__shownAt")
     expect(screen.locator("#latest")).to_have_text(announcement)
