@@ -5,7 +5,7 @@
   3 ahead" goes there). The ticket's page lives at ``/tickets/<token>/``: the token is
   the secret; a ticket taken signed in is shown to its account only.
 * ``/halls/<id>/screen/``: the TV page. Its script asks ``/halls/<id>/screen/calls/``
-  every 0.8 s with ``If-None-Match``; the answer is ``304 Not Modified`` (one indexed
+  every 0.5 s with ``If-None-Match``; the answer is ``304 Not Modified`` (one indexed
   read of the hall's latest call time) until a ticket is called or recalled. Short
   requests, so the sync gunicorn workers (onething/core/gunicorn_conf.py) are never held
   by a waiting screen the way an open SSE stream or a long poll would hold one each;

@@ -24,10 +24,7 @@ from onething.catalog.models import Matter
 from onething.catalog.services import mark_catalog_changed
 from onething.domain.cases import Action, CaseStatus, IllegalTransition, derive_application_status
 from tests.conftest import restaurant_submission
-
-ON_POSTGRESQL = connection.vendor == "postgresql"
-needs_postgresql = pytest.mark.skipif(not ON_POSTGRESQL,
-                                      reason="real concurrent connections (test-postgres.sh)")
+from tests.pg_race import needs_postgresql, race
 
 
 def _restaurant(applicant):
@@ -138,43 +135,19 @@ def test_a_withdrawal_racing_a_decision_ends_consistent(demo):
         application = _restaurant(demo.applicant)
         registration = _registration(application)
         transition_case(registration.pk, Action.ACCEPT, actor=demo.samr)
-        barrier = threading.Barrier(2)
-        results: dict[str, object] = {}
-
-        def withdraw(application=application, barrier=barrier, results=results) -> None:
-            try:
-                barrier.wait(10)
-                results["withdraw"] = withdraw_application(application.pk, actor=demo.applicant,
-                                                           reason="不开了")
-            except BaseException as exc:
-                results["withdraw"] = exc
-            finally:
-                connection.close()
-
-        def approve(registration=registration, barrier=barrier, results=results) -> None:
-            try:
-                barrier.wait(10)
-                results["approve"] = transition_case(registration.pk, Action.APPROVE,
-                                                     actor=demo.samr)
-            except BaseException as exc:
-                results["approve"] = exc
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=withdraw), threading.Thread(target=approve)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-        withdrawal = results["withdraw"]
+        withdrawal, approval = race(
+            lambda application=application: withdraw_application(
+                application.pk, actor=demo.applicant, reason="不开了"),
+            lambda registration=registration: transition_case(
+                registration.pk, Action.APPROVE, actor=demo.samr))
         assert not isinstance(withdrawal, BaseException), withdrawal
         registration.refresh_from_db()
-        if isinstance(results["approve"], IllegalTransition):  # the withdrawal came first
+        if isinstance(approval, IllegalTransition):  # the withdrawal came first
             assert registration.status == CaseStatus.WITHDRAWN
             assert withdrawal.kept == []
             outcomes.append("withdrawn first")
         else:  # the approval came first: the withdrawal kept the decided case, said so
-            assert not isinstance(results["approve"], BaseException), results["approve"]
+            assert not isinstance(approval, BaseException), approval
             assert registration.status == CaseStatus.APPROVED
             # The approval released the fire check, which its signed commitment decides
             # after commit (告知承诺): kept too when that landed before the withdrawal.

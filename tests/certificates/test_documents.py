@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -31,9 +29,9 @@ from onething.domain.certificates import (
 )
 from onething.domain.validators import validate_uscc
 from tests.conftest import RESTAURANT_FORM, restaurant_submission
+from tests.pg_race import ON_POSTGRESQL, failures, race
 
 pytestmark = pytest.mark.django_db
-ON_POSTGRESQL = connection.vendor == "postgresql"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 LICENCE_ROWS = [
@@ -187,27 +185,6 @@ def test_the_health_certificate_is_valid_exactly_one_year(demo, client):
 # -- concurrency (PostgreSQL) ---------------------------------------------------------
 
 
-def _race(*calls) -> list[object]:
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call) -> None:
-        try:
-            barrier.wait(10)
-            outcomes[index] = call()
-        except BaseException as exc:  # reported by the test
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return outcomes
-
-
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="real concurrent connections (test-postgres.sh)")
 @pytest.mark.django_db(transaction=True)
 def test_two_licences_approved_at_once_get_distinct_codes(demo):
@@ -216,9 +193,9 @@ def test_two_licences_approved_at_once_get_distinct_codes(demo):
         case = submitted(demo, person).cases.get(matter__code="business-registration")
         transition(case.pk, Action.ACCEPT, actor=demo.samr)
         cases.append(case)
-    outcomes = _race(*[lambda c=c: transition(c.pk, Action.APPROVE, actor=demo.samr)
-                       for c in cases])
-    assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+    outcomes = race(*[lambda c=c: transition(c.pk, Action.APPROVE, actor=demo.samr)
+                      for c in cases])
+    assert failures(outcomes) == [], outcomes
     codes = [c.data["holder_id"] for c in Certificate.objects.filter(
         certificate_type__key="business-licence")]
     assert len(codes) == 4 and len(set(codes)) == 4

@@ -4,11 +4,10 @@ database's constraints, the audit trail, and racing shift starts on PostgreSQL."
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import replace
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -35,9 +34,9 @@ from onething.hall.services import (
     save_window,
     start_shift,
 )
+from tests.pg_race import ON_POSTGRESQL, race
 
 pytestmark = pytest.mark.django_db
-ON_POSTGRESQL = connection.vendor == "postgresql"
 
 
 def t(text: str) -> dt.time:
@@ -313,35 +312,13 @@ def test_taking_a_window_out_of_use_ends_its_shift(halls, demo):
 # -- racing starts on PostgreSQL ----------------------------------------------------------------
 
 
-def _race(*starts) -> list[object]:
-    """Run each start in its own thread and connection, released together."""
-    barrier = threading.Barrier(len(starts))
-    outcomes: list[object] = [None] * len(starts)
-
-    def run(index: int, start) -> None:
-        try:
-            barrier.wait(10)
-            outcomes[index] = start()
-        except BaseException as exc:  # reported by the test
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, s)) for i, s in enumerate(starts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return outcomes
-
-
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="real concurrent connections (test-postgres.sh)")
 @pytest.mark.django_db(transaction=True)
 def test_two_clerks_pressing_start_at_one_window_at_once_get_one_shift(halls, demo):
     window = halls.window(halls.county, 3)
     clerks = [create_staff(username=f"w-race-{i}", password="x", role=Role.CLERK)
               for i in range(4)]
-    outcomes = _race(*[lambda c=c: start_shift(window, actor=c) for c in clerks])
+    outcomes = race(*[lambda c=c: start_shift(window, actor=c) for c in clerks])
     shifts = [o for o in outcomes if isinstance(o, WindowShift)]
     refused = [o for o in outcomes if isinstance(o, HallError)]
     assert len(shifts) == 1 and len(refused) == 3, outcomes
@@ -359,7 +336,7 @@ def test_one_clerk_starting_at_two_windows_at_once_gets_one_shift(halls, demo):
     clerk = create_staff(username="w-twice", password="x", role=Role.CLERK)
     windows = [halls.window(halls.county, n) for n in (3, 4)]
     for _ in range(5):
-        outcomes = _race(*[lambda w=w: start_shift(w, actor=clerk) for w in windows])
+        outcomes = race(*[lambda w=w: start_shift(w, actor=clerk) for w in windows])
         assert all(isinstance(o, WindowShift) or (isinstance(o, HallError) and o.errors == {
             "window": ALREADY_WORKING}) for o in outcomes), outcomes
         assert any(isinstance(o, WindowShift) for o in outcomes)

@@ -26,6 +26,7 @@ from onething.notifications.backends import MemorySmsBackend
 from onething.registers.demo import demo_csvs, load_demo_registers
 from onething.registers.services import load_register
 from tests.conftest import upload_pdf
+from tests.pg_race import failures, race
 
 pytestmark = pytest.mark.django_db
 
@@ -417,45 +418,31 @@ def test_every_level_change_is_kept(demo):
 def test_racing_verifications_of_one_id_leave_one_verified_account(demo):
     """Six unverified accounts with the same name and number ask to be verified at the
     same moment: the database lets exactly one through; the others are told why."""
-    import threading
     import time
 
-    from django.db import OperationalError, connection
+    from django.db import OperationalError
 
     residents((VICTIM, "王大力"))
     accounts = [User.objects.create(username=f"race{i}", role="applicant",
                                     applicant_kind="person", real_name="王大力",
                                     id_number=VICTIM, mobile=f"1390000010{i}")
                 for i in range(6)]
-    verdicts, errors = [], []
-    barrier = threading.Barrier(len(accounts))
 
-    def attempt(user):
-        try:
-            barrier.wait(timeout=10)
-            for _ in range(50):
-                try:
-                    verdicts.append(verify_online(User.objects.get(pk=user.pk)).reason_code)
-                    return
-                except OperationalError as exc:
-                    # SQLite's shared in-memory test database answers "table is locked"
-                    # at once instead of waiting; a client would try again.
-                    if "locked" not in str(exc):
-                        raise
-                    time.sleep(0.05)
-            errors.append(RuntimeError("still locked after 50 tries"))
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def attempt(user) -> str:
+        for _ in range(50):
+            try:
+                return verify_online(User.objects.get(pk=user.pk)).reason_code
+            except OperationalError as exc:
+                # SQLite's shared in-memory test database answers "table is locked"
+                # at once instead of waiting; a client would try again.
+                if "locked" not in str(exc):
+                    raise
+                time.sleep(0.05)
+        raise RuntimeError("still locked after 50 tries")
 
-    threads = [threading.Thread(target=attempt, args=(u,)) for u in accounts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    verdicts = race(*[lambda u=u: attempt(u) for u in accounts])
     # PostgreSQL runs them in parallel against the partial unique index.
-    assert errors == []
+    assert failures(verdicts) == [], verdicts
     assert User.objects.filter(id_number=VICTIM, assurance_level__gte=2).count() == 1
     assert verdicts.count("matched") == 1
     assert set(verdicts) <= {"matched", "id_taken"}

@@ -1,4 +1,4 @@
-/* The call screen: asks for new calls every 0.8 s (304 until something changes, see
+/* The call screen: asks for new calls every 0.5 s (304 until something changes, see
    onething/portal/ticket_views.py), redraws the list and, when switched on, reads each
    new call aloud with the browser's speechSynthesis ("请A012号到3号窗口"). */
 (function () {
@@ -67,7 +67,7 @@
         etag = xhr.getResponseHeader("ETag") || etag;
         draw(JSON.parse(xhr.responseText).calls);
       }
-      setTimeout(poll, 800);
+      setTimeout(poll, 500);
     };
     xhr.onerror = xhr.ontimeout = function () {
       offline.hidden = false;
@@ -76,5 +76,5 @@
     xhr.send();
   }
   seen = body.getAttribute("data-latest") || null;
-  setTimeout(poll, 800);
+  setTimeout(poll, 500);
 })();
