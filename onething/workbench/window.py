@@ -170,13 +170,12 @@ def _search(query: str) -> tuple[list[dict], list[dict]]:
         if slug in by_slug and slug not in found_bundles:
             bundle = by_slug[slug]
             found_bundles[slug] = {
-                "title_html": hit.title_html if hit.kind == "bundle" else "",
                 "bundle": bundle, "title": bundle_title(bundle),
                 "url": f"{reverse('workbench:window')}?{urlencode({'bundle': slug})}"}
         elif hit.kind == "matter" and hit.key in singles and hit.key not in found_matters:
             single = singles[hit.key]
             found_matters[hit.key] = {
-                "title_html": hit.title_html, "bundle": single,
+                "bundle": single,
                 "matter": single.single_matter,
                 "url": f"{reverse('workbench:window')}?{urlencode({'matter': hit.key})}"}
     return list(found_bundles.values()), list(found_matters.values())

@@ -40,7 +40,8 @@ def test_the_window_finds_the_residence_permit_by_name_pinyin_and_initials(clien
     page = client.get(reverse("workbench:window"), {"q": query}).content.decode()
     matters = section(page, "found-matters-heading")
     assert MATTER_LINK in matters
-    assert f"{MATTER_LINK}<mark>" in matters or f"{MATTER_LINK}居住证办理" in matters
+    department = '<span class="muted">承办部门：德州市公安局德城分局</span>'
+    assert f"{MATTER_LINK}居住证办理</a> {department}" in matters
     # The search box keeps what was typed; results are links (keyboard and no JS).
     assert f'value="{query}"' in page
 
@@ -54,7 +55,7 @@ def test_results_are_grouped_into_bundles_and_single_matters(client, demo):
     assert '<a href="/workbench/window/?bundle=school-enrollment">' in bundles
     # … and applied for on its own as a single matter; no single matter among the bundles.
     assert "?matter=" not in bundles and "?bundle=" not in matters
-    assert "<mark>居住证</mark>办理" in matters
+    assert f"{MATTER_LINK}居住证办理</a>" in matters
     nothing = client.get(reverse("workbench:window"), {"q": "zzzzqqq"}).content.decode()
     assert "没有找到与“zzzzqqq”相关的一件事或事项" in nothing
 
