@@ -13,7 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from onething.accounts.services import issue_api_token
 from onething.applications.models import Application, Case
+from onething.catalog.models import Matter
 from onething.catalog.selectors import plan_bundle
+from tests.english import catalogue_data, chinese_left, english
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +40,15 @@ def test_the_matter_page_offers_to_apply_on_its_own(client, demo):
     home = client.get("/").content.decode()
     assert "/bundles/matter-" not in home and "/bundles/restaurant/" in home
     assert client.get("/matters/no-such-matter/").status_code == 404
+    # In English: the interface is English, the catalogue's content is data.
+    english(client)
+    page = client.get(f"/matters/{CODE}/")
+    html = page.content.decode()
+    texts = Matter.objects.filter(code=CODE).values_list("description", "uncertain").get()
+    data = catalogue_data() | {t.strip() for t in texts}
+    assert page["Content-Language"] == "en" and chinese_left(html, data) == []
+    assert f'<a class="button" href="/bundles/{SLUG}/apply/">Apply on its own</a>' in html
+    client.cookies.pop("django_language", None)
     api = client.get("/api/v1/bundles").json()
     assert len(api) == 19 and not any(b["slug"].startswith("matter-") for b in api)
 

@@ -128,6 +128,9 @@ def test_a_single_matter_taken_in_at_the_window_makes_one_case(client, demo):
 
     # Accepted the same day, the case is due 11 March (promised) and 17 March (15 days).
     reviewer = User.objects.get(username="reviewer-dc-police")
+    client.force_login(reviewer)
+    page = client.get(reverse("workbench:case", args=[case.pk])).content.decode()
+    assert "<div><dt>单独申请的事项</dt><dd>居住证办理</dd></div>" in page
     transition_case(case.pk, "accept", actor=reviewer)
     case.refresh_from_db()
     assert case.promised_due_date == dt.date(2026, 3, 11)
