@@ -163,6 +163,7 @@ def _receipt(application: Application, absolute: Absolute, today: dt.date) -> No
     return notices.receipt_notice(
         tracking_number=application.tracking_number or "", applicant=_applicant(application),
         bundle_name=application.bundle.name,
+        single_matter=application.bundle.single_matter_id is not None,
         submitted_at=timezone.localtime(application.submitted_at),
         channel=application.get_channel_display(), submitted_by=submitted_by,
         expected=completion, provisional=provisional, cases=cases,
