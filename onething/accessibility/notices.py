@@ -169,9 +169,11 @@ def receipt_notice(*, tracking_number: str, applicant: Applicant, bundle_name: s
                    expected: dt.date | None = None, provisional: bool = False,
                    cases: Sequence[ReceiptCase] = (), materials: Sequence[str] = (),
                    reused: Sequence[tuple[str, str]] = (), tracking_url: str = "",
-                   hall: ReceiptHall | None = None, today: dt.date) -> Notice:
+                   hall: ReceiptHall | None = None, today: dt.date,
+                   single_matter: bool = False) -> Notice:
     """收件回执: what was received, from whom, who handles it, by when (as the
-    workbench's printed receipt says it), and the hall to turn to."""
+    workbench's printed receipt says it), and the hall to turn to. ``single_matter``:
+    one matter applied for on its own (单独申请), named as it is, not as a 一件事."""
     case_lines = []
     for case in cases:
         due = ""
@@ -182,7 +184,7 @@ def receipt_notice(*, tracking_number: str, applicant: Applicant, bundle_name: s
     return _notice("receipt", "收件回执", [
         ("受理编号", tracking_number),
         _applicant_fact(applicant),
-        ("办理事项", f"{bundle_name}一件事"),
+        ("办理事项", bundle_name if single_matter else f"{bundle_name}一件事"),
         ("收件日期", format_date(submitted_at, time=True)),
         ("收件渠道", f"{channel}（经办人：{submitted_by}）" if submitted_by else channel),
         ("预计全部办结",

@@ -173,6 +173,8 @@ def _receipt_record(application: Application, today: dt.date) -> dict[str, Any]:
         "applicant": {"name": person.display_name, "uscc": person.uscc if company else "",
                       "id_number": "" if company else person.masked_id_number},
         "bundle": application.bundle.name,
+        # one matter applied for on its own (单独申请): named as it is, not as a 一件事
+        "single_matter": application.bundle.single_matter_id is not None,
         "submitted_at": timezone.localtime(application.submitted_at).isoformat(),
         "channel": application.channel, "channel_label": application.get_channel_display(),
         "submitted_by": ("" if application.submitted_by_id == application.applicant_id
@@ -202,7 +204,7 @@ def _receipt_from_record(record: Mapping[str, Any], absolute: Absolute) -> Notic
         tracking_number=record["tracking_number"],
         applicant=Applicant(person["name"], id_number=person["id_number"],
                             uscc=person["uscc"]),
-        bundle_name=record["bundle"],
+        bundle_name=record["bundle"], single_matter=bool(record.get("single_matter")),
         submitted_at=dt.datetime.fromisoformat(record["submitted_at"]),
         channel=record["channel_label"], submitted_by=record["submitted_by"],
         expected=_date(record["completion"]), provisional=record["provisional"],

@@ -242,11 +242,26 @@ def submit(request: HttpRequest, payload: SubmissionIn):
         raise ApiError(400, "invalid_request",
                        "Idempotency-Key 与 idempotency_key 不一致 (conflicting idempotency keys)",
                        {"idempotency_key": "differs from the Idempotency-Key header"})
-    if catalog_selectors.bundle_by_slug(payload.bundle) is None:
-        raise ApiError(404, "not_found", f"没有名为 {payload.bundle} 的一件事 (unknown bundle)",
+    slug = payload.bundle
+    if not slug and not payload.matter:
+        raise ApiError(400, "invalid_request", "请给出 bundle 或 matter (bundle or matter is "
+                       "required)", {"bundle": "required (or matter)"})
+    if payload.matter:  # 单独申请: through the matter's implicit one-matter bundle
+        single = catalog_selectors.single_matter_bundle(payload.matter)
+        if payload.bundle:
+            raise ApiError(400, "invalid_request",
+                           "bundle 与 matter 只能给出一个 (give either bundle or matter)",
+                           {"matter": "give either bundle or matter"})
+        if single is None:
+            raise ApiError(404, "not_found", f"没有可以单独申请的事项 {payload.matter} "
+                           "(unknown matter, or not applicable on its own)",
+                           {"matter": "unknown matter or not applicable on its own"})
+        slug = single.slug
+    if catalog_selectors.bundle_by_slug(slug) is None:
+        raise ApiError(404, "not_found", f"没有名为 {slug} 的一件事 (unknown bundle)",
                        {"bundle": "unknown bundle"})
     submission = services.Submission(
-        bundle=payload.bundle, answers=payload.answers, form_data=payload.form_data,
+        bundle=slug, answers=payload.answers, form_data=payload.form_data,
         materials=payload.materials, idempotency_key=key or header_key,
         deferred_materials=tuple(payload.deferred_materials),
         commitments=payload.commitments)

@@ -105,7 +105,7 @@ def case_detail(item: Case, viewer: User) -> dict[str, Any]:
             "channel": commitment.channel, "check_due_date": commitment.check_due_date,
             "check_result": commitment.check_result, "checked_at": commitment.checked_at,
         } if commitment is not None else None,
-        "bundle": {"slug": application.bundle.slug, "name": application.bundle.name},
+        "bundle": _bundle_ref(application.bundle),
         "applicant": application.applicant.display_name,
         "correction_items": item.correction_items or [],
         "result": item.result or {},
@@ -147,7 +147,7 @@ def application_summary(item: Application) -> dict[str, Any]:
         "tracking_number": item.tracking_number,
         "status": item.status,
         "status_label": item.status_label,
-        "bundle": {"slug": item.bundle.slug, "name": item.bundle.name},
+        "bundle": _bundle_ref(item.bundle),
         "submitted_at": item.submitted_at,
     }
 
@@ -161,3 +161,8 @@ def application(item: Application) -> dict[str, Any]:
         "expected_completion_provisional": provisional,
         "cases": [case(c) for c in item.cases.all()],
     }
+
+
+def _bundle_ref(bundle) -> dict[str, object]:
+    return {"slug": bundle.slug, "name": bundle.name,
+            "single_matter": bundle.single_matter.code if bundle.single_matter_id else None}

@@ -47,7 +47,11 @@ class UploadOut(Schema):
 
 
 class SubmissionIn(StrictIn):
-    bundle: str = Field(max_length=100)
+    bundle: str = Field(default="", max_length=100,
+                        description="the 一件事 applied for; or give `matter` instead")
+    matter: str = Field(default="", max_length=64,
+                        description="单独申请: the code of one matter applied for on its own "
+                                    "(when the catalogue lets it be); instead of `bundle`")
     answers: dict[str, str] = {}
     form_data: dict[str, Any] = {}
     materials: dict[str, ObjectId] = Field(default={}, description="material key → upload id")
@@ -196,6 +200,9 @@ class Named(Schema):
 class BundleRef(Schema):
     slug: str
     name: str
+    single_matter: str | None = Field(
+        default=None, description="单独申请: the matter applied for on its own (the bundle "
+        "is then its implicit one-matter bundle, named after the matter)")
 
 
 class CertificateRef(Schema):

@@ -48,7 +48,7 @@ def _is_centre_staff(user: User) -> bool:
 
 
 def applications_for(viewer: User) -> QuerySet[Application]:
-    qs = Application.objects.select_related("bundle", "applicant")
+    qs = Application.objects.select_related("bundle", "bundle__single_matter", "applicant")
     if _is_centre_staff(viewer):
         return qs
     if viewer.role == Role.REVIEWER:

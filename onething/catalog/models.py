@@ -198,7 +198,8 @@ class MatterField(models.Model):
 class Bundle(LoadedFromCatalog):
     """一件事."""
 
-    slug = models.SlugField("标识", max_length=64, unique=True)
+    # 64 for the files' bundles; an implicit one-matter bundle is "matter-" + a matter code.
+    slug = models.SlugField("标识", max_length=80, unique=True)
     name = models.CharField("名称", max_length=200)
     category = models.CharField("类别", max_length=20, choices=_choices(spec.BUNDLE_CATEGORIES))
     description = models.TextField("说明")
@@ -214,6 +215,11 @@ class Bundle(LoadedFromCatalog):
     metrics = models.JSONField("改革成效", default=dict, blank=True)
     sources = models.JSONField("资料来源", default=list, blank=True)
     position = models.PositiveSmallIntegerField("顺序", default=0)
+    # 单独申请: the implicit bundle of one matter applied for on its own (at the
+    # any-matter window, on the portal, by the API); empty for the 一件事 of the files.
+    single_matter = models.OneToOneField(Matter, models.PROTECT, null=True, blank=True,
+                                         related_name="single_bundle",
+                                         verbose_name="单独申请的事项")
 
     class Meta:
         verbose_name = verbose_name_plural = "一件事"

@@ -28,12 +28,41 @@ from onething.domain.certificates import LONG_TERM, Validity
 from onething.domain.planner import Plan, make_plan
 
 
+def _all_bundles() -> QuerySet[models.Bundle]:
+    return models.Bundle.objects.select_related("lead_department", "single_matter").order_by(
+        "position", "slug")
+
+
 def bundles() -> QuerySet[models.Bundle]:
-    return models.Bundle.objects.select_related("lead_department").order_by("position", "slug")
+    """The 一件事 of the catalogue (not the implicit one-matter bundles of 单独申请)."""
+    return _all_bundles().filter(single_matter__isnull=True)
 
 
 def bundle_by_slug(slug: str) -> models.Bundle | None:
-    return bundles().filter(slug=slug).first()
+    """A bundle by slug, an implicit one-matter bundle (单独申请) included."""
+    return _all_bundles().filter(slug=slug).first()
+
+
+def single_matter_bundle(code: str) -> models.Bundle | None:
+    """The implicit bundle through which matter ``code`` is applied for on its own, or
+    None when the matter cannot be (see domain.catalog.applicable_alone)."""
+    return _all_bundles().filter(single_matter__code=code).first()
+
+
+def single_matter_bundles(codes: Iterable[str]) -> dict[str, models.Bundle]:
+    """Matter code -> its implicit bundle, for those of ``codes`` applicable alone."""
+    rows = _all_bundles().filter(single_matter__code__in=list(codes)).select_related(
+        "single_matter__department")
+    return {row.single_matter.code: row for row in rows}
+
+
+def matter_by_code(code: str) -> models.Matter | None:
+    return models.Matter.objects.select_related("department").filter(code=code).first()
+
+
+def bundles_with_matter(code: str) -> QuerySet[models.Bundle]:
+    """The 一件事 that include matter ``code``."""
+    return bundles().filter(members__matter__code=code).distinct()
 
 
 def scenarios() -> QuerySet[models.Scenario]:
@@ -130,6 +159,7 @@ def _bundle_spec(row: models.Bundle) -> spec.Bundle:
         uncertain=row.uncertain,
         metrics=row.metrics,
         sources=tuple(row.sources),
+        single_matter=row.single_matter.code if row.single_matter_id else None,
     )
 
 
@@ -172,9 +202,11 @@ def _build_catalog(slugs: Iterable[str] | None) -> spec.Catalog:
                  queryset=models.BundleDependency.objects.select_related("matter", "requires")),
         Prefetch("field_mappings",
                  queryset=models.FieldMapping.objects.select_related("matter", "form_field")),
-    ).select_related("lead_department")
+    ).select_related("lead_department", "single_matter")
     if slugs is not None:
         bundle_rows = bundle_rows.filter(slug__in=list(slugs))
+    else:  # every 一件事; an implicit one-matter bundle only when asked for by slug
+        bundle_rows = bundle_rows.filter(single_matter__isnull=True)
     catalog = spec.Catalog()
     matter_codes: set[str] = set()
     for row in bundle_rows:

@@ -178,9 +178,13 @@ def _sync(
     items: Iterable[Any],
     key_of: Callable[[Any], Any],
     write: Callable[[Any, models.models.Model | None], None],
+    rows: Any = None,
 ) -> list[Any]:
-    """Create or update changed rows; return keys of rows to delete afterwards."""
-    existing = {getattr(row, key_field): row for row in model.objects.all()}
+    """Create or update changed rows; return keys of rows to delete afterwards.
+
+    ``rows``: the rows this kind owns (default: all of ``model``)."""
+    rows = model.objects.all() if rows is None else rows
+    existing = {getattr(row, key_field): row for row in rows}
     wanted = set()
     for item in items:
         key = key_of(item)
@@ -342,6 +346,10 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
 
     matter_ids = dict(models.Matter.objects.values_list("code", "id"))
     bundle_order = {slug: i for i, slug in enumerate(_bundle_order(catalog))}
+    # 单独申请: one implicit bundle per matter that can be applied for alone, after the
+    # files' bundles; loaded, updated and removed with its matter like any bundle.
+    singles = spec.single_matter_bundles(catalog)
+    bundle_order.update({b.slug: len(bundle_order) + i for i, b in enumerate(singles)})
 
     def write_bundle(item: spec.Bundle, row: Any) -> None:
         bundle, _ = models.Bundle.objects.update_or_create(
@@ -354,6 +362,7 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
                 "synonyms": list(item.synonyms), "metrics": dict(item.metrics),
                 "sources": list(item.sources), "position": bundle_order[item.slug],
                 "source_file": _origin_file(item), "spec_hash": spec_hash(item),
+                "single_matter_id": matter_ids.get(item.single_matter or ""),
             },
         )
         for child in (bundle.members, bundle.questions, bundle.conditions,
@@ -397,7 +406,12 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
 
     doomed.append((models.Bundle, "slug", _sync(
         report, "bundles", models.Bundle, "slug", catalog.bundles.values(),
-        lambda b: b.slug, write_bundle)))
+        lambda b: b.slug, write_bundle,
+        rows=models.Bundle.objects.filter(single_matter__isnull=True))))
+    doomed.append((models.Bundle, "slug", _sync(
+        report, "single_matter_bundles", models.Bundle, "slug", singles,
+        lambda b: b.slug, write_bundle,
+        rows=models.Bundle.objects.filter(single_matter__isnull=False))))
 
     bundle_ids = dict(models.Bundle.objects.values_list("slug", "id"))
 

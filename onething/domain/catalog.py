@@ -505,6 +505,9 @@ class Bundle:
     metrics: Mapping[str, Any] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
     origin: Origin = Origin()
+    # The matter this implicit one-matter bundle stands for (单独申请), see
+    # single_matter_bundles; None for the 一件事 of the catalogue files.
+    single_matter: str | None = None
 
     @property
     def matter_codes(self) -> tuple[str, ...]:
@@ -512,6 +515,42 @@ class Bundle:
 
     def question(self, key: str) -> Question | None:
         return next((q for q in self.questions if q.key == key), None)
+
+
+# A single matter applied for on its own (单独申请, e.g. at the any-matter window) goes
+# through the same pipeline as a bundle: the loader adds one implicit bundle per matter
+# that can be applied for alone, whose slug is this prefix and the matter's code.
+SINGLE_MATTER_PREFIX = "matter-"
+
+
+def single_matter_slug(code: str) -> str:
+    """The slug of the implicit one-matter bundle of ``code`` (a slug has no dots)."""
+    return SINGLE_MATTER_PREFIX + code.replace(".", "_")
+
+
+def applicable_alone(matter: Matter) -> bool:
+    """A matter can be applied for on its own when the catalogue gives it its own data:
+    the materials it asks for or the form fields it needs (else there is nothing to file)."""
+    return bool(matter.materials or matter.fields)
+
+
+def single_matter_bundles(catalog: Catalog) -> list[Bundle]:
+    """One implicit bundle per matter applicable alone: the matter as its only member,
+    no questions, no conditions (optional materials are therefore not asked), its
+    department as the lead, its category that of the first bundle it belongs to
+    (personal when none)."""
+    categories: dict[str, str] = {}
+    for bundle in catalog.bundles.values():
+        for code in bundle.matter_codes:
+            categories.setdefault(code, bundle.category)
+    return [
+        Bundle(slug=single_matter_slug(m.code), name=m.name,
+               category=categories.get(m.code, "personal"), description=m.description,
+               members=(BundleMember(m.code),), lead_department=m.department,
+               status="verified", uncertain=m.uncertain, sources=m.sources, origin=m.origin,
+               single_matter=m.code)
+        for m in catalog.matters.values() if applicable_alone(m)
+    ]
 
 
 @dataclass(frozen=True)
@@ -1511,6 +1550,9 @@ def _check_bundle(catalog: Catalog, bundle: Bundle, lines: dict[str, Any], probl
 
     if not bundle.members:
         problem(bundle.origin, f"{where} has no matters", line_of("matters"))
+    if bundle.single_matter is None and bundle.slug.startswith(SINGLE_MATTER_PREFIX):
+        problem(bundle.origin, f"{where}: slugs starting with '{SINGLE_MATTER_PREFIX}' are "
+                "kept for single-matter applications (单独申请)", line_of("slug"))
     if bundle.lead_department and bundle.lead_department not in catalog.departments:
         problem(bundle.origin, f"{where}: unknown lead department '{bundle.lead_department}'",
                 line_of("lead_department"))

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("bundles/<slug:slug>/", views.bundle_detail, name="bundle"),
     path("bundles/<slug:slug>/apply/", application_views.apply, name="apply"),
+    path("matters/<str:code>/", views.matter_detail, name="matter"),
     path("scenarios/", scenario_views.scenario_list, name="scenarios"),
     path("scenarios/<slug:slug>/", scenario_views.scenario_detail, name="scenario"),
     path("scenarios/<slug:slug>/poster/", scenario_views.scenario_poster,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from onething.catalog import selectors
@@ -29,6 +29,8 @@ def bundle_detail(request: HttpRequest, slug: str) -> HttpResponse:
     bundle = selectors.bundle_by_slug(slug)
     if bundle is None:
         raise Http404("没有这件事 (no such bundle)")
+    if bundle.single_matter_id:  # a single matter's own page
+        return redirect("portal:matter", code=bundle.single_matter.code)
     catalog = selectors.catalog_for_bundles([slug])
     spec = catalog.bundles[slug]
     submitted = {q.key: request.GET[q.key] for q in spec.questions if q.key in request.GET}
@@ -62,5 +64,29 @@ def bundle_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "names": names,
         "kinds": matter_kinds(),
         "saved_days": plan.serial_days - plan.parallel_days,
+        "held_numbers": {key: c.number for key, c in held.items()},
+    })
+
+
+def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One matter (事项): who decides it, in how long, with what — and 单独申请 when the
+    catalogue gives it its own materials or fields (its implicit one-matter bundle)."""
+    matter = selectors.matter_by_code(code)
+    if matter is None:
+        raise Http404("没有这个事项 (no such matter)")
+    single = selectors.single_matter_bundle(code)
+    plan = None
+    held = held_by_applicant(request.user)  # 免提交: certificates the applicant holds
+    if single is not None:
+        plan = selectors.plan_bundle(single.slug, {}, start=timezone.localdate(),
+                                     provisional=True, held=held.keys())
+    return render(request, "portal/matter.html", {
+        "matter": matter,
+        "single": single,
+        "plan": plan,
+        "planned": plan.matters[0] if plan else None,
+        "names": {matter.code: matter.name},
+        "kinds": matter_kinds(),
+        "bundles": selectors.bundles_with_matter(code),
         "held_numbers": {key: c.number for key, c in held.items()},
     })

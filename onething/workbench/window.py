@@ -1,12 +1,18 @@
-"""The any-matter window (无差别受理): a clerk takes in any bundle for any department.
+"""The any-matter window (无差别受理): a clerk takes in any bundle or any single matter
+for any department.
 
 Four steps, each a plain page that works without JavaScript; the answers
 travel in the query string (``a_<question>``), so every step can be
 bookmarked, reloaded or gone back to:
 
-1. choose the bundle, 2. answer its questions, 3. identify (or register) the
-walk-in applicant, 4. fill the merged form and scan the materials, submit →
-the printable acceptance receipt (收件回执).
+1. find the bundle or the matter (search by name, pinyin or initials), 2. answer
+the bundle's questions (a single matter has none: skipped), 3. identify (or
+register) the walk-in applicant, 4. fill the merged form and scan the materials,
+submit → the printable acceptance receipt (收件回执).
+
+A single matter applied for on its own (单独申请) goes through its implicit
+one-matter bundle (catalog.selectors.single_matter_bundle): the same plan, form,
+materials, submission and receipt as a bundle of one.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from onething.certificates.selectors import held_by_applicant
 from onething.core.addresses import public_url
 from onething.domain.planner import Plan, PlanningError
 from onething.hall.ticket_services import link_current
+from onething.search import selectors as search_selectors
 from onething.workbench.access import WINDOW_ROLES, staff_required
 from onething.workbench.labels import label
 
@@ -61,7 +68,16 @@ COMPANY_FIELDS = [("company_name", gettext_lazy("企业名称"), "organization")
                   ("mobile", gettext_lazy("经办人手机号码"), "tel")]
 
 
+SEARCH_LIMIT = 30
+
 # -- helpers ---------------------------------------------------------------------
+
+
+def bundle_title(bundle) -> str:
+    """What the applicant applies for: “开办餐饮店一件事”, or a single matter's own name."""
+    if bundle.single_matter_id:
+        return bundle.name
+    return gettext("%(name)s一件事") % {"name": bundle.name}
 
 
 def _bundle_or_404(slug: str):
@@ -115,18 +131,61 @@ def _planned_or_back(request: HttpRequest, slug: str) -> tuple[dict[str, str], P
 
 @staff_required(*WINDOW_ROLES)
 def choose_bundle(request: HttpRequest) -> HttpResponse:
+    """Step 1: search every bundle and every matter of the centre, choose one."""
     slug = request.GET.get("bundle", "")
+    code = request.GET.get("matter", "")
     if slug:
-        if catalog_selectors.bundle_by_slug(slug) is not None:
+        bundle = catalog_selectors.bundle_by_slug(slug)
+        if bundle is not None and bundle.single_matter_id is None:
             return redirect("workbench:window-questions", slug=slug)
         messages.error(request, gettext("请选择一件事。"))
-    return render(request, "workbench/window_bundle.html",
-                  {"bundles": catalog_selectors.bundles()})
+    elif code:
+        single = catalog_selectors.single_matter_bundle(code)
+        if single is not None:  # no questions: straight to the applicant
+            return redirect("workbench:window-applicant", slug=single.slug)
+        messages.error(request, gettext("这个事项不能单独申请，请选择包含它的一件事。"))
+    query = request.GET.get("q", "")[:100].strip()
+    bundles, matters = _search(query) if query else ([], [])
+    return render(request, "workbench/window_bundle.html", {
+        "query": query, "searched": bool(query),
+        "found_bundles": bundles, "found_matters": matters,
+        "found_count": len(bundles) + len(matters),
+        "bundles": catalog_selectors.bundles(),
+    })
+
+
+def _search(query: str) -> tuple[list[dict], list[dict]]:
+    """(一件事, single matters) found by name, pinyin or initials, best first.
+
+    A scenario found stands for its bundle; a matter is listed when it can be applied
+    for on its own, with the bundles it is also part of."""
+    hits = search_selectors.search(query, SEARCH_LIMIT)
+    by_slug = {b.slug: b for b in catalog_selectors.bundles()}
+    codes = [h.key for h in hits if h.kind == "matter"]
+    singles = catalog_selectors.single_matter_bundles(codes)
+    found_bundles: dict[str, dict] = {}
+    found_matters: dict[str, dict] = {}
+    for hit in hits:
+        slug = hit.key if hit.kind == "bundle" else hit.bundle if hit.kind == "scenario" else None
+        if slug in by_slug and slug not in found_bundles:
+            bundle = by_slug[slug]
+            found_bundles[slug] = {
+                "bundle": bundle, "title": bundle_title(bundle),
+                "url": f"{reverse('workbench:window')}?{urlencode({'bundle': slug})}"}
+        elif hit.kind == "matter" and hit.key in singles and hit.key not in found_matters:
+            single = singles[hit.key]
+            found_matters[hit.key] = {
+                "bundle": single,
+                "matter": single.single_matter,
+                "url": f"{reverse('workbench:window')}?{urlencode({'matter': hit.key})}"}
+    return list(found_bundles.values()), list(found_matters.values())
 
 
 @staff_required(*WINDOW_ROLES)
 def answer_questions(request: HttpRequest, slug: str) -> HttpResponse:
     bundle = _bundle_or_404(slug)
+    if bundle.single_matter_id:  # a single matter asks no questions
+        return redirect("workbench:window-applicant", slug=slug)
     answers = _answers(request, slug)
     try:
         chosen = _plan(slug, answers).answers
@@ -141,7 +200,7 @@ def answer_questions(request: HttpRequest, slug: str) -> HttpResponse:
         for q in _questions(slug)
     ]
     return render(request, "workbench/window_questions.html",
-                  {"bundle": bundle, "questions": questions})
+                  {"bundle": bundle, "title": bundle_title(bundle), "questions": questions})
 
 
 # -- step 3: the applicant ----------------------------------------------------------------
@@ -186,7 +245,7 @@ def identify_applicant(request: HttpRequest, slug: str) -> HttpResponse:
                 for name, label, auto in fields]
 
     return render(request, "workbench/window_applicant.html", {
-        "bundle": bundle,
+        "bundle": bundle, "title": bundle_title(bundle),
         "plan": plan,
         "answers": [(ANSWER_PREFIX + k, v) for k, v in answers.items()],
         "query": query,
@@ -199,7 +258,8 @@ def identify_applicant(request: HttpRequest, slug: str) -> HttpResponse:
         "company_rows": form_rows("company", COMPANY_FIELDS, ApplicantKind.COMPANY),
         "errors": errors,
         "post_url": _step_url("workbench:window-applicant", slug, answers),
-        "back_url": _step_url("workbench:window-questions", slug, answers),
+        "back_url": (reverse("workbench:window") if bundle.single_matter_id
+                     else _step_url("workbench:window-questions", slug, answers)),
     }, status=400 if errors else 200)
 
 
@@ -349,7 +409,7 @@ def _render_form(request: HttpRequest, bundle, plan: Plan, answers: dict[str, st
     summary = [{"message": message, "anchor": anchors.get(field, "")}
                for field, message in errors.items()]
     return render(request, "workbench/window_form.html", {
-        "bundle": bundle, "plan": plan, "applicant": applicant,
+        "bundle": bundle, "title": bundle_title(bundle), "plan": plan, "applicant": applicant,
         "fields": fields, "materials": materials, "reused": reused, "summary": summary,
         "commitments": commitments,
         "idempotency_key": key,
@@ -383,6 +443,8 @@ def receipt(request: HttpRequest, application_id: int) -> HttpResponse:
     qr = segno.make(url, error="m").svg_inline(scale=4, title=gettext("扫码查询办理进度"))
     return render(request, "workbench/receipt.html", {
         "application": application,
+        "title": (record["bundle"] if record.get("single_matter")
+                  else gettext("%(name)s一件事") % {"name": record["bundle"]}),
         "r": record,
         "submitted_at": dt.datetime.fromisoformat(record["submitted_at"]),
         "completion": _iso_date(record["completion"]),

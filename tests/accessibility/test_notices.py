@@ -54,6 +54,21 @@ def test_receipt_marks_each_provisional_due_date():
     assert "预计全部办结：2027年1月6日（暂定）" in text
 
 
+def test_a_single_matter_receipt_names_the_matter():
+    """单独申请: the receipt names the matter as it is, not as a 一件事."""
+    notice = notices.receipt_notice(
+        tracking_number="202603020000001", applicant=Applicant("张小明", id_number=ID_NUMBER),
+        bundle_name="居住证办理", single_matter=True,
+        submitted_at=dt.datetime(2026, 3, 2, 10, 0), channel="综合窗口",
+        expected=dt.date(2026, 3, 11),
+        cases=[notices.ReceiptCase("居住证办理", "德州市公安局德城分局", "待受理",
+                                   dt.date(2026, 3, 11), False)],
+        today=dt.date(2026, 3, 2))
+    text = "\n".join(notice.lines())
+    assert "办理事项：居住证办理\n" in text + "\n" and "一件事" not in text
+    assert "1. 居住证办理：德州市公安局德城分局，待受理，预计2026年3月11日办结" in text
+
+
 def test_any_id_number_in_free_text_is_masked():
     notice = notices.correction_notice(
         tracking_number="1", applicant=Applicant("某公司", uscc="91371402MA0000001X"),

@@ -91,7 +91,8 @@ def test_restaurant_flow_through_the_api(client, demo):
     assert created.status_code == 201, created.content
     application = created.json()
     assert application["tracking_number"] and application["status"] == "in_progress"
-    assert application["bundle"] == {"slug": "restaurant", "name": restaurant["name"]}
+    assert application["bundle"] == {"slug": "restaurant", "name": restaurant["name"],
+                                     "single_matter": None}
     assert application["expected_completion"]
     cases = {c["matter"]["code"]: c for c in application["cases"]}
     assert {code: c["status"] for code, c in cases.items()} == {

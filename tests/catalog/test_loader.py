@@ -23,8 +23,17 @@ def test_load_creates_everything_the_files_define(shipped):
     empty_catalogue()
     report = load_catalog(CATALOG_DIR)
     catalog = shipped.catalog
-    assert models.Bundle.objects.count() == len(catalog.bundles)
-    assert models.Matter.objects.count() == len(catalog.matters)
+    assert models.Bundle.objects.filter(single_matter=None).count() == len(catalog.bundles) == 19
+    assert models.Matter.objects.count() == len(catalog.matters) == 97
+    # 单独申请: one implicit bundle per matter with its own materials or fields (all 97).
+    singles = models.Bundle.objects.exclude(single_matter=None)
+    assert singles.count() == report.counts["single_matter_bundles"]["created"] == 97
+    single = singles.get(single_matter__code="residence-permit-application")
+    assert (single.slug, single.name, single.category) == (
+        "matter-residence-permit-application", "居住证办理", "personal")
+    assert single.lead_department.code == "dc-police"
+    assert list(single.members.values_list("matter__code", "optional")) == [
+        ("residence-permit-application", False)]
     assert models.Department.objects.count() == len(catalog.departments)
     assert models.Scenario.objects.count() == len(catalog.scenarios)
     assert report.counts["bundles"]["created"] == len(catalog.bundles)

@@ -108,7 +108,7 @@ def test_exhausted_connection_slots_answer_503_until_one_is_free(clean_env):
             status, _, body = _get(f"{base}/api/v1/bundles")
             assert status == 200
             assert sorted(b["slug"] for b in json.loads(body)) == sorted(
-                Bundle.objects.values_list("slug", flat=True))
+                Bundle.objects.filter(single_matter=None).values_list("slug", flat=True))
     finally:
         if holder is not None:
             holder.close()

@@ -5,7 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from onething.domain.catalog import commitment_hash, read_catalog
+from onething.domain.catalog import (
+    BundleMember,
+    commitment_hash,
+    read_catalog,
+    single_matter_bundles,
+)
 
 MINIMAL = Path(__file__).resolve().parent.parent / "fixtures" / "minimal"
 
@@ -99,6 +104,8 @@ BROKEN = [
     ("certificate field with a bad source", "validity: long-term}",
      "validity: long-term, fields: [{key: shop_name, source: guess}]}", "source: guess",
      "field source must be one of"),
+    ("slug kept for single matters", "  - slug: shop\n", "  - slug: matter-shop\n",
+     "  - slug: matter-shop", "slugs starting with 'matter-' are kept for single-matter"),
 ]
 
 
@@ -208,3 +215,20 @@ def test_a_deferrable_material_another_member_issues_needs_no_dependency(tmp_pat
         FIRE_LIMIT, FIRE_LIMIT + "    accept_pending: {materials: [licence], within: 5}\n")
     path.write_text(text, encoding="utf-8")
     assert [str(p) for p in read_catalog(target).problems] == []
+
+
+def test_every_matter_with_its_own_data_gets_an_implicit_one_matter_bundle():
+    """单独申请: the loader adds these; the planner plans them like any bundle."""
+    from onething.domain.planner import make_plan
+
+    catalog = read_catalog(MINIMAL).catalog
+    singles = {b.slug: b for b in single_matter_bundles(catalog)}
+    assert sorted(singles) == sorted(f"matter-{code}" for code in catalog.matters)
+    fire = singles["matter-fire-check"]
+    assert (fire.name, fire.single_matter, fire.members, fire.questions, fire.category) == (
+        catalog.matters["fire-check"].name, "fire-check", (BundleMember("fire-check"),), (),
+        catalog.bundles["shop"].category)
+    catalog.bundles.update(singles)
+    plan = make_plan(catalog, "matter-fire-check")
+    assert [m.code for m in plan.matters] == ["fire-check"]
+    assert plan.bundle_name == catalog.matters["fire-check"].name

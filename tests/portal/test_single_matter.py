@@ -1,0 +1,112 @@
+"""单独申请 on the portal and through the API: a matter applied for on its own goes
+through its implicit one-matter bundle — one application, one case, titled by the matter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zoneinfo
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from onething.accounts.services import issue_api_token
+from onething.applications.models import Application, Case
+from onething.catalog.models import Matter
+from onething.catalog.selectors import plan_bundle
+from tests.english import catalogue_data, chinese_left, english
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+CODE = "residence-permit-application"
+SLUG = "matter-residence-permit-application"
+MONDAY = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
+FORM = {"home_address": "德城区新华路8号", "work_unit": "德州市某某物流有限公司"}
+PDF = b"%PDF-1.4 test file\n%%EOF\n"
+
+
+def test_the_matter_page_offers_to_apply_on_its_own(client, demo):
+    page = client.get(f"/matters/{CODE}/").content.decode()
+    assert "<h1>居住证办理</h1>" in page
+    assert f'<a class="button" href="/bundles/{SLUG}/apply/">单独申请</a>' in page
+    assert "德州市公安局德城分局" in page
+    # It is also part of the school enrolment bundle, linked from here.
+    assert '<a href="/bundles/school-enrollment/">' in page
+    # The implicit bundle's own page is the matter page; it is no 一件事 of the list.
+    response = client.get(f"/bundles/{SLUG}/")
+    assert response.status_code == 302 and response["Location"] == f"/matters/{CODE}/"
+    home = client.get("/").content.decode()
+    assert "/bundles/matter-" not in home and "/bundles/restaurant/" in home
+    assert client.get("/matters/no-such-matter/").status_code == 404
+    # In English: the interface is English, the catalogue's content is data.
+    english(client)
+    page = client.get(f"/matters/{CODE}/")
+    html = page.content.decode()
+    texts = Matter.objects.filter(code=CODE).values_list("description", "uncertain").get()
+    data = catalogue_data() | {t.strip() for t in texts}
+    assert page["Content-Language"] == "en" and chinese_left(html, data) == []
+    assert f'<a class="button" href="/bundles/{SLUG}/apply/">Apply on its own</a>' in html
+    client.cookies.pop("django_language", None)
+    api = client.get("/api/v1/bundles").json()
+    assert len(api) == 19 and not any(b["slug"].startswith("matter-") for b in api)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_an_applicant_applies_for_a_single_matter_online(client, demo):
+    client.force_login(demo.applicant)
+    url = f"/bundles/{SLUG}/apply/"
+    form = client.get(url).content.decode()
+    assert "<h1>单独申请：居住证办理</h1>" in form
+    plan = plan_bundle(SLUG, {})
+    data = {f.key: FORM.get(f.key, "") for f in plan.fields}
+    data["idempotency_key"] = "single-1"
+    for m in plan.materials:
+        data[f"material-{m.key}"] = SimpleUploadedFile(f"{m.key}.pdf", PDF,
+                                                       content_type="application/pdf")
+    response = client.post(url, {k: v for k, v in data.items() if v != ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    application = Application.objects.get()
+    assert application.channel == "portal" and application.bundle.single_matter.code == CODE
+    case = Case.objects.get()
+    assert (case.matter.code, case.department.code, case.status) == (
+        CODE, "dc-police", "submitted")
+    assert application.plan["matters"][0]["due"] == "2026-03-11"
+    # 我的申请 and the application page read the matter's name, not “…一件事”.
+    mine = client.get("/applications/").content.decode()
+    assert "<td>居住证办理</td>" in mine and "居住证办理一件事" not in mine
+    detail = client.get(response["Location"]).content.decode()
+    assert "<h1>居住证办理</h1>" in detail
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_api_takes_a_matter_code(client, demo):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {issue_api_token(demo.applicant, label='t')}"}
+    plan = client.get(f"/api/v1/bundles/{SLUG}/plan").json()
+    assert [m["code"] for m in plan["matters"]] == [CODE]
+    materials = {}
+    for m in plan["materials"]:
+        upload = client.post("/api/v1/uploads", {"file": SimpleUploadedFile("a.pdf", PDF)},
+                             **headers)
+        materials[m["key"]] = upload.json()["id"]
+    body = {"matter": CODE, "form_data": FORM, "materials": materials}
+
+    def post(payload):
+        return client.post("/api/v1/applications", json.dumps(payload),
+                           content_type="application/json", **headers)
+
+    neither = post({k: v for k, v in body.items() if k != "matter"})
+    assert neither.status_code == 400 and neither.json()["errors"] == {
+        "bundle": "required (or matter)"}
+    both = post({**body, "bundle": "restaurant"})
+    assert both.status_code == 400 and both.json()["errors"] == {
+        "matter": "give either bundle or matter"}
+    unknown = post({**body, "matter": "no-such-matter"})
+    assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
+    response = post(body)
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["bundle"] == {"slug": SLUG, "name": "居住证办理", "single_matter": CODE}
+    assert [c["matter"] for c in data["cases"]] == [{"code": CODE, "name": "居住证办理"}]
+    assert Case.objects.get().department.code == "dc-police"
