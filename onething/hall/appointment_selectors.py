@@ -67,10 +67,12 @@ def is_closed(day: dt.date) -> bool:
 def windows_for(category: ServiceCategory) -> list[int]:
     """For each staffed active window serving ``category``: how many active categories it
     serves (a window serving k categories counts 1/k for each)."""
-    rows = (Window.objects.filter(categories=category, active=True,
-                                  kind__in=list(STAFFED_WINDOW_KINDS))
-            .annotate(k=Count("categories", filter=Q(categories__active=True), distinct=True))
-            .values_list("k", flat=True))
+    windows = list(Window.objects.filter(categories=category, active=True,
+                                         kind__in=list(STAFFED_WINDOW_KINDS))
+                   .values_list("pk", flat=True))
+    through = Window.categories.through
+    rows = (through.objects.filter(window_id__in=windows, servicecategory__active=True)
+            .values("window_id").annotate(k=Count("pk")).values_list("k", flat=True))
     return [int(k) for k in rows]
 
 

@@ -83,8 +83,8 @@ def _check(category: ServiceCategory, person: User, starts: dt.datetime, now: dt
     place = sel.find_slot(category, starts)
     if place is None:
         raise HallError({"slot": "该时段不可预约 (no such slot)"})
-    others = Appointment.objects.filter(person=person, category=category, day=place.starts.date(),
-                                        status=AppointmentStatus.BOOKED)
+    others = Appointment.objects.filter(person=person, category=category,
+                                        day=place.starts.date(), status=AppointmentStatus.BOOKED)
     if ignore is not None:
         others = others.exclude(pk=ignore)
     try:
