@@ -12,9 +12,9 @@ import time_machine
 
 from onething.accounts.services import register_person
 from onething.audit.models import AuditEntry
-from onething.domain.validators import id_check_character
 from onething.domain.appointments import AppointmentStatus
 from onething.domain.tickets import Channel, PriorityClass, TicketStatus
+from onething.domain.validators import id_check_character
 from onething.hall import appointment_selectors as sel
 from onething.hall.appointment_services import (
     book_appointment,
@@ -216,9 +216,9 @@ def test_check_in_too_early_is_refused_with_the_time(cats, demo):
     with pytest.raises(HallError) as caught:
         check_in_appointment(booking, channel=Channel.KIOSK,
                              now=TUESDAY_9 - dt.timedelta(minutes=31))
-    assert caught.value.errors == {"time": "签到时间未到：请在预约时段开始前 30 分钟内签到（08:30 起） "
-                                           "(too early: check in from 30 minutes before the "
-                                           "slot, 08:30)"}
+    assert caught.value.errors == {
+        "time": "签到时间未到：请在预约时段开始前 30 分钟内签到（08:30 起） "
+                "(too early: check in from 30 minutes before the slot, 08:30)"}
     booking.refresh_from_db()
     assert booking.status == "booked" and booking.ticket is None
     with pytest.raises(HallDenied):  # on the phone only the person checks in
