@@ -176,3 +176,15 @@ def hall_day(hall: Hall, day: dt.date | None = None) -> list[Appointment]:
     """A hall's bookings of a day (the window's list)."""
     return list(Appointment.objects.select_related("category", "person", "ticket").filter(
         hall=hall, day=day or timezone.localdate()).order_by("slot_starts", "pk"))
+
+
+def bookable_category(category_id: int, hall_id: int | None = None) -> ServiceCategory:
+    """An active, bookable category of an active hall (NotVisible otherwise)."""
+    rows = ServiceCategory.objects.select_related("hall").filter(
+        pk=category_id, active=True, bookable=True, hall__active=True)
+    if hall_id is not None:
+        rows = rows.filter(hall_id=hall_id)
+    found = rows.first()
+    if found is None:
+        raise NotVisible(category_id)
+    return found
