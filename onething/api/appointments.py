@@ -78,7 +78,7 @@ def _refused(exc: Exception) -> ApiError:
 
 @router.get("/halls/{hall_id}/appointment-slots", response={200: list[SlotOut], **ERRORS},
             auth=None)
-def slots(request: HttpRequest, hall_id: ObjectId, category: ObjectId, day: dt.date):
+def appointment_slots(request: HttpRequest, hall_id: ObjectId, category: ObjectId, day: dt.date):
     """A day's slots of a category with their places for appointments (public)."""
     found = _category(category, hall_id)
     return [{"starts": p.starts, "ends": p.ends, "capacity": p.capacity, "left": p.left}
@@ -93,7 +93,7 @@ def _applicant(request: HttpRequest) -> User:
 
 
 @router.post("/appointments", response={201: AppointmentOut, **ERRORS})
-def book(request: HttpRequest, payload: AppointmentIn):
+def book_appointment(request: HttpRequest, payload: AppointmentIn):
     """Book a slot for the token's applicant (the booking rules: docs/hall.md)."""
     user = _applicant(request)
     found = _category(payload.category)
@@ -106,13 +106,13 @@ def book(request: HttpRequest, payload: AppointmentIn):
 
 
 @router.get("/appointments", response={200: list[AppointmentOut], **ERRORS})
-def mine(request: HttpRequest):
+def my_appointments(request: HttpRequest):
     """The applicant's appointments, latest slot first (50 at most)."""
     return [_out(a) for a in sel.appointments_of(_applicant(request))]
 
 
 @router.post("/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **ERRORS})
-def cancel(request: HttpRequest, appointment_id: ObjectId):
+def cancel_appointment(request: HttpRequest, appointment_id: ObjectId):
     user = _applicant(request)
     try:
         found = sel.appointment_of(user, appointment_id)
