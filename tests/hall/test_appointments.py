@@ -260,3 +260,23 @@ def test_a_late_appointment_queues_as_a_walk_in_behind_earlier_arrivals(cats, de
                       now=TUESDAY_9 + dt.timedelta(minutes=17))
     assert first.pk == walk_in.pk
     assert AuditEntry.objects.filter(kind="appointment.late").count() == 1
+
+
+def test_housekeeping_and_the_task_mark_no_shows(cats, demo):
+    from django.core.management import call_command
+
+    from onething.ops.housekeeping import run_housekeeping
+
+    first = book(cats["A"], demo.applicant)
+    second = book(cats["B"], demo.applicant)
+    report = run_housekeeping(now=TUESDAY_9 + dt.timedelta(minutes=16))
+    assert report.no_shows == 2
+    assert "已将 2 个未签到的预约记为爽约 (marked 2 appointment(s) not checked in as no-show)" \
+        in report.lines()
+    assert {a.status for a in Appointment.objects.filter(pk__in=[first.pk, second.pk])} == {
+        AppointmentStatus.NO_SHOW}
+    third = book(cats["A"], demo.applicant, TUESDAY_9 + dt.timedelta(days=1))
+    with time_machine.travel(TUESDAY_9 + dt.timedelta(days=1, minutes=16), tick=False):
+        call_command("hall", "no-shows")  # the task runs at once in tests (immediate backend)
+    third.refresh_from_db()
+    assert third.status == AppointmentStatus.NO_SHOW
