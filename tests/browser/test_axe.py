@@ -524,8 +524,8 @@ def test_appointment_pages(live_server, halls, demo, new_page, audit, cookies):
     county = halls.county
     category = county.categories.get(letter="A")
     page = new_page(viewport=DESKTOP)
+    sign_in_citizen(page, base, demo.applicant.mobile)  # the sign-in finds Chinese labels
     page.context.add_cookies([{"name": k, "value": v, "url": base} for k, v in cookies.items()])
-    sign_in_citizen(page, base, demo.applicant.mobile)
     page.goto(f"{base}/appointments/new/")
     audit.check(page, "appointments: halls")
     page.goto(f"{base}/halls/{county.pk}/appointments/")
