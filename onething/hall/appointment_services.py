@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from onething.accounts.models import User
@@ -67,14 +67,12 @@ def _problem(exc: BookingProblem) -> HallError:
 
 
 def _lock_slots(category_id: int, *starts: dt.datetime) -> None:
-    table = AppointmentSlot._meta.db_table
-    for start in sorted(set(starts)):
-        with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {table} (category_id, starts) VALUES (%s, %s) "
-                           "ON CONFLICT (category_id, starts) DO NOTHING",
-                           [category_id, start])
+    ordered = sorted(set(starts))
+    AppointmentSlot.objects.bulk_create(  # INSERT … ON CONFLICT DO NOTHING
+        [AppointmentSlot(category_id=category_id, starts=start) for start in ordered],
+        ignore_conflicts=True)
     list(AppointmentSlot.objects.select_for_update()
-         .filter(category_id=category_id, starts__in=sorted(set(starts))).order_by("starts"))
+         .filter(category_id=category_id, starts__in=ordered).order_by("starts"))
 
 
 def _check(category: ServiceCategory, person: User, starts: dt.datetime, now: dt.datetime,
