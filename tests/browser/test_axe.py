@@ -453,6 +453,7 @@ def test_ticket_pages(live_server, halls, new_page, audit, cookies):
     screen.goto(f"{base}/halls/{county.pk}/screen/")
     screen.locator("#calls tr").first.wait_for()
     audit.check(screen, "call screen")
+    audit.assert_clean()
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
