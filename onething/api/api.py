@@ -23,6 +23,7 @@ from pydantic import Field
 from onething.accounts.choices import Role, TokenScope
 from onething.accounts.services import TokenRejected, authenticate_token
 from onething.api import errors, paging, parsing, presenters
+from onething.api.appointments import router as appointment_router
 from onething.api.errors import ApiError
 from onething.api.parsing import InputRejected, StrictParser
 from onething.api.schemas import (
@@ -87,6 +88,8 @@ api = NinjaAPI(
     parser=StrictParser(),
 )
 errors.install(api)
+# Appointments (预约): onething/api/appointments.py
+api.add_router("", appointment_router)
 
 # Plans are for real dates; far-off ones would overflow the date arithmetic.
 EARLIEST_START, LATEST_START = dt.date(2000, 1, 1), dt.date(2100, 12, 31)

@@ -2,7 +2,8 @@
 
 Edits here skip the services' form checks but not the database's constraints (one main
 hall, one open shift per window and person, letters A–Z …); each save is recorded in the
-audit trail like the workbench's. Shifts are read-only: they are worked, not edited.
+audit trail like the workbench's. Shifts and appointments are read-only: they change
+through their services only.
 """
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ from django.contrib import admin
 from django.db import models
 
 from onething.audit.services import record_audit
-from onething.hall.models import Hall, OpeningPeriod, ServiceCategory, Window, WindowShift
+from onething.hall.models import (
+    Appointment,
+    Hall,
+    OpeningPeriod,
+    ServiceCategory,
+    Window,
+    WindowShift,
+)
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -62,6 +70,23 @@ class WindowShiftAdmin(admin.ModelAdmin):
     readonly_fields = ("window", "user", "started_at", "ended_at", "ended_by", "end_reason")
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    list_display = ("code", "hall", "category", "slot_starts", "status", "channel")
+    list_filter = ("hall", "status", "channel")
+    search_fields = ("code",)
+    readonly_fields = [f.name for f in Appointment._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:

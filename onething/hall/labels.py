@@ -70,6 +70,20 @@ LABELS: dict[str, dict[str, Promise]] = {
         "transferred": pgettext_lazy("ticket status", "已转移"),
         "left": pgettext_lazy("ticket status", "已离开"),
     },
+    # onething.domain.appointments.STATUS_LABELS
+    "appointment_status": {
+        "booked": pgettext_lazy("appointment status", "已预约"),
+        "cancelled": pgettext_lazy("appointment status", "已取消"),
+        "checked_in": pgettext_lazy("appointment status", "已签到"),
+        "late": pgettext_lazy("appointment status", "迟到，已转为普通号"),
+        "no_show": pgettext_lazy("appointment status", "爽约"),
+    },
+    # onething.domain.appointments.CHANNEL_LABELS
+    "appointment_channel": {
+        "portal": pgettext_lazy("appointment channel", "网上预约"),
+        "api": pgettext_lazy("appointment channel", "接口预约"),
+        "window": pgettext_lazy("appointment channel", "窗口预约"),
+    },
 }
 
 

@@ -24,6 +24,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from onething.domain.appointments import (
+    CHANNEL_LABELS as BOOKING_CHANNEL_LABELS,
+)
+from onething.domain.appointments import (
+    STATUS_LABELS as APPOINTMENT_STATUS_LABELS,
+)
+from onething.domain.appointments import (
+    AppointmentPolicy,
+    AppointmentStatus,
+)
 from onething.domain.hall import (
     CATEGORY_LETTERS,
     HALL_KIND_LABELS,
@@ -63,6 +73,17 @@ class Hall(models.Model):
                                   help_text="节假日安排、延时服务和预约服务说明等")
     active = models.BooleanField("启用", default=True)
     order = models.PositiveSmallIntegerField("排序", default=0)
+    # Appointments (预约; domain.appointments.AppointmentPolicy, docs/hall.md).
+    appointment_slot_minutes = models.PositiveSmallIntegerField("预约时段长度（分钟）", default=30)
+    appointment_percent = models.PositiveSmallIntegerField(
+        "预约名额占比（%）", default=30,
+        help_text="各时段办理能力中留给预约的比例；预约服务时段为全部")
+    appointment_horizon_days = models.PositiveSmallIntegerField("可预约天数", default=7)
+    appointment_cutoff_minutes = models.PositiveSmallIntegerField("最晚提前预约（分钟）",
+                                                                  default=60)
+    no_show_limit = models.PositiveSmallIntegerField("爽约次数上限", default=3)
+    no_show_window_days = models.PositiveSmallIntegerField("爽约统计天数", default=90)
+    no_show_pause_days = models.PositiveSmallIntegerField("暂停预约天数", default=30)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -78,6 +99,16 @@ class Hall(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def appointment_policy(self) -> AppointmentPolicy:
+        return AppointmentPolicy(
+            slot_minutes=self.appointment_slot_minutes,
+            appointment_percent=self.appointment_percent,
+            horizon_days=self.appointment_horizon_days,
+            cutoff_minutes=self.appointment_cutoff_minutes,
+            no_show_limit=self.no_show_limit, no_show_window_days=self.no_show_window_days,
+            pause_days=self.no_show_pause_days)
 
 
 class OpeningPeriod(models.Model):
@@ -122,6 +153,9 @@ class ServiceCategory(models.Model):
                                    verbose_name="对应部门")
     active = models.BooleanField("启用", default=True)
     order = models.PositiveSmallIntegerField("排序", default=0)
+    # The planned time a window spends on one person: appointment capacities derive from it.
+    handling_minutes = models.PositiveSmallIntegerField("平均办理时长（分钟）", default=15)
+    bookable = models.BooleanField("可网上预约", default=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "取号类别"
@@ -301,3 +335,70 @@ class Ticket(models.Model):
     @property
     def code(self) -> str:
         return ticket_code(self.letter, self.number)
+
+
+class AppointmentSlot(models.Model):
+    """The lock row of one slot of one category (预约时段): booking locks it
+    (``SELECT … FOR UPDATE``) before counting the slot's bookings, so two people booking
+    the last place at once are served one after the other and exactly one gets it."""
+
+    category = models.ForeignKey(ServiceCategory, models.CASCADE, related_name="+",
+                                 verbose_name="取号类别")
+    starts = models.DateTimeField("开始时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "预约时段"
+        constraints = [models.UniqueConstraint(fields=["category", "starts"],
+                                               name="one_slot_per_category_start")]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.starts:%Y-%m-%d %H:%M}"
+
+
+class Appointment(models.Model):
+    """预约: a person's booking of a slot in a category of a hall, from booking to the
+    ticket it became at check-in (or cancellation, or a no-show)."""
+
+    hall = models.ForeignKey(Hall, models.PROTECT, related_name="appointments",
+                             verbose_name="办事大厅")
+    category = models.ForeignKey(ServiceCategory, models.PROTECT, related_name="appointments",
+                                 verbose_name="取号类别")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT,
+                               related_name="appointments", verbose_name="预约人")
+    day = models.DateField("日期")
+    slot_starts = models.DateTimeField("时段开始")
+    slot_ends = models.DateTimeField("时段结束")
+    status = models.CharField("状态", max_length=12,
+                              choices=list(APPOINTMENT_STATUS_LABELS.items()),
+                              default=AppointmentStatus.BOOKED)
+    channel = models.CharField("预约渠道", max_length=10,
+                               choices=list(BOOKING_CHANNEL_LABELS.items()))
+    code = models.CharField("预约码", max_length=6, unique=True)
+    booked_at = models.DateTimeField("预约时间")
+    # The member of staff who booked at a window (channel = window).
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                  blank=True, related_name="+", verbose_name="代约人")
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True,
+                                    help_text="取消、签到或记为爽约的时间")
+    ticket = models.OneToOneField(Ticket, models.PROTECT, null=True, blank=True,
+                                  related_name="appointment", verbose_name="签到号票")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "预约"
+        ordering = ["slot_starts", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(slot_starts__lt=F("slot_ends")),
+                                   name="appointment_slot_starts_before_end"),
+            # One active booking per person, category and day (also checked by the rules).
+            models.UniqueConstraint(fields=["person", "category", "day"],
+                                    condition=Q(status=AppointmentStatus.BOOKED),
+                                    name="one_booking_per_person_category_day"),
+        ]
+        indexes = [
+            models.Index(fields=["category", "slot_starts", "status"], name="appointment_slot"),
+            models.Index(fields=["status", "slot_starts"], name="appointment_due"),
+            models.Index(fields=["person", "status", "day"], name="appointment_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.category} {self.slot_starts:%Y-%m-%d %H:%M}"

@@ -109,6 +109,13 @@ def take_ticket(category: ServiceCategory, *, channel: Channel | str,
                                  status__in=(TicketStatus.WAITING, *AT_WINDOW)).exists():
             raise HallError({"category": "您今天在本大厅已有等候中的号 "
                                          "(you already hold a ticket in this hall today)"})
+    return _create(category, day=day, channel=channel, priority=PriorityClass(priority),
+                   holder_name=holder_name, mobile=mobile, user=user, actor=actor, now=now)
+
+
+def _create(category: ServiceCategory, *, day: dt.date, channel: Channel,
+            priority: PriorityClass, holder_name: str, mobile: str, user: User | None,
+            actor: User | None, now: dt.datetime) -> Ticket:
     ticket = Ticket.objects.create(
         hall=category.hall, category=category, day=day, letter=category.letter,
         number=_number(category, day), taken_at=now, channel=channel, priority=priority,
@@ -117,6 +124,30 @@ def take_ticket(category: ServiceCategory, *, channel: Channel | str,
     _audit("ticket.taken", ticket, actor=actor or user, channel=str(channel),
            priority=str(priority))
     return ticket
+
+
+@transaction.atomic
+def issue_ticket(category: ServiceCategory, *, channel: Channel | str,
+                 priority: PriorityClass | str, holder_name: str = "", mobile: str = "",
+                 user: User | None = None, actor: User | None = None,
+                 now: dt.datetime | None = None) -> Ticket:
+    """The ticket of a checked-in appointment (appointment_services.check_in_appointment,
+    which decided the class): APPOINTMENT in the check-in window, WALK_IN when late. The
+    one-phone-ticket rule of ``take_ticket`` does not apply: the booking was the limit."""
+    now = now or timezone.now()
+    category = ServiceCategory.objects.select_related("hall").get(pk=category.pk)
+    priority = PriorityClass(priority)
+    if priority not in (PriorityClass.APPOINTMENT, PriorityClass.WALK_IN):
+        raise HallError({"priority": "请选择取号类别 (choose a priority class)"})
+    if not (category.active and category.hall.active):
+        raise HallError({"category": "该类别暂停取号 (this category is not taking tickets)"})
+    try:
+        mobile = validate_mobile(mobile) if mobile else ""
+    except ValidationProblem:
+        mobile = ""
+    return _create(category, day=timezone.localdate(now), channel=Channel(channel),
+                   priority=priority, holder_name=holder_name, mobile=mobile, user=user,
+                   actor=actor, now=now)
 
 
 def _shift(actor: User) -> WindowShift:

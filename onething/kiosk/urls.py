@@ -14,4 +14,5 @@ urlpatterns = [
     path("finish/", views.finish, name="finish"),
     path("ticket/", tickets.ticket_take, name="ticket-take"),
     path("ticket/<str:token>/", tickets.ticket, name="ticket"),
+    path("appointment/", tickets.appointment_check_in, name="appointment-check-in"),
 ]

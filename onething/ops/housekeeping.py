@@ -11,6 +11,10 @@
   and django-axes' staff sign-in records (username and address). Pending deliveries
   are never deleted, however old.
 
+It also marks appointments not checked in by 15 minutes after their slot as no-shows
+(爽约, ``hall.appointment_services.mark_no_shows``; also the task ``onething hall
+no-shows`` queues): a daily backstop, since booking counts lapsed bookings anyway.
+
 The audit trail (审计日志) is append-only and is **not** touched: the report counts its
 entries older than ``ONETHING_AUDIT_RETENTION_DAYS`` (at least 180 days) so that an
 operator knows when an archive is due. Applications, cases, certificates and in-app
@@ -32,11 +36,15 @@ class HousekeepingReport:
     deleted: dict[str, int] = field(default_factory=dict)
     audit_entries: int = 0
     audit_past_retention: int = 0
+    no_shows: int = 0
 
     def lines(self, *, dry_run: bool = False) -> list[str]:
         verb = ("将删除", "would delete") if dry_run else ("已删除", "deleted")
         out = [f"{verb[0]} {count} 条{LABELS[name][0]} ({verb[1]} {count} {LABELS[name][1]})"
                for name, count in self.deleted.items()]
+        if self.no_shows:
+            out.append(f"已将 {self.no_shows} 个未签到的预约记为爽约 "
+                       f"(marked {self.no_shows} appointment(s) not checked in as no-show)")
         out.append(f"审计日志共 {self.audit_entries} 条，仅追加、不清理；其中 "
                    f"{self.audit_past_retention} 条已超过 {settings.ONETHING_AUDIT_RETENTION_DAYS}"
                    f" 天保存期，可归档 (audit trail: {self.audit_entries} entries, append-only, "
@@ -82,6 +90,10 @@ def run_housekeeping(*, now: dt.datetime | None = None, dry_run: bool = False
     for name, queryset in querysets.items():
         report.deleted[name] = _delete(queryset, dry_run)
     report.deleted["staff_sign_in_records"] = _delete_axes_records(logs_before, dry_run)
+    if not dry_run:
+        from onething.hall.appointment_services import mark_no_shows
+
+        report.no_shows = len(mark_no_shows(now=now))
     report.audit_entries = AuditEntry.objects.count()
     report.audit_past_retention = AuditEntry.objects.filter(recorded_at__lt=audit_before).count()
     return report

@@ -3,6 +3,7 @@ from django.urls import path
 from onething.portal import (
     account_views,
     application_views,
+    appointment_views,
     hall_views,
     progress_views,
     scenario_views,
@@ -45,4 +46,16 @@ urlpatterns = [
     path("tickets/<str:token>/", ticket_views.ticket, name="ticket"),
     path("tickets/<str:token>/leave/", ticket_views.ticket_leave, name="ticket-leave"),
     path("progress/", progress_views.progress, name="progress"),
+    # Appointments (预约)
+    path("appointments/", appointment_views.mine, name="appointments"),
+    path("appointments/new/", appointment_views.start, name="appointment-start"),
+    path("halls/<int:hall_id>/appointments/", appointment_views.book,
+         name="appointment-book"),
+    path("appointments/<int:appointment_id>/", appointment_views.detail, name="appointment"),
+    path("appointments/<int:appointment_id>/change/", appointment_views.change,
+         name="appointment-change"),
+    path("appointments/<int:appointment_id>/cancel/", appointment_views.cancel,
+         name="appointment-cancel"),
+    path("appointments/<int:appointment_id>/check-in/", appointment_views.check_in,
+         name="appointment-check-in"),
 ]

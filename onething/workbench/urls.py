@@ -1,6 +1,16 @@
 from django.urls import path
 
-from onething.workbench import desk, halls, identity, registers, security, staff, views, window
+from onething.workbench import (
+    appointments,
+    desk,
+    halls,
+    identity,
+    registers,
+    security,
+    staff,
+    views,
+    window,
+)
 
 app_name = "workbench"
 urlpatterns = [
@@ -45,4 +55,11 @@ urlpatterns = [
     path("desk/", desk.desk, name="desk"),
     path("desk/action/", desk.desk_action, name="desk-action"),
     path("halls/<int:hall_id>/door-ticket/", desk.door_ticket, name="door-ticket"),
+    # Appointments at the window (窗口预约 / 签到)
+    path("halls/<int:hall_id>/appointments/", appointments.hall_appointments,
+         name="appointments"),
+    path("halls/<int:hall_id>/appointments/check-in/", appointments.check_in,
+         name="appointment-check-in"),
+    path("halls/<int:hall_id>/appointments/book/", appointments.book_for,
+         name="appointment-book"),
 ]

@@ -453,6 +453,7 @@ def test_ticket_pages(live_server, halls, new_page, audit, cookies):
     screen.goto(f"{base}/halls/{county.pk}/screen/")
     screen.locator("#calls tr").first.wait_for()
     audit.check(screen, "call screen")
+    audit.assert_clean()
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -507,4 +508,78 @@ def test_header_unread_badge(live_server, demo, application, new_page, audit):
     page.goto(f"{base}/notifications/")
     page.goto(f"{base}/applications/")
     assert page.locator("header .badge").count() == 0
+    audit.assert_clean()
+
+
+@pytest.mark.parametrize("cookies", [{}, {"onething_elder": "1"}, {"django_language": "en"}],
+                         ids=["chinese", "elder-mode", "english"])
+def test_appointment_pages(live_server, halls, demo, new_page, audit, cookies):
+    """Issue 14's appointments: the phone's steps (hall, category, day, slot; the slot
+    with an error), the confirmation, my appointments and the change page; the kiosk's
+    check-in (blank and with an error); the window's list, booking for a person and the
+    printed check-in ticket."""
+    from onething.hall import appointment_selectors
+    from onething.hall.models import Appointment
+
+    base = live_server.url
+    county = halls.county
+    category = county.categories.get(letter="A")
+    page = new_page(viewport=DESKTOP)
+    sign_in_citizen(page, base, demo.applicant.mobile)  # the sign-in finds Chinese labels
+    page.context.add_cookies([{"name": k, "value": v, "url": base} for k, v in cookies.items()])
+    page.goto(f"{base}/appointments/new/")
+    audit.check(page, "appointments: halls")
+    page.goto(f"{base}/halls/{county.pk}/appointments/")
+    audit.check(page, "appointments: category")
+    page.goto(f"{base}/halls/{county.pk}/appointments/?category={category.pk}")
+    audit.check(page, "appointments: day")
+    days = appointment_selectors.bookable_days(county)
+    day = next(d for d in days[1:] if any(p.left for p in
+                                          appointment_selectors.day_places(category, d)))
+    page.goto(f"{base}/halls/{county.pk}/appointments/?category={category.pk}"
+              f"&day={day.isoformat()}")
+    audit.check(page, "appointments: slot")
+    page.locator("main form button[type=submit]").click()  # no slot chosen
+    page.locator(".error-summary").wait_for()
+    audit.check(page, "appointments: slot with errors")
+    page.locator("main input[name=slot]:not([disabled])").first.check()
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/appointments/*/")
+    audit.check(page, "appointments: booked")
+    booked = Appointment.objects.get(person=demo.applicant)
+    page.goto(f"{base}/appointments/")
+    audit.check(page, "my appointments")
+    page.goto(f"{base}/appointments/{booked.pk}/change/?day={day.isoformat()}")
+    audit.check(page, "appointments: change")
+
+    kiosk = new_page(viewport=DESKTOP)
+    kiosk.context.add_cookies([{"name": k, "value": v, "url": base}
+                               for k, v in cookies.items()])
+    kiosk.goto(f"{base}/kiosk/appointment/")
+    audit.check(kiosk, "kiosk: appointment check-in")
+    kiosk.fill("#code", "ZZZZZZ")
+    kiosk.locator("main form button[type=submit]").last.click()
+    kiosk.locator(".errors").wait_for()
+    audit.check(kiosk, "kiosk: appointment check-in with an error")
+
+    clerk = new_page(viewport=DESKTOP)
+    clerk.context.add_cookies([{"name": k, "value": v, "url": base}
+                               for k, v in cookies.items()])
+    sign_in_staff(clerk, base, "demo-clerk")
+    clerk.goto(f"{base}/workbench/halls/{county.pk}/appointments/?day={day.isoformat()}")
+    audit.check(clerk, "window: appointments of a day")
+    clerk.goto(f"{base}/workbench/halls/{county.pk}/appointments/book/")
+    audit.check(clerk, "window: book for a person")
+    clerk.fill("#id_number", demo.applicant.id_number)
+    clerk.locator(f"#category-{category.pk}").check()
+    clerk.locator("#day-2").check()
+    clerk.locator("main form button[value=find]").click()
+    clerk.wait_for_load_state("load")
+    audit.check(clerk, "window: book for a person, slots or errors")
+    # Check in the citizen's booking at the window: too early gives the list with a message.
+    clerk.goto(f"{base}/workbench/halls/{county.pk}/appointments/")
+    clerk.fill("#code", booked.code)
+    clerk.locator("main form button[type=submit]").first.click()
+    clerk.wait_for_load_state("load")
+    audit.check(clerk, "window: check-in refused (too early)")
     audit.assert_clean()

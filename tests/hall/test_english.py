@@ -8,6 +8,8 @@ from django.test import Client
 from django.utils import translation
 
 from onething.catalog.models import Region
+from onething.domain.appointments import CHANNEL_LABELS as APPOINTMENT_CHANNEL_LABELS
+from onething.domain.appointments import STATUS_LABELS as APPOINTMENT_STATUS_LABELS
 from onething.domain.hall import (
     HALL_KIND_LABELS,
     SERVICE_KIND_LABELS,
@@ -30,6 +32,8 @@ SOURCES = {
     "ticket_channel": CHANNEL_LABELS,
     "ticket_priority": PRIORITY_LABELS,
     "ticket_status": STATUS_LABELS,
+    "appointment_status": APPOINTMENT_STATUS_LABELS,
+    "appointment_channel": APPOINTMENT_CHANNEL_LABELS,
 }
 
 

@@ -376,7 +376,8 @@ def test_admin_edits_are_audited_too(halls, demo):
     browser.force_login(admin)
     response = browser.post("/admin/hall/servicecategory/add/", {
         "hall": halls.township.pk, "letter": "D", "name": "农业农村", "description": "",
-        "department": "", "active": "on", "order": "3"})
+        "department": "", "active": "on", "order": "3", "handling_minutes": "15",
+        "bookable": "on"})
     assert response.status_code == 302
     entry = AuditEntry.objects.get(kind="category.created")
     assert (entry.actor_id, entry.details["via"], entry.details["name"]) == (

@@ -13,11 +13,13 @@ may not use the page; 404 an object that exists but is not the viewer's (no prob
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -232,6 +234,39 @@ MATRIX: dict[str, Entry] = {
                                method="post"),
     "workbench:door-ticket": E(                      "302 403 403 200 403 403 200 403 302 302 302",
                                args="hall"),
+    # -- appointments (issue 14) -----------------------------------------------------------------
+    # The portal's pages are the signed-in applicant's (staff: 403, book at the window);
+    # someone else's appointment is a 404. The owner's cancel and check-in answer 302 (done,
+    # or the page with the reason). Kiosk check-in by code is public. The window's list,
+    # check-in and booking: window staff (clerks, managers). The API: slots are public (400
+    # here: category and day are required), booking and cancelling need the submit scope
+    # and an applicant; the owner's submit token cancels its own API booking.
+    "portal:appointments": E(                        "302 200 200 403 403 403 403 403 302 302 302"),
+    "portal:appointment-start": E(                   "302 200 200 403 403 403 403 403 302 302 302"),
+    "portal:appointment-book": E(                    "302 200 200 403 403 403 403 403 302 302 302",
+                                 args="hall"),
+    "portal:appointment": E(                         "302 200 404 403 403 403 403 403 302 302 302",
+                            args="appointment"),
+    "portal:appointment-change": E(                  "302 200 404 403 403 403 403 403 302 302 302",
+                                   args="appointment"),
+    "portal:appointment-check-in": E(                "302 302 404 403 403 403 403 403 302 302 302",
+                                     method="post", args="appointment"),
+    "portal:appointment-cancel": E(                  "302 302 404 403 403 403 403 403 302 302 302",
+                                   method="post", args="appointment"),
+    "kiosk:appointment-check-in": E(                 "200 200 200 200 200 200 200 200 200 200 200"),
+    "workbench:appointments": E(                     "302 403 403 200 403 403 200 403 302 302 302",
+                                args="hall"),
+    "workbench:appointment-check-in": E(             "302 403 403 302 403 403 302 403 302 302 302",
+                                        method="post", args="hall"),
+    "workbench:appointment-book": E(                 "302 403 403 200 403 403 200 403 302 302 302",
+                                    args="hall"),
+    "api:appointment_slots": E(                      "400 400 400 400 400 400 400 400 400 400 400",
+                               args="hall"),
+    "api:book_appointment": E(                       "401 401 401 401 401 401 401 401 403 400 400",
+                              method="post"),
+    "api:my_appointments": E(                        "401 401 401 401 401 401 401 401 200 403 403"),
+    "api:cancel_appointment": E(                     "401 401 401 401 401 401 401 401 403 200 403",
+                                method="post", args="api_appointment"),
 }
 # The Django admin: its index and sign-in page here; every model's list and add pages in
 # test_every_admin_page_is_for_administrators_only.
@@ -324,6 +359,19 @@ def world(demo, halls) -> World:
     category_a = halls.county.categories.get(letter="A")
     phone_ticket = take_ticket(category_a, channel=Channel.PHONE, user=applicant)
     kiosk_ticket = take_ticket(category_a, channel=Channel.KIOSK)
+    # Two of the owner's appointments in the first free slots: one for the portal's pages,
+    # one the API cancels.
+    from onething.hall import appointment_selectors
+    from onething.hall.appointment_services import book_appointment
+
+    free = [p.starts for day in appointment_selectors.bookable_days(halls.county)
+            for p in appointment_selectors.day_places(category_a, day)
+            if p.left and p.starts > timezone.now() + dt.timedelta(hours=2)]
+    appointment = book_appointment(category_a, person=applicant, actor=applicant,
+                                   slot_starts=free[0], channel="portal")
+    api_appointment = book_appointment(halls.county.categories.get(letter="B"),
+                                       person=applicant, actor=applicant,
+                                       slot_starts=free[0], channel="api")
     kwargs = {
         "": {},
         "bundle": {"slug": "restaurant"},
@@ -350,6 +398,8 @@ def world(demo, halls) -> World:
         "shift": {"shift_id": shift.pk},
         "ticket": {"token": phone_ticket.token},
         "kiosk_ticket": {"token": kiosk_ticket.token},
+        "appointment": {"appointment_id": appointment.pk},
+        "api_appointment": {"appointment_id": api_appointment.pk},
     }
     signed_in = {
         "applicant": applicant,

@@ -40,3 +40,11 @@ def current_shift(user):
     if not getattr(user, "is_staff_member", False):
         return None
     return selectors.current_shift(user)
+
+
+@register.filter
+def hall_mask(name: str) -> str:
+    """张三 → 张*: staff lists of bookings show the masked name only."""
+    from onething.domain.tickets import mask_name
+
+    return mask_name(name or "")

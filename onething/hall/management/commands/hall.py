@@ -10,6 +10,8 @@
   :mod:`onething.domain.tickethistory`).
 - ``onething hall plan --history FILE --date YYYY-MM-DD [--json]``: the day's
   window plan per hour with its reasons.
+- ``onething hall no-shows [--inline]``: queue (or run) the marking of appointments not
+  checked in by 15 minutes after their slot (爽约); hourly with the deadlines timer.
 
 Pure domain code underneath; no database is touched. (Kept in ``core`` until
 the ``hall`` app exists; it can move there unchanged.)
@@ -96,6 +98,9 @@ class Command(BaseCommand):
         plan.add_argument("--replications", type=int, default=StaffingPolicy.replications)
         plan.add_argument("--seed", type=int, default=0)
         plan.add_argument("--json", action="store_true", help="print JSON")
+        no_shows = sub.add_parser("no-shows", help="mark appointments not checked in (爽约)")
+        no_shows.add_argument("--inline", action="store_true",
+                              help="run here instead of queueing the task for the worker")
 
     def handle(self, *args: object, **options: Any) -> None:
         action = options["action"]
@@ -103,8 +108,20 @@ class Command(BaseCommand):
             self._erlang(options)
         elif action == "demo-history":
             self._demo(options)
+        elif action == "no-shows":
+            self._no_shows(options)
         else:
             self._plan(options)
+
+    def _no_shows(self, options: dict[str, Any]) -> None:
+        from onething.hall import appointment_services, tasks
+
+        if options["inline"]:
+            marked = appointment_services.mark_no_shows()
+            self.stdout.write(f"爽约 {len(marked)} 个预约 (marked no-show: {len(marked)})")
+            return
+        result = tasks.mark_appointment_no_shows.enqueue()
+        self.stdout.write(f"已排队 (queued) mark_appointment_no_shows: {result.id}")
 
     def _erlang(self, options: dict[str, Any]) -> None:
         try:

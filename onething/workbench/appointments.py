@@ -1,0 +1,135 @@
+"""Appointments at the window (窗口预约): staff see a hall's bookings of a day, check a
+person in (the appointment becomes a ticket, printed like the door's), and book for
+the person in front of them (found by their resident ID number; an account is needed,
+so that the booking and its no-show count belong to someone).
+
+Thin views: reads through ``hall.appointment_selectors``, writes through
+``hall.appointment_services`` (which check who may act).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from onething.accounts.services import kiosk_person
+from onething.domain.tickets import Channel
+from onething.domain.validators import ValidationProblem, mask_id_number, validate_id_number
+from onething.hall import appointment_selectors as sel
+from onething.hall import appointment_services, selectors, ticket_selectors
+from onething.hall.labels import label
+from onething.hall.services import HallDenied, HallError
+from onething.workbench.access import SHIFT_ROLES, forbidden, staff_required
+
+
+def _hall(hall_id: int):
+    hall = next((h for h in selectors.public_halls() if h.pk == hall_id), None)
+    if hall is None:
+        raise Http404("没有这个办事大厅 (no such hall)")
+    return hall
+
+
+def _day(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return timezone.localdate()
+
+
+@staff_required(*SHIFT_ROLES)
+@require_http_methods(["GET"])
+def hall_appointments(request: HttpRequest, hall_id: int) -> HttpResponse:
+    hall = _hall(hall_id)
+    day = _day(request.GET.get("day", ""))
+    return render(request, "workbench/appointments.html", {
+        "hall": hall, "day": day, "appointments": sel.hall_day(hall, day),
+        "previous": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1)})
+
+
+@staff_required(*SHIFT_ROLES)
+@require_POST
+def check_in(request: HttpRequest, hall_id: int) -> HttpResponse:
+    """签到 at the window or the door: by the code the person shows."""
+    hall = _hall(hall_id)
+    try:
+        found = sel.appointment_by_code(request.POST.get("code", ""), hall)
+    except selectors.NotVisible:
+        messages.error(request, gettext("预约码不正确，或不是本大厅的预约。"))
+        return redirect("workbench:appointments", hall.pk)
+    try:
+        ticket = appointment_services.check_in_appointment(found, channel=Channel.DOOR,
+                                                           actor=request.user)
+    except HallDenied as exc:
+        return forbidden(request, str(exc), title=gettext("不能进行此操作"))
+    except HallError as exc:
+        messages.error(request, "；".join(exc.errors.values()))
+        return redirect("workbench:appointments", hall.pk)
+    return render(request, "workbench/door_ticket_print.html", {
+        "ticket": ticket, "place": ticket_selectors.place_of(ticket),
+        "priority_label": label("ticket_priority", ticket.priority)})
+
+
+@staff_required(*SHIFT_ROLES)
+@require_http_methods(["GET", "POST"])
+def book_for(request: HttpRequest, hall_id: int) -> HttpResponse:
+    """窗口代约: the person's ID number, category and day, then the slot. Everything goes
+    by POST: an ID number never sits in an address (and so in a log)."""
+    hall = _hall(hall_id)
+    errors: dict[str, str] = {}
+    data = request.POST
+    raw_id = data.get("id_number", "").strip()
+    person = None
+    if raw_id:
+        try:
+            person = kiosk_person(validate_id_number(raw_id))
+        except ValidationProblem as exc:
+            errors["id_number"] = exc.message
+        else:
+            if person is None:
+                errors["id_number"] = gettext("没有该身份证号码的账户，请先为办事人注册。")
+    elif request.method == "POST":
+        errors["id_number"] = gettext("请填写办事人的身份证号码。")
+    categories = sel.bookable_categories(hall)
+    category = next((c for c in categories if str(c.pk) == data.get("category", "")), None)
+    days = sel.bookable_days(hall)
+    day = _day(data.get("day", "")) if data.get("day") else None
+    day = day if day in days else None
+    now = timezone.now()
+    places = ([p for p in sel.day_places(category, day) if p.starts > now]
+              if category is not None and day is not None else [])
+    if data.get("action") == "book" and person is not None and not errors:
+        try:
+            starts = dt.datetime.strptime(data.get("slot", ""), "%Y-%m-%dT%H:%M").replace(
+                tzinfo=sel.HALL_TZ)
+        except ValueError:
+            starts = None
+        if category is None or starts is None:
+            errors["slot"] = gettext("请选择预约时段。")
+        else:
+            try:
+                booked = appointment_services.book_appointment(
+                    category, person=person, actor=request.user, slot_starts=starts,
+                    channel="window")
+            except HallDenied as exc:
+                return forbidden(request, str(exc), title=gettext("不能进行此操作"))
+            except HallError as exc:
+                errors = exc.errors
+            else:
+                messages.success(request, gettext("已为办事人预约，预约码 %(code)s。")
+                                 % {"code": booked.code})
+                return redirect(reverse("workbench:appointments", args=[hall.pk])
+                                + f"?day={booked.day.isoformat()}")
+    return render(request, "workbench/appointment_book.html", {
+        "hall": hall, "errors": errors, "id_number": raw_id if person is not None else "",
+        "person": person, "masked_id": mask_id_number(person.id_number) if person else "",
+        "categories": categories, "category": category, "days": days, "day": day,
+        "places": places,
+        "paused_until": sel.booking_paused_until(person, hall) if person else None},
+        status=400 if errors else 200)
