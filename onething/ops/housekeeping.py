@@ -9,7 +9,9 @@
   ``ONETHING_LOG_RETENTION_DAYS``: SMS / e-mail deliveries that were sent or finally
   failed (recipient and text), SMS sign-in codes (the mobile number), rate-limit hits
   and django-axes' staff sign-in records (username and address). Pending deliveries
-  are never deleted, however old.
+  are never deleted, however old;
+- application drafts (申请草稿) past their expiry (``ONETHING_DRAFT_RETENTION_DAYS`` after
+  their last change; onething/applications/drafts.py).
 
 The audit trail (审计日志) is append-only and is **not** touched: the report counts its
 entries older than ``ONETHING_AUDIT_RETENTION_DAYS`` (at least 180 days) so that an
@@ -52,6 +54,7 @@ LABELS = {
     "login_codes": ("短信验证码记录", "SMS sign-in code record(s)"),
     "rate_limit_hits": ("登录频率记录", "rate-limit record(s)"),
     "staff_sign_in_records": ("工作人员登录记录", "staff sign-in record(s)"),
+    "drafts": ("过期的申请草稿", "expired application draft(s)"),
 }
 
 
@@ -61,6 +64,7 @@ def run_housekeeping(*, now: dt.datetime | None = None, dry_run: bool = False
     from django_tasks_db.models import DBTaskResult
 
     from onething.accounts.models import LoginCode, RateLimitHit
+    from onething.applications.drafts import expired_drafts
     from onething.audit.models import AuditEntry
     from onething.notifications.models import Delivery, DeliveryStatus
 
@@ -82,6 +86,7 @@ def run_housekeeping(*, now: dt.datetime | None = None, dry_run: bool = False
     for name, queryset in querysets.items():
         report.deleted[name] = _delete(queryset, dry_run)
     report.deleted["staff_sign_in_records"] = _delete_axes_records(logs_before, dry_run)
+    report.deleted["drafts"] = _delete(expired_drafts(now), dry_run)
     report.audit_entries = AuditEntry.objects.count()
     report.audit_past_retention = AuditEntry.objects.filter(recorded_at__lt=audit_before).count()
     return report
