@@ -17,6 +17,9 @@ from pydantic import ConfigDict, Field
 #: Largest id a row can have (64-bit signed, as in SQLite and PostgreSQL bigint).
 MAX_ID = 2**63 - 1
 ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# 多页材料: one upload id, or the ids of a material's pages in order (at most the
+# material's max_pages, given by the plan; the list's own bound stops absurd bodies).
+MaterialPages = ObjectId | Annotated[list[ObjectId], Field(min_length=1, max_length=50)]
 
 
 class StrictIn(Schema):
@@ -50,7 +53,9 @@ class SubmissionIn(StrictIn):
     bundle: str = Field(max_length=100)
     answers: dict[str, str] = {}
     form_data: dict[str, Any] = {}
-    materials: dict[str, ObjectId] = Field(default={}, description="material key → upload id")
+    materials: dict[str, MaterialPages] = Field(
+        default={}, description="material key → upload id, or a list of upload ids: the "
+                                "material's pages in order, at most its max_pages (see the plan)")
     idempotency_key: str = Field(
         default="", description="or the Idempotency-Key header; at most 100 characters. "
         "The same key with the same payload returns the first application; with a "
@@ -174,8 +179,9 @@ class ActionIn(StrictIn):
         default=[], description="request_correction: every item; accept_pending: the "
                                 "materials owed (default: those the applicant declared owed)")
     result: dict[str, str] = Field(default={}, description="approve: the decision's result data")
-    materials: dict[str, ObjectId] = Field(
-        default={}, description="resubmit, supply_materials: material key → upload id (an owed "
+    materials: dict[str, MaterialPages] = Field(
+        default={}, description="resubmit, supply_materials: material key → upload id or "
+                                "list of upload ids (pages; an owed "
                                 "material the applicant holds as a certificate needs none)")
     kind: str = Field(default="", max_length=30,
                       description="suspend: hearing, tender, auction, inspection, testing, "
@@ -241,6 +247,7 @@ class MaterialOut(Schema):
     key: str
     name: str
     upload_id: int
+    page: int = Field(default=1, description="多页材料: the file's place among its material's")
     sha256: str
     size: int
     content_type: str

@@ -208,3 +208,23 @@ def test_a_deferrable_material_another_member_issues_needs_no_dependency(tmp_pat
         FIRE_LIMIT, FIRE_LIMIT + "    accept_pending: {materials: [licence], within: 5}\n")
     path.write_text(text, encoding="utf-8")
     assert [str(p) for p in read_catalog(target).problems] == []
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("0", "material 'plan': max_pages must be from 1 to 50"),
+    ("51", "material 'plan': max_pages must be from 1 to 50"),
+    ("two", "'max_pages' must be a whole number"),
+])
+def test_max_pages_of_a_material_is_checked(tmp_path, value, problem):
+    problems = spoil(tmp_path, "{key: plan, name: 消防预案}",
+                     f"{{key: plan, name: 消防预案, max_pages: {value}}}")
+    assert len(problems) == 1 and problems[0].endswith(problem), problems
+    assert ":14:" in problems[0]
+
+
+def test_max_pages_defaults_to_ten_and_reaches_the_plan(tmp_path):
+    assert spoil(tmp_path, "{key: plan, name: 消防预案}",
+                 "{key: plan, name: 消防预案, max_pages: 3}") == []
+    catalog = read_catalog(tmp_path / "catalog").catalog
+    assert catalog.materials["plan"].max_pages == 3
+    assert catalog.materials["id-card"].max_pages == 10
