@@ -50,7 +50,7 @@ def test_a_person_opening_a_business_is_its_legal_representative():
 
 
 def test_a_company_plays_no_person_role():
-    assert roles_of(person=False, id_number="", form_fields=RESTAURANT + NEWBORN) == ()
+    assert roles_of(person=False, id_number="", form_fields=[*RESTAURANT, *NEWBORN]) == ()
 
 
 def test_held_certificates_fill_what_they_certify_but_not_their_bookkeeping():
@@ -64,7 +64,7 @@ def test_held_certificates_fill_what_they_certify_but_not_their_bookkeeping():
         "floor_area": "",
     }
     assert prefill(
-        RESTAURANT + ["number"],
+        [*RESTAURANT, "number"],
         name="李晓红",
         id_number=MOTHER_ID,
         roles=("legal_representative",),
