@@ -12,14 +12,31 @@ import datetime as dt
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, PlainValidator, WithJsonSchema
 
 #: Largest id a row can have (64-bit signed, as in SQLite and PostgreSQL bigint).
 MAX_ID = 2**63 - 1
 ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
+MAX_PAGES_IN_BODY = 50
+
+
+def _material_pages(value: Any) -> int | list[int]:
+    """One upload id, or a list of 1–50 (one error for the material, wherever it lies)."""
+    items = value if isinstance(value, list) else [value]
+    if not 1 <= len(items) <= MAX_PAGES_IN_BODY or any(
+            isinstance(i, bool) or not isinstance(i, int) or not 1 <= i <= MAX_ID
+            for i in items):
+        raise ValueError(f"an upload id (1 to {MAX_ID}) or a list of 1 to "
+                         f"{MAX_PAGES_IN_BODY} of them")
+    return value
+
+
 # 多页材料: one upload id, or the ids of a material's pages in order (at most the
 # material's max_pages, given by the plan; the list's own bound stops absurd bodies).
-MaterialPages = ObjectId | Annotated[list[ObjectId], Field(min_length=1, max_length=50)]
+MaterialPages = Annotated[int | list[int], PlainValidator(_material_pages), WithJsonSchema({
+    "oneOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID},
+              {"type": "array", "minItems": 1, "maxItems": MAX_PAGES_IN_BODY,
+               "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}]})]
 
 
 class StrictIn(Schema):
