@@ -26,8 +26,11 @@ def test_pages_are_kept_removed_and_filed_in_order(client, demo):
     url = reverse("workbench:window-form", args=["restaurant"]) + f"?applicant={demo.applicant.pk}"
     # GET: the applicant is the business's legal representative (a person applying).
     page = client.get(url).content.decode()
-    assert re.search(r'name="legal_representative" id="field-legal_representative" '
-                     r'value="张小明"', page)
+    assert re.search(
+        r'name="legal_representative" id="field-legal_representative" '
+        r'value="张小明"',
+        page,
+    )
 
     data = form_post(plan, demo.applicant, "11111111-1111-4111-8111-111111111111", {})
     data["file-premises-proof"] = [scan("p1.pdf"), scan("p2.pdf"), scan("p3.pdf")]
@@ -46,7 +49,8 @@ def test_pages_are_kept_removed_and_filed_in_order(client, demo):
     for material in plan.materials:
         data.pop(f"file-{material.key}")
         data[f"upload-{material.key}"] = re.findall(
-            rf'name="upload-{material.key}" value="(\d+)"', html)
+            rf'name="upload-{material.key}" value="(\d+)"', html
+        )
     data["remove"] = f"premises-proof:{kept[1]}"
     response = client.post(url, data)
     assert response.status_code == 200 and Application.objects.count() == 0
@@ -58,8 +62,10 @@ def test_pages_are_kept_removed_and_filed_in_order(client, demo):
     response = client.post(url, data)
     assert response.status_code == 302
     application = Application.objects.get()
-    pages = list(ProvidedMaterial.objects.filter(application=application,
-                                                 material_key="premises-proof")
-                 .order_by("page").values_list("page", "upload_id"))
+    pages = list(
+        ProvidedMaterial.objects.filter(application=application, material_key="premises-proof")
+        .order_by("page")
+        .values_list("page", "upload_id")
+    )
     assert pages == [(1, int(kept[0])), (2, int(kept[2]))]
     assert application.channel == "window"
