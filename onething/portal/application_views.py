@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Collection
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -193,7 +194,8 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
             errors.update(exc.errors)
         else:
             if draft is not None:  # filed: the draft has served its purpose
-                delete_draft(draft.pk, actor=request.user)
+                with suppress(ObjectDoesNotExist):  # a racing retry deleted it first
+                    delete_draft(draft.pk, actor=request.user)
             if chosen["method"] != DeliveryMethod.PICKUP:  # pick-up is what no choice means
                 delivery.choose_delivery(application.pk, actor=request.user, **chosen)
             messages.success(request, _("申请已提交，受理编号 %(number)s。各部门将同时办理，"
