@@ -33,7 +33,7 @@ def test_a_draft_submitted_twice_at_once_files_one_application(demo):
             client.force_login(demo.applicant)
             start.wait()
             answers.append(client.post("/bundles/restaurant/apply/", data))
-        except Exception as exc:  # noqa: BLE001 — reported below
+        except Exception as exc:  # reported below
             errors.append(exc)
         finally:
             connection.close()
