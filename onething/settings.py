@@ -473,13 +473,17 @@ ONETHING_TASK_RESULT_RETENTION_DAYS = int(
 # (sent and failed SMS / e-mail deliveries, SMS sign-in codes, staff sign-in records) are
 # deleted after this many days (default 90).
 ONETHING_LOG_RETENTION_DAYS = int(os.environ.get("ONETHING_LOG_RETENTION_DAYS", "90"))
+# ONETHING_DRAFT_RETENTION_DAYS: an application draft (草稿) and its place in 我的申请 are
+# kept this many days after its last change, then deleted by housekeeping (default 30).
+ONETHING_DRAFT_RETENTION_DAYS = int(os.environ.get("ONETHING_DRAFT_RETENTION_DAYS", "30"))
 # ONETHING_AUDIT_RETENTION_DAYS: the audit trail is kept at least this long (default and
 # minimum 180 days). The trail is append-only: housekeeping never deletes it, it reports
 # how many entries have passed the retention so an operator can archive them.
 ONETHING_AUDIT_RETENTION_DAYS = int(os.environ.get("ONETHING_AUDIT_RETENTION_DAYS", "180"))
 if ONETHING_AUDIT_RETENTION_DAYS < 180:
     raise ImproperlyConfigured("ONETHING_AUDIT_RETENTION_DAYS must be at least 180")
-for _name in ("ONETHING_TASK_RESULT_RETENTION_DAYS", "ONETHING_LOG_RETENTION_DAYS"):
+for _name in ("ONETHING_TASK_RESULT_RETENTION_DAYS", "ONETHING_LOG_RETENTION_DAYS",
+              "ONETHING_DRAFT_RETENTION_DAYS"):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1")
 

@@ -182,7 +182,7 @@ def _receipt_record(application: Application, today: dt.date) -> dict[str, Any]:
         "completion": completion.isoformat() if completion else None,
         "provisional": bool(provisional),
         "cases": cases,
-        "materials": [m.material_name for m in provided if m.certificate_id is None],
+        "materials": _material_lines([m for m in provided if m.certificate_id is None]),
         "reused": [[m.material_name, m.certificate.number] for m in provided
                    if m.certificate_id is not None],
         "tracking_path": reverse("portal:progress") + "?" + urlencode(
@@ -191,6 +191,16 @@ def _receipt_record(application: Application, today: dt.date) -> dict[str, Any]:
                  if hall else None),
         "issued_on": today.isoformat(),
     }
+
+
+def _material_lines(provided: list[Any]) -> list[str]:
+    """One line per material, its pages counted (several files per material)."""
+    pages: dict[str, list[Any]] = {}
+    for material in provided:
+        pages.setdefault(material.material_key, []).append(material)
+    # Stored content, in Chinese as issued (the record is the document, not the chrome).
+    return [rows[0].material_name if len(rows) == 1
+            else f"{rows[0].material_name}（{len(rows)} 页）" for rows in pages.values()]
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -113,7 +113,7 @@ def case_detail(item: Case, viewer: User) -> dict[str, Any]:
         "form": _form_for(item),
         "materials": [
             {"key": m.material_key, "name": m.material_name, "upload_id": m.upload_id,
-             "sha256": m.upload.sha256, "size": m.upload.size,
+             "page": m.page, "sha256": m.upload.sha256, "size": m.upload.size,
              "content_type": m.upload.content_type} if m.upload is not None else
             {"key": m.material_key, "name": m.material_name, "upload_id": None,
              "certificate": m.certificate.number}  # 免提交

@@ -12,11 +12,31 @@ import datetime as dt
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, PlainValidator, WithJsonSchema
 
 #: Largest id a row can have (64-bit signed, as in SQLite and PostgreSQL bigint).
 MAX_ID = 2**63 - 1
 ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
+MAX_PAGES_IN_BODY = 50
+
+
+def _material_pages(value: Any) -> int | list[int]:
+    """One upload id, or a list of 1–50 (one error for the material, wherever it lies)."""
+    items = value if isinstance(value, list) else [value]
+    if not 1 <= len(items) <= MAX_PAGES_IN_BODY or any(
+            isinstance(i, bool) or not isinstance(i, int) or not 1 <= i <= MAX_ID
+            for i in items):
+        raise ValueError(f"an upload id (1 to {MAX_ID}) or a list of 1 to "
+                         f"{MAX_PAGES_IN_BODY} of them")
+    return value
+
+
+# 多页材料: one upload id, or the ids of a material's pages in order (at most the
+# material's max_pages, given by the plan; the list's own bound stops absurd bodies).
+MaterialPages = Annotated[int | list[int], PlainValidator(_material_pages), WithJsonSchema({
+    "oneOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID},
+              {"type": "array", "minItems": 1, "maxItems": MAX_PAGES_IN_BODY,
+               "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}]})]
 
 
 class StrictIn(Schema):
@@ -54,7 +74,9 @@ class SubmissionIn(StrictIn):
                                     "(when the catalogue lets it be); instead of `bundle`")
     answers: dict[str, str] = {}
     form_data: dict[str, Any] = {}
-    materials: dict[str, ObjectId] = Field(default={}, description="material key → upload id")
+    materials: dict[str, MaterialPages] = Field(
+        default={}, description="material key → upload id, or a list of upload ids: the "
+                                "material's pages in order, at most its max_pages (see the plan)")
     idempotency_key: str = Field(
         default="", description="or the Idempotency-Key header; at most 100 characters. "
         "The same key with the same payload returns the first application; with a "
@@ -178,8 +200,9 @@ class ActionIn(StrictIn):
         default=[], description="request_correction: every item; accept_pending: the "
                                 "materials owed (default: those the applicant declared owed)")
     result: dict[str, str] = Field(default={}, description="approve: the decision's result data")
-    materials: dict[str, ObjectId] = Field(
-        default={}, description="resubmit, supply_materials: material key → upload id (an owed "
+    materials: dict[str, MaterialPages] = Field(
+        default={}, description="resubmit, supply_materials: material key → upload id or "
+                                "list of upload ids (pages; an owed "
                                 "material the applicant holds as a certificate needs none)")
     kind: str = Field(default="", max_length=30,
                       description="suspend: hearing, tender, auction, inspection, testing, "
@@ -248,6 +271,7 @@ class MaterialOut(Schema):
     key: str
     name: str
     upload_id: int
+    page: int = Field(default=1, description="多页材料: the file's place among its material's")
     sha256: str
     size: int
     content_type: str

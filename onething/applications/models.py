@@ -346,15 +346,17 @@ class ProvidedMaterial(models.Model):
                                     blank=True, related_name="+",
                                     verbose_name="电子证照（免提交）")
     current = models.BooleanField("当前有效", default=True)
+    # 多页材料: one row per file of a material, numbered from 1 in the order given.
+    page = models.PositiveSmallIntegerField("页序", default=1)
     provided_at = models.DateTimeField("提交时间", auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "申请材料"
-        ordering = ["application", "material_key", "-provided_at"]
+        ordering = ["application", "material_key", "page", "-provided_at"]
         constraints = [
-            models.UniqueConstraint(fields=["application", "material_key"],
+            models.UniqueConstraint(fields=["application", "material_key", "page"],
                                     condition=models.Q(current=True),
-                                    name="one_current_material_per_key"),
+                                    name="one_current_page_per_material"),
             models.CheckConstraint(
                 condition=(Q(upload__isnull=False, certificate__isnull=True)
                            | Q(upload__isnull=True, certificate__isnull=False)),
@@ -432,3 +434,39 @@ class IssuedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.application_id}/{self.case_id or '-'}"
+
+
+class ApplicationDraft(models.Model):
+    """An application not yet submitted (草稿): the answers, the values typed and the files
+    attached so far, kept on the server so that nothing is lost to a validation error, a
+    closed browser or a sign-out. Only its owner sees it; it expires
+    ``ONETHING_DRAFT_RETENTION_DAYS`` after its last change and housekeeping deletes it.
+    Submitting it creates the application once (its idempotency key) and deletes it.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="drafts",
+                              verbose_name="申请人")
+    bundle = models.ForeignKey("catalog.Bundle", models.CASCADE, related_name="drafts",
+                               verbose_name="一件事")
+    answers = models.JSONField("情形", default=dict, decoder=DisplaySafeDecoder)
+    form_data = models.JSONField("已填写的信息", default=dict, decoder=DisplaySafeDecoder)
+    # material key -> [Upload id, …] in page order
+    materials = models.JSONField("已上传的材料", default=dict)
+    # 容缺 materials declared owed, the commitments ticked, the delivery choice
+    choices = models.JSONField("其他选择", default=dict, decoder=DisplaySafeDecoder)
+    idempotency_key = models.CharField("幂等键", max_length=100)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    expires_at = models.DateTimeField("过期时间", db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "申请草稿"
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-updated_at"], name="draft_owner_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.bundle_id} · {self.owner_id} · {self.updated_at:%Y-%m-%d}"
+
+    @property
+    def page_count(self) -> int:
+        return sum(len(ids) for ids in self.materials.values())

@@ -21,6 +21,7 @@ from onething.applications.models import (
     QUEUE_ORDER,
     UNDATED,
     Application,
+    ApplicationDraft,
     Case,
     CaseExtension,
     CaseSuspension,
@@ -88,6 +89,24 @@ def application_by_idempotency_key(viewer: User, applicant: User, key: str
     if not key:
         return None
     return applications_for(viewer).filter(applicant=applicant, idempotency_key=key).first()
+
+
+def drafts_for(viewer: User) -> QuerySet[ApplicationDraft]:
+    """The viewer's own drafts, not expired, newest first (no one else's, staff included)."""
+    return (ApplicationDraft.objects.select_related("bundle")
+            .filter(owner=viewer, expires_at__gte=timezone.now()))
+
+
+def draft_for(viewer: User, draft_id: int | str | None) -> ApplicationDraft:
+    """One of the viewer's drafts; any other id is ``NotVisible`` (404)."""
+    try:
+        pk = int(str(draft_id))
+    except ValueError as exc:
+        raise NotVisible(draft_id) from exc
+    draft = drafts_for(viewer).filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if draft is None:
+        raise NotVisible(draft_id)
+    return draft
 
 
 def recent_applications(viewer: User, limit: int = 50) -> QuerySet[Application]:

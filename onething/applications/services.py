@@ -28,6 +28,7 @@ from onething.accounts.models import ApplicantKind, User
 from onething.accounts.models import Role as UserRole
 from onething.accounts.services import profile_data
 from onething.applications import clock, procedures, storage
+from onething.applications.attachments import owned_uploads, page_ids, too_many_pages
 from onething.applications.errors import CaseActionDenied, SubmissionError
 from onething.applications.models import (
     Application,
@@ -192,7 +193,8 @@ class Submission:
     bundle: str
     answers: Mapping[str, str]
     form_data: Mapping[str, Any]
-    materials: Mapping[str, int]  # material key -> Upload id
+    # material key -> Upload id, or the ids of its pages in order (多页材料)
+    materials: Mapping[str, int | list[int]]
     idempotency_key: str = ""
     # 容缺受理: materials the applicant declares owed, to supply after acceptance
     deferred_materials: Collection[str] = ()
@@ -210,10 +212,13 @@ def submission_fingerprint(submission: Submission) -> str:
     Key order and JSON spacing do not matter; any other difference does. Materials
     declared owed (容缺) and signed commitments count when given.
     """
+    # One page is the id alone, as a single-file material was sent before pages existed:
+    # a retry of such a submission keeps its fingerprint.
+    materials = {k: v[0] if isinstance(v, list | tuple) and len(v) == 1 else v
+                 for k, v in dict(submission.materials or {}).items()}
     payload: dict[str, Any] = {
         "bundle": submission.bundle, "answers": dict(submission.answers or {}),
-        "form_data": dict(submission.form_data or {}),
-        "materials": dict(submission.materials or {})}
+        "form_data": dict(submission.form_data or {}), "materials": materials}
     if submission.deferred_materials:
         payload["deferred_materials"] = sorted(str(k) for k in submission.deferred_materials)
     if submission.commitments:
@@ -338,9 +343,11 @@ def plan_matters_with_rules(plan: Plan) -> list[catalog_spec.Matter]:
             if catalog.matters[m.code].auto_decision is not None]
 
 
-def _check_materials(plan: Plan, materials: Mapping[str, int], applicant: User, actor: User,
+def _check_materials(plan: Plan, materials: Mapping[str, Any], applicant: User, actor: User,
                      errors: dict[str, str], *, owed: Collection[str] = ()
-                     ) -> dict[str, Upload]:
+                     ) -> dict[str, list[Upload]]:
+    """Each material's pages: uploads of the applicant (or the clerk), at most the
+    material's ``max_pages`` (多页材料)."""
     wanted = {m.key: m for m in plan.materials}
     reused = {m.key for m in plan.reused_materials}
     for key in materials:
@@ -348,26 +355,24 @@ def _check_materials(plan: Plan, materials: Mapping[str, int], applicant: User, 
         # applicant's certificates) is not an error: the certificate is used.
         if key not in wanted and key not in reused:
             errors[f"materials.{key}"] = f"本次申请不需要材料 {key} (not needed)"
-    ids = {k: v for k, v in materials.items() if k in wanted}
-    # Ids beyond 64 bits cannot name a row (and would overflow the database driver).
-    valid = [v for v in ids.values() if isinstance(v, int) and 0 < v < 2**63]
-    found = {u.pk: u for u in Upload.objects.filter(pk__in=valid,
-                                                  owner__in={applicant, actor})}
-    uploads: dict[str, Upload] = {}
+    pages = {k: page_ids(v) for k, v in materials.items() if k in wanted}
+    found = owned_uploads([i for ids in pages.values() for i in ids or ()], {applicant, actor})
+    uploads: dict[str, list[Upload]] = {}
     for key, material in wanted.items():
-        upload = found.get(ids.get(key)) if isinstance(ids.get(key), int) else None
-        if key in ids and upload is None:
+        ids = pages.get(key)
+        if key in pages and (ids is None or any(i not in found for i in ids)):
             errors[f"materials.{key}"] = f"“{material.name}”的文件不存在或不属于您 (unknown file)"
-        elif upload is None and key not in owed:  # 容缺: declared owed, supplied later
+        elif ids and len(ids) > material.max_pages:
+            errors[f"materials.{key}"] = too_many_pages(material.name, material.max_pages)
+        elif not ids and key not in owed:  # 容缺: declared owed, supplied later
             errors.setdefault(f"materials.{key}", f"请上传“{material.name}” (required)")
-        elif upload is None:
-            continue
-        else:
-            uploads[key] = upload
+        elif ids:
+            uploads[key] = [found[i] for i in ids]
     return uploads
 
 
-def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: dict[str, Upload],
+def _create(plan: Plan, submission: Submission, form: dict[str, str],
+            uploads: dict[str, list[Upload]],
             key: str, *, actor: User, applicant: User, channel: str,
             held: Mapping[str, Any] | None = None, verified: bool = False,
             fingerprint: str = "", owed: Collection[str] = ()) -> Application:
@@ -383,8 +388,8 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str], uploads: d
     ProvidedMaterial.objects.bulk_create(
         ProvidedMaterial(application=application, material_key=k,
                          material_name=next(m.name for m in plan.materials if m.key == k),
-                         upload=upload)
-        for k, upload in uploads.items()
+                         upload=upload, page=page)
+        for k, pages in uploads.items() for page, upload in enumerate(pages, start=1)
     )
     held = held or {}
     ProvidedMaterial.objects.bulk_create(  # 免提交: the held certificate is the material

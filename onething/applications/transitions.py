@@ -17,7 +17,7 @@ same matter — never wait for each other.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from onething.accounts.models import User
 from onething.applications import clock
+from onething.applications.attachments import owned_uploads, page_ids, too_many_pages
 from onething.applications.errors import SubmissionError
 from onething.applications.models import (
     Application,
@@ -49,6 +50,7 @@ from onething.domain.cases import (
     derive_application_status,
     next_status,
 )
+from onething.domain.catalog import DEFAULT_MAX_PAGES
 from onething.domain.deadlines import (
     SPECIAL_PROCEDURES,
     SUSPENSION_BASIS,
@@ -254,27 +256,53 @@ def _approved(step: Step) -> None:
     step.data["result"] = step.case.result
 
 
-def _store_corrections(case: Case, materials: Mapping[str, int],
+def _pages(given: Mapping[str, Any], wanted: Mapping[str, dict[str, Any]], actor: User | None,
+           errors: dict[str, str]) -> dict[str, list[Upload]]:
+    """Each given material's pages (多页材料): the actor's uploads, within its limit."""
+    ids = {k: page_ids(v) for k, v in given.items() if k in wanted}
+    found = owned_uploads([i for pages in ids.values() for i in pages or ()],
+                          [actor] if actor is not None else [])
+    pages: dict[str, list[Upload]] = {}
+    for key, chosen in ids.items():
+        limit = int(wanted[key].get("max_pages") or DEFAULT_MAX_PAGES)
+        if not chosen or any(i not in found for i in chosen):
+            errors[f"materials.{key}"] = "文件不存在或不属于您 (unknown file)"
+        elif len(chosen) > limit:
+            errors[f"materials.{key}"] = too_many_pages(wanted[key].get("name") or key, limit)
+        else:
+            pages[key] = [found[i] for i in chosen]
+    return pages
+
+
+def _replace_material(case: Case, key: str, name: str, pages: Sequence[Upload] = (),
+                      certificate: Any = None) -> None:
+    """The material's current pages give way to the new ones (or to a certificate)."""
+    ProvidedMaterial.objects.filter(application=case.application, material_key=key,
+                                    current=True).update(current=False)
+    if certificate is not None:
+        ProvidedMaterial.objects.create(application=case.application, material_key=key,
+                                        material_name=name, certificate=certificate)
+        return
+    ProvidedMaterial.objects.bulk_create(
+        ProvidedMaterial(application=case.application, material_key=key, material_name=name,
+                         upload=upload, page=page)
+        for page, upload in enumerate(pages, start=1))
+
+
+def _store_corrections(case: Case, materials: Mapping[str, Any],
                        actor: User | None) -> list[str]:
     wanted = [i["material"] for i in case.correction_items]
     extra = sorted(set(materials) - set(wanted))
     missing = [k for k in wanted if k not in materials]
     errors = {f"materials.{k}": "只需补正告知的材料 (not requested)" for k in extra}
     errors.update({f"materials.{k}": "请上传补正材料 (required)" for k in missing})
-    uploads = {u.pk: u for u in Upload.objects.filter(pk__in=list(materials.values()),
-                                                       owner=actor)}
-    for key, upload_id in materials.items():
-        if key in wanted and upload_id not in uploads:
-            errors[f"materials.{key}"] = "文件不存在或不属于您 (unknown file)"
+    planned = {m["key"]: m for m in case.application.plan.get("materials", [])}
+    pages = _pages({k: v for k, v in materials.items() if k in wanted},
+                   {k: planned.get(k, {"name": k}) for k in wanted}, actor, errors)
     if errors:
         raise SubmissionError(errors)
-    names = {m["key"]: m["name"] for m in case.application.plan.get("materials", [])}
     for key in wanted:
-        ProvidedMaterial.objects.filter(application=case.application, material_key=key,
-                                        current=True).update(current=False)
-        ProvidedMaterial.objects.create(application=case.application, material_key=key,
-                                        material_name=names.get(key, key),
-                                        upload=uploads[materials[key]])
+        _replace_material(case, key, planned.get(key, {}).get("name", key), pages[key])
     return wanted
 
 
@@ -510,33 +538,26 @@ def _supplied(step: Step) -> None:
     needed = _case_materials(case)
     errors = {f"materials.{k[:64]}": "只需补交尚缺的容缺材料 (not owed)"
               for k in sorted(set(given) - set(owed))}
-    uploads = {u.pk: u for u in Upload.objects.filter(
-        pk__in=[v for v in given.values() if isinstance(v, int) and 0 < v < 2**63],
-        owner=step.actor)}
+    pages = _pages({k: v for k, v in given.items() if k in owed},
+                   {k: {**needed.get(k, {}), "name": owed[k]["name"]} for k in owed},
+                   step.actor, errors)
     from onething.certificates.selectors import held_certificates
 
     types = {needed.get(k, {}).get("certificate") for k in owed} - {None}
     held = held_certificates(case.application.applicant, types) if types else {}
-    sources: dict[str, tuple[Upload | None, Any]] = {}
+    sources: dict[str, tuple[list[Upload], Any]] = {}
     for key, item in owed.items():
         if key in given:
-            upload = uploads.get(given[key]) if isinstance(given[key], int) else None
-            if upload is None:
-                errors[f"materials.{key}"] = "文件不存在或不属于您 (unknown file)"
-            else:
-                sources[key] = (upload, None)
+            if key in pages:
+                sources[key] = (pages[key], None)
         elif needed.get(key, {}).get("certificate") in held:
-            sources[key] = (None, held[needed[key]["certificate"]])
+            sources[key] = ([], held[needed[key]["certificate"]])
         else:
             errors[f"materials.{key}"] = f"请上传“{item['name']}” (required)"
     if errors:
         raise SubmissionError(errors)
-    for key, (upload, certificate) in sources.items():
-        ProvidedMaterial.objects.filter(application=case.application, material_key=key,
-                                        current=True).update(current=False)
-        ProvidedMaterial.objects.create(application=case.application, material_key=key,
-                                        material_name=owed[key]["name"], upload=upload,
-                                        certificate=certificate)
+    for key, (uploaded, certificate) in sources.items():
+        _replace_material(case, key, owed[key]["name"], uploaded, certificate)
     step.data["materials"] = list(owed)
     step.data["certificates"] = {k: c.number for k, (_, c) in sources.items() if c is not None}
     # The wait for the owed materials ends (容缺补齐期间不计时): both dates move with it.

@@ -83,6 +83,8 @@ class Material(LoadedFromCatalog):
     description = models.TextField("说明", blank=True)
     certificate = models.ForeignKey(CertificateType, models.PROTECT, null=True, blank=True,
                                     verbose_name="可替代的电子证照")
+    max_pages = models.PositiveSmallIntegerField("最多文件数（页）",
+                                                 default=spec.DEFAULT_MAX_PAGES)
 
     class Meta:
         verbose_name = verbose_name_plural = "申请材料"

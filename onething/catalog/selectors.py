@@ -237,7 +237,8 @@ def _build_catalog(slugs: Iterable[str] | None) -> spec.Catalog:
                                                       d.short_name)
     for m in models.Material.objects.filter(key__in=material_keys).select_related("certificate"):
         catalog.materials[m.key] = spec.Material(
-            m.key, m.name, m.description, m.certificate.key if m.certificate else None)
+            m.key, m.name, m.description, m.certificate.key if m.certificate else None,
+            max_pages=m.max_pages)
     for f in models.FieldDefinition.objects.filter(key__in=field_keys):
         catalog.fields[f.key] = spec.FieldDef(
             f.key, f.label, f.type, tuple(f.choices), f.help, minimum=f.bounds.get("min"),

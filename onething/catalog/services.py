@@ -273,6 +273,7 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
             key=item.key,
             defaults={"name": item.name, "description": item.description,
                       "certificate_id": cert_ids.get(item.certificate),
+                      "max_pages": item.max_pages,
                       "source_file": _origin_file(item), "spec_hash": spec_hash(item)},
         )
 

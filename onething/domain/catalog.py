@@ -187,6 +187,12 @@ class CertificateType:
             for f in self.fields)
 
 
+#: Files one material may have when the catalogue names no ``max_pages`` (多页材料).
+DEFAULT_MAX_PAGES = 10
+#: The highest ``max_pages`` the checker accepts.
+MAX_PAGES_LIMIT = 50
+
+
 @dataclass(frozen=True)
 class Material:
     """A kind of document in the shared material dictionary."""
@@ -196,6 +202,8 @@ class Material:
     description: str = ""
     certificate: str | None = None  # a certificate type that can stand in (免提交)
     origin: Origin = Origin()
+    # Most files (pages, scans) the applicant may attach for it: a limit per material.
+    max_pages: int = DEFAULT_MAX_PAGES
 
 
 @dataclass(frozen=True)
@@ -810,7 +818,7 @@ class _Reader:
         for i, raw in enumerate(items):
             entry = self.mapping(raw, items.line_of(i), "material")
             if entry is None or not self.keys(
-                entry, ("key", "name"), ("description", "certificate"), "material"
+                entry, ("key", "name"), ("description", "certificate", "max_pages"), "material"
             ):
                 continue
             yield Material(
@@ -819,6 +827,7 @@ class _Reader:
                 description=self.text(entry, "description"),
                 certificate=self.text(entry, "certificate") or None,
                 origin=Origin(self.file, entry.line),
+                max_pages=self.integer(entry, "max_pages", DEFAULT_MAX_PAGES),
             )
 
     def fields(self, items: LineList) -> Iterable[FieldDef]:
@@ -1482,6 +1491,9 @@ def check_catalog(catalog: Catalog, bundle_lines: Mapping[str, dict[str, Any]],
         if material.certificate and material.certificate not in catalog.certificate_types:
             problem(material.origin, f"material '{material.key}': unknown certificate type "
                     f"'{material.certificate}'")
+        if not 1 <= material.max_pages <= MAX_PAGES_LIMIT:
+            problem(material.origin, f"material '{material.key}': max_pages must be from 1 "
+                    f"to {MAX_PAGES_LIMIT}")
 
     for matter in catalog.matters.values():
         where = f"matter '{matter.code}'"

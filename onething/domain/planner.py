@@ -31,7 +31,14 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from onething.domain.calendar import WorkingDayCalendar
-from onething.domain.catalog import Bundle, Catalog, Condition, Matter, applicable_matters
+from onething.domain.catalog import (
+    DEFAULT_MAX_PAGES,
+    Bundle,
+    Catalog,
+    Condition,
+    Matter,
+    applicable_matters,
+)
 
 
 class PlanningError(ValueError):
@@ -115,6 +122,8 @@ class PlannedMaterial:
     # 容缺受理: every matter needing it may accept without it; supplied within this many
     # working days of acceptance (0: not deferrable).
     supply_within: int = 0
+    # Most files (pages) the applicant may attach for it (catalogue ``max_pages``).
+    max_pages: int = DEFAULT_MAX_PAGES
 
     @property
     def deferrable(self) -> bool:
@@ -475,6 +484,7 @@ def _merge_materials(catalog: Catalog, ordered: list[str], matters: Mapping[str,
             provided_by=source if from_inside else None,
             notes=tuple(dict.fromkeys(entry.notes)),
             supply_within=_supply_within(matters, key, needed_by),
+            max_pages=definition.max_pages if definition else DEFAULT_MAX_PAGES,
         )
         (passed if from_inside else applicant).append(material)
     return tuple(applicant), tuple(passed), separate
@@ -530,7 +540,7 @@ def plan_to_dict(plan: Plan) -> dict[str, object]:
         return {
             "key": m.key, "name": m.name, "needed_by": list(m.needed_by),
             "originals": m.originals, "copies": m.copies, "certificate": m.certificate,
-            "provided_by": m.provided_by, "notes": list(m.notes),
+            "provided_by": m.provided_by, "notes": list(m.notes), "max_pages": m.max_pages,
             **({"reused": True} if m.reused else {}),
             **({"deferrable": True, "supply_within": m.supply_within} if m.deferrable else {}),
         }

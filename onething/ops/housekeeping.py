@@ -9,7 +9,9 @@
   ``ONETHING_LOG_RETENTION_DAYS``: SMS / e-mail deliveries that were sent or finally
   failed (recipient and text), SMS sign-in codes (the mobile number), rate-limit hits
   and django-axes' staff sign-in records (username and address). Pending deliveries
-  are never deleted, however old.
+  are never deleted, however old;
+- application drafts (申请草稿) past their expiry (``ONETHING_DRAFT_RETENTION_DAYS`` after
+  their last change; onething/applications/drafts.py).
 
 It also marks appointments not checked in by 15 minutes after their slot as no-shows
 (爽约, ``hall.appointment_services.mark_no_shows``; also the task ``onething hall
@@ -60,6 +62,7 @@ LABELS = {
     "login_codes": ("短信验证码记录", "SMS sign-in code record(s)"),
     "rate_limit_hits": ("登录频率记录", "rate-limit record(s)"),
     "staff_sign_in_records": ("工作人员登录记录", "staff sign-in record(s)"),
+    "drafts": ("过期的申请草稿", "expired application draft(s)"),
 }
 
 
@@ -69,6 +72,7 @@ def run_housekeeping(*, now: dt.datetime | None = None, dry_run: bool = False
     from django_tasks_db.models import DBTaskResult
 
     from onething.accounts.models import LoginCode, RateLimitHit
+    from onething.applications.drafts import expired_drafts
     from onething.audit.models import AuditEntry
     from onething.notifications.models import Delivery, DeliveryStatus
 
@@ -94,6 +98,7 @@ def run_housekeeping(*, now: dt.datetime | None = None, dry_run: bool = False
         from onething.hall.appointment_services import mark_no_shows
 
         report.no_shows = len(mark_no_shows(now=now))
+    report.deleted["drafts"] = _delete(expired_drafts(now), dry_run)
     report.audit_entries = AuditEntry.objects.count()
     report.audit_past_retention = AuditEntry.objects.filter(recorded_at__lt=audit_before).count()
     return report

@@ -9,42 +9,48 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from typing import Any
+from collections.abc import Collection
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.uploadedfile import UploadedFile
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from onething.accounts.services import profile_data
-from onething.applications import delivery, selectors
+from onething.applications import delivery, prefill, selectors
+from onething.applications.attachments import describe, receive_pages
 from onething.applications.delivery import DeliveryMethod
+from onething.applications.drafts import delete_draft, save_draft
 from onething.applications.services import (
     CaseActionDenied,
     Submission,
     SubmissionError,
     check_form,
-    store_upload,
     submit_application,
     transition_case,
     withdraw_application,
 )
-from onething.applications.storage import UploadRejected
 from onething.catalog import selectors as catalog_selectors
 from onething.certificates.selectors import held_by_applicant
 from onething.domain.cases import WITHDRAWABLE, Action, CaseStatus, IllegalTransition
+from onething.domain.catalog import DEFAULT_MAX_PAGES
 from onething.domain.planner import Plan, PlanningError
 from onething.domain.validators import mask_id_number
 from onething.notifications.services import mark_notifications_read
 from onething.portal.forms import HINTS, field, summary
 from onething.portal.labels import label as translated_label
+
+if TYPE_CHECKING:
+    from onething.applications.models import ApplicationDraft
 
 MASKED = {"id_number", "applicant_id_number", "legal_representative_id_number",
           "representative_id_number"}
@@ -61,17 +67,39 @@ def _answers(request: HttpRequest, slug: str) -> dict[str, str]:
             if (f"answer-{q.key}" if request.method == "POST" else q.key) in source}
 
 
-def _store(request: HttpRequest, key: str, errors: dict[str, str], label: str) -> int | None:
-    """Store the file sent as ``material-<key>``; record a rejection in ``errors``."""
-    upload: UploadedFile | None = request.FILES.get(f"material-{key}")
-    if upload is None:
+def _pages(request: HttpRequest, key: str, errors: dict[str, str], label: str, *,
+           kept: list[int] | None = None, removed: Collection[int] = (),
+           limit: int = DEFAULT_MAX_PAGES) -> list[int]:
+    """The pages of material ``key`` after this post: ``kept`` minus ``removed``, plus
+    the files sent as ``material-<key>`` (several allowed); a refusal goes to ``errors``.
+
+    The one upload mechanism of the portal's forms: apply, 补正 and 容缺补齐.
+    """
+    received = receive_pages(request.FILES.getlist(f"material-{key}"), owner=request.user,
+                             kept=kept or [], removed=removed, limit=limit, name=label)
+    if received.error:
+        errors[f"materials.{key}"] = received.error
+    return received.ids
+
+
+def _removed(request: HttpRequest) -> tuple[str, int | None]:
+    """The page a 移除 button names: ("material key", upload id)."""
+    key, _, upload = request.POST.get("remove", "").partition(":")
+    return key, int(upload) if upload.isdigit() and len(upload) < 19 else None
+
+
+def _draft(request: HttpRequest, slug: str) -> ApplicationDraft | None:
+    """The viewer's draft named by the form or the address; anyone else's: 404."""
+    draft_id = request.POST.get("draft") if request.method == "POST" else request.GET.get("draft")
+    if not draft_id:
         return None
     try:
-        return store_upload(upload, owner=request.user, name=upload.name or "").pk
-    except UploadRejected as exc:
-        errors[f"materials.{key}"] = _("“%(label)s”：%(problem)s") % {"label": label,
-                                                                    "problem": exc}
-        return None
+        draft = selectors.draft_for(request.user, draft_id)
+    except selectors.NotVisible as exc:
+        raise Http404("没有这份草稿 (no such draft)") from exc
+    if draft.bundle.slug != slug:
+        raise Http404("没有这份草稿 (no such draft)")
+    return draft
 
 
 @login_required
@@ -82,56 +110,92 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("没有这件事 (no such bundle)")
     if not request.user.is_applicant:
         return render(request, "portal/apply_staff.html", {"bundle": bundle}, status=403)
-    answers = _answers(request, slug)
+    key = request.POST.get("idempotency_key", "") if request.method == "POST" else ""
+    existing = selectors.application_by_idempotency_key(request.user, request.user, key)
+    # A repeated click (its draft already filed and gone): nothing stored twice. The key
+    # of another bundle's form is left to submit_application, which refuses it
+    # (idempotency_key_reused).
+    if existing is not None and existing.bundle.slug == slug:
+        return redirect("portal:application", existing.pk)
+    draft = _draft(request, slug)
+    answers = (dict(draft.answers) if draft is not None and request.method == "GET"
+               else _answers(request, slug))
     held = held_by_applicant(request.user)  # 免提交: certificates the applicant holds
     try:
         plan = catalog_selectors.plan_bundle(slug, answers, start=timezone.localdate(),
                                              provisional=True, held=held.keys())
     except PlanningError:
         return redirect(f"{reverse('portal:bundle', args=[slug])}?{urlencode(answers)}")
-    known = profile_data(request.user)
+    known, proposed = prefill.form_values(request.user, plan, held)
     errors: dict[str, str] = {}
-    values: dict[str, str] = {}
-    key = request.POST.get("idempotency_key", "") if request.method == "POST" else ""
-    if request.method == "POST":
-        existing = selectors.application_by_idempotency_key(request.user, request.user, key)
-        # A repeated click: nothing stored twice. The key of another bundle's form is
-        # left to submit_application, which refuses it (idempotency_key_reused).
-        if existing is not None and existing.bundle.slug == slug:
-            return redirect("portal:application", existing.pk)
-        values = {f.key: request.POST.get(f.key, "") for f in plan.fields if f.key not in known}
-        choice = delivery.form_values(request.POST)
-        materials = {}
+    attached: dict[str, list[int]] = {}
+    choices: dict[str, Any] = {}
+    if request.method == "GET":
+        values = {**proposed, **(draft.form_data if draft is not None else {})}
+        attached = dict(draft.materials) if draft is not None else {}
+        choices = dict(draft.choices) if draft is not None else {}
+        key = draft.idempotency_key if draft is not None else str(uuid.uuid4())
+        return _render_apply(request, bundle, plan, held, known, values, errors, key,
+                             attached=attached, choices=choices, draft=draft)
+
+    values = {f.key: request.POST.get(f.key, "") for f in plan.fields if f.key not in known}
+    removed_key, removed_id = _removed(request)
+    for material in plan.materials:
+        pages = _pages(request, material.key, errors, material.name,
+                       kept=list(draft.materials.get(material.key, [])) if draft else [],
+                       removed={removed_id} if removed_key == material.key else (),
+                       limit=material.max_pages)
+        if pages:
+            attached[material.key] = pages
+    deferred, commitments = _procedure_choices(request, plan)
+    choice = delivery.form_values(request.POST)
+    choices = {"deferred": deferred, "commitments": commitments, "delivery": choice}
+
+    def keep() -> ApplicationDraft:
+        return save_draft(owner=request.user, actor=request.user, bundle=slug,
+                          answers=dict(plan.answers), form_data=values, materials=attached,
+                          choices=choices, idempotency_key=key or str(uuid.uuid4()),
+                          allowed_materials=[m.key for m in plan.materials],
+                          draft_id=draft.pk if draft is not None else None)
+
+    if removed_key or request.POST.get("action") == "save":
+        draft = keep()
+        if not errors:
+            if not removed_key:
+                messages.success(request, _("草稿已保存。可随时在“我的申请”中继续填写，"
+                                            "草稿保留到 %(date)s。")
+                                 % {"date": date_format(timezone.localtime(draft.expires_at),
+                                                        "DATE_FORMAT")})
+            anchor = f"#material-{removed_key}" if removed_key else ""
+            return redirect(f"{reverse('portal:apply', args=[slug])}?draft={draft.pk}{anchor}")
+        return _render_apply(request, bundle, plan, held, known, values, errors, key,
+                             attached=attached, choices=choices, draft=draft, status=400)
+
+    # The delivery choice is checked before anything is submitted: nothing half-happens.
+    chosen, delivery_errors = delivery.check_delivery(
+        choice["method"] or DeliveryMethod.PICKUP, address=choice["address"],
+        recipient=choice["recipient"], mobile=choice["mobile"])
+    if delivery_errors or errors:
+        errors.update({f"delivery.{k}": v for k, v in delivery_errors.items()})
+        for name, message in check_form(plan, {**values, **known})[1].items():
+            errors.setdefault(name, message)
         for material in plan.materials:
-            upload_id = _store(request, material.key, errors, material.name)
-            if upload_id is not None:
-                materials[material.key] = upload_id
-        deferred, commitments = _procedure_choices(request, plan)
-        # The delivery choice is checked before anything is submitted: nothing half-happens.
-        chosen, delivery_errors = delivery.check_delivery(
-            choice["method"] or DeliveryMethod.PICKUP, address=choice["address"],
-            recipient=choice["recipient"], mobile=choice["mobile"])
-        if delivery_errors:
-            errors.update({f"delivery.{k}": v for k, v in delivery_errors.items()})
-            form_errors = check_form(plan, {**values, **known})[1]
-            for name, message in form_errors.items():
-                errors.setdefault(name, message)
-            for material in plan.materials:
-                if material.key not in materials and material.key not in deferred:
-                    errors.setdefault(f"materials.{material.key}",
-                                     _("请上传“%(name)s”") % {"name": material.name})
+            if material.key not in attached and material.key not in deferred:
+                errors.setdefault(f"materials.{material.key}",
+                                  _("请上传“%(name)s”") % {"name": material.name})
+    else:
         try:
-            if delivery_errors:
-                raise SubmissionError(errors)
             application = submit_application(
                 Submission(bundle=slug, answers=dict(plan.answers), form_data=values,
-                           materials=materials, idempotency_key=key,
+                           materials=attached, idempotency_key=key,
                            deferred_materials=deferred, commitments=commitments),
                 actor=request.user, applicant=request.user)
         except SubmissionError as exc:
-            for name, message in exc.errors.items():
-                errors.setdefault(name, message)  # a file refused by content keeps its reason
+            errors.update(exc.errors)
         else:
+            if draft is not None:  # filed: the draft has served its purpose
+                with suppress(ObjectDoesNotExist):  # a racing retry deleted it first
+                    delete_draft(draft.pk, actor=request.user)
             if chosen["method"] != DeliveryMethod.PICKUP:  # pick-up is what no choice means
                 delivery.choose_delivery(application.pk, actor=request.user, **chosen)
             messages.success(request, _("申请已提交，受理编号 %(number)s。各部门将同时办理，"
@@ -139,16 +203,29 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
                              % {"number": application.tracking_number})
             return redirect("portal:application", application.pk)
     if "idempotency_key" in errors:  # refused (too long, or used for other content)
-        key = ""
-    context = _apply_context(request, bundle, plan, known, values, errors,
-                             key or str(uuid.uuid4()), files_sent=bool(request.FILES))
+        key = str(uuid.uuid4())
+    # Nothing typed or attached is lost to an error: it is kept as a draft on the server.
+    if draft is not None or attached or any(v.strip() for v in values.values()):
+        draft = keep()
+    return _render_apply(request, bundle, plan, held, known, values, errors,
+                         key or str(uuid.uuid4()), attached=attached, choices=choices,
+                         draft=draft, status=400)
+
+
+def _render_apply(request: HttpRequest, bundle: Any, plan: Plan, held: dict[str, Any],
+                  known: dict[str, str], values: dict[str, str], errors: dict[str, str],
+                  key: str, *, attached: dict[str, list[int]], choices: dict[str, Any],
+                  draft: ApplicationDraft | None, status: int = 200) -> HttpResponse:
+    context = _apply_context(request, bundle, plan, known, values, errors, key,
+                             attached=attached, choices=choices)
+    context["draft"] = draft
     context["reused_materials"] = [(m.name, held[m.certificate].number)
                                    for m in plan.reused_materials if m.certificate in held]
-    context["delivery"] = _delivery_form(
-        delivery.form_values(request.POST) if request.method == "POST" else {}, errors,
-        legend=_("办结后如何领取"))
+    context["delivery"] = _delivery_form(choices.get("delivery") or {}, errors,
+                                         legend=_("办结后如何领取"))
     context["errors"] = summary(errors, {**context.pop("anchors"), **DELIVERY_ANCHORS})
-    return render(request, "portal/apply.html", context, status=400 if errors else 200)
+    return render(request, "portal/apply.html", context,
+                  status=400 if errors and status == 200 else status)
 
 
 DELIVERY_ANCHORS = {"delivery.method": "delivery-method", "delivery.address": "delivery-address",
@@ -196,7 +273,7 @@ def _procedure_choices(request: HttpRequest, plan: Plan) -> tuple[list[str], dic
 
 def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, known: dict[str, str],
                    values: dict[str, str], errors: dict[str, str], key: str, *,
-                   files_sent: bool) -> dict[str, Any]:
+                   attached: dict[str, list[int]], choices: dict[str, Any]) -> dict[str, Any]:
     names = {m.code: m.name for m in plan.matters}
     known_rows = []
     fields = []
@@ -219,16 +296,22 @@ def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, known: dict[st
     for m in plan.materials:
         anchors[f"materials.{m.key}"] = f"material-{m.key}"
         used_by = pgettext("list separator", "、").join(names.get(c, c) for c in m.needed_by)
+        pages = describe(attached.get(m.key, []), [request.user])
         hint = " ".join(x for x in (m.description, _("用于：%(matters)s。") % {"matters": used_by},
-                                    _("PDF、JPG 或 PNG 文件。")) if x)
+                                    _("PDF、JPG 或 PNG 文件，可选多个（多页），最多 %(n)s 个。")
+                                    % {"n": m.max_pages}) if x)
         materials.append(field(m.key, m.name, kind="file", prefix="material-", hint=hint,
                                error=errors.get(f"materials.{m.key}", ""),
-                               required=not m.deferrable))
+                               required=not m.deferrable and not pages))
         materials[-1]["name"] = f"material-{m.key}"
         # 容缺受理: the applicant may declare it owed and supply it after acceptance.
         materials[-1]["key"] = m.key
         materials[-1]["supply_within"] = m.supply_within
-        materials[-1]["deferred"] = bool(request.POST.get(f"defer-{m.key}"))
+        materials[-1]["deferred"] = m.key in choices.get("deferred", [])
+        # 多页材料: the pages already attached (kept on the server), each removable.
+        materials[-1]["pages"] = pages
+        materials[-1]["multiple"] = len(pages) < m.max_pages
+        materials[-1]["max_pages"] = m.max_pages
     commitments = []
     for c in plan.commitments:
         anchors[f"commitments.{c.matter}"] = f"commitment-{c.matter}"
@@ -236,7 +319,7 @@ def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, known: dict[st
             "id": f"commitment-{c.matter}", "matter": c.matter, "matter_name": c.matter_name,
             "version": c.version, "text": c.text, "sha256": c.sha256,
             "check_within": c.check_within,
-            "checked": request.POST.get(f"commitment-{c.matter}") == c.sha256,
+            "checked": (choices.get("commitments") or {}).get(c.matter) == c.sha256,
             "error": errors.get(f"commitments.{c.matter}", "")})
     return {
         "bundle": bundle, "plan": plan, "answers": plan.answers, "known": known_rows,
@@ -246,7 +329,8 @@ def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, known: dict[st
                             plan.provided_fields],
         "provided_materials": [(m.name, names.get(m.provided_by or "", "")) for m in
                                plan.provided_materials],
-        "anchors": anchors, "files_lost": bool(errors) and files_sent,
+        "anchors": anchors,
+        "attached_count": sum(len(m["pages"]) for m in materials),
         "question_labels": _answer_labels(plan.bundle, dict(plan.answers)),
         "back": f"{reverse('portal:bundle', args=[bundle.slug])}?{urlencode(plan.answers)}",
     }
@@ -276,7 +360,20 @@ def application_list(request: HttpRequest) -> HttpResponse:
         expected, provisional = selectors.expected_completion(application)
         rows.append({"application": application, "expected": expected,
                      "provisional": provisional})
-    return render(request, "portal/applications.html", {"rows": rows})
+    return render(request, "portal/applications.html",
+                  {"rows": rows, "drafts": list(selectors.drafts_for(request.user))})
+
+
+@login_required
+@require_POST
+def delete_draft_view(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """The owner discards a draft; another person's draft is a 404."""
+    try:
+        delete_draft(draft_id, actor=request.user)
+    except ObjectDoesNotExist as exc:
+        raise Http404("没有这份草稿 (no such draft)") from exc
+    messages.success(request, _("草稿已删除。"))
+    return redirect("portal:applications")
 
 
 OPEN = WITHDRAWABLE
@@ -315,6 +412,7 @@ def _application_context(request: HttpRequest, application_id: int) -> dict[str,
             }
             for item in correction["items"]:
                 item["field"]["name"] = f"material-{item['key']}"
+                item["field"]["multiple"] = True
         stages[case.stage].append({
             "case": case, "flags": selectors.due_flags(case), "events": by_case[case.pk],
             "prerequisites": [names.get(p.pk, p.matter.name) for p in case.prerequisites.all()],
@@ -355,6 +453,7 @@ def _owed(case: Any, plan: dict[str, Any], held: dict[str, Any]) -> dict[str, An
             prefix=f"case-{case.pk}-owed-", hint=item.get("note", ""))
         if upload is not None:
             upload["name"] = f"material-{item['material']}"
+            upload["multiple"] = True
         items.append({"key": item["material"], "name": item.get("name") or item["material"],
                       "note": item.get("note", ""), "certificate": certificate,
                       "field": upload})
@@ -404,6 +503,12 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
                   _application_context(request, application_id))
 
 
+def _max_pages(plan: dict[str, Any], key: str) -> int:
+    """A material's page limit as planned when the application was filed."""
+    return next((int(m.get("max_pages") or DEFAULT_MAX_PAGES)
+                 for m in plan.get("materials", []) if m.get("key") == key), DEFAULT_MAX_PAGES)
+
+
 @login_required
 @require_POST
 def resubmit(request: HttpRequest, application_id: int, case_id: int) -> HttpResponse:
@@ -420,9 +525,10 @@ def resubmit(request: HttpRequest, application_id: int, case_id: int) -> HttpRes
         errors["case"] = _("这个事项当前不需要补正 (no correction requested)")
         correction = {"items": []}
     for item in correction["items"]:
-        upload_id = _store(request, item["key"], errors, item["field"]["label"])
-        if upload_id is not None:
-            materials[item["key"]] = upload_id
+        pages = _pages(request, item["key"], errors, item["field"]["label"],
+                       limit=_max_pages(context["application"].plan, item["key"]))
+        if pages:
+            materials[item["key"]] = pages
         elif f"materials.{item['key']}" not in errors:
             errors[f"materials.{item['key']}"] = (_("请选择“%(name)s”的补正文件")
                                                   % {"name": item["field"]["label"]})
@@ -467,9 +573,10 @@ def supply(request: HttpRequest, application_id: int, case_id: int) -> HttpRespo
     for item in owed["items"]:
         if item["field"] is None:  # held as an electronic certificate: used as is
             continue
-        upload_id = _store(request, item["key"], errors, item["name"])
-        if upload_id is not None:
-            materials[item["key"]] = upload_id
+        pages = _pages(request, item["key"], errors, item["name"],
+                       limit=_max_pages(context["application"].plan, item["key"]))
+        if pages:
+            materials[item["key"]] = pages
         elif f"materials.{item['key']}" not in errors:
             errors[f"materials.{item['key']}"] = (_("请选择“%(name)s”的文件")
                                                   % {"name": item["name"]})

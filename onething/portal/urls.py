@@ -27,6 +27,8 @@ urlpatterns = [
     path("register/", account_views.register, name="register"),
     path("account/identity/", account_views.identity, name="identity"),
     path("applications/", application_views.application_list, name="applications"),
+    path("applications/drafts/<int:draft_id>/delete/", application_views.delete_draft_view,
+         name="draft-delete"),
     path("applications/<int:application_id>/", application_views.application_detail,
          name="application"),
     path("applications/<int:application_id>/cases/<int:case_id>/resubmit/",

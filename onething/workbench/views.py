@@ -93,6 +93,17 @@ ACTION_HINTS = {
 }
 # Fields of the clock's actions the form posts, besides the reason.
 CLOCK_FIELDS = ("kind", "expected_end", "legal_basis", "days", "approved_by")
+def _with_page_counts(materials: Any) -> list[Any]:
+    """Each provided material with ``pages``: how many files its material has (多页材料)."""
+    rows = list(materials)
+    counts: dict[str, int] = {}
+    for m in rows:
+        counts[m.material_key] = counts.get(m.material_key, 0) + 1
+    for m in rows:
+        m.pages = counts[m.material_key]
+    return rows
+
+
 # What the applicant is told the lapse of owed materials leads to (catalog.LAPSE_RULES).
 LAPSE_LABELS = {"terminate": gettext_lazy("逾期未补齐的，终止办理并书面告知申请人"),
                 "refer": gettext_lazy("逾期未补齐的，转承办部门依法作出决定")}
@@ -435,7 +446,7 @@ def _render_case(request: HttpRequest, case, *, failed: Action | None = None,
         "application": application,
         "applicant": application.applicant,
         "field_rows": field_rows,
-        "materials": selectors.materials_for_case(viewer, case),
+        "materials": _with_page_counts(selectors.materials_for_case(viewer, case)),
         "received": received,
         "events": events,
         "requested": requested,

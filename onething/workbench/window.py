@@ -34,17 +34,16 @@ from django.utils.translation import gettext, gettext_lazy, pgettext
 from onething.accounts.choices import ApplicantKind
 from onething.accounts.identity import verify_in_person
 from onething.accounts.selectors import applicant_by_id, find_applicants
-from onething.accounts.services import AccountError, profile_data, register_company, register_person
-from onething.applications import selectors
+from onething.accounts.services import AccountError, register_company, register_person
+from onething.applications import prefill, selectors
+from onething.applications.attachments import describe, receive_pages
 from onething.applications.services import (
     CaseActionDenied,
     Submission,
     SubmissionError,
     check_form,
-    store_upload,
 )
 from onething.applications.services import submit_application as submit
-from onething.applications.storage import UploadRejected
 from onething.catalog import selectors as catalog_selectors
 from onething.certificates.selectors import held_by_applicant
 from onething.core.addresses import public_url
@@ -300,15 +299,17 @@ def fill_form(request: HttpRequest, slug: str) -> HttpResponse:
     if applicant is None:
         messages.error(request, gettext("请先确认申请人。"))
         return redirect(_step_url("workbench:window-applicant", slug, answers))
-    known = profile_data(applicant)
     # 免提交: plan again with what this applicant holds, as submit_application will.
     held = held_by_applicant(applicant)
     if held:
         plan = _plan(slug, answers, held=held.keys())
+    # The profile's data (locked), the roles the applicant plays and what their
+    # certificates certify (proposed): the same prefill as the portal's form.
+    known, proposed = prefill.form_values(applicant, plan, held)
 
     if request.method != "POST":
         return _render_form(request, bundle, plan, answers, applicant, known, held,
-                            values=dict(known), kept={}, errors={},
+                            values={**proposed, **known}, kept={}, errors={},
                             key=str(uuid.uuid4()))
 
     key = _valid_key(request.POST.get("idempotency_key", "")) or str(uuid.uuid4())
@@ -326,22 +327,27 @@ def fill_form(request: HttpRequest, slug: str) -> HttpResponse:
                 if m.deferrable and request.POST.get(f"defer-{m.key}")]
     commitments = {c.matter: request.POST.get(f"commitment-{c.matter}", "")
                    for c in plan.commitments if request.POST.get(f"commitment-{c.matter}")}
+    removed_key, _, removed_id = request.POST.get("remove", "").partition(":")
     for material in plan.materials:
-        upload = request.FILES.get(f"file-{material.key}")
-        if upload is not None:
-            try:
-                stored = store_upload(upload, owner=request.user, name=upload.name)
-            except UploadRejected as exc:
-                errors[f"materials.{material.key}"] = (gettext("“%(name)s”上传失败：%(error)s")
-                                                      % {"name": material.name, "error": exc})
-                continue
-            kept[material.key] = {"id": stored.pk, "name": stored.original_name}
-        else:
-            previous = request.POST.get(f"upload-{material.key}", "")
-            if previous.isdigit():
-                kept[material.key] = {"id": int(previous),
-                                      "name": request.POST.get(f"upload-name-{material.key}",
-                                                               "")[:200]}
+        # 多页材料: the pages scanned before (kept across a refused submission), minus the
+        # one the clerk removed, plus the files chosen now — the portal's mechanism.
+        previous = [int(v) for v in request.POST.getlist(f"upload-{material.key}")
+                    if v.isdigit() and len(v) < 19]
+        received = receive_pages(
+            request.FILES.getlist(f"file-{material.key}"), owner=request.user, kept=previous,
+            removed={int(removed_id)} if removed_key == material.key and removed_id.isdigit()
+            and len(removed_id) < 19 else (),
+            limit=material.max_pages, name=material.name)
+        if received.error:
+            errors[f"materials.{material.key}"] = received.error
+        pages = describe(received.ids, [request.user, applicant])
+        if pages:
+            kept[material.key] = {"pages": pages, "ids": [p["id"] for p in pages]}
+    if removed_key:  # a page removed: the form again, nothing submitted
+        return _render_form(request, bundle, plan, answers, applicant, known, held,
+                            values=values, kept=kept, errors=errors, key=key,
+                            status=400 if errors else 200, deferred=deferred,
+                            signed=commitments)
 
     if errors:
         # Show every problem at once, not only the files.
@@ -353,7 +359,7 @@ def fill_form(request: HttpRequest, slug: str) -> HttpResponse:
                                   gettext("请上传“%(name)s”") % {"name": material.name})
     else:
         submission = Submission(bundle=slug, answers=answers, form_data=values,
-                                materials={k: int(v["id"]) for k, v in kept.items()},
+                                materials={k: list(v["ids"]) for k, v in kept.items()},
                                 idempotency_key=key, deferred_materials=deferred,
                                 commitments=commitments)
         try:
@@ -392,6 +398,8 @@ def _render_form(request: HttpRequest, bundle, plan: Plan, answers: dict[str, st
         "key": m.key, "id": f"file-{m.key}", "name": m.name, "description": m.description,
         "originals": m.originals, "copies": m.copies,
         "kept": kept.get(m.key), "error": errors.get(f"materials.{m.key}", ""),
+        "max_pages": m.max_pages,
+        "multiple": len((kept.get(m.key) or {}).get("pages", [])) < m.max_pages,
         "supply_within": m.supply_within, "deferred": m.key in (deferred or []),
     } for m in plan.materials]
     commitments = [{

@@ -583,3 +583,43 @@ def test_appointment_pages(live_server, halls, demo, new_page, audit, cookies):
     clerk.wait_for_load_state("load")
     audit.check(clerk, "window: check-in refused (too early)")
     audit.assert_clean()
+
+
+@pytest.mark.parametrize("cookies", [{}, {"onething_elder": "1"}, {"django_language": "en"}],
+                         ids=["chinese", "elder-mode", "english"])
+def test_draft_and_page_forms(live_server, demo, new_page, audit, cookies, tmp_path):
+    """Issue 15's pages: the apply form with pages attached (each with 移除) and an error,
+    the resumed draft, 我的申请 with a draft, and the window's form with scanned pages —
+    in Chinese, elder mode and English."""
+    scans = []
+    for i in (1, 2):
+        path = tmp_path / f"page-{i}.pdf"
+        path.write_bytes(b"%PDF-1.4 page " + str(i).encode() + b"\n%%EOF\n")
+        scans.append(str(path))
+    base = live_server.url
+    page = new_page(viewport=DESKTOP)
+    sign_in_citizen(page, base, demo.applicant.mobile)
+    page.context.add_cookies([{"name": k, "value": v, "url": base} for k, v in cookies.items()])
+    page.goto(f"{base}/bundles/restaurant/apply/")
+    page.locator("input[type=file]").first.set_input_files(scans)
+    page.locator("button[name=action][value=submit]:not([aria-hidden])").click()
+    page.locator(".error-summary").wait_for()
+    assert page.locator("button[name=remove]").count() == 2
+    audit.check(page, "apply form: pages attached, errors")
+    page.locator("button[name=action][value=save]").click()
+    page.wait_for_url("**/apply/?draft=*")
+    audit.check(page, "apply form: a resumed draft")
+    page.goto(f"{base}/applications/")
+    audit.check(page, "my applications with a draft")
+
+    clerk = new_page(viewport=DESKTOP)
+    sign_in_reviewer(clerk, base, "demo-clerk")
+    clerk.context.add_cookies([{"name": k, "value": v, "url": base}
+                               for k, v in cookies.items()])
+    clerk.goto(f"{base}/workbench/window/restaurant/form/?applicant={demo.applicant.pk}")
+    clerk.locator("input[type=file]").first.set_input_files(scans)
+    clerk.locator("form.wb-form > button.button[type=submit]").click()
+    clerk.locator(".error-summary").wait_for()
+    assert clerk.locator("button[name=remove]").count() == 2
+    audit.check(clerk, "window form: pages scanned, errors")
+    audit.assert_clean()

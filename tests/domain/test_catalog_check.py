@@ -232,3 +232,23 @@ def test_every_matter_with_its_own_data_gets_an_implicit_one_matter_bundle():
     plan = make_plan(catalog, "matter-fire-check")
     assert [m.code for m in plan.matters] == ["fire-check"]
     assert plan.bundle_name == catalog.matters["fire-check"].name
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("0", "material 'plan': max_pages must be from 1 to 50"),
+    ("51", "material 'plan': max_pages must be from 1 to 50"),
+    ("two", "'max_pages' must be a whole number"),
+])
+def test_max_pages_of_a_material_is_checked(tmp_path, value, problem):
+    problems = spoil(tmp_path, "{key: plan, name: 消防预案}",
+                     f"{{key: plan, name: 消防预案, max_pages: {value}}}")
+    assert len(problems) == 1 and problems[0].endswith(problem), problems
+    assert ":14:" in problems[0]
+
+
+def test_max_pages_defaults_to_ten_and_reaches_the_plan(tmp_path):
+    assert spoil(tmp_path, "{key: plan, name: 消防预案}",
+                 "{key: plan, name: 消防预案, max_pages: 3}") == []
+    catalog = read_catalog(tmp_path / "catalog").catalog
+    assert catalog.materials["plan"].max_pages == 3
+    assert catalog.materials["id-card"].max_pages == 10

@@ -181,7 +181,11 @@ def test_form_errors_are_listed_and_tied_to_their_fields(client, demo):
     response = client.post("/bundles/restaurant/apply/", data)
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'role="alert"' in html and "重新选择" in html
+    assert 'role="alert"' in html
+    # The files received are kept (a draft on the server): nothing to choose again.
+    assert "页面提示错误时不用重新选择" in html
+    assert 'value="id-card:' not in html and 'value="staff-list:' not in html  # refused, missing
+    assert html.count('name="remove"') == len(plan_bundle("restaurant", {}).materials) - 2
     for anchor in ("field-business_address", "field-registered_capital",
                    "field-legal_representative_id_number", "material-id-card",
                    "material-staff-list"):

@@ -104,6 +104,9 @@ MATRIX: dict[str, Entry] = {
                        method="post"),
     "portal:identity": E(                            "302 200 200 302 302 302 302 302 302 302 302"),
     "portal:applications": E(                        "302 200 200 302 302 302 302 302 302 302 302"),
+    # A draft is its owner's alone: staff included get 404 (the owner deleted it first).
+    "portal:draft-delete": E(                        "302 302 404 404 404 404 404 404 302 302 302",
+                             method="post", args="draft"),
     "portal:notifications": E(                       "302 200 200 200 200 200 200 200 302 302 302"),
     "portal:application": E(                         "302 200 404 200 200 404 200 200 302 302 302",
                             args="application"),
@@ -342,6 +345,12 @@ def world(demo, halls) -> World:
                                            form_data={"certificate_purpose": "就业"},
                                            materials={}), actor=applicant, applicant=applicant)
     certificate = Certificate.objects.get(case__application=record)
+    from onething.applications.drafts import save_draft
+
+    # 申请草稿: the owner's only (the owner's delete runs first: later columns find none).
+    draft = save_draft(owner=applicant, actor=applicant, bundle="restaurant", answers={},
+                       form_data={"company_name": "张记"}, materials={}, choices={},
+                       idempotency_key="matrix-draft", allowed_materials=[])
     material = ProvidedMaterial.objects.filter(application=application,
                                                upload__isnull=False).first()
     tax = User.objects.get(username="reviewer-dc-tax")
@@ -385,6 +394,7 @@ def world(demo, halls) -> World:
         "resubmit": {"application_id": application.pk, "case_id": registration.pk},
         "case_action": {"case_id": registration.pk, "action": "accept"},
         "material": {"material_id": material.pk},
+        "draft": {"draft_id": draft.pk},
         "receipt": {"application_id": application.pk, "fmt": "large.pdf"},
         "notice": {"application_id": application.pk, "case_id": registration.pk,
                    "kind": "decision", "fmt": "large.pdf"},

@@ -83,3 +83,16 @@ def test_a_receipt_stored_before_records_prints_as_stored(client, demo):
     assert "<h1 id=\"receipt-heading\">收件回执</h1>" in html
     assert "<dt>受理编号</dt><dd>" + application.tracking_number in html
     assert "<li>营业执照申请书</li>" in html and "打印日期：2026年1月5日" in html
+
+
+def test_a_material_of_several_pages_is_one_receipt_line():
+    from types import SimpleNamespace
+
+    from onething.accessibility.selectors import _material_lines
+
+    def page(key, name):
+        return SimpleNamespace(material_key=key, material_name=name)
+
+    assert _material_lines([page("plan", "消防预案"), page("plan", "消防预案"),
+                            page("lease", "租赁合同"), page("plan", "消防预案")]) == [
+        "消防预案（3 页）", "租赁合同"]
