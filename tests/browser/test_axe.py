@@ -505,7 +505,10 @@ def test_header_unread_badge(live_server, demo, application, new_page, audit):
     page = new_page(viewport=DESKTOP)
     sign_in_citizen(page, base, demo.applicant.mobile)
     page.goto(f"{base}/applications/")
-    assert page.locator("header .badge").inner_text() == "1 条未读"
+    assert page.locator("header nav .badge").inner_text() == "1 条未读"
+    # On a phone the folded menu's button carries the count (its text for screen readers).
+    assert page.locator("header summary .badge").inner_text() == "1"
+    assert page.locator("header summary .visually-hidden").inner_text() == "1 条未读"
     audit.check(page, "header with unread badge")
     page.goto(f"{base}/notifications/")
     page.goto(f"{base}/applications/")
