@@ -36,10 +36,10 @@ from onething.certificates import selectors as certificate_selectors
 from onething.certificates.views import public_verify_url
 from onething.core.preferences import ELDER_COOKIE
 from onething.domain.identity import WAIVER_LEVEL
-from onething.domain.validators import validate_id_number
+from onething.domain.validators import mask_id_number, validate_id_number
 from onething.kiosk import session
 from onething.kiosk.readers import id_card_reader
-from onething.payments.services import paid_payment, pay_due
+from onething.payments.services import paid_payment, pay_due, payment_method
 from onething.registers.selectors import due_for, dues_for
 from onething.workbench.labels import label
 
@@ -257,32 +257,58 @@ def _finish_instant(request: HttpRequest, application: object, task: dict) -> Ht
     return render(request, "kiosk/instant_done.html", context)
 
 
+# How the configured backend takes the money, in the page's language (a deployment's own
+# backend names its method in Chinese; English pages show it as the backend says it).
+METHODS = {"sandbox": gettext_lazy("沙箱支付（模拟，不扣款）")}
+
+
+def _method_context() -> dict[str, object]:
+    method = payment_method()
+    return {"method": METHODS.get(method.name) or gettext(method.method),
+            "sandbox": method.sandbox}
+
+
+def _pay_page(request: HttpRequest, status: int = 200, **extra: object) -> HttpResponse:
+    return render(request, "kiosk/pay.html",
+                  _context(request, 2, rows=_due_rows(request.user), **_method_context(),
+                           **extra), status=status)
+
+
 @session.kiosk_login_required
 @require_http_methods(["GET", "POST"])
 def pay(request: HttpRequest) -> HttpResponse:
-    """缴纳城乡居民社保费: the dues the tax register lists for this resident."""
+    """缴纳城乡居民社保费: the dues the tax register lists for this resident.
+
+    Choosing a due shows what will be charged — item, year, amount, payer, method — and
+    only the second tap, 确认支付, charges it (the form carries ``confirm``)."""
     user = request.user
     if request.method == "POST":
         due = due_for(user.id_number, request.POST.get("due") or 0)
         if due is None:
             raise Http404("没有这笔应缴费用 (no such due)")
+        key = _kiosk_key(request.POST.get("key", ""))
+        if request.POST.get("confirm") != "yes":
+            paid = paid_payment(due)
+            if paid is not None:
+                return _pay_page(request)  # the list says it is paid
+            return render(request, "kiosk/pay_confirm.html",
+                          _context(request, 2, due=due, key=key, payer=user,
+                                   payer_id=mask_id_number(user.id_number),
+                                   **_method_context()))
         try:
-            payment = pay_due(due, payer=user, idempotency_key=request.POST.get("key", ""))
+            payment = pay_due(due, payer=user, idempotency_key=key)
         except SubmissionError as exc:
-            return render(request, "kiosk/pay.html",
-                          _context(request, 2, rows=_due_rows(user),
-                                   error=pgettext("list separator", "；")
-                                   .join(exc.errors.values())), status=400)
+            return _pay_page(request, status=400,
+                             error=pgettext("list separator", "；").join(exc.errors.values()))
         if payment.succeeded:
-            context = _context(request, 3, payment=payment, due=due)
+            context = _context(request, 3, payment=payment, due=due, payer=user,
+                               payer_id=mask_id_number(user.id_number), **_method_context())
             session.end(request)
             return render(request, "kiosk/pay_done.html", context)
-        return render(request, "kiosk/pay.html",
-                      _context(request, 2, rows=_due_rows(user),
-                               error=gettext("缴费未成功：%(reason)s，可以重试")
-                               % {"reason": payment.message}),
-                      status=402)
-    return render(request, "kiosk/pay.html", _context(request, 2, rows=_due_rows(user)))
+        return _pay_page(request, status=402,
+                         error=gettext("缴费未成功：%(reason)s，可以重试")
+                         % {"reason": payment.message})
+    return _pay_page(request)
 
 
 def _due_rows(user: User) -> list[dict[str, object]]:

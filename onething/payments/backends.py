@@ -25,7 +25,13 @@ class ChargeResult:
 
 
 class PaymentBackend(ABC):
+    """``name`` is recorded on each payment; ``method`` is what the payer is shown as the
+    way of paying (translated when the catalogues know it); ``sandbox`` marks a backend
+    that moves no money, which every payment screen then says in a visible label."""
+
     name = "payment"
+    method = "电子支付"
+    sandbox = False
 
     @abstractmethod
     def charge(self, *, amount_fen: int, reference: str, description: str) -> ChargeResult: ...
@@ -39,6 +45,8 @@ class SandboxPaymentBackend(PaymentBackend):
     """
 
     name = "sandbox"
+    method = "沙箱支付（模拟，不扣款）"
+    sandbox = True
     charges: dict[str, ChargeResult] = {}
     _lock = threading.Lock()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -12,6 +14,20 @@ from onething.payments.models import Payment, PaymentStatus
 from onething.registers.models import ContributionDue
 
 OPEN = (PaymentStatus.PENDING, PaymentStatus.SUCCEEDED)
+
+
+@dataclass(frozen=True)
+class PaymentMethod:
+    """How the configured backend takes the money, for the payment screens."""
+
+    name: str
+    method: str
+    sandbox: bool
+
+
+def payment_method() -> PaymentMethod:
+    backend = payment_backend()
+    return PaymentMethod(name=backend.name, method=backend.method, sandbox=backend.sandbox)
 
 
 def paid_payment(due: ContributionDue) -> Payment | None:

@@ -59,7 +59,6 @@ RECENT_APPLICATIONS = 50
 # Labels for the result data a decision passes on (see services._result).
 RESULT_LABELS = {
     "decision": gettext_lazy("决定"),
-    "certificate_type": gettext_lazy("证照类型代码"),
     "certificate_name": gettext_lazy("证照名称"),
     "number": gettext_lazy("证照编号"),
     "note": gettext_lazy("审批意见"),
@@ -502,6 +501,10 @@ def _access_rows(viewer, case, material_names: dict[str, str]) -> list[dict]:
             for entry in selectors.access_log(viewer, case)]
 
 
+# Internal codes kept in the result for the machines; staff read the name beside them.
+HIDDEN_RESULT_KEYS = {"certificate_type"}
+
+
 def _result_rows(result: dict | None) -> list[tuple[str, str]]:
     return [(RESULT_LABELS.get(k, k), DECISION_LABELS.get(v, v) if k == "decision" else v)
-            for k, v in (result or {}).items()]
+            for k, v in (result or {}).items() if k not in HIDDEN_RESULT_KEYS]

@@ -156,10 +156,10 @@ def test_the_list_shows_role_department_window_status_and_last_sign_in(manager_c
         last_login=timezone.make_aware(timezone.datetime(2026, 3, 2, 9, 15)))
     staff.disable_staff(demo.health, actor=demo.manager)
     html = manager_client.get("/workbench/staff/").content.decode()
-    row = re.search(rf'<tr>\s*<th scope="row"><a href="/workbench/staff/{demo.samr.pk}/">.*?</tr>',
-                    html, re.S).group(0)
+    row = re.search(rf'<tr>\s*<th scope="row" data-label="姓名">'
+                    rf'<a href="/workbench/staff/{demo.samr.pk}/">.*?</tr>', html, re.S).group(0)
     assert "市场监管审批员" in row and "部门审批人员" in row and "市场监管" in row
-    assert "2026-03-02 09:15" in row and "在用" in row
+    assert "2026年3月2日 09:15" in row and "在用" in row
     disabled = manager_client.get("/workbench/staff/?status=disabled").content.decode()
     assert "卫健审批员" in disabled and "已停用" in disabled and "市场监管审批员" not in disabled
     found = manager_client.get("/workbench/staff/?q=demo-ass").content.decode()

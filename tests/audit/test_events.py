@@ -143,8 +143,8 @@ def test_case_page_access_log_for_the_department_managers_and_admins(client, dem
     client.force_login(demo.samr)
     page = client.get(reverse("workbench:case", args=[case.pk])).content.decode()
     section = page[page.index('id="access-heading"'):]
-    rows = re.findall(r"<tr>\s*<th scope=\"row\">([^<]+)</th>\s*<td>([^<]+)</td>\s*"
-                      r"<td>([^<]+)</td>\s*<td>([^<]+)</td>", section)
+    rows = re.findall(r"<tr>\s*<th scope=\"row\"[^>]*>([^<]+)</th>\s*<td[^>]*>([^<]+)</td>\s*"
+                      r"<td[^>]*>([^<]+)</td>\s*<td[^>]*>([^<]+)</td>", section)
     names = {m["key"]: m["name"] for m in application.plan["materials"]}
     assert [r[1:] for r in rows] == [
         (demo.samr.display_name, "查阅办件", "—"),

@@ -54,9 +54,12 @@ class Audit:
         self.problems: list[str] = []
         self.pages = 0
 
-    def check(self, page, label: str) -> None:
-        """Audit the page as it is now: axe at desktop width, then reflow at 320 px."""
+    def check(self, page, label: str, width: int | None = None) -> None:
+        """Audit the page as it is now: axe at desktop width (or ``width``, a phone's, where
+        the page is then left), then reflow at 320 px."""
         self.pages += 1
+        if width:
+            page.set_viewport_size({"width": width, "height": 844})
         page.wait_for_load_state("load")
         page.add_script_tag(path=str(AXE))
         for v in page.evaluate(RUN_AXE, TAGS):
@@ -75,7 +78,7 @@ class Audit:
                     f"{label} ({page.url}): reflow — the page is {width}px wide at {NARROW}px; "
                     f"wider elements: {', '.join(wide) or '?'}")
         finally:
-            page.set_viewport_size(DESKTOP)
+            page.set_viewport_size({"width": width, "height": 844} if width else DESKTOP)
 
     def assert_clean(self) -> None:
         assert self.pages, "no page audited"
@@ -503,7 +506,10 @@ def test_header_unread_badge(live_server, demo, application, new_page, audit):
     page = new_page(viewport=DESKTOP)
     sign_in_citizen(page, base, demo.applicant.mobile)
     page.goto(f"{base}/applications/")
-    assert page.locator("header .badge").inner_text() == "1 条未读"
+    assert page.locator("header nav .badge").inner_text() == "1 条未读"
+    # On a phone the folded menu's button carries the count (its text for screen readers).
+    assert page.locator("header summary .badge").inner_text() == "1"
+    assert page.locator("header summary .visually-hidden").inner_text() == "1 条未读"
     audit.check(page, "header with unread badge")
     page.goto(f"{base}/notifications/")
     page.goto(f"{base}/applications/")
@@ -622,4 +628,56 @@ def test_draft_and_page_forms(live_server, demo, new_page, audit, cookies, tmp_p
     clerk.locator(".error-summary").wait_for()
     assert clerk.locator("button[name=remove]").count() == 2
     audit.check(clerk, "window form: pages scanned, errors")
+    audit.assert_clean()
+
+
+@pytest.mark.parametrize("cookies", [{}, {"onething_elder": "1"}, {"django_language": "en"}],
+                         ids=["chinese", "elder-mode", "english"])
+def test_phone_pages(live_server, demo, application, new_page, audit, cookies):
+    """The phone layouts (390 px): stacked tables, the folded header with its 菜单 closed
+    and open, the workbench menu; and the kiosk's payment check screen."""
+    from onething.applications.services import transition_case
+    from onething.domain.cases import Action
+    from onething.registers.demo import load_demo_registers
+
+    load_demo_registers()
+    base = live_server.url
+    phone = 390
+    page = new_page(viewport={"width": phone, "height": 844})
+    sign_in_citizen(page, base, demo.applicant.mobile)
+    page.context.add_cookies([{"name": k, "value": v, "url": base} for k, v in cookies.items()])
+    for label, path in [("plan page", "/bundles/restaurant/"),
+                        ("my applications", "/applications/"),
+                        ("application detail", f"/applications/{application.pk}/"),
+                        ("my messages", "/notifications/")]:
+        page.goto(base + path)
+        audit.check(page, f"phone {label}", phone)
+    page.locator(".site-menu > summary").click()
+    audit.check(page, "phone header menu open", phone)
+
+    case = application.cases.get(matter__code="business-registration")
+    transition_case(case.pk, Action.ACCEPT, actor=demo.samr)
+    staff = new_page(viewport={"width": phone, "height": 844})
+    staff.context.add_cookies([{"name": k, "value": v, "url": base}
+                               for k, v in cookies.items()])
+    sign_in_staff(staff, base, "reviewer-dc-samr")
+    staff.goto(f"{base}/workbench/queue/")
+    audit.check(staff, "phone workbench queue", phone)
+    staff.locator(".wb-menu > summary").click()
+    audit.check(staff, "phone workbench menu open", phone)
+    staff.goto(f"{base}/workbench/cases/{case.pk}/")
+    audit.check(staff, "phone case page", phone)
+
+    kiosk = new_page(viewport={"width": phone, "height": 844})
+    sign_in_at_kiosk(kiosk, base, demo.applicant)
+    kiosk.context.add_cookies([{"name": k, "value": v, "url": base}
+                               for k, v in cookies.items()])
+    kiosk.goto(f"{base}/kiosk/pay/")
+    audit.check(kiosk, "kiosk pay with the sandbox label", phone)
+    kiosk.locator("form button.big-button").first.click()
+    kiosk.locator("input[name=confirm]").wait_for(state="attached")
+    audit.check(kiosk, "kiosk payment check screen", phone)
+    kiosk.locator("button.big-button[type=submit]").first.click()
+    kiosk.locator(".certificate").wait_for()
+    audit.check(kiosk, "kiosk payment receipt", phone)
     audit.assert_clean()

@@ -77,6 +77,15 @@ def test_menu_and_services_in_english(client, demo):
     assert "Confirm and issue" in html and "Back to choose another service" in html
     html = assert_english(client.get(reverse("kiosk:pay")), data)
     assert "Amounts due in your name" in html and "CNY " in html and "Residents’ basic" in html
+    assert "<strong>SANDBOX</strong> Demonstration only: no money is taken" in html
+    assert "Payment method: Sandbox payment (simulated, no money taken)." in html
+    from onething.registers.models import ContributionDue
+
+    due = ContributionDue.objects.get(id_number=demo.applicant.id_number)
+    html = assert_english(client.post(reverse("kiosk:pay"), {"due": due.pk, "key": "en1"}),
+                          data)
+    assert "Please check the payment" in html and "Confirm and pay CNY 400.00" in html
+    assert "Go back without paying" in html and "<dt>Payer</dt>" in html
     html = assert_english(client.get(reverse("kiosk:real-estate")), data)
     assert "Progress of your real estate registrations" in html
 

@@ -11,7 +11,7 @@ from onething.certificates.models import Certificate
 from onething.domain.validators import mask_id_number
 from onething.kiosk import session as kiosk_session
 from onething.notifications.backends import MemorySmsBackend
-from onething.payments.backends import SandboxPaymentBackend
+from onething.payments.backends import ChargeResult, PaymentBackend, SandboxPaymentBackend
 from onething.payments.models import Payment, PaymentStatus
 from onething.registers.demo import load_demo_registers
 from onething.registers.models import ContributionDue
@@ -165,17 +165,96 @@ def test_pay_a_due_once_even_when_the_request_is_retried(client, demo, registers
     assert "城乡居民基本医疗保险" in page and "400.00 元" in page
     due = ContributionDue.objects.get(id_number=demo.applicant.id_number)
     key = re.search(r'name="key" value="([0-9a-f]+)"', page).group(1)
-    done = client.post(reverse("kiosk:pay"), {"due": due.pk, "key": key})
+    done = client.post(reverse("kiosk:pay"), {"due": due.pk, "key": key, "confirm": "yes"})
     assert "缴费成功" in done.content.decode()
     # The same request again (a double tap, a retried POST) and a fresh attempt.
     for retry_key in (key, "another-key"):
         sign_in(client, demo.applicant)
-        client.post(reverse("kiosk:pay"), {"due": due.pk, "key": retry_key})
+        client.post(reverse("kiosk:pay"), {"due": due.pk, "key": retry_key, "confirm": "yes"})
     assert Payment.objects.filter(status=PaymentStatus.SUCCEEDED).count() == 1
     assert Payment.objects.get().amount_fen == 40000
     assert len(SandboxPaymentBackend.charges) == 1
     sign_in(client, demo.applicant)
     assert "已缴费" in client.get(reverse("kiosk:pay")).content.decode()
+
+
+class CardTerminal(PaymentBackend):
+    """A real acquirer as a deployment would plug it in: not a sandbox."""
+
+    name = "card-terminal"
+    method = "银联刷卡"
+
+    def charge(self, *, amount_fen, reference, description):
+        return ChargeResult(True, f"CARD{reference[:8]}", "成功")
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def test_paying_shows_amount_payer_and_method_and_needs_a_confirmation(client, demo,
+                                                                       registers):
+    SandboxPaymentBackend.charges.clear()
+    sign_in(client, demo.applicant)
+    listed = client.get(reverse("kiosk:pay"))
+    assert "沙箱 演示环境：不会实际扣款，记录仅供测试。" in _text(listed)
+    assert "支付方式：沙箱支付（模拟，不扣款）。" in _text(listed)
+    due = ContributionDue.objects.get(id_number=demo.applicant.id_number)
+    key = re.search(r'name="key" value="([0-9a-f]+)"', listed.content.decode()).group(1)
+
+    # The first tap only shows what would be charged: nothing is recorded or charged.
+    confirm = client.post(reverse("kiosk:pay"), {"due": due.pk, "key": key})
+    assert confirm.status_code == 200
+    text = _text(confirm)
+    assert "请核对缴费信息" in text
+    assert f"缴费项目 城乡居民基本医疗保险 缴费年度 {due.year}" in text
+    masked = demo.applicant.id_number[:6] + "********" + demo.applicant.id_number[14:]
+    assert masked == "371402********" + demo.applicant.id_number[14:]
+    assert f"缴费人 张小明 {masked}" in text and demo.applicant.id_number not in text
+    assert "支付方式 沙箱支付（模拟，不扣款） 金额 400.00 元" in text
+    assert "确认支付 400.00 元" in text and "返回，不缴费" in text
+    assert "沙箱 演示环境：不会实际扣款" in text
+    assert f'name="key" value="{key}"' in confirm.content.decode()
+    assert 'name="confirm" value="yes"' in confirm.content.decode()
+    assert not Payment.objects.exists() and SandboxPaymentBackend.charges == {}
+    assert "_auth_user_id" in client.session  # still signed in, on step 2
+
+    # The second tap, 确认支付, charges exactly the register's amount.
+    done = client.post(reverse("kiosk:pay"), {"due": due.pk, "key": key, "confirm": "yes"})
+    text = _text(done)
+    payment = Payment.objects.get()
+    assert payment.amount_fen == 40000 and payment.status == PaymentStatus.SUCCEEDED
+    assert payment.backend == "sandbox" and payment.idempotency_key == key
+    assert f"已缴纳城乡居民基本医疗保险 {due.year}年度费用 400.00 元。您已自动退出。" in text
+    assert f"缴费人 张小明 {masked} 支付方式 沙箱支付（模拟，不扣款） 金额 400.00 元" in text
+    assert f"交易号 {payment.transaction_id}" in text
+    assert "沙箱 演示环境：不会实际扣款" in text
+    assert "_auth_user_id" not in client.session
+
+
+def test_confirming_a_due_already_paid_charges_nothing_more(client, demo, registers):
+    SandboxPaymentBackend.charges.clear()
+    sign_in(client, demo.applicant)
+    due = ContributionDue.objects.get(id_number=demo.applicant.id_number)
+    client.post(reverse("kiosk:pay"), {"due": due.pk, "key": "first", "confirm": "yes"})
+    sign_in(client, demo.applicant)
+    again = client.post(reverse("kiosk:pay"), {"due": due.pk, "key": "second"})
+    assert "请核对缴费信息" not in _text(again) and "已缴费" in _text(again)
+    assert Payment.objects.count() == 1 and len(SandboxPaymentBackend.charges) == 1
+
+
+def test_no_sandbox_label_with_a_real_backend(client, demo, registers, settings):
+    settings.ONETHING_PAYMENT_BACKEND = "tests.kiosk.test_kiosk.CardTerminal"
+    sign_in(client, demo.applicant)
+    due = ContributionDue.objects.get(id_number=demo.applicant.id_number)
+    listed = client.get(reverse("kiosk:pay"))
+    confirm = client.post(reverse("kiosk:pay"), {"due": due.pk, "key": "k1"})
+    done = client.post(reverse("kiosk:pay"), {"due": due.pk, "key": "k1", "confirm": "yes"})
+    for response in (listed, confirm, done):
+        assert "沙箱" not in _text(response) and "sandbox-label" not in response.content.decode()
+    assert "支付方式 银联刷卡 金额 400.00 元" in _text(confirm)
+    assert "支付方式 银联刷卡 金额 400.00 元" in _text(done)
+    assert Payment.objects.get().backend == "card-terminal"
 
 
 def test_someone_elses_due_is_not_found(client, demo, registers):

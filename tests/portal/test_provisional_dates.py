@@ -22,7 +22,8 @@ MONDAY = dt.datetime(2026, 12, 28, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def cells(html: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", html, re.S)]
+    return [re.sub(r"<[^>]+>", "", c).strip()
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", html, re.S)]
 
 
 @time_machine.travel(MONDAY, tick=False)

@@ -70,7 +70,7 @@ def test_temple_fair_needs_the_public_security_permit(client, loaded_catalog):
     assert "大型群众性活动安全许可" in html
     assert "行政许可" in html  # the kind of each approval is named
     assert re.search(r'<th scope="col">事项</th>', html)
-    assert re.search(r'<th scope="row">', html)
+    assert re.search(r'<th scope="row" data-label="事项">', html)
 
 
 def test_expected_completion_date_is_shown(client, loaded_catalog):

@@ -50,7 +50,7 @@ def test_a_special_procedure_stops_the_clock_and_resuming_moves_the_dates(client
         assert done.status_code == 302
         page = client.get(case_url(licence)).content.decode()
     assert "暂停计时" in page and "（恢复计时后顺延）" in page
-    assert "公示：2025-10-13 起，暂停计时" in page
+    assert "公示：2025年10月13日 起，暂停计时" in page
     assert buttons(client.get(case_url(licence))) == ["特别程序结束（恢复计时）"]
     with at("2025-10-20"):
         assert client.post(case_url(licence), {"action": "resume"}).status_code == 302
@@ -58,7 +58,7 @@ def test_a_special_procedure_stops_the_clock_and_resuming_moves_the_dates(client
     assert (case.status, case.promised_due_date, case.statutory_due_date) == (
         "in_review", dt.date(2025, 10, 21), dt.date(2025, 10, 28))
     page = client.get(case_url(licence)).content.decode()
-    assert "公示：2025-10-13 至 2025-10-20" in page and "（恢复计时后顺延）" not in page
+    assert "公示：2025年10月13日 至 2025年10月20日" in page and "（恢复计时后顺延）" not in page
     assert CaseSuspension.objects.get(case=case).expected_end == dt.date(2025, 10, 20)
 
 
@@ -84,4 +84,4 @@ def test_an_extension_needs_the_heads_name_and_stays_within_ten_days(client, dem
     assert (case.promised_due_date, case.statutory_due_date) == (dt.date(2025, 10, 28),
                                                                   dt.date(2025, 11, 4))
     page = client.get(case_url(licence)).content.decode()
-    assert "2025-10-20 延期 10 日，经 王局长 批准" in page
+    assert "2025年10月20日 延期 10 日，经 王局长 批准" in page

@@ -50,7 +50,8 @@ def test_accepting_with_materials_to_follow(client, demo, performance):
     page = client.get(case_url(case))
     html = page.content.decode()
     assert buttons(page) == ["不予许可"]  # no approval while the permit is owed
-    assert f"补齐期限：{case.pending_due_date:%Y-%m-%d}" in html
+    due = case.pending_due_date
+    assert f"补齐期限：{due.year}年{due.month}月{due.day}日" in html
     assert "（逾期未补齐的，终止办理并书面告知申请人）" in html
     # A stale form that still offers approval is refused without a change.
     stale = client.post(case_url(case), {"action": "approve"}, follow=True)
@@ -79,7 +80,8 @@ def test_the_post_check_on_the_case_page(client, demo):
     assert buttons(page) == ["事后核查：承诺属实", "承诺不实，撤销准予决定", "注销证照"]
     signed = Commitment.objects.get(case=fire)
     assert "告知承诺书" in html and signed.sha256 in html
-    assert f"{signed.check_due_date:%Y-%m-%d}" in html and "待核查" in html
+    check = signed.check_due_date
+    assert f"{check.year}年{check.month}月{check.day}日" in html and "待核查" in html
 
     missing = client.post(case_url(fire), {"action": "revoke_false_commitment", "reason": ""})
     assert missing.status_code == 400

@@ -75,12 +75,14 @@ def test_case_page_marks_both_due_dates(client, demo, accepted):
     assert case.due_provisional and case.statutory_due_date.year == 2027
     client.force_login(demo.health)
     html = client.get(reverse("workbench:case", args=[case.pk])).content.decode()
-    assert "2027-01-05（暂定）" in html
-    assert f"{case.statutory_due_date:%Y-%m-%d}（暂定）" in html
+    # The workbench writes dates as the portal does (DATE_FORMAT).
+    assert "2027年1月5日（暂定）" in html
+    due = case.statutory_due_date
+    assert f"{due.year}年{due.month}月{due.day}日（暂定）" in html
     registration = accepted.cases.get(matter__code="business-registration")
     client.force_login(demo.samr)
     html = client.get(reverse("workbench:case", args=[registration.pk])).content.decode()
-    assert "2026-12-29" in html and "2026-12-29（暂定）" not in html
+    assert "2026年12月29日" in html and "2026年12月29日（暂定）" not in html
 
 
 def test_kiosk_registration_progress_marks_a_provisional_date(client, demo, accepted,

@@ -57,7 +57,7 @@ def test_reviewer_of_the_issuing_department_revokes(client, demo, licence):
     assert f"已注销证照 {licence.number}" in page and "成功" in page
     assert "<strong>已注销</strong>" in page and "以欺骗手段取得许可，依法撤销" in page
     assert 'id="revoke-reason"' not in page  # nothing left to revoke
-    assert "<td>注销证照</td>" in page  # in the history
+    assert '<td data-label="动作">注销证照</td>' in page  # in the history
     assert verify_json(client, licence)["status"] == "revoked"
 
 
@@ -116,3 +116,13 @@ def test_only_post_with_csrf_and_only_known_numbers(demo, licence):
     client.force_login(demo.samr)
     assert client.post(reverse("workbench:certificate-revoke", args=["NO-SUCH-1"]),
                        {"reason": "x"}).status_code == 404
+
+
+def test_the_decision_shows_the_certificates_name_not_its_code(client, demo, licence):
+    """The result of a decision lists the certificate by name; the catalogue's internal
+    code (business-licence) is for machines and stays off the page."""
+    client.force_login(demo.samr)
+    page = client.get(case_url(licence)).content.decode()
+    assert f"<dt>证照名称</dt><dd>{licence.certificate_type.name}</dd>" in page
+    assert licence.certificate_type.key == "business-licence"
+    assert "business-licence" not in page and "证照类型代码" not in page
