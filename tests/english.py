@@ -132,6 +132,7 @@ def check_catalogue(app: str) -> int:
 #: Catalogue texts that may stay Chinese on an English page when no English is given:
 #: long texts, each counted by the crawl (docs/catalog.md "English").
 UNTRANSLATED_ALLOWED = {"matter.description", "material.description", "bundle.description",
+                        "bundle.uncertain", "matter.uncertain",
                         "scenario.description", "question.help", "field.help",
                         "certificate type.issuer_note", "material requirement.note"}
 
@@ -157,6 +158,10 @@ def untranslated_catalogue() -> dict[str, str]:
                                   if c not in english and CHINESE.search(c)})
                 elif value and attr not in row.en and CHINESE.search(value):
                     found[value.strip()] = f"{kind}.{attr}"
+    # Notes on what is not yet verified (待核实事项): never translated, counted too.
+    for model, kind in ((models.Bundle, "bundle"), (models.Matter, "matter")):
+        for uncertain in model.objects.exclude(uncertain="").values_list("uncertain", flat=True):
+            found[uncertain.strip()] = f"{kind}.uncertain"
     return found
 
 
@@ -166,11 +171,19 @@ def english_page_data() -> set[str]:
     citations (legal bases), signed commitment texts, a register's own words."""
     from onething.accounts.models import User
     from onething.applications.models import Application, CaseSuspension
+    from onething.audit.models import AuditEntry
     from onething.catalog.models import Matter
     from onething.certificates.models import Certificate
+    from onething.notifications.models import Notification
 
-    data: set[str] = set()
-    data.update(user.display_name for user in User.objects.all())
+    data: set[str] = {"现行盲文"}  # the name of the Chinese Braille system, given in English
+    for user in User.objects.all():
+        data.add(user.display_name)
+        data.add(re.sub(r"(?<=^.).(?=.)", "*", user.display_name))  # 张小明 → 张*明 (verify)
+    # Records kept as written: the audit trail's details, the messages as sent.
+    for details in AuditEntry.objects.values_list("details", flat=True):
+        data.update(str(v) for v in (details or {}).values() if isinstance(v, str))
+    data.update(Notification.objects.values_list("message", flat=True))
     for form in Application.objects.values_list("form_data", flat=True):
         data.update(str(v) for v in (form or {}).values())
     for certified in Certificate.objects.values_list("data", flat=True):

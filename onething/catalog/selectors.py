@@ -153,6 +153,11 @@ def _cached(key: tuple[object, ...], build):
     return _cache[full_key]
 
 
+def field_definitions(keys: Collection[str]) -> dict[str, models.FieldDefinition]:
+    """The field dictionary's entries for ``keys`` (those that exist)."""
+    return {f.key: f for f in models.FieldDefinition.objects.filter(key__in=list(keys))}
+
+
 def english_texts() -> dict[str, str]:
     """The catalogue's Chinese texts → their English (the rows' ``en``), cached per
     process until the catalogue changes. Where one Chinese text has several English

@@ -21,3 +21,9 @@ def localized(value: Any, attr: str | None = None) -> str:
 @register.filter
 def localized_choice(choice: str, definition: Any) -> str:
     return translation.localized_choice(definition, choice)
+
+
+@register.filter
+def chinese_only(value: Any) -> Any:
+    """Chinese search words (a bundle's synonyms): shown on Chinese pages only."""
+    return "" if translation.english_active() else value
