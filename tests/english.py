@@ -125,3 +125,88 @@ def check_catalogue(app: str) -> int:
     expected = {(e["msgctxt"] + "\x04" if "msgctxt" in e else "") + e["msgid"] for e in messages}
     assert keys == expected, "compile the .po again (django-admin compilemessages)"
     return len(messages)
+
+
+# -- one language per page (tests/core/test_language_crawl.py) -----------------------------
+
+#: Catalogue texts that may stay Chinese on an English page when no English is given:
+#: long texts, each counted by the crawl (docs/catalog.md "English").
+UNTRANSLATED_ALLOWED = {"matter.description", "material.description", "bundle.description",
+                        "bundle.uncertain", "matter.uncertain",
+                        "scenario.description", "question.help", "field.help",
+                        "certificate type.issuer_note", "material requirement.note"}
+
+
+def untranslated_catalogue() -> dict[str, str]:
+    """Chinese catalogue texts without English → what they are ("matter.description")."""
+    from onething.catalog import models
+    from onething.domain.catalog import TRANSLATABLE
+
+    kinds = {models.Region: "region", models.Department: "department",
+             models.CertificateType: "certificate type", models.Material: "material",
+             models.FieldDefinition: "field", models.Matter: "matter",
+             models.MatterMaterial: "material requirement", models.Bundle: "bundle",
+             models.Question: "question", models.Option: "option", models.Scenario: "scenario"}
+    found: dict[str, str] = {}
+    for model, kind in kinds.items():
+        for row in model.objects.all():
+            for attr in TRANSLATABLE[kind]:
+                value = getattr(row, attr)
+                if attr == "choices":
+                    english = row.en.get("choices", {})
+                    found.update({c: f"{kind}.choices" for c in value
+                                  if c not in english and CHINESE.search(c)})
+                elif value and attr not in row.en and CHINESE.search(value):
+                    found[value.strip()] = f"{kind}.{attr}"
+    # Notes on what is not yet verified (待核实事项): never translated, counted too.
+    for model, kind in ((models.Bundle, "bundle"), (models.Matter, "matter")):
+        for uncertain in model.objects.exclude(uncertain="").values_list("uncertain", flat=True):
+            found[uncertain.strip()] = f"{kind}.uncertain"
+    return found
+
+
+def english_page_data() -> set[str]:
+    """Chinese that an English page shows as data: people's and companies' names, what
+    applicants filed, what certificates certify, halls (names, addresses, categories),
+    citations (legal bases), signed commitment texts, a register's own words."""
+    from onething.accounts.models import User
+    from onething.applications.models import Application, CaseSuspension
+    from onething.audit.models import AuditEntry
+    from onething.catalog.models import Matter
+    from onething.certificates.models import Certificate
+    from onething.domain.tickets import mask_name
+    from onething.notifications.models import Notification
+
+    data: set[str] = {"现行盲文"}  # the name of the Chinese Braille system, given in English
+    for user in User.objects.all():
+        data.add(user.display_name)
+        data.add(re.sub(r"(?<=^.).(?=.)", "*", user.display_name))  # 张小明 → 张*明 (verify)
+        data.add(mask_name(user.display_name))  # 张小明 → 张** (tickets, appointments)
+    # Records kept as written: the audit trail's details, the messages as sent.
+    for details in AuditEntry.objects.values_list("details", flat=True):
+        data.update(str(v) for v in (details or {}).values() if isinstance(v, str))
+    data.update(Notification.objects.values_list("message", flat=True))
+    for form in Application.objects.values_list("form_data", flat=True):
+        data.update(str(v) for v in (form or {}).values())
+    for certified in Certificate.objects.values_list("data", flat=True):
+        stack = [certified]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                stack.extend(value.values())
+            elif isinstance(value, list):
+                stack.extend(value)
+            elif value is not None:
+                data.add(str(value))
+    data.update(CaseSuspension.objects.values_list("legal_basis", flat=True))
+    data.update(Matter.objects.values_list("legal_basis", flat=True))
+    for commitment in Matter.objects.exclude(commitment={}).values_list("commitment", flat=True):
+        data.update(line.strip() for line in commitment.get("text", "").splitlines())
+        data.add(commitment.get("version", ""))
+    from django.apps import apps
+
+    for model in apps.get_app_config("hall").get_models():  # halls, categories, windows
+        for field in model._meta.get_fields():
+            if getattr(field, "get_internal_type", lambda: "")() in ("CharField", "TextField"):
+                data.update(str(v) for v in model.objects.values_list(field.name, flat=True))
+    return {d.strip() for d in data if d and CHINESE.search(d)}

@@ -9,7 +9,7 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from onething.catalog import models
+        from onething.catalog import models, translation  # noqa: F401 (its signals)
         from onething.catalog.services import on_catalog_row_changed
 
         for model in self.get_models():

@@ -17,6 +17,26 @@ def _choices(mapping: dict) -> list[tuple[str, str]]:
     return list(mapping.items())
 
 
+class Translatable(models.Model):
+    """A catalogue row with English beside its Chinese texts (the YAML's ``en:``).
+
+    ``en`` maps a text's attribute to its English (``{"name": "…"}``; a field's
+    ``choices`` map each Chinese choice to its English). Screens show the texts
+    through :func:`onething.catalog.translation.localized` (``{{ row|localized:"name" }}``),
+    which falls back to the Chinese.
+    """
+
+    en = models.JSONField("英文", default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def localized(self, attr: str) -> str:
+        from onething.catalog.translation import localized
+
+        return localized(self, attr)
+
+
 class LoadedFromCatalog(models.Model):
     source_file = models.CharField("来源文件", max_length=255, blank=True)
     spec_hash = models.CharField("内容摘要", max_length=64, blank=True, editable=False)
@@ -26,7 +46,7 @@ class LoadedFromCatalog(models.Model):
         abstract = True
 
 
-class Region(LoadedFromCatalog):
+class Region(Translatable, LoadedFromCatalog):
     code = models.CharField("区划代码", max_length=6, primary_key=True)
     name = models.CharField("名称", max_length=100)
     parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True,
@@ -40,7 +60,7 @@ class Region(LoadedFromCatalog):
         return f"{self.name}（{self.code}）"
 
 
-class Department(LoadedFromCatalog):
+class Department(Translatable, LoadedFromCatalog):
     code = models.CharField("部门代码", max_length=64, unique=True)
     name = models.CharField("名称", max_length=200)
     short_name = models.CharField("简称", max_length=50, blank=True)
@@ -57,7 +77,7 @@ class Department(LoadedFromCatalog):
         return self.name
 
 
-class CertificateType(LoadedFromCatalog):
+class CertificateType(Translatable, LoadedFromCatalog):
     key = models.CharField("证照类型代码", max_length=64, unique=True)
     name = models.CharField("名称", max_length=200)
     issuer_note = models.CharField("说明", max_length=500, blank=True)
@@ -77,7 +97,7 @@ class CertificateType(LoadedFromCatalog):
         return self.name
 
 
-class Material(LoadedFromCatalog):
+class Material(Translatable, LoadedFromCatalog):
     key = models.CharField("材料代码", max_length=64, unique=True)
     name = models.CharField("名称", max_length=200)
     description = models.TextField("说明", blank=True)
@@ -94,7 +114,7 @@ class Material(LoadedFromCatalog):
         return self.name
 
 
-class FieldDefinition(LoadedFromCatalog):
+class FieldDefinition(Translatable, LoadedFromCatalog):
     key = models.CharField("字段代码", max_length=64, unique=True)
     label = models.CharField("标签", max_length=200)
     type = models.CharField("类型", max_length=20, choices=_choices(spec.FIELD_TYPES),
@@ -112,7 +132,7 @@ class FieldDefinition(LoadedFromCatalog):
         return self.label
 
 
-class Matter(LoadedFromCatalog):
+class Matter(Translatable, LoadedFromCatalog):
     """政务服务事项."""
 
     code = models.CharField("事项编码", max_length=64, unique=True)
@@ -160,7 +180,7 @@ class Matter(LoadedFromCatalog):
         return self.name
 
 
-class MatterMaterial(models.Model):
+class MatterMaterial(Translatable, models.Model):
     matter = models.ForeignKey(Matter, models.CASCADE, related_name="material_requirements",
                                verbose_name="事项")
     material = models.ForeignKey(Material, models.PROTECT, verbose_name="材料")
@@ -197,7 +217,7 @@ class MatterField(models.Model):
         return f"{self.matter.code}: {self.field.key}"
 
 
-class Bundle(LoadedFromCatalog):
+class Bundle(Translatable, LoadedFromCatalog):
     """一件事."""
 
     # 64 for the files' bundles; an implicit one-matter bundle is "matter-" + a matter code.
@@ -249,7 +269,7 @@ class BundleMember(models.Model):
         return f"{self.bundle.slug}: {self.matter.code}"
 
 
-class Question(models.Model):
+class Question(Translatable, models.Model):
     """情形引导的问题."""
 
     bundle = models.ForeignKey(Bundle, models.CASCADE, related_name="questions",
@@ -270,7 +290,7 @@ class Question(models.Model):
         return self.text
 
 
-class Option(models.Model):
+class Option(Translatable, models.Model):
     question = models.ForeignKey(Question, models.CASCADE, related_name="options",
                                  verbose_name="问题")
     key = models.CharField("选项代码", max_length=64)
@@ -342,7 +362,7 @@ class FieldMapping(models.Model):
         return f"{self.matter.code}.{self.matter_field} → {self.form_field.key}"
 
 
-class Scenario(LoadedFromCatalog):
+class Scenario(Translatable, LoadedFromCatalog):
     """审批样板间 / 导办入口."""
 
     slug = models.SlugField("标识", max_length=64, unique=True)

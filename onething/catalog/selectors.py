@@ -183,6 +183,55 @@ def _cached(key: tuple[object, ...], build):
     return _cache[full_key]
 
 
+def field_definitions(keys: Collection[str]) -> dict[str, models.FieldDefinition]:
+    """The field dictionary's entries for ``keys`` (those that exist)."""
+    return {f.key: f for f in models.FieldDefinition.objects.filter(key__in=list(keys))}
+
+
+def english_texts() -> dict[str, str]:
+    """The catalogue's Chinese texts → their English (the rows' ``en``), cached per
+    process until the catalogue changes. Where one Chinese text has several English
+    ones, the first row's (in model order) wins."""
+    return _cached(("english",), _build_english_texts)
+
+
+def _build_english_texts() -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for model in (models.Bundle, models.Matter, models.Department, models.Material,
+                  models.FieldDefinition, models.CertificateType, models.Question,
+                  models.Option, models.Scenario, models.MatterMaterial, models.Region):
+        for row in model.objects.exclude(en={}).only("en", *spec_attrs(model)):
+            for attr, english in row.en.items():
+                if attr == "choices" and isinstance(english, dict):
+                    for chinese, text in english.items():
+                        texts.setdefault(str(chinese).strip(), str(text))
+                    continue
+                chinese = str(getattr(row, attr, "") or "").strip()
+                if chinese and isinstance(english, str) and english:
+                    texts.setdefault(chinese, english)
+    return texts
+
+
+def spec_attrs(model: type) -> tuple[str, ...]:
+    """The translatable texts of a catalogue model (domain.catalog.TRANSLATABLE)."""
+    return _MODEL_TEXTS[model]
+
+
+_MODEL_TEXTS: dict[type, tuple[str, ...]] = {
+    models.Region: spec.TRANSLATABLE["region"],
+    models.Department: spec.TRANSLATABLE["department"],
+    models.CertificateType: spec.TRANSLATABLE["certificate type"],
+    models.Material: spec.TRANSLATABLE["material"],
+    models.FieldDefinition: spec.TRANSLATABLE["field"],
+    models.Matter: spec.TRANSLATABLE["matter"],
+    models.MatterMaterial: spec.TRANSLATABLE["material requirement"],
+    models.Bundle: spec.TRANSLATABLE["bundle"],
+    models.Question: spec.TRANSLATABLE["question"],
+    models.Option: spec.TRANSLATABLE["option"],
+    models.Scenario: spec.TRANSLATABLE["scenario"],
+}
+
+
 def catalog_for_bundles(slugs: Iterable[str] | None = None) -> spec.Catalog:
     """The specs of the given bundles (all when None) and what they refer to.
 

@@ -228,7 +228,7 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
     def write_region(item: spec.Region, row: models.Region | None) -> None:
         models.Region.objects.update_or_create(
             code=item.code,
-            defaults={"name": item.name, "parent_id": item.parent,
+            defaults={"name": item.name, "parent_id": item.parent, "en": dict(item.en),
                       "source_file": _origin_file(item), "spec_hash": spec_hash(item)},
         )
 
@@ -241,6 +241,7 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
         models.Department.objects.update_or_create(
             code=item.code,
             defaults={"name": item.name, "short_name": item.short_name, "kind": item.kind,
+                      "en": dict(item.en),
                       "region_id": item.region, "source_file": _origin_file(item),
                       "spec_hash": spec_hash(item)},
         )
@@ -252,7 +253,7 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
     def write_certificate_type(item: spec.CertificateType, row: Any) -> None:
         models.CertificateType.objects.update_or_create(
             key=item.key,
-            defaults={"name": item.name, "issuer_note": item.issuer_note,
+            defaults={"name": item.name, "issuer_note": item.issuer_note, "en": dict(item.en),
                       "fields": [{"key": f.key, "label": f.label, "source": f.source}
                                  for f in item.labelled_fields(catalog.fields)],
                       "holder_kind": item.holder, "layout": item.layout,
@@ -271,7 +272,7 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
     def write_material(item: spec.Material, row: Any) -> None:
         models.Material.objects.update_or_create(
             key=item.key,
-            defaults={"name": item.name, "description": item.description,
+            defaults={"name": item.name, "description": item.description, "en": dict(item.en),
                       "certificate_id": cert_ids.get(item.certificate),
                       "max_pages": item.max_pages,
                       "source_file": _origin_file(item), "spec_hash": spec_hash(item)},
@@ -285,7 +286,7 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
         models.FieldDefinition.objects.update_or_create(
             key=item.key,
             defaults={"label": item.label, "type": item.type, "choices": list(item.choices),
-                      "help": item.help, "bounds": spec.field_bounds(item),
+                      "help": item.help, "bounds": spec.field_bounds(item), "en": dict(item.en),
                       "source_file": _origin_file(item),
                       "spec_hash": spec_hash(item)},
         )
@@ -302,7 +303,7 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
         matter, _ = models.Matter.objects.update_or_create(
             code=item.code,
             defaults={
-                "name": item.name, "kind": item.kind,
+                "name": item.name, "kind": item.kind, "en": dict(item.en),
                 "department_id": department_ids[item.department],
                 "statutory_unit": item.statutory_limit.unit,
                 "statutory_days": item.statutory_limit.days,
@@ -331,7 +332,8 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
         models.MatterMaterial.objects.bulk_create(
             models.MatterMaterial(matter=matter, material_id=material_ids[r.material],
                                   originals=r.originals, copies=r.copies,
-                                  optional=r.optional, note=r.note, position=i)
+                                  optional=r.optional, note=r.note, en=dict(r.en),
+                                  position=i)
             for i, r in enumerate(item.materials)
         )
         matter.matter_fields.all().delete()
@@ -357,6 +359,7 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
             slug=item.slug,
             defaults={
                 "name": item.name, "category": item.category, "description": item.description,
+                "en": dict(item.en),
                 "lead_department_id": department_ids.get(item.lead_department),
                 "lifecycle_stage": item.lifecycle_stage, "batch": item.batch,
                 "status": item.status, "uncertain": item.uncertain,
@@ -376,10 +379,12 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
         )
         for i, q in enumerate(item.questions):
             question = models.Question.objects.create(bundle=bundle, key=q.key, text=q.text,
-                                                      help=q.help, field=q.field, position=i)
+                                                      help=q.help, field=q.field, position=i,
+                                                      en=dict(q.en))
             models.Option.objects.bulk_create(
                 models.Option(question=question, key=o.key, label=o.label,
-                              is_default=o.default, range=spec.option_range(o), position=j)
+                              is_default=o.default, range=spec.option_range(o), position=j,
+                              en=dict(o.en))
                 for j, o in enumerate(q.options)
             )
         models.BundleCondition.objects.bulk_create(
@@ -420,6 +425,7 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
         models.Scenario.objects.update_or_create(
             slug=item.slug,
             defaults={"title": item.title, "bundle_id": bundle_ids[item.bundle],
+                      "en": dict(item.en),
                       "answers": dict(item.answers), "description": item.description,
                       "synonyms": list(item.synonyms), "source_file": _origin_file(item),
                       "spec_hash": spec_hash(item)},

@@ -93,6 +93,23 @@ LAPSE_RULES: dict[str, str] = {
 MAX_PROCEDURE_DAYS = 60
 MAX_COMMITMENT_TEXT = 5000
 
+#: English beside the Chinese: the texts each kind of entry may give in its ``en:``
+#: mapping (docs/catalog.md "English"). A field's ``choices`` map each Chinese choice
+#: to its English.
+TRANSLATABLE: dict[str, tuple[str, ...]] = {
+    "region": ("name",),
+    "department": ("name", "short_name"),
+    "certificate type": ("name", "issuer_note"),
+    "material": ("name", "description"),
+    "field": ("label", "help", "choices"),
+    "matter": ("name", "description"),
+    "material requirement": ("note",),
+    "bundle": ("name", "description", "lifecycle_stage"),
+    "question": ("text", "help"),
+    "option": ("label",),
+    "scenario": ("title", "description"),
+}
+
 #: Most decimal places a number field may allow.
 MAX_DECIMALS = 6
 
@@ -109,6 +126,11 @@ PROVINCE_PREFIXES = frozenset(
 
 # --------------------------------------------------------------------------
 # Specs
+
+
+def _english() -> Any:
+    """An entry's ``en:`` mapping (TRANSLATABLE); not part of its identity."""
+    return field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -135,6 +157,7 @@ class Region:
     name: str
     parent: str | None = None
     origin: Origin = Origin()
+    en: Mapping[str, Any] = _english()  # the English beside the Chinese texts (``en:``)
 
 
 @dataclass(frozen=True)
@@ -145,6 +168,7 @@ class Department:
     kind: str = "government"
     short_name: str = ""
     origin: Origin = Origin()
+    en: Mapping[str, Any] = _english()  # the English beside the Chinese texts (``en:``)
 
 
 @dataclass(frozen=True)
@@ -169,6 +193,7 @@ class CertificateType:
     validity: Validity = field(default_factory=Validity)
     layout: str = "certificate"  # or "licence" (the code under the title)
     origin: Origin = Origin()
+    en: Mapping[str, Any] = _english()  # the English beside the Chinese texts (``en:``)
 
     @property
     def field_keys(self) -> tuple[str, ...]:
@@ -204,6 +229,7 @@ class Material:
     origin: Origin = Origin()
     # Most files (pages, scans) the applicant may attach for it: a limit per material.
     max_pages: int = DEFAULT_MAX_PAGES
+    en: Mapping[str, Any] = _english()  # the English beside the Chinese texts (``en:``)
 
 
 @dataclass(frozen=True)
@@ -218,6 +244,7 @@ class FieldDef:
     minimum: int | float | None = None
     maximum: int | float | None = None
     decimals: int | None = None
+    en: Mapping[str, Any] = _english()  # the English beside the Chinese texts (``en:``)
 
 
 @dataclass(frozen=True)
@@ -251,6 +278,7 @@ class MaterialRequirement:
     copies: int = 0
     optional: bool = False  # only when a bundle condition includes it
     note: str = ""
+    en: Mapping[str, Any] = _english()  # the English beside the Chinese texts (``en:``)
 
 
 @dataclass(frozen=True)
@@ -415,6 +443,7 @@ class Matter:
     origin: Origin = Origin()
     accept_pending: AcceptPending | None = None  # 容缺受理
     commitment: CommitmentTerms | None = None  # 告知承诺
+    en: Mapping[str, Any] = _english()  # the English beside the Chinese texts (``en:``)
 
     def deferrable(self, material: str) -> bool:
         """Whether ``material`` may follow after acceptance (容缺材料)."""
@@ -430,6 +459,7 @@ class Option:
     # stands for, ``at_least`` inclusive and ``below`` exclusive.
     at_least: int | float | None = None
     below: int | float | None = None
+    en: Mapping[str, Any] = _english()  # the English beside the Chinese texts (``en:``)
 
     def admits(self, number: float) -> bool:
         return ((self.at_least is None or number >= self.at_least)
@@ -443,6 +473,7 @@ class Question:
     options: tuple[Option, ...]
     help: str = ""
     field: str = ""  # a number field whose value the answer must agree with
+    en: Mapping[str, Any] = _english()  # the English beside the Chinese texts (``en:``)
 
     @property
     def default_option(self) -> str:
@@ -516,6 +547,7 @@ class Bundle:
     # The matter this implicit one-matter bundle stands for (单独申请), see
     # single_matter_bundles; None for the 一件事 of the catalogue files.
     single_matter: str | None = None
+    en: Mapping[str, Any] = _english()  # the English beside the Chinese texts (``en:``)
 
     @property
     def matter_codes(self) -> tuple[str, ...]:
@@ -556,7 +588,8 @@ def single_matter_bundles(catalog: Catalog) -> list[Bundle]:
                category=categories.get(m.code, "personal"), description=m.description,
                members=(BundleMember(m.code),), lead_department=m.department,
                status="verified", uncertain=m.uncertain, sources=m.sources, origin=m.origin,
-               single_matter=m.code)
+               single_matter=m.code,
+               en={k: v for k, v in m.en.items() if k in ("name", "description")})
         for m in catalog.matters.values() if applicable_alone(m)
     ]
 
@@ -570,6 +603,7 @@ class Scenario:
     description: str = ""
     synonyms: tuple[str, ...] = ()
     origin: Origin = Origin()
+    en: Mapping[str, Any] = _english()  # the English beside the Chinese texts (``en:``)
 
 
 @dataclass(frozen=True)
@@ -707,6 +741,35 @@ class _Reader:
             return ()
         return tuple(str(v).strip() for v in value)
 
+    def english(self, entry: LineDict, what: str) -> dict[str, Any]:
+        """The entry's ``en:`` mapping: English for the texts ``TRANSLATABLE[what]``."""
+        raw = entry.get("en")
+        if raw is None:
+            return {}
+        mapping = self.mapping(raw, entry.line_of("en"), f"{what}: 'en'")
+        if mapping is None:
+            return {}
+        allowed = TRANSLATABLE[what]
+        english: dict[str, Any] = {}
+        for key, value in mapping.items():
+            line = mapping.line_of(key)
+            if key not in allowed:
+                self.problem(line, f"{what}: 'en' has no text '{key}' to translate "
+                             f"(allowed: {', '.join(allowed)})")
+            elif key not in entry or entry[key] in (None, ""):
+                self.problem(line, f"{what}: 'en.{key}' translates a '{key}' the entry "
+                             "does not have")
+            elif key == "choices":
+                choices = self.mapping(value, line, f"{what}: 'en.choices'")
+                if choices is not None:
+                    english[key] = {str(k).strip(): str(v).strip() for k, v in choices.items()}
+            elif isinstance(value, str | int | float) and not isinstance(value, bool) \
+                    and str(value).strip():
+                english[key] = str(value).strip()
+            else:
+                self.problem(line, f"{what}: 'en.{key}' must be text")
+        return english
+
     def identifier(self, entry: LineDict, key: str, pattern: re.Pattern[str], what: str) -> str:
         value = self.text(entry, key)
         if value and not pattern.match(value):
@@ -719,17 +782,18 @@ class _Reader:
     def regions(self, items: LineList) -> Iterable[Region]:
         for i, raw in enumerate(items):
             entry = self.mapping(raw, items.line_of(i), "region")
-            if entry is None or not self.keys(entry, ("code", "name"), ("parent",), "region"):
+            if entry is None or not self.keys(entry, ("code", "name"), ("parent", "en"),
+                                              "region"):
                 continue
             parent = self.text(entry, "parent") or None
             yield Region(self.text(entry, "code"), self.text(entry, "name"), parent,
-                         Origin(self.file, entry.line))
+                         Origin(self.file, entry.line), self.english(entry, "region"))
 
     def departments(self, items: LineList) -> Iterable[Department]:
         for i, raw in enumerate(items):
             entry = self.mapping(raw, items.line_of(i), "department")
             if entry is None or not self.keys(
-                entry, ("code", "name", "region"), ("kind", "short_name"), "department"
+                entry, ("code", "name", "region"), ("kind", "short_name", "en"), "department"
             ):
                 continue
             kind = self.text(entry, "kind", "government")
@@ -743,6 +807,7 @@ class _Reader:
                 kind=kind,
                 short_name=self.text(entry, "short_name"),
                 origin=Origin(self.file, entry.line),
+                en=self.english(entry, "department"),
             )
 
     def certificate_types(self, items: LineList) -> Iterable[CertificateType]:
@@ -750,7 +815,7 @@ class _Reader:
             entry = self.mapping(raw, items.line_of(i), "certificate type")
             if entry is None or not self.keys(
                 entry, ("key", "name", "holder", "validity"),
-                ("issuer_note", "fields", "layout"), "certificate type",
+                ("issuer_note", "fields", "layout", "en"), "certificate type",
             ):
                 continue
             key = self.identifier(entry, "key", _KEY_RE, "certificate type key")
@@ -766,6 +831,7 @@ class _Reader:
                 key, self.text(entry, "name"), self.text(entry, "issuer_note"),
                 self.certificate_fields(entry, key), holder,
                 self.validity(entry, key), layout, Origin(self.file, entry.line),
+                self.english(entry, "certificate type"),
             )
 
     def certificate_fields(self, entry: LineDict, ctype: str) -> tuple[CertificateField, ...]:
@@ -818,7 +884,8 @@ class _Reader:
         for i, raw in enumerate(items):
             entry = self.mapping(raw, items.line_of(i), "material")
             if entry is None or not self.keys(
-                entry, ("key", "name"), ("description", "certificate", "max_pages"), "material"
+                entry, ("key", "name"), ("description", "certificate", "max_pages", "en"),
+                "material"
             ):
                 continue
             yield Material(
@@ -828,13 +895,15 @@ class _Reader:
                 certificate=self.text(entry, "certificate") or None,
                 origin=Origin(self.file, entry.line),
                 max_pages=self.integer(entry, "max_pages", DEFAULT_MAX_PAGES),
+                en=self.english(entry, "material"),
             )
 
     def fields(self, items: LineList) -> Iterable[FieldDef]:
         for i, raw in enumerate(items):
             entry = self.mapping(raw, items.line_of(i), "field")
             if entry is None or not self.keys(
-                entry, ("key", "label"), ("type", "choices", "help", "min", "max", "decimals"),
+                entry, ("key", "label"),
+                ("type", "choices", "help", "min", "max", "decimals", "en"),
                 "field"
             ):
                 continue
@@ -847,6 +916,11 @@ class _Reader:
                 self.problem(entry.line, f"field '{entry.get('key')}' of type choice "
                              "needs 'choices'")
             minimum, maximum, decimals = self.number_bounds(entry, type_)
+            english = self.english(entry, "field")
+            for choice in english.get("choices", {}):
+                if choice not in choices:
+                    self.problem(entry.line_of("en"), f"field '{entry.get('key')}': 'en.choices' "
+                                 f"translates '{choice}', which is not one of its choices")
             yield FieldDef(
                 key=self.identifier(entry, "key", _KEY_RE, "field key"),
                 label=self.text(entry, "label"),
@@ -857,6 +931,7 @@ class _Reader:
                 minimum=minimum,
                 maximum=maximum,
                 decimals=decimals,
+                en=english,
             )
 
     def number_bounds(self, entry: LineDict, type_: str
@@ -923,7 +998,7 @@ class _Reader:
                 ("code", "name", "kind", "department", "statutory_limit", "promised_limit"),
                 ("materials", "fields", "issues", "cross_region", "online_depth",
                  "legal_basis", "description", "uncertain", "sources", "auto_decision",
-                 "acceptance_limit", "extension", "accept_pending", "commitment"),
+                 "acceptance_limit", "extension", "accept_pending", "commitment", "en"),
                 "matter",
             ):
                 continue
@@ -968,6 +1043,7 @@ class _Reader:
                 origin=Origin(self.file, entry.line),
                 accept_pending=self.accept_pending(entry),
                 commitment=self.commitment(entry),
+                en=self.english(entry, "matter"),
             )
 
     def acceptance_limit(self, matter: LineDict, kind: str) -> int | None:
@@ -1112,7 +1188,7 @@ class _Reader:
                 continue
             entry = self.mapping(raw, items.line_of(i), "material requirement")
             if entry is None or not self.keys(
-                entry, ("material",), ("originals", "copies", "optional", "note"),
+                entry, ("material",), ("originals", "copies", "optional", "note", "en"),
                 "material requirement",
             ):
                 continue
@@ -1126,6 +1202,7 @@ class _Reader:
                 copies=copies,
                 optional=self.boolean(entry, "optional"),
                 note=self.text(entry, "note"),
+                en=self.english(entry, "material requirement"),
             )
 
     def matter_fields(self, matter: LineDict) -> Iterable[MatterField]:
@@ -1150,7 +1227,7 @@ class _Reader:
         for i, raw in enumerate(items):
             entry = self.mapping(raw, items.line_of(i), "question")
             if entry is None or not self.keys(entry, ("key", "text", "options"),
-                                              ("help", "field"), "question"):
+                                              ("help", "field", "en"), "question"):
                 continue
             key = self.identifier(entry, "key", _KEY_RE, "question key")
             options: list[Option] = []
@@ -1163,7 +1240,8 @@ class _Reader:
             for j, raw_option in enumerate(raw_options):
                 opt = self.mapping(raw_option, raw_options.line_of(j), "option")
                 if opt is None or not self.keys(opt, ("key", "label"),
-                                                ("default", "at_least", "below"), "option"):
+                                                ("default", "at_least", "below", "en"),
+                                                "option"):
                     continue
                 okey = self.identifier(opt, "key", _KEY_RE, "option key")
                 if okey in seen:
@@ -1175,13 +1253,15 @@ class _Reader:
                     self.problem(opt.line_of("below"), f"option '{okey}': 'below' ({below}) "
                                  f"must be greater than 'at_least' ({at_least})")
                 options.append(Option(okey, self.text(opt, "label"),
-                                      self.boolean(opt, "default"), at_least, below))
+                                      self.boolean(opt, "default"), at_least, below,
+                                      self.english(opt, "option")))
             defaults = [o.key for o in options if o.default]
             if len(defaults) != 1:
                 self.problem(entry.line, f"question '{key}' must mark exactly one option "
                              f"'default: true' (the common case), found {len(defaults)}")
             yield Question(key, self.text(entry, "text"), tuple(options),
-                           self.text(entry, "help"), self.text(entry, "field")), \
+                           self.text(entry, "help"), self.text(entry, "field"),
+                           self.english(entry, "question")), \
                 entry.line_of("field") if "field" in entry else entry.line
 
     def material_refs(self, entry: LineDict, key: str) -> tuple[MaterialRef, ...]:
@@ -1247,7 +1327,7 @@ class _Reader:
                 entry, ("slug", "name", "category", "description"),
                 ("matters", "questions", "conditions", "dependencies", "field_map",
                  "synonyms", "lead_department", "lifecycle_stage", "batch", "status",
-                 "uncertain", "metrics", "sources"),
+                 "uncertain", "metrics", "sources", "en"),
                 "bundle",
             ):
                 continue
@@ -1338,13 +1418,14 @@ class _Reader:
                 metrics=_plain(metrics),
                 sources=self.text_list(entry, "sources"),
                 origin=Origin(self.file, entry.line),
+                en=self.english(entry, "bundle"),
             ), lines
 
     def scenarios(self, items: LineList) -> Iterable[tuple[Scenario, LineDict]]:
         for i, raw in enumerate(items):
             entry = self.mapping(raw, items.line_of(i), "scenario")
             if entry is None or not self.keys(
-                entry, ("slug", "title", "bundle"), ("answers", "description", "synonyms"),
+                entry, ("slug", "title", "bundle"), ("answers", "description", "synonyms", "en"),
                 "scenario",
             ):
                 continue
@@ -1358,6 +1439,7 @@ class _Reader:
                 description=self.text(entry, "description"),
                 synonyms=self.text_list(entry, "synonyms"),
                 origin=Origin(self.file, entry.line),
+                en=self.english(entry, "scenario"),
             ), entry
 
     def calendar(self, items: LineList) -> Iterable[CalendarYear]:
@@ -1767,6 +1849,67 @@ def read_catalog(root: Path | str) -> ReadResult:
     problems = reader.problems + check_catalog(catalog, bundle_lines, scenario_entries)
     problems.sort(key=lambda p: (p.file, p.line, p.message))
     return ReadResult(catalog, problems, files)
+
+
+@dataclass(frozen=True)
+class MissingEnglish:
+    """A Chinese text of the catalogue without its English (a warning, not a problem)."""
+
+    file: str
+    line: int
+    what: str  # e.g. "matter 'food-business-licence' name"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: no English for {self.what}"
+
+
+def missing_english(catalog: Catalog) -> list[MissingEnglish]:
+    """Every translatable text that has no English beside it, in file order.
+
+    The interface shows the Chinese in English mode where the English is missing,
+    so these are warnings: ``onething catalog check`` lists and counts them.
+    """
+    found: list[MissingEnglish] = []
+
+    def check(item: Any, what: str, name: str, origin: Origin | None = None) -> None:
+        where = origin or item.origin
+        for attr in TRANSLATABLE[what]:
+            value = getattr(item, attr)
+            if attr == "choices":
+                lacking = [c for c in value if c not in item.en.get("choices", {})]
+                if lacking:
+                    found.append(MissingEnglish(where.file, where.line,
+                                                f"{name} choices {', '.join(lacking)}"))
+            elif value and attr not in item.en:
+                found.append(MissingEnglish(where.file, where.line, f"{name} {attr}"))
+
+    for region in catalog.regions.values():
+        check(region, "region", f"region '{region.code}'")
+    for department in catalog.departments.values():
+        check(department, "department", f"department '{department.code}'")
+    for ctype in catalog.certificate_types.values():
+        check(ctype, "certificate type", f"certificate type '{ctype.key}'")
+    for material in catalog.materials.values():
+        check(material, "material", f"material '{material.key}'")
+    for definition in catalog.fields.values():
+        check(definition, "field", f"field '{definition.key}'")
+    for matter in catalog.matters.values():
+        check(matter, "matter", f"matter '{matter.code}'")
+        for requirement in matter.materials:
+            check(requirement, "material requirement",
+                  f"matter '{matter.code}' material '{requirement.material}'", matter.origin)
+    for bundle in catalog.bundles.values():
+        check(bundle, "bundle", f"bundle '{bundle.slug}'")
+        for question in bundle.questions:
+            check(question, "question", f"bundle '{bundle.slug}' question '{question.key}'",
+                  bundle.origin)
+            for option in question.options:
+                check(option, "option", f"bundle '{bundle.slug}' question '{question.key}' "
+                      f"option '{option.key}'", bundle.origin)
+    for scenario in catalog.scenarios.values():
+        check(scenario, "scenario", f"scenario '{scenario.slug}'")
+    found.sort(key=lambda m: (m.file, m.line, m.what))
+    return found
 
 
 def field_bounds(definition: FieldDef) -> dict[str, int | float]:

@@ -96,6 +96,35 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     return result
 
 
+# A line break folded into a space between two Chinese characters (or Chinese
+# punctuation) is not a space in Chinese: "营业执照、\n  食品经营许可" is one phrase.
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_FOLDED_SPACE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
+def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
+    """A string; in a scalar written over several lines (folded ``>``, plain or
+    quoted, not literal ``|``), the spaces YAML puts where lines were joined are
+    dropped between Chinese characters. Spaces written on one line stay."""
+    value = loader.construct_scalar(node)
+    assert isinstance(value, str)
+    if node.style == "|" or node.start_mark.line == node.end_mark.line:
+        return value
+    source = node.start_mark.buffer
+    if source is None:
+        return value
+    written = source[node.start_mark.index:node.end_mark.index]
+    # Spaces between Chinese characters that the author typed on one line.
+    kept = {m.group(0) for m in re.finditer(f"[{_CJK}] +[{_CJK}]", written)}
+    return _FOLDED_SPACE.sub(
+        lambda m: m.group(0) if _typed(value, m.start(), kept) else "", value)
+
+
+def _typed(value: str, at: int, kept: set[str]) -> bool:
+    return value[at - 1:at + 2] in kept
+
+
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 

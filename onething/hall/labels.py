@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.utils.functional import Promise
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 
+from onething.catalog.translation import localized
 from onething.domain.hall import Period, ServiceKind, day_ranges, schedule_groups
 
 LABELS: dict[str, dict[str, Promise]] = {
@@ -134,5 +135,6 @@ def window_label(window, *, with_hall: bool = True) -> str:
     kind = label("window_kind", window.kind)
     if window.department_id:
         kind = gettext("%(kind)s · %(department)s") % {
-            "kind": kind, "department": window.department.short_name or window.department.name}
+            "kind": kind, "department": localized(window.department, "short_name")
+            or localized(window.department, "name")}
     return gettext("%(window)s（%(kind)s）") % {"window": title, "kind": kind}

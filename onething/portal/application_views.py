@@ -40,6 +40,7 @@ from onething.applications.services import (
     withdraw_application,
 )
 from onething.catalog import selectors as catalog_selectors
+from onething.catalog.translation import localized
 from onething.certificates.selectors import held_by_applicant
 from onething.domain.cases import WITHDRAWABLE, Action, CaseStatus, IllegalTransition
 from onething.domain.catalog import DEFAULT_MAX_PAGES
@@ -274,7 +275,7 @@ def _procedure_choices(request: HttpRequest, plan: Plan) -> tuple[list[str], dic
 def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, known: dict[str, str],
                    values: dict[str, str], errors: dict[str, str], key: str, *,
                    attached: dict[str, list[int]], choices: dict[str, Any]) -> dict[str, Any]:
-    names = {m.code: m.name for m in plan.matters}
+    names = {m.code: localized(m.name) for m in plan.matters}
     known_rows = []
     fields = []
     anchors: dict[str, str] = {}
@@ -286,18 +287,19 @@ def _apply_context(request: HttpRequest, bundle: Any, plan: Plan, known: dict[st
             continue
         anchors[f.key] = f"field-{f.key}"
         used_by = pgettext("list separator", "、").join(names.get(c, c) for c in f.used_by)
+        help_text = localized(f.help) or str(HINTS.get(f.type, ""))
         fields.append(field(f.key, f.label, kind=f.type, value=values.get(f.key, ""),
                             error=errors.get(f.key, ""), required=f.required,
                             options=f.choices,
-                            hint=" ".join(x for x in (f.help or str(HINTS.get(f.type, "")),
-                                                      _("用于：%(matters)s。")
+                            hint=" ".join(x for x in (help_text, _("用于：%(matters)s。")
                                                       % {"matters": used_by}) if x)))
     materials = []
     for m in plan.materials:
         anchors[f"materials.{m.key}"] = f"material-{m.key}"
         used_by = pgettext("list separator", "、").join(names.get(c, c) for c in m.needed_by)
         pages = describe(attached.get(m.key, []), [request.user])
-        hint = " ".join(x for x in (m.description, _("用于：%(matters)s。") % {"matters": used_by},
+        hint = " ".join(x for x in (localized(m.description),
+                                    _("用于：%(matters)s。") % {"matters": used_by},
                                     _("PDF、JPG 或 PNG 文件，可选多个（多页），最多 %(n)s 个。")
                                     % {"n": m.max_pages}) if x)
         materials.append(field(m.key, m.name, kind="file", prefix="material-", hint=hint,

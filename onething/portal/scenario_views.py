@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from onething.catalog import selectors
+from onething.catalog.translation import localized
 from onething.domain.planner import Plan, PlanningError
 from onething.portal.labels import matter_kinds
 
@@ -45,7 +46,7 @@ def scenario_poster(request: HttpRequest, slug: str) -> HttpResponse:
         return _not_found(request, slug)
     url = scenario_url(request, slug)
     context = _context(scenario)
-    title = _("扫码打开“%(title)s”") % {"title": scenario.title}
+    title = _("扫码打开“%(title)s”") % {"title": localized(scenario, "title")}
     context.update({"page_url": url, "qr_svg": qr_svg(url, title=title)})
     return render(request, "portal/poster.html", context)
 

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext, gettext_lazy
 
+from onething.catalog.translation import localized
 from onething.workbench.access import STAFF_ROLES
 
 
@@ -50,12 +51,12 @@ class WindowChoiceField(forms.ModelMultipleChoiceField):
 
 class RegionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return f"{obj.name} {obj.code}"
+        return f"{localized(obj, 'name')} {obj.code}"
 
 
 class DepartmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return obj.name
+        return localized(obj, "name")
 
 
 class StaffForm(forms.Form):

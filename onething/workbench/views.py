@@ -31,6 +31,8 @@ from onething.applications.services import (
     transition_case,
 )
 from onething.audit.services import record_audit
+from onething.catalog import selectors as catalog_selectors
+from onething.catalog.translation import localized
 from onething.certificates import selectors as certificate_selectors
 from onething.certificates.keys import SIGNING_UNAVAILABLE, KeyMissing
 from onething.certificates.services import CertificateActionDenied, may_revoke
@@ -506,5 +508,15 @@ HIDDEN_RESULT_KEYS = {"certificate_type"}
 
 
 def _result_rows(result: dict | None) -> list[tuple[str, str]]:
-    return [(RESULT_LABELS.get(k, k), DECISION_LABELS.get(v, v) if k == "decision" else v)
+    """The result's entries with their labels: a datum the result carries (the USCC the
+    register assigned) by its field label; the certificate type by its name only."""
+    fields = catalog_selectors.field_definitions(list(result or {}))
+
+    def name(key: str) -> str:
+        if key in RESULT_LABELS:
+            return str(RESULT_LABELS[key])
+        return localized(fields[key], "label") if key in fields else key
+
+    return [(name(k), DECISION_LABELS.get(v, v) if k == "decision"
+             else localized(v) if k == "certificate_name" else v)
             for k, v in (result or {}).items() if k not in HIDDEN_RESULT_KEYS]

@@ -45,6 +45,7 @@ from onething.applications.services import (
 )
 from onething.applications.services import submit_application as submit
 from onething.catalog import selectors as catalog_selectors
+from onething.catalog.translation import localized
 from onething.certificates.selectors import held_by_applicant
 from onething.core.addresses import public_url
 from onething.domain.planner import Plan, PlanningError
@@ -75,8 +76,8 @@ SEARCH_LIMIT = 30
 def bundle_title(bundle) -> str:
     """What the applicant applies for: “开办餐饮店一件事”, or a single matter's own name."""
     if bundle.single_matter_id:
-        return bundle.name
-    return gettext("%(name)s一件事") % {"name": bundle.name}
+        return localized(bundle.name)
+    return gettext("%(name)s一件事") % {"name": localized(bundle.name)}
 
 
 def _bundle_or_404(slug: str):
@@ -451,8 +452,8 @@ def receipt(request: HttpRequest, application_id: int) -> HttpResponse:
     qr = segno.make(url, error="m").svg_inline(scale=4, title=gettext("扫码查询办理进度"))
     return render(request, "workbench/receipt.html", {
         "application": application,
-        "title": (record["bundle"] if record.get("single_matter")
-                  else gettext("%(name)s一件事") % {"name": record["bundle"]}),
+        "title": (localized(record["bundle"]) if record.get("single_matter")
+                  else gettext("%(name)s一件事") % {"name": localized(record["bundle"])}),
         "r": record,
         "submitted_at": dt.datetime.fromisoformat(record["submitted_at"]),
         "completion": _iso_date(record["completion"]),

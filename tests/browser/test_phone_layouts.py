@@ -156,7 +156,7 @@ def test_citizen_pages_on_a_phone(live_server, demo, application, certificate, n
     page.goto(f"{base}/scenarios/cake-shop/")
     phone.check("scenario page", ("承诺时限", "预计办结", "需要先办"))
     page.goto(f"{base}/applications/")
-    phone.check("my applications", ("受理编号", "一件事", "状态", "提交时间", "预计办结"))
+    phone.check("my applications", ("受理编号", "办理事项", "状态", "提交时间", "预计办结"))
     page.goto(f"{base}/applications/{application.pk}/")
     phone.check("application detail")
     number = page.locator(".figures dd").first

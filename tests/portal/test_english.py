@@ -182,10 +182,16 @@ def test_search_page(client, loaded_catalog):
     assert "Search results for “shuidian”" in found and 'class="tag kind-' in found
 
 
-def test_bundle_page_in_english_keeps_the_catalogue_in_chinese(client, loaded_catalog):
+def test_bundle_page_in_english_shows_the_catalogues_english(client, loaded_catalog):
     page = in_english(client).get("/bundles/restaurant/").content.decode()
-    assert "开办餐饮店 (one-stop service bundle)</h1>" in page
-    assert "是否已经领取营业执照？" in page  # a catalogue question: data
+    assert "Opening a restaurant (one-stop service bundle)</h1>" in page
+    assert "Do you already have a business licence?" in page  # the question's English
+    assert "Not yet, apply for it too" in page and "是否已经领取营业执照？" not in page
+    assert "Food business licence (new)" in page  # a matter
+    assert "Decheng District Administration for Market Regulation" in page  # its department
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = settings.LANGUAGE_CODE
+    chinese = client.get("/bundles/restaurant/").content.decode()
+    assert "是否已经领取营业执照？" in chinese and "Do you already have" not in chinese
     for text in ("Your situation", "Your plan", "Who handles what, and how long it takes",
                  "Promised time limit", "Expected conclusion", "Needs first", "Statutory: ",
                  "working days", "Administrative licence", "Apply online"):
@@ -219,7 +225,7 @@ def test_application_page_statuses_and_history(client, demo):
         submitted = formats.date_format(application.submitted_at.astimezone(), "DATE_FORMAT")
     assert submitted in page
     mine = client.get("/applications/").content.decode()
-    assert f"{application.bundle.name} (one-stop service bundle)" in mine
+    assert "Opening a restaurant (one-stop service bundle)" in mine
 
 
 def test_verify_page(client, loaded_catalog):

@@ -153,10 +153,11 @@ def test_window_receipt_and_registers_in_english(client, demo):
     assert "1 Choose a bundle or a matter" in html and "What does the applicant want to do?" in html
     html = assert_english(client.get(reverse("workbench:window"), {"q": "jzz"}), data)
     assert "Single matters (applied for on their own)" in html
-    assert ">居住证办理</a> <span class=\"muted\">Department: 德州市公安局德城分局</span>" in html
+    assert (">Residence permit</a> <span class=\"muted\">Department: Decheng Branch of the "
+            "Dezhou Public Security Bureau</span>") in html
     html = assert_english(client.get(reverse("workbench:window-applicant",
                                              args=["matter-residence-permit-application"])), data)
-    assert "<title>居住证办理 · Confirm the applicant" in html
+    assert "<title>Residence permit · Confirm the applicant" in html
     html = assert_english(client.get(reverse("workbench:window-questions",
                                              args=["restaurant"])), data)
     assert "Next: confirm the applicant" in html

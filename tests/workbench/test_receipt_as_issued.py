@@ -31,7 +31,7 @@ def article(html: str) -> str:
 
 def rows(html: str) -> list[tuple[str, str]]:
     return [(matter, status) for matter, _, status in re.findall(
-        r'<th scope="row">(.*?)</th>\s*<td>(.*?)</td>\s*<td>(.*?)</td>', html)]
+        r'<th scope="row"[^>]*>(.*?)</th>\s*<td[^>]*>(.*?)</td>\s*<td[^>]*>(.*?)</td>', html)]
 
 
 def test_a_reprint_says_what_the_first_print_said(client, demo, halls):
@@ -64,7 +64,8 @@ def test_a_reprint_says_what_the_first_print_said(client, demo, halls):
     english(client)
     with at("2026-03-05"):
         english_copy = article(client.get(url).content.decode())
-    assert rows(english_copy)[0] == ("经营主体设立登记（营业执照）", "Awaiting acceptance")
+    assert rows(english_copy)[0] == ("Business establishment registration (business licence)",
+                                     "Awaiting acceptance")
     assert "待受理" not in english_copy
 
 

@@ -124,7 +124,7 @@ def test_a_single_matter_taken_in_at_the_window_makes_one_case(client, demo):
     # The receipt: titled by the matter, due in 7 working days.
     receipt = client.get(response["Location"]).content.decode()
     assert "<dd>居住证办理</dd>" in receipt and "一件事</dd>" not in receipt
-    assert "<td>2026年3月11日（预计）</td>" in receipt
+    assert '<td data-label="预计办结">2026年3月11日（预计）</td>' in receipt
 
     # Accepted the same day, the case is due 11 March (promised) and 17 March (15 days).
     reviewer = User.objects.get(username="reviewer-dc-police")

@@ -26,3 +26,12 @@ def described_widget(field) -> str:
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+_FILE_KINDS = {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG"}
+
+
+@register.filter
+def file_kind(content_type: str) -> str:
+    """``application/pdf`` → PDF: the kind of an uploaded file, as people name it."""
+    return _FILE_KINDS.get(content_type, content_type)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from onething.catalog.services import CatalogInvalid, load_catalog
-from onething.domain.catalog import read_catalog
+from onething.domain.catalog import missing_english, read_catalog
 
 
 class Command(BaseCommand):
@@ -34,6 +34,13 @@ class Command(BaseCommand):
                 raise CommandError(f"目录有 {len(result.problems)} 处问题 "
                                    f"({len(result.problems)} problem(s) in {path})")
             c = result.catalog
+            untranslated = missing_english(c)
+            for warning in untranslated:
+                self.stderr.write(f"warning: {warning}")
+            if untranslated:
+                self.stderr.write(f"提示：{len(untranslated)} 处目录文字没有英文，英文界面显示中文 "
+                                  f"(warning: {len(untranslated)} catalogue text(s) without "
+                                  "English; the English interface shows the Chinese)")
             self.stdout.write(
                 f"目录检查通过 (catalogue OK): {len(result.files)} files, "
                 f"{len(c.bundles)} bundles, {len(c.matters)} matters, "
