@@ -11,7 +11,15 @@ from django.contrib import admin
 from django.db import models
 
 from onething.audit.services import record_audit
-from onething.hall.models import Hall, OpeningPeriod, ServiceCategory, Window, WindowShift
+from onething.hall.models import (
+    DemandPeak,
+    Hall,
+    OpeningPeriod,
+    ServiceCategory,
+    TidalPlan,
+    Window,
+    WindowShift,
+)
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -60,6 +68,32 @@ class WindowShiftAdmin(admin.ModelAdmin):
     list_display = ("window", "user", "started_at", "ended_at", "end_reason")
     list_filter = ("window__hall",)
     readonly_fields = ("window", "user", "started_at", "ended_at", "ended_by", "end_reason")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DemandPeak)
+class DemandPeakAdmin(AuditedAdmin):
+    """Known peaks (已知高峰) the tidal-window forecast multiplies in."""
+
+    audit_prefix = "peak"
+    list_display = ("hall", "name", "factor", "months", "starts", "ends", "active")
+    list_filter = ("hall", "active")
+    filter_horizontal = ("categories",)
+
+
+@admin.register(TidalPlan)
+class TidalPlanAdmin(admin.ModelAdmin):
+    """Accepted plans are read here; managers accept and withdraw them in the workbench."""
+
+    list_display = ("hall", "day", "accepted_by", "accepted_at", "withdrawn_at")
+    list_filter = ("hall",)
+    readonly_fields = ("hall", "day", "accepted_by", "accepted_at", "withdrawn_at",
+                       "withdrawn_by", "summary")
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -131,6 +131,10 @@ class HallForm(forms.Form):
     active = forms.BooleanField(label=gettext_lazy("启用（在门户公布）"), required=False)
     order = forms.IntegerField(label=gettext_lazy("排序"), min_value=0, max_value=999,
                                required=False)
+    priority_run = forms.IntegerField(
+        label=gettext_lazy("连续优先叫号上限"), min_value=1, max_value=20, required=False,
+        help_text=gettext_lazy("叫号时连续叫这么多个绿色通道或预约号后，等候20分钟以上的普通号"
+                               "先叫，不让普通号一直等下去。默认3。"))
 
     def __init__(self, *args, regions, **kwargs) -> None:
         super().__init__(*args, **kwargs)

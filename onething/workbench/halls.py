@@ -78,7 +78,7 @@ def hall_edit(request: HttpRequest, hall_id: int | None = None) -> HttpResponse:
     hall = _hall_or_404(request, hall_id) if hall_id is not None else None
     if request.method != "POST":
         if hall is None:
-            initial = {"kind": "county", "active": True, "order": 0,
+            initial = {"kind": "county", "active": True, "order": 0, "priority_run": 3,
                        "region": selectors.default_region()}
             rows = [{"first": 1, "last": 5, "starts": "09:00", "ends": "12:00",
                      "service": ServiceKind.REGULAR},
@@ -87,7 +87,8 @@ def hall_edit(request: HttpRequest, hall_id: int | None = None) -> HttpResponse:
         else:
             initial = {name: getattr(hall, name) for name in (
                 "name", "slug", "kind", "address", "map_url", "phone", "bus_lines",
-                "accessible_entrance", "hours_note", "is_main", "active", "order")}
+                "accessible_entrance", "hours_note", "is_main", "active", "order",
+                "priority_run")}
             initial["region"] = hall.region_id
             rows = _schedule_initial(hall)
         return _render_hall(request, hall, HallForm(initial=initial, regions=_regions()),
@@ -111,7 +112,8 @@ def hall_edit(request: HttpRequest, hall_id: int | None = None) -> HttpResponse:
                 address=data["address"], phone=data["phone"], map_url=data["map_url"],
                 bus_lines=data["bus_lines"], accessible_entrance=data["accessible_entrance"],
                 hours_note=data["hours_note"], is_main=data["is_main"], active=data["active"],
-                order=data["order"] or 0, periods=periods)
+                order=data["order"] or 0, periods=periods,
+                priority_run=data["priority_run"] or 3)
             try:
                 saved = save_hall(profile, actor=request.user, hall=hall)
             except HallDenied as exc:
@@ -329,3 +331,111 @@ def shift_close(request: HttpRequest, shift_id: int) -> HttpResponse:
         messages.success(request, gettext("已结束%(name)s在%(number)s号窗口的值班。")
                          % {"name": held.user.display_name, "number": held.window.number})
     return redirect("workbench:hall-windows", hall_id=held.window.hall_id)
+
+
+# -- tidal windows (潮汐窗口) ------------------------------------------------------------------
+
+PLAN_DAYS = 8  # tomorrow and the seven days after it
+
+
+def _plan_days(today) -> list:
+    import datetime as dt
+
+    return [today + dt.timedelta(days=offset) for offset in range(1, PLAN_DAYS + 1)]
+
+
+@staff_required(*CENTRE_ROLES)
+def hall_tidal(request: HttpRequest, hall_id: int) -> HttpResponse:
+    """The tidal-window plan of a day: windows per category × hour, the switches that
+    carry it out, the reasons, the forecast's accuracy and what pooling would save."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from onething.hall import tidal_selectors
+
+    hall = _hall_or_404(request, hall_id)
+    today = timezone.localdate()
+    days = _plan_days(today)
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = days[0]
+    if day not in days and day != today:
+        day = days[0]
+    plan = tidal_selectors.plan_for(hall, day)
+    in_force = tidal_selectors.plan_in_force(hall, day)
+    own = {w.pk: [c.letter for c in w.categories.all()]
+           for w in hall.windows.prefetch_related("categories")}
+    hours = sorted(plan.hours, key=lambda h: (h.hour, h.category))
+    pooled = sum(p.pooled_windows for p in plan.pooling)
+    separate = sum(p.separate_windows for p in plan.pooling)
+    return render(request, "workbench/hall_tidal.html", {
+        "hall": hall, "day": day, "days": days, "plan": plan, "hours": hours,
+        "switches": [(s, own.get(s.window.pk, [])) for s in
+                     tidal_selectors.switches_for(hall, plan)],
+        "in_force": in_force,
+        "assignments": tidal_selectors.assignments_of(in_force) if in_force else [],
+        "pooling": plan.pooling, "pooled": pooled, "separate": separate,
+        "saved": separate - pooled,
+        "accuracy": [(a, plan_name(plan, a.category)) for a in plan.accuracy],
+        "peaks": tidal_selectors.peaks_of(hall),
+    })
+
+
+def plan_name(plan, letter: str) -> str:
+    for hour in plan.hours:
+        if hour.category == letter:
+            return hour.category_name
+    return letter
+
+
+@staff_required(*CENTRE_ROLES)
+@require_POST
+def hall_tidal_accept(request: HttpRequest, hall_id: int) -> HttpResponse:
+    import datetime as dt
+
+    from onething.hall.tidal_services import accept_tidal_plan
+
+    hall = _hall_or_404(request, hall_id)
+    try:
+        day = dt.date.fromisoformat(request.POST.get("day", ""))
+    except ValueError:
+        messages.error(request, gettext("请选择要采纳计划的日期。"))
+        return redirect(_tidal_url(hall))
+    try:
+        stored = accept_tidal_plan(hall, day, actor=request.user)
+    except HallDenied as exc:
+        return _denied(request, exc)
+    except HallError as exc:
+        messages.error(request, "；".join(exc.errors.values()))
+    else:
+        messages.success(request, gettext("已采纳%(day)s的潮汐窗口计划：%(count)s处窗口调整。")
+                         % {"day": day.isoformat(), "count": stored.assignments.count()})
+    return redirect(f"{_tidal_url(hall)}?day={day.isoformat()}")
+
+
+def _tidal_url(hall) -> str:
+    from django.urls import reverse
+
+    return reverse("workbench:hall-tidal", kwargs={"hall_id": hall.pk})
+
+
+@staff_required(*CENTRE_ROLES)
+@require_POST
+def hall_tidal_withdraw(request: HttpRequest, hall_id: int, plan_id: int) -> HttpResponse:
+    from onething.hall.tidal_selectors import tidal_plan_of
+    from onething.hall.tidal_services import withdraw_tidal_plan
+
+    hall = _hall_or_404(request, hall_id)
+    plan = tidal_plan_of(hall, plan_id)
+    if plan is None:
+        raise Http404("没有这个计划 (no such plan)")
+    try:
+        withdrawn = withdraw_tidal_plan(plan, actor=request.user)
+    except HallDenied as exc:
+        return _denied(request, exc)
+    if withdrawn:
+        messages.success(request, gettext("已撤销%(day)s的潮汐窗口计划，窗口恢复原来的取号类别。")
+                         % {"day": plan.day.isoformat()})
+    return redirect(f"{_tidal_url(hall)}?day={plan.day.isoformat()}")

@@ -40,3 +40,9 @@ def current_shift(user):
     if not getattr(user, "is_staff_member", False):
         return None
     return selectors.current_shift(user)
+
+
+@register.filter
+def minutes(seconds: float) -> float:
+    """``{{ plan_hour.aht_seconds|minutes|floatformat:1 }}``: seconds as minutes."""
+    return float(seconds) / 60
