@@ -1,0 +1,181 @@
+"""Tidal windows (潮汐窗口): the hall's history from its tickets, accepting a plan, the
+categories a window serves by the hour, call-next, withdrawing, the priority run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from onething.audit.models import AuditEntry
+from onething.domain.tickethistory import TicketRecord
+from onething.domain.tickets import Channel, PriorityClass
+from onething.hall import tidal_selectors
+from onething.hall.demo import load_demo_history
+from onething.hall.models import Hall, Ticket, TidalPlan
+from onething.hall.services import HallDenied, HallError, start_shift
+from onething.hall.tidal_services import (
+    accept_tidal_plan,
+    load_ticket_history,
+    withdraw_tidal_plan,
+)
+from onething.hall.ticket_services import call_next, finish, start_serving, take_ticket
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+EVENING = dt.datetime(2026, 7, 13, 20, 0, tzinfo=SH)  # Monday; tomorrow is in 入学 (July)
+DAY = dt.date(2026, 7, 14)
+
+
+def local(day: dt.date, hhmm: str) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.fromisoformat(hhmm), SH)
+
+
+def utc(day: dt.date, hhmm: str) -> dt.datetime:
+    return local(day, hhmm).astimezone(dt.UTC)
+
+
+def test_the_history_and_arrivals_come_from_the_halls_finished_tickets(halls, demo):
+    monday = dt.date(2026, 7, 6)
+    records = [
+        TicketRecord("x", "A", "A001", utc(monday, "09:10"), utc(monday, "09:20"), None, 300,
+                     "served"),
+        TicketRecord("x", "A", "A002", utc(monday, "09:50"), None, utc(monday, "10:10"), None,
+                     "left"),
+        TicketRecord("x", "G", "G001", utc(monday, "10:05"), utc(monday, "10:30"), None, None,
+                     "no_show"),
+        TicketRecord("x", "A", "A001", utc(monday + dt.timedelta(days=1), "14:59"),
+                     utc(monday + dt.timedelta(days=1), "15:00"), None, 61, "served"),
+    ]
+    assert load_ticket_history(halls.county, records, actor=None) == 4
+    # A ticket still waiting today is not history.
+    take_ticket(halls.county.categories.get(letter="A"), channel=Channel.KIOSK,
+                now=utc(DAY, "09:00"))
+    counts = tidal_selectors.observed_arrivals(halls.county, before=DAY)
+    assert dict(counts.counts) == {("A", monday, 9): 2, ("G", monday, 10): 1,
+                                   ("A", dt.date(2026, 7, 7), 14): 1}
+    assert counts.open_dates == frozenset({monday, dt.date(2026, 7, 7)})
+    history = tidal_selectors.history_of(halls.county, before=DAY)
+    assert [(r.number, r.outcome, r.served_seconds, r.queued_seconds) for r in history] == [
+        ("A001", "served", 300, 600.0), ("A002", "left", None, 1200.0),
+        ("G001", "no_show", None, 1500.0), ("A001", "served", 61, 60.0)]
+    # Loading again replaces the history instead of adding to it.
+    assert load_ticket_history(halls.county, records, actor=None) == 4
+    assert Ticket.objects.filter(hall=halls.county, day__lt=DAY).count() == 4
+    assert AuditEntry.objects.filter(kind="ticket.history_loaded").count() == 2
+
+
+def test_history_with_an_unknown_category_is_refused_whole(halls):
+    bad = [TicketRecord("x", "Z", "Z001", utc(DAY, "09:00"), None, utc(DAY, "09:05"), None,
+                        "left")]
+    with pytest.raises(HallError) as info:
+        load_ticket_history(halls.county, bad, actor=None)
+    assert info.value.errors == {"category": "本大厅没有取号类别 Z (no such category in this hall)"}
+
+
+@pytest.fixture
+def accepted(halls, demo):
+    """The demo history of 12 weeks before 14 July, the plan of that Tuesday accepted."""
+    with time_machine.travel(EVENING, tick=False):
+        load_demo_history(end=DAY)
+        plan = accept_tidal_plan(halls.county, DAY, actor=demo.manager)
+    return plan
+
+
+def test_accepting_the_plan_switches_any_matter_windows_at_the_given_hours(accepted, halls):
+    county = halls.county
+    assert [(a.window.number, a.starts.astimezone(SH).strftime("%H:%M"),
+             a.ends.astimezone(SH).strftime("%H:%M"), [c.letter for c in a.categories.all()])
+            for a in tidal_selectors.assignments_of(accepted)] == [
+        (1, "09:00", "12:00", ["E"]), (1, "12:00", "17:00", ["C"]),
+        (2, "09:00", "12:00", ["G"]), (2, "14:00", "17:00", ["G"])]
+    letters = {c.pk: c.letter for c in county.categories.all()}
+    window = halls.window(county, 2)
+
+    def serves(hhmm: str) -> list[str]:
+        return [letters[pk] for pk in tidal_selectors.category_ids_at(window, local(DAY, hhmm))]
+
+    assert (serves("09:30"), serves("12:00"), serves("13:59"), serves("14:00"),
+            serves("17:00")) == (["G"], ["A"], ["A"], ["G"], ["A"])
+    assert serves("09:30") != [letters[pk] for pk in tidal_selectors.category_ids_at(
+        window, local(DAY + dt.timedelta(days=1), "09:30"))]  # only that day
+    entry = AuditEntry.objects.get(kind="tidal_plan.accepted")
+    assert entry.details["day"] == "2026-07-14"
+    assert entry.details["switches"][2] == {"window": 2, "from": "09:00", "until": "12:00",
+                                            "categories": ["G"]}
+    assert accepted.summary["date"] == "2026-07-14"
+
+
+def test_call_next_calls_the_plans_category_in_its_hours_and_the_own_one_after(
+        accepted, halls, demo):
+    county = halls.county
+    cats = {c.letter: c for c in county.categories.all()}
+    window = halls.window(county, 2)
+    with time_machine.travel(local(DAY, "08:55"), tick=False):
+        start_shift(window, actor=demo.clerk)
+    older_a = take_ticket(cats["A"], channel=Channel.KIOSK, now=local(DAY, "09:00"))
+    enrolment = take_ticket(cats["G"], channel=Channel.KIOSK, now=local(DAY, "09:20"))
+    called = call_next(window, actor=demo.clerk, now=local(DAY, "09:30"))
+    assert called.code == enrolment.code == "G001"
+    start_serving(called, actor=demo.clerk, now=local(DAY, "09:31"))
+    finish(called, actor=demo.clerk, now=local(DAY, "09:40"))
+    # Still in the plan's hours: nothing else of G waits, A is not this window's now.
+    assert call_next(window, actor=demo.clerk, now=local(DAY, "11:59")) is None
+    assert call_next(window, actor=demo.clerk, now=local(DAY, "12:00")).code == older_a.code
+
+
+def test_accepting_again_replaces_and_withdrawing_restores_the_own_categories(
+        accepted, halls, demo):
+    county = halls.county
+    window = halls.window(county, 2)
+    at = local(DAY, "09:30")
+    with time_machine.travel(EVENING + dt.timedelta(minutes=5), tick=False):
+        again = accept_tidal_plan(county, DAY, actor=demo.manager)
+    accepted.refresh_from_db()
+    assert accepted.withdrawn_at is not None and again.in_force
+    assert list(TidalPlan.objects.filter(hall=county, day=DAY, withdrawn_at__isnull=True)) == [
+        again]
+    assert AuditEntry.objects.get(kind="tidal_plan.accepted",
+                                  details__replaces=accepted.pk).subject_id == str(again.pk)
+    g = county.categories.get(letter="G").pk
+    assert tidal_selectors.category_ids_at(window, at) == [g]
+    assert withdraw_tidal_plan(again, actor=demo.manager) is True
+    assert withdraw_tidal_plan(again, actor=demo.manager) is False
+    assert tidal_selectors.category_ids_at(window, at) == [county.categories.get(letter="A").pk]
+    assert AuditEntry.objects.filter(kind="tidal_plan.withdrawn").count() == 1
+
+
+def test_only_managers_accept_and_past_days_are_refused(halls, demo):
+    with time_machine.travel(EVENING, tick=False):
+        for who in (demo.clerk, demo.samr, demo.applicant):
+            with pytest.raises(HallDenied):
+                accept_tidal_plan(halls.county, DAY, actor=who)
+        with pytest.raises(HallError) as info:
+            accept_tidal_plan(halls.county, DAY - dt.timedelta(days=2), actor=demo.manager)
+    assert info.value.errors == {"day": "不能采纳已过去日期的计划 (the day has passed)"}
+    assert TidalPlan.objects.count() == 0
+
+
+@pytest.mark.parametrize(("run", "order"), [(3, "g0 g1 g2 walk g3"), (1, "g0 walk g1 g2 g3")])
+def test_the_halls_priority_run_bounds_priority_calls_in_a_row(halls, demo, run, order):
+    Hall.objects.filter(pk=halls.county.pk).update(priority_run=run)
+    county = Hall.objects.get(pk=halls.county.pk)
+    a = county.categories.get(letter="A")
+    morning = local(dt.date(2026, 12, 2), "09:00")
+    with time_machine.travel(morning - dt.timedelta(minutes=5), tick=False):
+        start_shift(halls.window(county, 1), actor=demo.clerk)
+    names = {take_ticket(a, channel=Channel.KIOSK, now=morning).pk: "walk"}
+    for i in range(4):
+        names[take_ticket(a, channel=Channel.KIOSK, priority=PriorityClass.ELDERLY,
+                          now=morning + dt.timedelta(minutes=1 + i)).pk] = f"g{i}"
+    window = halls.window(county, 1)
+    called = []
+    for minute in (20, 25, 30, 35, 40):  # the walk-in is overdue (20 minutes) throughout
+        now = morning + dt.timedelta(minutes=minute)
+        ticket = call_next(window, actor=demo.clerk, now=now)
+        called.append(names[ticket.pk])
+        start_serving(ticket, actor=demo.clerk, now=now)
+        finish(ticket, actor=demo.clerk, now=now + dt.timedelta(minutes=4))
+    assert " ".join(called) == order
