@@ -16,12 +16,12 @@ from onething.hall import tidal_selectors
 from onething.hall.demo import load_demo_history
 from onething.hall.models import Hall, Ticket, TidalPlan
 from onething.hall.services import HallDenied, HallError, start_shift
+from onething.hall.ticket_services import call_next, finish, start_serving, take_ticket
 from onething.hall.tidal_services import (
     accept_tidal_plan,
     load_ticket_history,
     withdraw_tidal_plan,
 )
-from onething.hall.ticket_services import call_next, finish, start_serving, take_ticket
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -179,3 +179,86 @@ def test_the_halls_priority_run_bounds_priority_calls_in_a_row(halls, demo, run,
         start_serving(ticket, actor=demo.clerk, now=now)
         finish(ticket, actor=demo.clerk, now=now + dt.timedelta(minutes=4))
     assert " ".join(called) == order
+
+
+# -- the manager's screen ------------------------------------------------------------------
+
+
+def test_the_plan_screen_shows_tomorrows_plan_and_accepting_switches_windows(halls, demo):
+    from django.test import Client
+
+    county = halls.county
+    client = Client()
+    client.force_login(demo.manager)
+    with time_machine.travel(EVENING, tick=False):
+        load_demo_history(end=DAY)
+        page = client.get(f"/workbench/halls/{county.pk}/tidal/")
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert 'href="?day=2026-07-14" aria-current="page"' in html  # tomorrow by default
+        assert "尚未采纳：窗口按各自设置的取号类别叫号。" in html
+        # The switches the plan proposes, the reasons, MASE against the baseline, pooling.
+        assert "<td>09:00–12:00</td>\n    <td>G 教育入学</td>\n    <td>A</td>" in html
+        assert "入学 周二 09–12：教育入学加开1个潮汐窗口（7人/时）" in html
+        assert "<th scope=\"row\">B 社保医保</th><td>96</td><td>0.69</td><td>0.91</td>" in html
+        assert ("全天分设专业窗口需要 94 窗口·时，合并为综合窗口（无差别受理）只需 46 窗口·时，"
+                "可少开 48 窗口·时。") in html
+        answer = client.post(f"/workbench/halls/{county.pk}/tidal/accept/",
+                             {"day": "2026-07-14"})
+        assert answer.status_code == 302
+        assert answer["Location"] == f"/workbench/halls/{county.pk}/tidal/?day=2026-07-14"
+        html = client.get(answer["Location"]).content.decode()
+    assert "已采纳（赵主任，2026-07-13 20:00）" in html
+    assert "2号窗口 09:00–12:00：G 教育入学" in html
+    plan = TidalPlan.objects.get(hall=county, day=DAY)
+    assert plan.accepted_by == demo.manager
+    g = county.categories.get(letter="G").pk
+    window = halls.window(county, 2)
+    assert tidal_selectors.category_ids_at(window, local(DAY, "09:30")) == [g]
+    with time_machine.travel(EVENING, tick=False):
+        client.post(f"/workbench/halls/{county.pk}/tidal/{plan.pk}/withdraw/")
+    assert tidal_selectors.category_ids_at(window, local(DAY, "09:30")) == [
+        county.categories.get(letter="A").pk]
+
+
+def test_clerks_do_not_see_the_plan_screen(halls, demo):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(demo.clerk)
+    assert client.get(f"/workbench/halls/{halls.county.pk}/tidal/").status_code == 403
+    assert client.post(f"/workbench/halls/{halls.county.pk}/tidal/accept/",
+                       {"day": "2026-07-14"}).status_code == 403
+    assert TidalPlan.objects.count() == 0
+
+
+def test_the_hall_page_sets_the_priority_run(halls, demo):
+    from django.test import Client
+
+    from onething.hall.services import HallProfile, save_hall
+
+    county = halls.county
+    client = Client()
+    client.force_login(demo.manager)
+    html = client.get(f"/workbench/halls/{county.pk}/").content.decode()
+    assert 'name="priority_run"' in html and 'value="3"' in html
+    profile = HallProfile(**{f: getattr(county, f) for f in (
+        "name", "slug", "kind", "region", "address", "phone", "map_url", "bus_lines",
+        "accessible_entrance", "hours_note", "is_main", "active", "order")},
+        periods=list(county.opening_periods.all().values_list("weekday", "starts", "ends",
+                                                               "service")), priority_run=5)
+    from onething.hall import selectors
+
+    save_hall(profile.__class__(**{**profile.__dict__,
+                                   "periods": selectors.periods_of(county)}),
+              actor=demo.manager, hall=county)
+    county.refresh_from_db()
+    assert county.priority_run == 5
+    entry = AuditEntry.objects.get(kind="hall.updated")
+    assert entry.details["changes"] == {"priority_run": [3, 5]}
+    with pytest.raises(HallError) as info:
+        save_hall(profile.__class__(**{**profile.__dict__, "priority_run": 0,
+                                       "periods": selectors.periods_of(county)}),
+                  actor=demo.manager, hall=county)
+    assert info.value.errors == {
+        "priority_run": "连续优先叫号上限应为1至20 (the priority run must be 1 to 20)"}

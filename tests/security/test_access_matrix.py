@@ -13,6 +13,7 @@ may not use the page; 404 an object that exists but is not the viewer's (no prob
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pytest
@@ -165,6 +166,14 @@ MATRIX: dict[str, Entry] = {
                                  args="category"),
     "workbench:window-edit": E(                      "302 403 403 403 403 403 200 200 302 302 302",
                                args="window"),
+    # Tidal windows: the plan screen, accepting (an empty form: sent back to the screen, 302)
+    # and withdrawing a plan: managers and administrators only.
+    "workbench:hall-tidal": E(                       "302 403 403 403 403 403 200 200 302 302 302",
+                              args="hall"),
+    "workbench:hall-tidal-accept": E(                "302 403 403 403 403 403 302 302 302 302 302",
+                                     method="post", args="hall"),
+    "workbench:hall-tidal-withdraw": E(              "302 403 403 403 403 403 302 302 302 302 302",
+                                       method="post", args="tidal_plan"),
     # The window shift: clerks, assistants and managers (administrators do not work shifts)
     "workbench:shift": E(                            "302 403 403 200 403 403 200 403 302 302 302"),
     "workbench:shift-start": E(                      "302 403 403 302 403 403 302 403 302 302 302",
@@ -322,6 +331,13 @@ def world(demo, halls) -> World:
     category_a = halls.county.categories.get(letter="A")
     phone_ticket = take_ticket(category_a, channel=Channel.PHONE, user=applicant)
     kiosk_ticket = take_ticket(category_a, channel=Channel.KIOSK)
+    # An accepted tidal plan of tomorrow (no history: no switches), to withdraw.
+    from django.utils import timezone
+
+    from onething.hall.tidal_services import accept_tidal_plan
+
+    tidal_plan = accept_tidal_plan(halls.county, timezone.localdate() + dt.timedelta(days=1),
+                                   actor=None)
     kwargs = {
         "": {},
         "bundle": {"slug": "restaurant"},
@@ -345,6 +361,7 @@ def world(demo, halls) -> World:
                      "category_id": halls.county.categories.get(letter="A").pk},
         "window": {"hall_id": halls.county.pk, "window_id": halls.window(halls.county, 1).pk},
         "shift": {"shift_id": shift.pk},
+        "tidal_plan": {"hall_id": halls.county.pk, "plan_id": tidal_plan.pk},
         "ticket": {"token": phone_ticket.token},
         "kiosk_ticket": {"token": kiosk_ticket.token},
     }
