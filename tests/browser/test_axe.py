@@ -508,3 +508,23 @@ def test_header_unread_badge(live_server, demo, application, new_page, audit):
     page.goto(f"{base}/applications/")
     assert page.locator("header .badge").count() == 0
     audit.assert_clean()
+
+
+@pytest.mark.parametrize("cookies", [{}, {"onething_elder": "1"}, {"django_language": "en"}],
+                         ids=["chinese", "elder-mode", "english"])
+def test_tidal_window_plan_page(live_server, halls, new_page, audit, cookies):
+    """The tidal-window plan (潮汐窗口计划) before and after it is accepted, in Chinese,
+    elder mode and English."""
+    from onething.hall.demo import load_demo_history
+
+    load_demo_history()
+    base = live_server.url
+    page = new_page(viewport=DESKTOP)
+    page.context.add_cookies([{"name": k, "value": v, "url": base} for k, v in cookies.items()])
+    sign_in_staff(page, base, "demo-manager")
+    page.goto(f"{base}/workbench/halls/{halls.county.pk}/tidal/")
+    audit.check(page, "tidal plan")
+    page.locator("form[action$='/tidal/accept/'] button[type=submit]").click()
+    page.locator("form[action$='/withdraw/']").wait_for()
+    audit.check(page, "tidal plan accepted")
+    audit.assert_clean()

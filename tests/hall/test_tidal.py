@@ -262,3 +262,24 @@ def test_the_hall_page_sets_the_priority_run(halls, demo):
                   actor=demo.manager, hall=county)
     assert info.value.errors == {
         "priority_run": "连续优先叫号上限应为1至20 (the priority run must be 1 to 20)"}
+
+
+def test_the_plan_screen_in_english(halls, demo):
+    from django.test import Client
+
+    from tests.english import english
+    from tests.hall.test_english import assert_english, hall_data
+
+    client = Client()
+    english(client)
+    client.force_login(demo.manager)
+    with time_machine.travel(EVENING, tick=False):
+        load_demo_history(end=DAY)
+        data = hall_data() | {"入学", "年底社保缴费"}
+        html = assert_english(client.get(f"/workbench/halls/{halls.county.pk}/tidal/"), data)
+        assert "Not accepted: each window calls its own categories." in html
+        assert "Over the day, separate windows per category need 94 window-hours" in html
+        client.post(f"/workbench/halls/{halls.county.pk}/tidal/accept/", {"day": "2026-07-14"})
+        html = assert_english(client.get(
+            f"/workbench/halls/{halls.county.pk}/tidal/?day=2026-07-14"), data)
+    assert "Window 2 09:00–12:00: G 教育入学" in html
