@@ -283,3 +283,20 @@ def test_the_plan_screen_in_english(halls, demo):
         html = assert_english(client.get(
             f"/workbench/halls/{halls.county.pk}/tidal/?day=2026-07-14"), data)
     assert "Window 2 09:00–12:00: G 教育入学" in html
+
+
+def test_the_desk_and_the_estimated_wait_follow_the_plan(accepted, halls, demo):
+    from onething.hall import ticket_selectors
+
+    county = halls.county
+    cats = {c.letter: c for c in county.categories.all()}
+    with time_machine.travel(local(DAY, "09:30"), tick=False):
+        start_shift(halls.window(county, 2), actor=demo.clerk)
+        desk = ticket_selectors.desk_of(demo.clerk)
+        assert [c.letter for c, _ in desk.waiting] == ["G"]
+        ticket = take_ticket(cats["G"], channel=Channel.KIOSK)
+        place = ticket_selectors.place_of(ticket)
+        assert (place.ahead, place.windows) == (0, 1)  # window 2 serves G now
+    with time_machine.travel(local(DAY, "12:30"), tick=False):
+        assert [c.letter for c, _ in ticket_selectors.desk_of(demo.clerk).waiting] == ["A"]
+        assert ticket_selectors.place_of(ticket).windows == 0
