@@ -72,8 +72,11 @@ def plan_switches(
                 have[kept] = have.get(kept, 0) + 1
                 spare.remove(window)
         while spare:
-            short = [(need[c] - have.get(c, 0), arrivals.get(hour, {}).get(c, 0.0), c)
-                     for c in need if need[c] > have.get(c, 0)]
+            short = [
+                (need[c] - have.get(c, 0), arrivals.get(hour, {}).get(c, 0.0), c)
+                for c in need
+                if need[c] > have.get(c, 0)
+            ]
             if not short:
                 break
             _, _, category = max(short, key=lambda s: (s[0], s[1], _reverse(s[2])))
@@ -88,10 +91,13 @@ def plan_switches(
             if serves is None:
                 continue
             last = switches[-1] if switches else None
-            if (last is not None and last.window == window.key and last.category == serves
-                    and last.end_hour == hour):
-                switches[-1] = Switch(window.key, window.number, serves, last.first_hour,
-                                      hour + 1)
+            if (
+                last is not None
+                and last.window == window.key
+                and last.category == serves
+                and last.end_hour == hour
+            ):
+                switches[-1] = Switch(window.key, window.number, serves, last.first_hour, hour + 1)
             else:
                 switches.append(Switch(window.key, window.number, serves, hour, hour + 1))
     return switches

@@ -40,19 +40,30 @@ HISTORY_WEEKS = 12
 # The screen replays each category 8 times (the command line's default is 20): enough for
 # the hour-by-hour check, and the page answers in about a second.
 SCREEN_POLICY = StaffingPolicy(replications=8)
-_OUTCOMES = {TicketStatus.DONE: "served", TicketStatus.LEFT: "left",
-             TicketStatus.NO_SHOW: "no_show"}
+_OUTCOMES = {
+    TicketStatus.DONE: "served",
+    TicketStatus.LEFT: "left",
+    TicketStatus.NO_SHOW: "no_show",
+}
 
 
-def history_of(hall: Hall, *, before: dt.date,
-               weeks: int = HISTORY_WEEKS) -> list[TicketRecord]:
+def history_of(hall: Hall, *, before: dt.date, weeks: int = HISTORY_WEEKS) -> list[TicketRecord]:
     """The hall's finished tickets of the ``weeks`` weeks before ``before`` (oldest first)."""
     first = before - dt.timedelta(days=7 * weeks)
-    rows = (Ticket.objects.filter(hall=hall, day__gte=first, day__lt=before,
-                                  status__in=list(_OUTCOMES))
-            .order_by("taken_at", "pk")
-            .values_list("letter", "number", "taken_at", "called_at", "ended_at",
-                         "served_started_at", "served_ended_at", "status"))
+    rows = (
+        Ticket.objects.filter(hall=hall, day__gte=first, day__lt=before, status__in=list(_OUTCOMES))
+        .order_by("taken_at", "pk")
+        .values_list(
+            "letter",
+            "number",
+            "taken_at",
+            "called_at",
+            "ended_at",
+            "served_started_at",
+            "served_ended_at",
+            "status",
+        )
+    )
     records = []
     for letter, number, taken, called, ended, started, finished, status in rows:
         served = None
@@ -61,30 +72,47 @@ def history_of(hall: Hall, *, before: dt.date,
         outcome = _OUTCOMES[status]
         if outcome == "served" and served is None:
             continue  # finished without a serving time: nothing to learn from
-        records.append(TicketRecord(
-            hall.slug, letter, f"{letter}{number:03d}", taken, called,
-            ended if status == TicketStatus.LEFT else None, served, outcome))
+        records.append(
+            TicketRecord(
+                hall.slug,
+                letter,
+                f"{letter}{number:03d}",
+                taken,
+                called,
+                ended if status == TicketStatus.LEFT else None,
+                served,
+                outcome,
+            )
+        )
     return records
 
 
-def observed_arrivals(hall: Hall, *, before: dt.date,
-                      weeks: int = HISTORY_WEEKS) -> HourlyCounts:
+def observed_arrivals(hall: Hall, *, before: dt.date, weeks: int = HISTORY_WEEKS) -> HourlyCounts:
     """Tickets taken per (category letter, local date, hour) — the forecast's input."""
-    return HourlyCounts.from_events((r.local_taken, r.category)
-                                    for r in history_of(hall, before=before, weeks=weeks))
+    return HourlyCounts.from_events(
+        (r.local_taken, r.category) for r in history_of(hall, before=before, weeks=weeks)
+    )
 
 
 def peaks_of(hall: Hall) -> list[PeakPeriod]:
     """The hall's active known peaks as the forecast takes them (categories by letter)."""
     peaks = []
-    for peak in (DemandPeak.objects.filter(hall=hall, active=True)
-                 .prefetch_related("categories").order_by("pk")):
+    for peak in (
+        DemandPeak.objects.filter(hall=hall, active=True)
+        .prefetch_related("categories")
+        .order_by("pk")
+    ):
         months = tuple(int(m) for m in peak.months.replace("，", ",").split(",") if m.strip())
         ranges = ((peak.starts, peak.ends),) if peak.starts and peak.ends else ()
-        peaks.append(PeakPeriod(peak.name, float(peak.factor), months=months,
-                                date_ranges=ranges,
-                                categories=tuple(sorted(c.letter
-                                                        for c in peak.categories.all()))))
+        peaks.append(
+            PeakPeriod(
+                peak.name,
+                float(peak.factor),
+                months=months,
+                date_ranges=ranges,
+                categories=tuple(sorted(c.letter for c in peak.categories.all())),
+            )
+        )
     return peaks
 
 
@@ -102,19 +130,35 @@ def plan_for(hall: Hall, day: dt.date, *, policy: StaffingPolicy = SCREEN_POLICY
     cached = cache.get(key)
     if cached is not None:
         return cached
-    plan = plan_day(history_of(hall, before=day), day, policy=policy, peaks=peaks,
-                    names=category_names(hall))
+    plan = plan_day(
+        history_of(hall, before=day), day, policy=policy, peaks=peaks, names=category_names(hall)
+    )
     cache.set(key, plan, 3600)
     return plan
 
 
 def _hall_windows(hall: Hall) -> tuple[list[HallWindow], dict[int, Window]]:
-    windows = list(Window.objects.filter(hall=hall, active=True, kind__in=[
-        WindowKind.ANY_MATTER, WindowKind.SPECIALIST, WindowKind.ASSISTANCE]).prefetch_related(
-        Prefetch("categories", queryset=ServiceCategory.objects.filter(active=True))))
-    return ([HallWindow(w.pk, w.number, frozenset(c.letter for c in w.categories.all()),
-                        w.kind == WindowKind.ANY_MATTER) for w in windows],
-            {w.pk: w for w in windows})
+    windows = list(
+        Window.objects.filter(
+            hall=hall,
+            active=True,
+            kind__in=[WindowKind.ANY_MATTER, WindowKind.SPECIALIST, WindowKind.ASSISTANCE],
+        ).prefetch_related(
+            Prefetch("categories", queryset=ServiceCategory.objects.filter(active=True))
+        )
+    )
+    return (
+        [
+            HallWindow(
+                w.pk,
+                w.number,
+                frozenset(c.letter for c in w.categories.all()),
+                w.kind == WindowKind.ANY_MATTER,
+            )
+            for w in windows
+        ],
+        {w.pk: w for w in windows},
+    )
 
 
 @dataclass(frozen=True)
@@ -135,13 +179,18 @@ def switches_for(hall: Hall, plan: DayPlan) -> list[ProposedSwitch]:
     described, by_key = _hall_windows(hall)
     categories = {c.letter: c for c in ServiceCategory.objects.filter(hall=hall)}
     switches: list[Switch] = plan_switches(needs, described, arrivals=arrivals)
-    return [ProposedSwitch(by_key[s.window], categories[s.category], s.first_hour, s.end_hour)
-            for s in switches]
+    return [
+        ProposedSwitch(by_key[s.window], categories[s.category], s.first_hour, s.end_hour)
+        for s in switches
+    ]
 
 
 def plan_in_force(hall: Hall, day: dt.date) -> TidalPlan | None:
-    return (TidalPlan.objects.filter(hall=hall, day=day, withdrawn_at__isnull=True)
-            .select_related("accepted_by").first())
+    return (
+        TidalPlan.objects.filter(hall=hall, day=day, withdrawn_at__isnull=True)
+        .select_related("accepted_by")
+        .first()
+    )
 
 
 def tidal_plan_of(hall: Hall, plan_id: int) -> TidalPlan | None:
@@ -150,23 +199,31 @@ def tidal_plan_of(hall: Hall, plan_id: int) -> TidalPlan | None:
 
 
 def assignments_of(plan: TidalPlan) -> list[TidalAssignment]:
-    return list(plan.assignments.select_related("window").prefetch_related("categories")
-                .order_by("window__number", "starts"))
+    return list(
+        plan.assignments.select_related("window")
+        .prefetch_related("categories")
+        .order_by("window__number", "starts")
+    )
 
 
 def category_ids_at(window: Window, at: dt.datetime | None = None) -> list[int]:
     """The active categories ``window`` serves at ``at``: those of the accepted plan's
     assignment covering that moment, else the window's own (the call-next reads these)."""
     at = at or timezone.now()
-    assignment = (TidalAssignment.objects.filter(
-        window=window, plan__withdrawn_at__isnull=True, starts__lte=at, ends__gt=at)
-        .order_by("-plan__accepted_at").first())
+    assignment = (
+        TidalAssignment.objects.filter(
+            window=window, plan__withdrawn_at__isnull=True, starts__lte=at, ends__gt=at
+        )
+        .order_by("-plan__accepted_at")
+        .first()
+    )
     source = assignment.categories if assignment is not None else window.categories
     return list(source.filter(active=True).order_by("letter").values_list("pk", flat=True))
 
 
-def local_hour_span(day: dt.date, first_hour: int, end_hour: int) -> tuple[dt.datetime,
-                                                                           dt.datetime]:
+def local_hour_span(
+    day: dt.date, first_hour: int, end_hour: int
+) -> tuple[dt.datetime, dt.datetime]:
     """Aware start and end of the hours ``first_hour``–``end_hour`` of a local day."""
     midnight = dt.datetime.combine(day, dt.time(), HALL_TZ)
     return (midnight + dt.timedelta(hours=first_hour), midnight + dt.timedelta(hours=end_hour))

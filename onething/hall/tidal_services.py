@@ -28,20 +28,25 @@ from onething.hall.models import Hall, ServiceCategory, Ticket, TidalAssignment,
 from onething.hall.services import HallError, _audit, _check_manager
 
 HISTORY_TOKEN = "hist-"  # tokens of loaded history tickets (no one holds them)
-_STATUS = {"served": TicketStatus.DONE, "left": TicketStatus.LEFT,
-           "no_show": TicketStatus.NO_SHOW}
+_STATUS = {"served": TicketStatus.DONE, "left": TicketStatus.LEFT, "no_show": TicketStatus.NO_SHOW}
 
 
 def _describe(assignments: Iterable[TidalAssignment]) -> list[dict[str, object]]:
-    return [{"window": a.window.number,
-             "from": timezone.localtime(a.starts).strftime("%H:%M"),
-             "until": timezone.localtime(a.ends).strftime("%H:%M"),
-             "categories": [c.letter for c in a.categories.all()]} for a in assignments]
+    return [
+        {
+            "window": a.window.number,
+            "from": timezone.localtime(a.starts).strftime("%H:%M"),
+            "until": timezone.localtime(a.ends).strftime("%H:%M"),
+            "categories": [c.letter for c in a.categories.all()],
+        }
+        for a in assignments
+    ]
 
 
 @transaction.atomic
-def accept_tidal_plan(hall: Hall, day: dt.date, *, actor: User | None,
-                      now: dt.datetime | None = None) -> TidalPlan:
+def accept_tidal_plan(
+    hall: Hall, day: dt.date, *, actor: User | None, now: dt.datetime | None = None
+) -> TidalPlan:
     """Accept the plan of ``day`` (tomorrow or later, or today): store it and switch the
     chosen windows' categories in its hours. Replaces a plan of that day in force."""
     _check_manager(actor)
@@ -56,24 +61,37 @@ def accept_tidal_plan(hall: Hall, day: dt.date, *, actor: User | None,
         replaced.withdrawn_at = now
         replaced.withdrawn_by = actor
         replaced.save(update_fields=["withdrawn_at", "withdrawn_by"])
-    stored = TidalPlan.objects.create(hall=hall, day=day, accepted_by=actor, accepted_at=now,
-                                      summary=plan.to_dict())
+    stored = TidalPlan.objects.create(
+        hall=hall, day=day, accepted_by=actor, accepted_at=now, summary=plan.to_dict()
+    )
     for switch in switches:
         starts, ends = tidal_selectors.local_hour_span(day, switch.first_hour, switch.end_hour)
         assignment = TidalAssignment.objects.create(
-            plan=stored, window=switch.window, starts=starts, ends=ends,
-            reason=f"{switch.category.letter} {switch.category.name}"[:200])
+            plan=stored,
+            window=switch.window,
+            starts=starts,
+            ends=ends,
+            reason=f"{switch.category.letter} {switch.category.name}"[:200],
+        )
         assignment.categories.set([switch.category])
-    _audit("tidal_plan.accepted", actor=actor, subject=stored,
-           details={"hall": hall.name, "day": day.isoformat(),
-                    "replaces": replaced.pk if replaced else None,
-                    "switches": _describe(tidal_selectors.assignments_of(stored))})
+    _audit(
+        "tidal_plan.accepted",
+        actor=actor,
+        subject=stored,
+        details={
+            "hall": hall.name,
+            "day": day.isoformat(),
+            "replaces": replaced.pk if replaced else None,
+            "switches": _describe(tidal_selectors.assignments_of(stored)),
+        },
+    )
     return stored
 
 
 @transaction.atomic
-def withdraw_tidal_plan(plan: TidalPlan, *, actor: User | None,
-                        now: dt.datetime | None = None) -> bool:
+def withdraw_tidal_plan(
+    plan: TidalPlan, *, actor: User | None, now: dt.datetime | None = None
+) -> bool:
     """Withdraw an accepted plan: its windows serve their own categories again. False
     when it was no longer in force."""
     _check_manager(actor)
@@ -83,14 +101,17 @@ def withdraw_tidal_plan(plan: TidalPlan, *, actor: User | None,
     plan.withdrawn_at = now or timezone.now()
     plan.withdrawn_by = actor
     plan.save(update_fields=["withdrawn_at", "withdrawn_by"])
-    _audit("tidal_plan.withdrawn", actor=actor, subject=plan,
-           details={"hall": plan.hall.name, "day": plan.day.isoformat()})
+    _audit(
+        "tidal_plan.withdrawn",
+        actor=actor,
+        subject=plan,
+        details={"hall": plan.hall.name, "day": plan.day.isoformat()},
+    )
     return True
 
 
 @transaction.atomic
-def load_ticket_history(hall: Hall, records: Iterable[TicketRecord], *,
-                        actor: User | None) -> int:
+def load_ticket_history(hall: Hall, records: Iterable[TicketRecord], *, actor: User | None) -> int:
     """Store a ticket history as the hall's finished tickets (one bulk insert). Records
     name categories by the hall's letters; loading again replaces the tickets loaded
     before (idempotent). Returns the number of tickets stored."""
@@ -115,12 +136,27 @@ def load_ticket_history(hall: Hall, records: Iterable[TicketRecord], *,
             ended = record.left_at
         else:
             ended = called
-        rows.append(_Row(category.pk, taken.astimezone(HALL_TZ).date(), category.letter,
-                         int(record.number[1:]), taken, status, called, started, finished,
-                         ended))
+        rows.append(
+            _Row(
+                category.pk,
+                taken.astimezone(HALL_TZ).date(),
+                category.letter,
+                int(record.number[1:]),
+                taken,
+                status,
+                called,
+                started,
+                finished,
+                ended,
+            )
+        )
     if unknown:
-        raise HallError({"category": f"本大厅没有取号类别 {'、'.join(sorted(unknown))} "
-                                     f"(no such category in this hall)"})
+        raise HallError(
+            {
+                "category": f"本大厅没有取号类别 {'、'.join(sorted(unknown))} "
+                f"(no such category in this hall)"
+            }
+        )
     days = {row.day for row in rows}
     # A raw delete and insert: thousands of rows in a second or two (the ORM's delete
     # would load each row to look for dependants; history rows have none).
@@ -128,14 +164,22 @@ def load_ticket_history(hall: Hall, records: Iterable[TicketRecord], *,
     stale._raw_delete(stale.db)
     if days:
         # Real tickets of those days keep their numbers; history never overwrites them.
-        taken = set(Ticket.objects.filter(hall=hall, day__in=days)
-                    .values_list("day", "letter", "number"))
+        taken = set(
+            Ticket.objects.filter(hall=hall, day__in=days).values_list("day", "letter", "number")
+        )
         rows = [r for r in rows if (r.day, r.letter, r.number) not in taken]
     _insert(hall, rows)
-    _audit("ticket.history_loaded", actor=actor, subject=hall,
-           details={"hall": hall.name, "tickets": len(rows),
-                    "first_day": min(days).isoformat() if days else None,
-                    "last_day": max(days).isoformat() if days else None})
+    _audit(
+        "ticket.history_loaded",
+        actor=actor,
+        subject=hall,
+        details={
+            "hall": hall.name,
+            "tickets": len(rows),
+            "first_day": min(days).isoformat() if days else None,
+            "last_day": max(days).isoformat() if days else None,
+        },
+    )
     return len(rows)
 
 
@@ -152,23 +196,59 @@ class _Row(NamedTuple):
     ended: dt.datetime | None
 
 
-_COLUMNS = ("hall_id", "category_id", "day", "letter", "number", "taken_at", "channel",
-            "priority", "status", "called_at", "last_called_at", "calls", "served_started_at",
-            "served_ended_at", "ended_at", "holder_name", "mobile", "token")
+_COLUMNS = (
+    "hall_id",
+    "category_id",
+    "day",
+    "letter",
+    "number",
+    "taken_at",
+    "channel",
+    "priority",
+    "status",
+    "called_at",
+    "last_called_at",
+    "calls",
+    "served_started_at",
+    "served_ended_at",
+    "ended_at",
+    "holder_name",
+    "mobile",
+    "token",
+)
 
 
 def _insert(hall: Hall, rows: list[_Row]) -> None:
     ops = connection.ops
     moment = ops.adapt_datetimefield_value
-    values = [(hall.pk, r.category, ops.adapt_datefield_value(r.day), r.letter, r.number,
-               moment(r.taken), Channel.KIOSK.value, PriorityClass.WALK_IN.value, str(r.status),
-               moment(r.called), moment(r.called), 1 if r.called else 0, moment(r.started),
-               moment(r.finished), moment(r.ended), "", "",
-               HISTORY_TOKEN + secrets.token_urlsafe(12)) for r in rows]
+    values = [
+        (
+            hall.pk,
+            r.category,
+            ops.adapt_datefield_value(r.day),
+            r.letter,
+            r.number,
+            moment(r.taken),
+            Channel.KIOSK.value,
+            PriorityClass.WALK_IN.value,
+            str(r.status),
+            moment(r.called),
+            moment(r.called),
+            1 if r.called else 0,
+            moment(r.started),
+            moment(r.finished),
+            moment(r.ended),
+            "",
+            "",
+            HISTORY_TOKEN + secrets.token_urlsafe(12),
+        )
+        for r in rows
+    ]
     table = ops.quote_name(Ticket._meta.db_table)
     columns = ", ".join(ops.quote_name(c) for c in _COLUMNS)
     marks = ", ".join(["%s"] * len(_COLUMNS))
     with connection.cursor() as cursor:
         for start in range(0, len(values), 2000):
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})",
-                               values[start:start + 2000])
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})", values[start : start + 2000]
+            )

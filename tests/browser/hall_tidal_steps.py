@@ -10,8 +10,9 @@ import datetime as dt
 from onething.accounts.demo import DEMO_PASSWORD
 
 
-def sign_in_manager(page, base_url: str, username: str = "demo-manager",
-                    password: str = DEMO_PASSWORD) -> None:
+def sign_in_manager(
+    page, base_url: str, username: str = "demo-manager", password: str = DEMO_PASSWORD
+) -> None:
     page.goto(f"{base_url}/workbench/login/")
     page.fill("[name=username]", username)
     page.fill("[name=password]", password)
@@ -19,8 +20,9 @@ def sign_in_manager(page, base_url: str, username: str = "demo-manager",
     page.wait_for_url("**/workbench/**")
 
 
-def accept_tidal_plan(page, base_url: str, hall_id: int, *, day: dt.date | None = None,
-                      username: str | None = None) -> list[str]:
+def accept_tidal_plan(
+    page, base_url: str, hall_id: int, *, day: dt.date | None = None, username: str | None = None
+) -> list[str]:
     """Open the hall's plan screen (from the halls list), choose ``day`` (default: the
     screen's own, tomorrow), accept the plan, and return the accepted window switches as
     the screen lists them, e.g. ``["2号窗口 09:00–12:00：G 教育入学"]`` (Chinese

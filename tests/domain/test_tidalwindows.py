@@ -13,8 +13,11 @@ WINDOWS = [
 
 
 def test_spare_any_matter_windows_go_to_the_short_category_and_spans_merge():
-    needs = {9: {"A": 1, "B": 2, "G": 2}, 10: {"A": 1, "B": 2, "G": 2},
-             11: {"A": 3, "B": 1, "G": 1}}
+    needs = {
+        9: {"A": 1, "B": 2, "G": 2},
+        10: {"A": 1, "B": 2, "G": 2},
+        11: {"A": 3, "B": 1, "G": 1},
+    }
     assert plan_switches(needs, WINDOWS) == [
         # 9–11: A needs 1 of its 3 windows; window 1 is spare first and B is short by 1
         # (tie with G broken by the key), window 2 goes to G.
@@ -27,7 +30,9 @@ def test_a_window_keeps_its_switch_while_the_category_stays_short():
     needs = {9: {"A": 1, "G": 2}, 10: {"A": 1, "B": 2, "G": 2}}
     # At 10 B is short too and would win the tie, but window 1 stays on G.
     assert plan_switches(needs, WINDOWS, arrivals={10: {"B": 1.0, "G": 9.0}}) == [
-        Switch(11, 1, "G", 9, 11), Switch(12, 2, "B", 10, 11)]
+        Switch(11, 1, "G", 9, 11),
+        Switch(12, 2, "B", 10, 11),
+    ]
 
 
 def test_no_switch_when_nothing_is_short_or_nothing_is_spare():

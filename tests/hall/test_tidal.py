@@ -40,27 +40,45 @@ def utc(day: dt.date, hhmm: str) -> dt.datetime:
 def test_the_history_and_arrivals_come_from_the_halls_finished_tickets(halls, demo):
     monday = dt.date(2026, 7, 6)
     records = [
-        TicketRecord("x", "A", "A001", utc(monday, "09:10"), utc(monday, "09:20"), None, 300,
-                     "served"),
-        TicketRecord("x", "A", "A002", utc(monday, "09:50"), None, utc(monday, "10:10"), None,
-                     "left"),
-        TicketRecord("x", "G", "G001", utc(monday, "10:05"), utc(monday, "10:30"), None, None,
-                     "no_show"),
-        TicketRecord("x", "A", "A001", utc(monday + dt.timedelta(days=1), "14:59"),
-                     utc(monday + dt.timedelta(days=1), "15:00"), None, 61, "served"),
+        TicketRecord(
+            "x", "A", "A001", utc(monday, "09:10"), utc(monday, "09:20"), None, 300, "served"
+        ),
+        TicketRecord(
+            "x", "A", "A002", utc(monday, "09:50"), None, utc(monday, "10:10"), None, "left"
+        ),
+        TicketRecord(
+            "x", "G", "G001", utc(monday, "10:05"), utc(monday, "10:30"), None, None, "no_show"
+        ),
+        TicketRecord(
+            "x",
+            "A",
+            "A001",
+            utc(monday + dt.timedelta(days=1), "14:59"),
+            utc(monday + dt.timedelta(days=1), "15:00"),
+            None,
+            61,
+            "served",
+        ),
     ]
     assert load_ticket_history(halls.county, records, actor=None) == 4
     # A ticket still waiting today is not history.
-    take_ticket(halls.county.categories.get(letter="A"), channel=Channel.KIOSK,
-                now=utc(DAY, "09:00"))
+    take_ticket(
+        halls.county.categories.get(letter="A"), channel=Channel.KIOSK, now=utc(DAY, "09:00")
+    )
     counts = tidal_selectors.observed_arrivals(halls.county, before=DAY)
-    assert dict(counts.counts) == {("A", monday, 9): 2, ("G", monday, 10): 1,
-                                   ("A", dt.date(2026, 7, 7), 14): 1}
+    assert dict(counts.counts) == {
+        ("A", monday, 9): 2,
+        ("G", monday, 10): 1,
+        ("A", dt.date(2026, 7, 7), 14): 1,
+    }
     assert counts.open_dates == frozenset({monday, dt.date(2026, 7, 7)})
     history = tidal_selectors.history_of(halls.county, before=DAY)
     assert [(r.number, r.outcome, r.served_seconds, r.queued_seconds) for r in history] == [
-        ("A001", "served", 300, 600.0), ("A002", "left", None, 1200.0),
-        ("G001", "no_show", None, 1500.0), ("A001", "served", 61, 60.0)]
+        ("A001", "served", 300, 600.0),
+        ("A002", "left", None, 1200.0),
+        ("G001", "no_show", None, 1500.0),
+        ("A001", "served", 61, 60.0),
+    ]
     # Loading again replaces the history instead of adding to it.
     assert load_ticket_history(halls.county, records, actor=None) == 4
     assert Ticket.objects.filter(hall=halls.county, day__lt=DAY).count() == 4
@@ -68,8 +86,7 @@ def test_the_history_and_arrivals_come_from_the_halls_finished_tickets(halls, de
 
 
 def test_history_with_an_unknown_category_is_refused_whole(halls):
-    bad = [TicketRecord("x", "Z", "Z001", utc(DAY, "09:00"), None, utc(DAY, "09:05"), None,
-                        "left")]
+    bad = [TicketRecord("x", "Z", "Z001", utc(DAY, "09:00"), None, utc(DAY, "09:05"), None, "left")]
     with pytest.raises(HallError) as info:
         load_ticket_history(halls.county, bad, actor=None)
     assert info.value.errors == {"category": "本大厅没有取号类别 Z (no such category in this hall)"}
@@ -86,30 +103,53 @@ def accepted(halls, demo):
 
 def test_accepting_the_plan_switches_any_matter_windows_at_the_given_hours(accepted, halls):
     county = halls.county
-    assert [(a.window.number, a.starts.astimezone(SH).strftime("%H:%M"),
-             a.ends.astimezone(SH).strftime("%H:%M"), [c.letter for c in a.categories.all()])
-            for a in tidal_selectors.assignments_of(accepted)] == [
-        (1, "09:00", "12:00", ["E"]), (1, "12:00", "17:00", ["C"]),
-        (2, "09:00", "12:00", ["G"]), (2, "14:00", "17:00", ["G"])]
+    assert [
+        (
+            a.window.number,
+            a.starts.astimezone(SH).strftime("%H:%M"),
+            a.ends.astimezone(SH).strftime("%H:%M"),
+            [c.letter for c in a.categories.all()],
+        )
+        for a in tidal_selectors.assignments_of(accepted)
+    ] == [
+        (1, "09:00", "12:00", ["E"]),
+        (1, "12:00", "17:00", ["C"]),
+        (2, "09:00", "12:00", ["G"]),
+        (2, "14:00", "17:00", ["G"]),
+    ]
     letters = {c.pk: c.letter for c in county.categories.all()}
     window = halls.window(county, 2)
 
     def serves(hhmm: str) -> list[str]:
         return [letters[pk] for pk in tidal_selectors.category_ids_at(window, local(DAY, hhmm))]
 
-    assert (serves("09:30"), serves("12:00"), serves("13:59"), serves("14:00"),
-            serves("17:00")) == (["G"], ["A"], ["A"], ["G"], ["A"])
-    assert serves("09:30") != [letters[pk] for pk in tidal_selectors.category_ids_at(
-        window, local(DAY + dt.timedelta(days=1), "09:30"))]  # only that day
+    assert (
+        serves("09:30"),
+        serves("12:00"),
+        serves("13:59"),
+        serves("14:00"),
+        serves("17:00"),
+    ) == (["G"], ["A"], ["A"], ["G"], ["A"])
+    assert serves("09:30") != [
+        letters[pk]
+        for pk in tidal_selectors.category_ids_at(
+            window, local(DAY + dt.timedelta(days=1), "09:30")
+        )
+    ]  # only that day
     entry = AuditEntry.objects.get(kind="tidal_plan.accepted")
     assert entry.details["day"] == "2026-07-14"
-    assert entry.details["switches"][2] == {"window": 2, "from": "09:00", "until": "12:00",
-                                            "categories": ["G"]}
+    assert entry.details["switches"][2] == {
+        "window": 2,
+        "from": "09:00",
+        "until": "12:00",
+        "categories": ["G"],
+    }
     assert accepted.summary["date"] == "2026-07-14"
 
 
 def test_call_next_calls_the_plans_category_in_its_hours_and_the_own_one_after(
-        accepted, halls, demo):
+    accepted, halls, demo
+):
     county = halls.county
     cats = {c.letter: c for c in county.categories.all()}
     window = halls.window(county, 2)
@@ -127,7 +167,8 @@ def test_call_next_calls_the_plans_category_in_its_hours_and_the_own_one_after(
 
 
 def test_accepting_again_replaces_and_withdrawing_restores_the_own_categories(
-        accepted, halls, demo):
+    accepted, halls, demo
+):
     county = halls.county
     window = halls.window(county, 2)
     at = local(DAY, "09:30")
@@ -136,9 +177,11 @@ def test_accepting_again_replaces_and_withdrawing_restores_the_own_categories(
     accepted.refresh_from_db()
     assert accepted.withdrawn_at is not None and again.in_force
     assert list(TidalPlan.objects.filter(hall=county, day=DAY, withdrawn_at__isnull=True)) == [
-        again]
-    assert AuditEntry.objects.get(kind="tidal_plan.accepted",
-                                  details__replaces=accepted.pk).subject_id == str(again.pk)
+        again
+    ]
+    assert AuditEntry.objects.get(
+        kind="tidal_plan.accepted", details__replaces=accepted.pk
+    ).subject_id == str(again.pk)
     g = county.categories.get(letter="G").pk
     assert tidal_selectors.category_ids_at(window, at) == [g]
     assert withdraw_tidal_plan(again, actor=demo.manager) is True
@@ -168,8 +211,14 @@ def test_the_halls_priority_run_bounds_priority_calls_in_a_row(halls, demo, run,
         start_shift(halls.window(county, 1), actor=demo.clerk)
     names = {take_ticket(a, channel=Channel.KIOSK, now=morning).pk: "walk"}
     for i in range(4):
-        names[take_ticket(a, channel=Channel.KIOSK, priority=PriorityClass.ELDERLY,
-                          now=morning + dt.timedelta(minutes=1 + i)).pk] = f"g{i}"
+        names[
+            take_ticket(
+                a,
+                channel=Channel.KIOSK,
+                priority=PriorityClass.ELDERLY,
+                now=morning + dt.timedelta(minutes=1 + i),
+            ).pk
+        ] = f"g{i}"
     window = halls.window(county, 1)
     called = []
     for minute in (20, 25, 30, 35, 40):  # the walk-in is overdue (20 minutes) throughout
@@ -200,11 +249,12 @@ def test_the_plan_screen_shows_tomorrows_plan_and_accepting_switches_windows(hal
         # The switches the plan proposes, the reasons, MASE against the baseline, pooling.
         assert "<td>09:00–12:00</td>\n    <td>G 教育入学</td>\n    <td>A</td>" in html
         assert "入学 周二 09–12：教育入学加开1个潮汐窗口（7人/时）" in html
-        assert "<th scope=\"row\">B 社保医保</th><td>96</td><td>0.69</td><td>0.91</td>" in html
-        assert ("全天分设专业窗口需要 94 窗口·时，合并为综合窗口（无差别受理）只需 46 窗口·时，"
-                "可少开 48 窗口·时。") in html
-        answer = client.post(f"/workbench/halls/{county.pk}/tidal/accept/",
-                             {"day": "2026-07-14"})
+        assert '<th scope="row">B 社保医保</th><td>96</td><td>0.69</td><td>0.91</td>' in html
+        assert (
+            "全天分设专业窗口需要 94 窗口·时，合并为综合窗口（无差别受理）只需 46 窗口·时，"
+            "可少开 48 窗口·时。"
+        ) in html
+        answer = client.post(f"/workbench/halls/{county.pk}/tidal/accept/", {"day": "2026-07-14"})
         assert answer.status_code == 302
         assert answer["Location"] == f"/workbench/halls/{county.pk}/tidal/?day=2026-07-14"
         html = client.get(answer["Location"]).content.decode()
@@ -218,7 +268,8 @@ def test_the_plan_screen_shows_tomorrows_plan_and_accepting_switches_windows(hal
     with time_machine.travel(EVENING, tick=False):
         client.post(f"/workbench/halls/{county.pk}/tidal/{plan.pk}/withdraw/")
     assert tidal_selectors.category_ids_at(window, local(DAY, "09:30")) == [
-        county.categories.get(letter="A").pk]
+        county.categories.get(letter="A").pk
+    ]
 
 
 def test_clerks_do_not_see_the_plan_screen(halls, demo):
@@ -227,8 +278,12 @@ def test_clerks_do_not_see_the_plan_screen(halls, demo):
     client = Client()
     client.force_login(demo.clerk)
     assert client.get(f"/workbench/halls/{halls.county.pk}/tidal/").status_code == 403
-    assert client.post(f"/workbench/halls/{halls.county.pk}/tidal/accept/",
-                       {"day": "2026-07-14"}).status_code == 403
+    assert (
+        client.post(
+            f"/workbench/halls/{halls.county.pk}/tidal/accept/", {"day": "2026-07-14"}
+        ).status_code
+        == 403
+    )
     assert TidalPlan.objects.count() == 0
 
 
@@ -242,26 +297,52 @@ def test_the_hall_page_sets_the_priority_run(halls, demo):
     client.force_login(demo.manager)
     html = client.get(f"/workbench/halls/{county.pk}/").content.decode()
     assert 'name="priority_run"' in html and 'value="3"' in html
-    profile = HallProfile(**{f: getattr(county, f) for f in (
-        "name", "slug", "kind", "region", "address", "phone", "map_url", "bus_lines",
-        "accessible_entrance", "hours_note", "is_main", "active", "order")},
-        periods=list(county.opening_periods.all().values_list("weekday", "starts", "ends",
-                                                               "service")), priority_run=5)
+    profile = HallProfile(
+        **{
+            f: getattr(county, f)
+            for f in (
+                "name",
+                "slug",
+                "kind",
+                "region",
+                "address",
+                "phone",
+                "map_url",
+                "bus_lines",
+                "accessible_entrance",
+                "hours_note",
+                "is_main",
+                "active",
+                "order",
+            )
+        },
+        periods=list(
+            county.opening_periods.all().values_list("weekday", "starts", "ends", "service")
+        ),
+        priority_run=5,
+    )
     from onething.hall import selectors
 
-    save_hall(profile.__class__(**{**profile.__dict__,
-                                   "periods": selectors.periods_of(county)}),
-              actor=demo.manager, hall=county)
+    save_hall(
+        profile.__class__(**{**profile.__dict__, "periods": selectors.periods_of(county)}),
+        actor=demo.manager,
+        hall=county,
+    )
     county.refresh_from_db()
     assert county.priority_run == 5
     entry = AuditEntry.objects.get(kind="hall.updated")
     assert entry.details["changes"] == {"priority_run": [3, 5]}
     with pytest.raises(HallError) as info:
-        save_hall(profile.__class__(**{**profile.__dict__, "priority_run": 0,
-                                       "periods": selectors.periods_of(county)}),
-                  actor=demo.manager, hall=county)
+        save_hall(
+            profile.__class__(
+                **{**profile.__dict__, "priority_run": 0, "periods": selectors.periods_of(county)}
+            ),
+            actor=demo.manager,
+            hall=county,
+        )
     assert info.value.errors == {
-        "priority_run": "连续优先叫号上限应为1至20 (the priority run must be 1 to 20)"}
+        "priority_run": "连续优先叫号上限应为1至20 (the priority run must be 1 to 20)"
+    }
 
 
 def test_the_plan_screen_in_english(halls, demo):
@@ -280,8 +361,9 @@ def test_the_plan_screen_in_english(halls, demo):
         assert "Not accepted: each window calls its own categories." in html
         assert "Over the day, separate windows per category need 94 window-hours" in html
         client.post(f"/workbench/halls/{halls.county.pk}/tidal/accept/", {"day": "2026-07-14"})
-        html = assert_english(client.get(
-            f"/workbench/halls/{halls.county.pk}/tidal/?day=2026-07-14"), data)
+        html = assert_english(
+            client.get(f"/workbench/halls/{halls.county.pk}/tidal/?day=2026-07-14"), data
+        )
     assert "Window 2 09:00–12:00: G 教育入学" in html
 
 
