@@ -382,3 +382,15 @@ def test_the_desk_and_the_estimated_wait_follow_the_plan(accepted, halls, demo):
     with time_machine.travel(local(DAY, "12:30"), tick=False):
         assert [c.letter for c, _ in ticket_selectors.desk_of(demo.clerk).waiting] == ["A"]
         assert ticket_selectors.place_of(ticket).windows == 0
+
+
+def test_a_plan_is_withdrawn_only_through_its_own_halls_address(accepted, halls, demo):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(demo.manager)
+    other = f"/workbench/halls/{halls.township.pk}/tidal/{accepted.pk}/withdraw/"
+    assert client.post(other).status_code == 404
+    accepted.refresh_from_db()
+    assert accepted.in_force
+    assert not AuditEntry.objects.filter(kind="tidal_plan.withdrawn").exists()
