@@ -116,6 +116,16 @@ def peaks_of(hall: Hall) -> list[PeakPeriod]:
     return peaks
 
 
+def peak_rows(hall: Hall) -> list[DemandPeak]:
+    """Every known peak of the hall, active or not, with its categories (the screen)."""
+    return list(DemandPeak.objects.filter(hall=hall).prefetch_related("categories")
+                .order_by("-active", "name", "pk"))
+
+
+def peak_of(hall: Hall, peak_id: int) -> DemandPeak | None:
+    return DemandPeak.objects.filter(hall=hall, pk=peak_id).first()
+
+
 def category_names(hall: Hall) -> dict[str, str]:
     return {c.letter: c.name for c in ServiceCategory.objects.filter(hall=hall)}
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from django.db import connection, transaction
@@ -24,7 +25,14 @@ from onething.accounts.models import User
 from onething.domain.tickethistory import HALL_TZ, TicketRecord
 from onething.domain.tickets import Channel, PriorityClass, TicketStatus
 from onething.hall import tidal_selectors
-from onething.hall.models import Hall, ServiceCategory, Ticket, TidalAssignment, TidalPlan
+from onething.hall.models import (
+    DemandPeak,
+    Hall,
+    ServiceCategory,
+    Ticket,
+    TidalAssignment,
+    TidalPlan,
+)
 from onething.hall.services import HallError, _audit, _check_manager
 
 HISTORY_TOKEN = "hist-"  # tokens of loaded history tickets (no one holds them)
@@ -252,3 +260,63 @@ def _insert(hall: Hall, rows: list[_Row]) -> None:
             cursor.executemany(
                 f"INSERT INTO {table} ({columns}) VALUES ({marks})", values[start : start + 2000]
             )
+
+
+# -- known peaks (已知高峰) --------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_peak(hall: Hall, *, actor: User | None, name: str, factor: Decimal | str | float,
+             months: str = "", starts: dt.date | None = None, ends: dt.date | None = None,
+             categories: Iterable[ServiceCategory] = ()) -> DemandPeak:
+    """Register a known peak of the hall (入学 ×3.5 on 教育入学 in July–August …): months
+    (comma-separated 1–12) or a date range, and the categories it applies to (none: all)."""
+    _check_manager(actor)
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    if not name or len(name) > 30:
+        errors["name"] = "请填写名称，不超过30字 (name: 1–30 characters)"
+    try:
+        value = Decimal(str(factor))
+        if not (Decimal("0.1") <= value <= Decimal("20")):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["factor"] = "高峰系数应在0.1至20之间 (factor: 0.1 to 20)"
+        value = Decimal("1")
+    parts = [m.strip() for m in (months or "").replace("，", ",").split(",") if m.strip()]
+    if not all(m.isdigit() and 1 <= int(m) <= 12 for m in parts):
+        errors["months"] = "月份应为1至12，用逗号分隔 (months: 1–12, separated by commas)"
+    if (starts is None) != (ends is None) or (starts and ends and starts > ends):
+        errors["starts"] = "请填写开始和结束日期，开始不晚于结束 (a start and an end, in order)"
+    if not parts and starts is None and "starts" not in errors:
+        errors["months"] = "请填写月份或起止日期 (give months or a date range)"
+    chosen = list(categories)
+    if any(c.hall_id != hall.pk for c in chosen):
+        errors["categories"] = "只能选择本大厅的取号类别 (this hall's categories only)"
+    if errors:
+        raise HallError(errors)
+    peak = DemandPeak.objects.create(hall=hall, name=name, factor=value.quantize(Decimal("0.01")),
+                                     months=",".join(str(int(m)) for m in parts),
+                                     starts=starts, ends=ends)
+    peak.categories.set(chosen)
+    _audit("peak.created", actor=actor, subject=peak,
+           details={"hall": hall.name, "name": name, "factor": str(peak.factor),
+                    "months": peak.months, "starts": starts.isoformat() if starts else None,
+                    "ends": ends.isoformat() if ends else None,
+                    "categories": sorted(c.letter for c in chosen)})
+    return peak
+
+
+@transaction.atomic
+def set_peak_active(peak: DemandPeak, *, active: bool, actor: User | None) -> bool:
+    """Take a known peak out of the forecast (停用) or back in; False when unchanged."""
+    _check_manager(actor)
+    peak = DemandPeak.objects.select_for_update().select_related("hall").get(pk=peak.pk)
+    if peak.active == active:
+        return False
+    peak.active = active
+    peak.save(update_fields=["active"])
+    _audit("peak.updated", actor=actor, subject=peak,
+           details={"hall": peak.hall.name, "name": peak.name,
+                    "changes": {"active": [not active, active]}})
+    return True

@@ -28,7 +28,13 @@ from onething.hall.services import (
     start_shift,
 )
 from onething.workbench.access import CENTRE_ROLES, SHIFT_ROLES, forbidden, staff_required
-from onething.workbench.forms import CategoryForm, HallForm, ScheduleFormSet, WindowForm
+from onething.workbench.forms import (
+    CategoryForm,
+    HallForm,
+    PeakForm,
+    ScheduleFormSet,
+    WindowForm,
+)
 
 
 def _denied(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -348,17 +354,26 @@ def _plan_days(today) -> list:
 def hall_tidal(request: HttpRequest, hall_id: int) -> HttpResponse:
     """The tidal-window plan of a day: windows per category × hour, the switches that
     carry it out, the reasons, the forecast's accuracy and what pooling would save."""
+    hall = _hall_or_404(request, hall_id)
+    return _render_tidal(request, hall, request.GET.get("day", ""), _peak_form(hall))
+
+
+def _peak_form(hall, data=None) -> PeakForm:
+    return PeakForm(data, categories=hall.categories.order_by("order", "letter"))
+
+
+def _render_tidal(request: HttpRequest, hall, wanted: str, peak_form: PeakForm, *,
+                  status: int = 200) -> HttpResponse:
     import datetime as dt
 
     from django.utils import timezone
 
     from onething.hall import tidal_selectors
 
-    hall = _hall_or_404(request, hall_id)
     today = timezone.localdate()
     days = _plan_days(today)
     try:
-        day = dt.date.fromisoformat(request.GET.get("day", ""))
+        day = dt.date.fromisoformat(wanted)
     except ValueError:
         day = days[0]
     if day not in days and day != today:
@@ -379,8 +394,51 @@ def hall_tidal(request: HttpRequest, hall_id: int) -> HttpResponse:
         "pooling": plan.pooling, "pooled": pooled, "separate": separate,
         "saved": separate - pooled,
         "accuracy": [(a, plan_name(plan, a.category)) for a in plan.accuracy],
-        "peaks": tidal_selectors.peaks_of(hall),
-    })
+        "peaks": tidal_selectors.peak_rows(hall), "peak_form": peak_form,
+    }, status=status)
+
+
+@staff_required(*CENTRE_ROLES)
+@require_POST
+def hall_peak_add(request: HttpRequest, hall_id: int) -> HttpResponse:
+    """Register a known peak (已知高峰); errors come back on the plan screen."""
+    from onething.hall.tidal_services import add_peak
+
+    hall = _hall_or_404(request, hall_id)
+    form = _peak_form(hall, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            add_peak(hall, actor=request.user, name=data["name"], factor=data["factor"],
+                     months=data["months"], starts=data["starts"], ends=data["ends"],
+                     categories=data["categories"])
+        except HallDenied as exc:
+            return _denied(request, exc)
+        except HallError as exc:
+            _apply_errors(form, exc.errors)
+        else:
+            messages.success(request, gettext("已登记已知高峰“%(name)s”。")
+                             % {"name": data["name"]})
+            return redirect(f"{_tidal_url(hall)}?day={request.POST.get('day', '')}")
+    return _render_tidal(request, hall, request.POST.get("day", ""), form, status=400)
+
+
+@staff_required(*CENTRE_ROLES)
+@require_POST
+def hall_peak_active(request: HttpRequest, hall_id: int, peak_id: int) -> HttpResponse:
+    """Take a known peak out of the forecast (停用) or back in (启用)."""
+    from onething.hall.tidal_selectors import peak_of
+    from onething.hall.tidal_services import set_peak_active
+
+    hall = _hall_or_404(request, hall_id)
+    peak = peak_of(hall, peak_id)
+    if peak is None:
+        raise Http404("没有这个已知高峰 (no such peak)")
+    try:
+        set_peak_active(peak, active=request.POST.get("active") == "1", actor=request.user)
+    except HallDenied as exc:
+        return _denied(request, exc)
+    return redirect(f"{_tidal_url(hall)}?day={request.POST.get('day', '')}")
 
 
 def plan_name(plan, letter: str) -> str:

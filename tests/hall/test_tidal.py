@@ -4,6 +4,7 @@ categories a window serves by the hour, call-next, withdrawing, the priority run
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -394,3 +395,43 @@ def test_a_plan_is_withdrawn_only_through_its_own_halls_address(accepted, halls,
     accepted.refresh_from_db()
     assert accepted.in_force
     assert not AuditEntry.objects.filter(kind="tidal_plan.withdrawn").exists()
+
+
+def test_managers_register_and_switch_off_known_peaks_on_the_screen(halls, demo):
+    from django.test import Client
+
+    from onething.hall.models import DemandPeak
+
+    county = halls.county
+    g = county.categories.get(letter="G")
+    client = Client()
+    client.force_login(demo.manager)
+    with time_machine.travel(EVENING, tick=False):
+        answer = client.post(f"/workbench/halls/{county.pk}/peaks/", {
+            "day": "2026-07-14", "peak-name": "秋季入学补录", "peak-factor": "2.5",
+            "peak-months": "9", "peak-categories": [g.pk]})
+        assert answer.status_code == 302
+        peak = DemandPeak.objects.get(name="秋季入学补录")
+        assert (peak.factor, peak.months, [c.letter for c in peak.categories.all()]) == (
+            Decimal("2.50"), "9", ["G"])
+        assert [(p.name, p.factor, p.months, p.categories) for p in
+                tidal_selectors.peaks_of(county) if p.name == "秋季入学补录"] == [
+            ("秋季入学补录", 2.5, (9,), ("G",))]
+        bad = client.post(f"/workbench/halls/{county.pk}/peaks/", {
+            "day": "2026-07-14", "peak-name": "x", "peak-factor": "2", "peak-months": "13"})
+        assert bad.status_code == 400
+        assert "月份应为1至12，用逗号分隔 (months: 1–12, separated by commas)" in (
+            bad.content.decode())
+        client.post(f"/workbench/halls/{county.pk}/peaks/{peak.pk}/active/", {"active": "0"})
+    assert "秋季入学补录" not in [p.name for p in tidal_selectors.peaks_of(county)]
+    assert [e.kind for e in AuditEntry.objects.filter(kind__startswith="peak.")
+            .order_by("sequence")] == ["peak.created", "peak.updated"]
+    # Another hall's address does not reach this hall's peak; clerks are refused.
+    other = client.post(f"/workbench/halls/{halls.township.pk}/peaks/{peak.pk}/active/",
+                        {"active": "1"})
+    assert other.status_code == 404
+    clerk = Client()
+    clerk.force_login(demo.clerk)
+    assert clerk.post(f"/workbench/halls/{county.pk}/peaks/", {
+        "peak-name": "x", "peak-factor": "2", "peak-months": "9"}).status_code == 403
+    assert DemandPeak.objects.filter(name="x").count() == 0

@@ -174,6 +174,11 @@ MATRIX: dict[str, Entry] = {
                                      method="post", args="hall"),
     "workbench:hall-tidal-withdraw": E(              "302 403 403 403 403 403 302 302 302 302 302",
                                        method="post", args="tidal_plan"),
+    # Known peaks: an empty form is sent back (400); switching a peak off and on (302).
+    "workbench:hall-peak-add": E(                    "302 403 403 403 403 403 400 400 302 302 302",
+                                 method="post", args="hall"),
+    "workbench:hall-peak-active": E(                 "302 403 403 403 403 403 302 302 302 302 302",
+                                    method="post", args="peak"),
     # The window shift: clerks, assistants and managers (administrators do not work shifts)
     "workbench:shift": E(                            "302 403 403 200 403 403 200 403 302 302 302"),
     "workbench:shift-start": E(                      "302 403 403 302 403 403 302 403 302 302 302",
@@ -362,6 +367,7 @@ def world(demo, halls) -> World:
         "window": {"hall_id": halls.county.pk, "window_id": halls.window(halls.county, 1).pk},
         "shift": {"shift_id": shift.pk},
         "tidal_plan": {"hall_id": halls.county.pk, "plan_id": tidal_plan.pk},
+        "peak": {"hall_id": halls.county.pk, "peak_id": halls.county.peaks.first().pk},
         "ticket": {"token": phone_ticket.token},
         "kiosk_ticket": {"token": kiosk_ticket.token},
     }
