@@ -118,8 +118,11 @@ def peaks_of(hall: Hall) -> list[PeakPeriod]:
 
 def peak_rows(hall: Hall) -> list[DemandPeak]:
     """Every known peak of the hall, active or not, with its categories (the screen)."""
-    return list(DemandPeak.objects.filter(hall=hall).prefetch_related("categories")
-                .order_by("-active", "name", "pk"))
+    return list(
+        DemandPeak.objects.filter(hall=hall)
+        .prefetch_related("categories")
+        .order_by("-active", "name", "pk")
+    )
 
 
 def peak_of(hall: Hall, peak_id: int) -> DemandPeak | None:

@@ -266,9 +266,17 @@ def _insert(hall: Hall, rows: list[_Row]) -> None:
 
 
 @transaction.atomic
-def add_peak(hall: Hall, *, actor: User | None, name: str, factor: Decimal | str | float,
-             months: str = "", starts: dt.date | None = None, ends: dt.date | None = None,
-             categories: Iterable[ServiceCategory] = ()) -> DemandPeak:
+def add_peak(
+    hall: Hall,
+    *,
+    actor: User | None,
+    name: str,
+    factor: Decimal | str | float,
+    months: str = "",
+    starts: dt.date | None = None,
+    ends: dt.date | None = None,
+    categories: Iterable[ServiceCategory] = (),
+) -> DemandPeak:
     """Register a known peak of the hall (入学 ×3.5 on 教育入学 in July–August …): months
     (comma-separated 1–12) or a date range, and the categories it applies to (none: all)."""
     _check_manager(actor)
@@ -295,15 +303,29 @@ def add_peak(hall: Hall, *, actor: User | None, name: str, factor: Decimal | str
         errors["categories"] = "只能选择本大厅的取号类别 (this hall's categories only)"
     if errors:
         raise HallError(errors)
-    peak = DemandPeak.objects.create(hall=hall, name=name, factor=value.quantize(Decimal("0.01")),
-                                     months=",".join(str(int(m)) for m in parts),
-                                     starts=starts, ends=ends)
+    peak = DemandPeak.objects.create(
+        hall=hall,
+        name=name,
+        factor=value.quantize(Decimal("0.01")),
+        months=",".join(str(int(m)) for m in parts),
+        starts=starts,
+        ends=ends,
+    )
     peak.categories.set(chosen)
-    _audit("peak.created", actor=actor, subject=peak,
-           details={"hall": hall.name, "name": name, "factor": str(peak.factor),
-                    "months": peak.months, "starts": starts.isoformat() if starts else None,
-                    "ends": ends.isoformat() if ends else None,
-                    "categories": sorted(c.letter for c in chosen)})
+    _audit(
+        "peak.created",
+        actor=actor,
+        subject=peak,
+        details={
+            "hall": hall.name,
+            "name": name,
+            "factor": str(peak.factor),
+            "months": peak.months,
+            "starts": starts.isoformat() if starts else None,
+            "ends": ends.isoformat() if ends else None,
+            "categories": sorted(c.letter for c in chosen),
+        },
+    )
     return peak
 
 
@@ -316,7 +338,14 @@ def set_peak_active(peak: DemandPeak, *, active: bool, actor: User | None) -> bo
         return False
     peak.active = active
     peak.save(update_fields=["active"])
-    _audit("peak.updated", actor=actor, subject=peak,
-           details={"hall": peak.hall.name, "name": peak.name,
-                    "changes": {"active": [not active, active]}})
+    _audit(
+        "peak.updated",
+        actor=actor,
+        subject=peak,
+        details={
+            "hall": peak.hall.name,
+            "name": peak.name,
+            "changes": {"active": [not active, active]},
+        },
+    )
     return True

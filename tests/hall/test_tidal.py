@@ -407,31 +407,53 @@ def test_managers_register_and_switch_off_known_peaks_on_the_screen(halls, demo)
     client = Client()
     client.force_login(demo.manager)
     with time_machine.travel(EVENING, tick=False):
-        answer = client.post(f"/workbench/halls/{county.pk}/peaks/", {
-            "day": "2026-07-14", "peak-name": "秋季入学补录", "peak-factor": "2.5",
-            "peak-months": "9", "peak-categories": [g.pk]})
+        answer = client.post(
+            f"/workbench/halls/{county.pk}/peaks/",
+            {
+                "day": "2026-07-14",
+                "peak-name": "秋季入学补录",
+                "peak-factor": "2.5",
+                "peak-months": "9",
+                "peak-categories": [g.pk],
+            },
+        )
         assert answer.status_code == 302
         peak = DemandPeak.objects.get(name="秋季入学补录")
         assert (peak.factor, peak.months, [c.letter for c in peak.categories.all()]) == (
-            Decimal("2.50"), "9", ["G"])
-        assert [(p.name, p.factor, p.months, p.categories) for p in
-                tidal_selectors.peaks_of(county) if p.name == "秋季入学补录"] == [
-            ("秋季入学补录", 2.5, (9,), ("G",))]
-        bad = client.post(f"/workbench/halls/{county.pk}/peaks/", {
-            "day": "2026-07-14", "peak-name": "x", "peak-factor": "2", "peak-months": "13"})
+            Decimal("2.50"),
+            "9",
+            ["G"],
+        )
+        assert [
+            (p.name, p.factor, p.months, p.categories)
+            for p in tidal_selectors.peaks_of(county)
+            if p.name == "秋季入学补录"
+        ] == [("秋季入学补录", 2.5, (9,), ("G",))]
+        bad = client.post(
+            f"/workbench/halls/{county.pk}/peaks/",
+            {"day": "2026-07-14", "peak-name": "x", "peak-factor": "2", "peak-months": "13"},
+        )
         assert bad.status_code == 400
         assert "月份应为1至12，用逗号分隔 (months: 1–12, separated by commas)" in (
-            bad.content.decode())
+            bad.content.decode()
+        )
         client.post(f"/workbench/halls/{county.pk}/peaks/{peak.pk}/active/", {"active": "0"})
     assert "秋季入学补录" not in [p.name for p in tidal_selectors.peaks_of(county)]
-    assert [e.kind for e in AuditEntry.objects.filter(kind__startswith="peak.")
-            .order_by("sequence")] == ["peak.created", "peak.updated"]
+    assert [
+        e.kind for e in AuditEntry.objects.filter(kind__startswith="peak.").order_by("sequence")
+    ] == ["peak.created", "peak.updated"]
     # Another hall's address does not reach this hall's peak; clerks are refused.
-    other = client.post(f"/workbench/halls/{halls.township.pk}/peaks/{peak.pk}/active/",
-                        {"active": "1"})
+    other = client.post(
+        f"/workbench/halls/{halls.township.pk}/peaks/{peak.pk}/active/", {"active": "1"}
+    )
     assert other.status_code == 404
     clerk = Client()
     clerk.force_login(demo.clerk)
-    assert clerk.post(f"/workbench/halls/{county.pk}/peaks/", {
-        "peak-name": "x", "peak-factor": "2", "peak-months": "9"}).status_code == 403
+    assert (
+        clerk.post(
+            f"/workbench/halls/{county.pk}/peaks/",
+            {"peak-name": "x", "peak-factor": "2", "peak-months": "9"},
+        ).status_code
+        == 403
+    )
     assert DemandPeak.objects.filter(name="x").count() == 0
