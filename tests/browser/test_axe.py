@@ -527,4 +527,8 @@ def test_tidal_window_plan_page(live_server, halls, new_page, audit, cookies):
     page.locator("form[action$='/tidal/accept/'] button[type=submit]").click()
     page.locator("form[action$='/withdraw/']").wait_for()
     audit.check(page, "tidal plan accepted")
+    page.locator("details summary").last.click()
+    page.locator("form[action$='/peaks/'] button[type=submit]").click()
+    page.locator(".error-summary").wait_for()
+    audit.check(page, "known peak: add with errors")
     audit.assert_clean()
