@@ -133,21 +133,43 @@ def category_names(hall: Hall) -> dict[str, str]:
     return {c.letter: c.name for c in ServiceCategory.objects.filter(hall=hall)}
 
 
-def plan_for(hall: Hall, day: dt.date, *, policy: StaffingPolicy = SCREEN_POLICY) -> DayPlan:
-    """The day's plan from the history before it; cached until a ticket of the hall
-    finishes or the peaks change (the key holds both)."""
+def _plan_key(hall: Hall, day: dt.date, policy: StaffingPolicy) -> str:
     latest = Ticket.objects.filter(hall=hall).aggregate(m=Max("ended_at"))["m"]
-    peaks = peaks_of(hall)
-    digest = hashlib.sha256(repr((latest, peaks, policy)).encode()).hexdigest()[:32]
-    key = f"tidal-plan-{hall.pk}-{day.isoformat()}-{digest}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    plan = plan_day(
-        history_of(hall, before=day), day, policy=policy, peaks=peaks, names=category_names(hall)
-    )
-    cache.set(key, plan, 3600)
-    return plan
+    digest = hashlib.sha256(repr((latest, peaks_of(hall), policy)).encode()).hexdigest()[:32]
+    return f"tidal-plan-{hall.pk}-{day.isoformat()}-{digest}"
+
+
+def _plan(hall: Hall, day: dt.date, records: list[TicketRecord], policy: StaffingPolicy) -> DayPlan:
+    first = day - dt.timedelta(days=7 * HISTORY_WEEKS)
+    window = [r for r in records if first <= r.local_taken.date() < day]
+    return plan_day(window, day, policy=policy, peaks=peaks_of(hall), names=category_names(hall))
+
+
+def plan_for(hall: Hall, day: dt.date, *, policy: StaffingPolicy = SCREEN_POLICY) -> DayPlan:
+    """The day's plan from the 12 weeks of history before it; cached until a ticket of
+    the hall finishes or the peaks change (the key holds both)."""
+    return plans_for(hall, [day], policy=policy)[day]
+
+
+def plans_for(
+    hall: Hall, days: list[dt.date], *, policy: StaffingPolicy = SCREEN_POLICY
+) -> dict[dt.date, DayPlan]:
+    """The plans of several days (the week's overview), reading the history once."""
+    plans: dict[dt.date, DayPlan] = {}
+    missing: list[tuple[dt.date, str]] = []
+    for day in days:
+        key = _plan_key(hall, day, policy)
+        cached = cache.get(key)
+        if cached is not None:
+            plans[day] = cached
+        else:
+            missing.append((day, key))
+    if missing:
+        records = history_of(hall, before=max(d for d, _ in missing), weeks=HISTORY_WEEKS + 2)
+        for day, key in missing:
+            plans[day] = _plan(hall, day, records, policy)
+            cache.set(key, plans[day], 3600)
+    return plans
 
 
 def _hall_windows(hall: Hall) -> tuple[list[HallWindow], dict[int, Window]]:
@@ -203,6 +225,15 @@ def plan_in_force(hall: Hall, day: dt.date) -> TidalPlan | None:
         TidalPlan.objects.filter(hall=hall, day=day, withdrawn_at__isnull=True)
         .select_related("accepted_by")
         .first()
+    )
+
+
+def days_with_plans(hall: Hall, days: list[dt.date]) -> set[dt.date]:
+    """Which of ``days`` have a plan in force."""
+    return set(
+        TidalPlan.objects.filter(hall=hall, day__in=days, withdrawn_at__isnull=True).values_list(
+            "day", flat=True
+        )
     )
 
 

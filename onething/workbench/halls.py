@@ -378,8 +378,15 @@ def _render_tidal(request: HttpRequest, hall, wanted: str, peak_form: PeakForm, 
         day = days[0]
     if day not in days and day != today:
         day = days[0]
-    plan = tidal_selectors.plan_for(hall, day)
+    week = tidal_selectors.plans_for(hall, sorted({*days, day}))
+    plan = week[day]
     in_force = tidal_selectors.plan_in_force(hall, day)
+    accepted = tidal_selectors.days_with_plans(hall, days)
+    overview = [{"day": d, "window_hours": sum(h.windows for h in week[d].hours),
+                 "tidal_hours": sum(max(0, h.tidal_windows) for h in week[d].hours),
+                 "switches": len(tidal_selectors.switches_for(hall, week[d])),
+                 "peaks": sorted({p for h in week[d].hours for p in h.peaks}),
+                 "accepted": d in accepted} for d in days]
     own = {w.pk: [c.letter for c in w.categories.all()]
            for w in hall.windows.prefetch_related("categories")}
     hours = sorted(plan.hours, key=lambda h: (h.hour, h.category))
@@ -395,6 +402,7 @@ def _render_tidal(request: HttpRequest, hall, wanted: str, peak_form: PeakForm, 
         "saved": separate - pooled,
         "accuracy": [(a, plan_name(plan, a.category)) for a in plan.accuracy],
         "peaks": tidal_selectors.peak_rows(hall), "peak_form": peak_form,
+        "overview": overview,
     }, status=status)
 
 

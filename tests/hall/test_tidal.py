@@ -457,3 +457,25 @@ def test_managers_register_and_switch_off_known_peaks_on_the_screen(halls, demo)
         == 403
     )
     assert DemandPeak.objects.filter(name="x").count() == 0
+
+
+def test_the_screen_gives_an_overview_of_the_next_eight_days(halls, demo):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(demo.manager)
+    with time_machine.travel(EVENING, tick=False):
+        load_demo_history(end=DAY)
+        html = client.get(f"/workbench/halls/{halls.county.pk}/tidal/").content.decode()
+        plans = tidal_selectors.plans_for(halls.county, [DAY, DAY + dt.timedelta(days=5)])
+    # The overview's figures are those of each day's own plan (the same history window).
+    tuesday, sunday = plans[DAY], plans[DAY + dt.timedelta(days=5)]
+    assert tuesday.to_dict() == tidal_selectors.plan_for(halls.county, DAY).to_dict()
+    hours = sum(h.windows for h in tuesday.hours)
+    tidal = sum(max(0, h.tidal_windows) for h in tuesday.hours)
+    assert (hours, tidal) == (94, 9)
+    assert (
+        f'<a href="?day=2026-07-14">07月14日 星期二</a></th>\n    <td>{hours}</td>\n'
+        f"    <td>{tidal}</td>\n    <td>4</td>\n    <td>入学</td>"
+    ) in html
+    assert sunday.hours == ()  # the hall is closed on Sundays
