@@ -33,7 +33,7 @@ def accept_tidal_plan(
     page.locator(f"a[href='/workbench/halls/{hall_id}/tidal/']").first.click()
     page.wait_for_url(f"**/workbench/halls/{hall_id}/tidal/**")
     if day is not None:
-        page.locator(f"a[href='?day={day.isoformat()}']").click()
+        page.locator(f"nav.tidal-days a[href='?day={day.isoformat()}']").click()
         page.wait_for_url(f"**?day={day.isoformat()}")
     page.locator("form[action$='/tidal/accept/'] button[type=submit]").click()
     page.locator("#tidal-status").wait_for()
