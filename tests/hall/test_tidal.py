@@ -479,3 +479,29 @@ def test_the_screen_gives_an_overview_of_the_next_eight_days(halls, demo):
         f"    <td>{tidal}</td>\n    <td>4</td>\n    <td>入学</td>"
     ) in html
     assert sunday.hours == ()  # the hall is closed on Sundays
+
+
+def test_the_command_loads_the_demo_history_into_the_county_centres_tickets(halls):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command(
+        "hall", "demo-history", "--weeks", "2", "--end", "2026-07-14", "--load", stdout=out
+    )
+    count = Ticket.objects.filter(hall=halls.county).count()
+    assert out.getvalue().strip() == f"已载入 {count} 张历史号票 (loaded {count} tickets)"
+    days = Ticket.objects.filter(hall=halls.county).values_list("day", flat=True)
+    assert (min(days), max(days)) == (dt.date(2026, 6, 30), dt.date(2026, 7, 13))
+    call_command(
+        "hall",
+        "demo-history",
+        "--weeks",
+        "2",
+        "--end",
+        "2026-07-14",
+        "--load",
+        stdout=io.StringIO(),
+    )
+    assert Ticket.objects.filter(hall=halls.county).count() == count  # replaced, not added
