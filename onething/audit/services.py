@@ -65,6 +65,11 @@ KINDS = {
     "ticket.linked": "号票关联申请",
     "ticket.transferred": "号票转移",
     "ticket.left": "放弃取号",
+    "ticket.history_loaded": "载入历史号票",
+    "tidal_plan.accepted": "采纳潮汐窗口计划",
+    "tidal_plan.withdrawn": "撤销潮汐窗口计划",
+    "peak.created": "新增已知高峰",
+    "peak.updated": "修改已知高峰",
 }
 _KIND = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 HEAD_PK = 1

@@ -14,9 +14,11 @@ from django.db import models
 from onething.audit.services import record_audit
 from onething.hall.models import (
     Appointment,
+    DemandPeak,
     Hall,
     OpeningPeriod,
     ServiceCategory,
+    TidalPlan,
     Window,
     WindowShift,
 )
@@ -87,6 +89,32 @@ class AppointmentAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DemandPeak)
+class DemandPeakAdmin(AuditedAdmin):
+    """Known peaks (已知高峰) the tidal-window forecast multiplies in."""
+
+    audit_prefix = "peak"
+    list_display = ("hall", "name", "factor", "months", "starts", "ends", "active")
+    list_filter = ("hall", "active")
+    filter_horizontal = ("categories",)
+
+
+@admin.register(TidalPlan)
+class TidalPlanAdmin(admin.ModelAdmin):
+    """Accepted plans are read here; managers accept and withdraw them in the workbench."""
+
+    list_display = ("hall", "day", "accepted_by", "accepted_at", "withdrawn_at")
+    list_filter = ("hall",)
+    readonly_fields = ("hall", "day", "accepted_by", "accepted_at", "withdrawn_at",
+                       "withdrawn_by", "summary")
+
+    def has_add_permission(self, request) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:

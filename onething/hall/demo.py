@@ -16,8 +16,10 @@ from django.db import transaction
 
 from onething.accounts.models import User
 from onething.catalog.models import Department, Region
+from onething.domain.forecast import PeakPeriod
 from onething.domain.hall import HallKind, Period, ServiceKind, WindowKind
-from onething.hall.models import Hall, ServiceCategory, Window
+from onething.domain.tickethistory import DemoCategory, generate_demo_history
+from onething.hall.models import DemandPeak, Hall, ServiceCategory, Window
 from onething.hall.services import (
     HallProfile,
     assign_windows,
@@ -85,6 +87,7 @@ COUNTY_CATEGORIES = [
     ("D", "企业开办", "营业执照、刻章、税务、社保登记一次办", "dc-samr"),
     ("E", "户政出入境", "户籍、居住证和出入境证件", "dc-police"),
     ("F", "帮办代办", "老年人、残疾人和企业的帮办代办服务", ""),
+    ("G", "教育入学", "义务教育入学登记、学籍和入学材料审核", ""),
 ]
 TOWNSHIP_CATEGORIES = [
     ("A", "综合受理", "各类事项就近受理", ""),
@@ -96,7 +99,7 @@ COUNTY_WINDOWS = [
     (2, "", WindowKind.ANY_MATTER, "", "A"),
     (3, "", WindowKind.ANY_MATTER, "", "A"),
     (4, "", WindowKind.ANY_MATTER, "", "AD"),
-    (5, "企业开办专区", WindowKind.ANY_MATTER, "", "D"),
+    (5, "企业开办专区", WindowKind.ANY_MATTER, "", "DG"),
     (6, "社保医保", WindowKind.SPECIALIST, "dc-hrss", "B"),
     (7, "社保医保", WindowKind.SPECIALIST, "dc-hrss", "B"),
     (8, "不动产登记", WindowKind.SPECIALIST, "dc-natural-resources", "C"),
@@ -154,6 +157,8 @@ def create_demo_halls() -> list[str]:
                                          (TOWNSHIP, TOWNSHIP_CATEGORIES, TOWNSHIP_WINDOWS)):
         hall = _hall(profile, region)
         _windows(hall, windows, _categories(hall, categories))
+        if profile is COUNTY:
+            create_demo_peaks(hall)
         lines.append(f"办事大厅 {hall.name}：{len(windows)} 个窗口，"
                      f"{len(categories)} 个取号类别 /halls/#{hall.slug}")
     for username, places in ASSIGNMENTS:
@@ -165,3 +170,58 @@ def create_demo_halls() -> list[str]:
         lines.append(f"{username} 可在 " + "、".join(f"{w.hall.name}{w.number}号窗口"
                                                     for w in windows) + " 上岗")
     return lines
+
+
+# -- the county centre's known peaks and ticket history (tidal windows) ---------------------
+
+# (name, factor, months, category letters): 入学 on 教育入学 and 户政 in July–August,
+# 年底社保缴费 on 社保医保 in December.
+COUNTY_PEAKS = [
+    ("入学", "3.50", "7,8", "G"),
+    ("入学", "1.30", "7,8", "E"),
+    ("年底社保缴费", "1.60", "12", "B"),
+]
+# The county centre's queues as the history generator sees them: an ordinary
+# Wednesday's tickets, the mean handling time (seconds), and the windows the generated
+# history had open for each (the plan then says where that was too few or too many).
+COUNTY_HISTORY = (
+    DemoCategory("A", "综合受理", "A", 45, 480, 3),
+    DemoCategory("B", "社保医保", "B", 80, 300, 2),
+    DemoCategory("C", "不动产登记", "C", 24, 900, 1),
+    DemoCategory("D", "企业开办", "D", 14, 1200, 2),
+    DemoCategory("E", "户政出入境", "E", 30, 420, 1),
+    DemoCategory("F", "帮办代办", "F", 6, 900, 1),
+    DemoCategory("G", "教育入学", "G", 10, 480, 1),
+)
+
+
+def county_peaks() -> list[PeakPeriod]:
+    return [PeakPeriod(name, float(factor), months=tuple(int(m) for m in months.split(",")),
+                       categories=tuple(letters)) for name, factor, months, letters
+            in COUNTY_PEAKS]
+
+
+def create_demo_peaks(hall: Hall) -> None:
+    """The county centre's known peaks (kept as they are when already there)."""
+    for name, factor, months, letters in COUNTY_PEAKS:
+        categories = list(hall.categories.filter(letter__in=letters))
+        peak = (DemandPeak.objects.filter(hall=hall, name=name, categories__in=categories)
+                .first())
+        if peak is None:
+            peak = DemandPeak.objects.create(hall=hall, name=name, factor=factor,
+                                             months=months)
+            peak.categories.set(categories)
+
+
+def load_demo_history(*, weeks: int = 12, end: dt.date | None = None, seed: int = 0) -> int:
+    """The county centre's synthetic ticket history of ``weeks`` weeks before ``end``
+    (default: today) as its tickets, replacing a history loaded before."""
+    from django.utils import timezone
+
+    from onething.hall.tidal_services import load_ticket_history
+
+    hall = Hall.objects.get(slug=COUNTY.slug)
+    records = generate_demo_history(end=end or timezone.localdate(), weeks=weeks, seed=seed,
+                                    categories=COUNTY_HISTORY, peaks=county_peaks(),
+                                    hall=hall.slug)
+    return load_ticket_history(hall, records, actor=None)

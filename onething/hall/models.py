@@ -84,6 +84,11 @@ class Hall(models.Model):
     no_show_limit = models.PositiveSmallIntegerField("爽约次数上限", default=3)
     no_show_window_days = models.PositiveSmallIntegerField("爽约统计天数", default=90)
     no_show_pause_days = models.PositiveSmallIntegerField("暂停预约天数", default=30)
+    # The starvation bound of the calling order (domain.tickets.OrderPolicy.priority_run):
+    # after this many priority tickets in a row, an overdue walk-in goes next.
+    priority_run = models.PositiveSmallIntegerField(
+        "连续优先叫号上限", default=3,
+        help_text="连续叫这么多个绿色通道或预约号后，等候已久的普通号优先")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -95,6 +100,8 @@ class Hall(models.Model):
                                     name="one_main_hall"),
             models.CheckConstraint(condition=Q(is_main=False) | Q(active=True),
                                    name="main_hall_is_active"),
+            models.CheckConstraint(condition=Q(priority_run__gte=1, priority_run__lte=20),
+                                   name="hall_priority_run_1_to_20"),
         ]
 
     def __str__(self) -> str:
@@ -402,3 +409,103 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.category} {self.slot_starts:%Y-%m-%d %H:%M}"
+class DemandPeak(models.Model):
+    """A known peak of a hall's demand (已知高峰): a factor on its categories' arrivals in
+    some months or between two dates, e.g. 入学 ×3.5 on 教育入学 in July–August or
+    年底社保缴费 ×1.6 on 社保医保 in December (domain.forecast.PeakPeriod). No
+    categories: every category of the hall. A centre edits them; the tidal plan reads them."""
+
+    hall = models.ForeignKey(Hall, models.CASCADE, related_name="peaks",
+                             verbose_name="办事大厅")
+    name = models.CharField("名称", max_length=30, help_text="如“入学”“年底社保缴费”")
+    factor = models.DecimalField("高峰系数", max_digits=4, decimal_places=2,
+                                 help_text="平日人数的倍数，如 3.5")
+    months = models.CharField("月份", max_length=40, blank=True,
+                              help_text="逗号分隔的月份，如“7,8”")
+    starts = models.DateField("开始日期", null=True, blank=True)
+    ends = models.DateField("结束日期", null=True, blank=True)
+    categories = models.ManyToManyField(ServiceCategory, blank=True, related_name="peaks",
+                                        verbose_name="适用的取号类别",
+                                        help_text="不选则适用于全部类别")
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "已知高峰"
+        ordering = ["hall", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(factor__gt=0), name="peak_factor_positive"),
+            models.CheckConstraint(condition=Q(starts__isnull=True) | Q(ends__isnull=True)
+                                   | Q(starts__lte=F("ends")), name="peak_starts_before_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hall} {self.name} ×{self.factor}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        parts = [m.strip() for m in self.months.replace("，", ",").split(",") if m.strip()]
+        if not all(m.isdigit() and 1 <= int(m) <= 12 for m in parts):
+            raise ValidationError({"months": "月份应为1至12，用逗号分隔 (months: 1–12, "
+                                             "separated by commas)"})
+        if not parts and not (self.starts and self.ends):
+            raise ValidationError("请填写月份或起止日期 (give months or a date range)")
+
+
+class TidalPlan(models.Model):
+    """An accepted tidal-window plan (潮汐窗口计划) of a hall for one day: while it is in
+    force (not withdrawn) its assignments decide which categories the chosen windows
+    serve in the given hours. Accepting again replaces it (the old one is withdrawn)."""
+
+    hall = models.ForeignKey(Hall, models.PROTECT, related_name="tidal_plans",
+                             verbose_name="办事大厅")
+    day = models.DateField("日期")
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                    blank=True, related_name="+", verbose_name="采纳人")
+    accepted_at = models.DateTimeField("采纳时间")
+    withdrawn_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                     blank=True, related_name="+", verbose_name="撤销人")
+    # What the manager saw when accepting: hours, reasons, accuracy (DayPlan.to_dict()).
+    summary = models.JSONField("计划内容", default=dict)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "潮汐窗口计划"
+        ordering = ["-day", "-accepted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "day"], condition=Q(withdrawn_at__isnull=True),
+                                    name="one_tidal_plan_in_force_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hall} {self.day} 潮汐窗口计划"
+
+    @property
+    def in_force(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class TidalAssignment(models.Model):
+    """From ``starts`` to ``ends`` the window serves these categories instead of its own."""
+
+    plan = models.ForeignKey(TidalPlan, models.CASCADE, related_name="assignments",
+                             verbose_name="潮汐窗口计划")
+    window = models.ForeignKey(Window, models.PROTECT, related_name="tidal_assignments",
+                               verbose_name="窗口")
+    starts = models.DateTimeField("开始")
+    ends = models.DateTimeField("结束")
+    categories = models.ManyToManyField(ServiceCategory, related_name="+",
+                                        verbose_name="这段时间服务的取号类别")
+    reason = models.CharField("原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "潮汐窗口安排"
+        ordering = ["plan", "window", "starts"]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts__lt=F("ends")),
+                                   name="tidal_assignment_starts_before_end"),
+        ]
+        indexes = [models.Index(fields=["window", "starts"], name="tidal_by_window")]
+
+    def __str__(self) -> str:
+        return f"{self.window} {self.starts:%H:%M}–{self.ends:%H:%M}"

@@ -117,10 +117,13 @@ class HallProfile:
     active: bool = True
     order: int = 0
     periods: Sequence[Period] = ()
+    # The calling order's starvation bound (Hall.priority_run).
+    priority_run: int = 3
 
 
 PROFILE_FIELDS = ("name", "slug", "kind", "region", "address", "phone", "map_url", "bus_lines",
-                  "accessible_entrance", "hours_note", "is_main", "active", "order")
+                  "accessible_entrance", "hours_note", "is_main", "active", "order",
+                  "priority_run")
 
 
 def _clean_profile(profile: HallProfile, hall: Hall | None) -> dict[str, Any]:
@@ -135,7 +138,11 @@ def _clean_profile(profile: HallProfile, hall: Hall | None) -> dict[str, Any]:
         "hours_note": _text(errors, "hours_note", profile.hours_note, 2000, label="办公时间说明"),
         "region": profile.region, "is_main": bool(profile.is_main),
         "active": bool(profile.active), "order": max(0, min(int(profile.order or 0), 999)),
+        "priority_run": profile.priority_run,
     }
+    if not isinstance(profile.priority_run, int) or not 1 <= profile.priority_run <= 20:
+        errors["priority_run"] = ("连续优先叫号上限应为1至20 (the priority run must be "
+                                  "1 to 20)")
     slug = (profile.slug or "").strip().lower()
     if not slug or len(slug) > 50 or not all(c.isascii() and (c.isalnum() or c == "-")
                                               for c in slug) or slug.startswith("-"):

@@ -22,6 +22,7 @@ from onething.domain.tickets import (
 )
 from onething.hall.models import Hall, ServiceCategory, Ticket, Window, WindowShift
 from onething.hall.selectors import NotVisible
+from onething.hall.tidal_selectors import category_ids_at
 
 RECENT_SERVED = 20  # handling times averaged for the estimate
 
@@ -58,11 +59,15 @@ def place_of(ticket: Ticket) -> Place | None:
     waiting = [Waiting(pk, PriorityClass(p), at) for pk, p, at
                in queue.values_list("pk", "priority", "taken_at")]
     ahead = people_ahead(_waiting(ticket), waiting)
-    serving = Window.objects.filter(
-        categories=ticket.category_id, active=True,
+    # The windows with someone at them that serve the category now (an accepted tidal
+    # plan may have switched some).
+    staffed = Window.objects.filter(
+        hall_id=ticket.hall_id, active=True,
         pk__in=WindowShift.objects.filter(ended_at__isnull=True).values("window"))
-    windows = serving.count()
-    busy = (Ticket.objects.filter(window__in=serving, status__in=AT_WINDOW)
+    now = timezone.now()
+    serving = [w.pk for w in staffed if ticket.category_id in category_ids_at(w, now)]
+    windows = len(serving)
+    busy = (Ticket.objects.filter(window_id__in=serving, status__in=AT_WINDOW)
             .values("window").distinct().count())
     aht = handling_seconds(ticket.category_id, ticket.day)
     return Place(ahead, estimated_wait_seconds(ahead, windows=windows,
@@ -141,7 +146,8 @@ def desk_of(user: User) -> Desk | None:
     window = shift.window
     current = (Ticket.objects.select_related("category")
                .filter(window=window, status__in=AT_WINDOW).first())
-    served = list(window.categories.filter(active=True).order_by("order", "letter"))
+    served = list(ServiceCategory.objects.filter(pk__in=category_ids_at(window))
+                  .order_by("order", "letter"))
     counts = dict(Ticket.objects.filter(day=timezone.localdate(), status=TicketStatus.WAITING)
                   .filter(Q(for_window=window) | Q(for_window__isnull=True, category__in=served))
                   .values_list("category").annotate(n=Count("pk")).order_by())

@@ -48,9 +48,15 @@ from onething.domain.tickets import (
 from onething.domain.validators import ValidationProblem, validate_mobile
 from onething.hall.models import ServiceCategory, Ticket, TicketCounter, Window, WindowShift
 from onething.hall.services import HallDenied, HallError
+from onething.hall.tidal_selectors import category_ids_at
 
-# Configurable per deployment later; the default of the domain.
+# The domain's default; each hall sets its own starvation bound (Hall.priority_run).
 POLICY = OrderPolicy()
+
+
+def policy_of(hall: Any) -> OrderPolicy:
+    """The calling order of a hall: its ``priority_run``, the default walk-in bound."""
+    return OrderPolicy(priority_run=hall.priority_run, walk_in_bound=POLICY.walk_in_bound)
 # The SMS goes out when this many people or fewer are ahead (轮到前提醒).
 NEAR = 3
 
@@ -172,11 +178,10 @@ def current_at(window: Window) -> Ticket | None:
             .filter(window=window, status__in=AT_WINDOW).first())
 
 
-def _streak(window: Window, category_ids: list[int], day: dt.date) -> int:
+def _streak(window: Window, category_ids: list[int], day: dt.date, run: int) -> int:
     recent = list(Ticket.objects.filter(hall_id=window.hall_id, day=day,
                                         category_id__in=category_ids, called_at__isnull=False)
-                  .order_by("-called_at", "-pk").values_list("priority", flat=True)
-                  [:POLICY.priority_run])
+                  .order_by("-called_at", "-pk").values_list("priority", flat=True)[:run])
     return priority_streak(list(reversed(recent)))
 
 
@@ -192,8 +197,9 @@ def call_next(window: Window, *, actor: User, now: dt.datetime | None = None) ->
                 raise HallError({"ticket": BUSY})
             now = now or timezone.now()
             day = timezone.localdate(now)
-            category_ids = list(window.categories.filter(active=True)
-                                .values_list("pk", flat=True))
+            # An accepted tidal plan may switch the window's categories for this hour.
+            category_ids = category_ids_at(window, now)
+            policy = policy_of(window.hall)
             waiting = Ticket.objects.filter(hall_id=window.hall_id, day=day,
                                             status=TicketStatus.WAITING).filter(
                 Q(for_window=window) | Q(for_window__isnull=True, category_id__in=category_ids))
@@ -205,7 +211,8 @@ def call_next(window: Window, *, actor: User, now: dt.datetime | None = None) ->
                                       .order_by("taken_at", "pk").first()) if t is not None]
             chosen = next_ticket(
                 [Waiting(t.pk, PriorityClass(t.priority), t.taken_at) for t in candidates],
-                priority_streak=_streak(window, category_ids, day), now=now, policy=POLICY)
+                priority_streak=_streak(window, category_ids, day, policy.priority_run),
+                now=now, policy=policy)
             if chosen is None:
                 return None
             won = Ticket.objects.filter(pk=chosen.id, status=TicketStatus.WAITING).update(

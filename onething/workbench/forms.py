@@ -132,6 +132,10 @@ class HallForm(forms.Form):
     active = forms.BooleanField(label=gettext_lazy("启用（在门户公布）"), required=False)
     order = forms.IntegerField(label=gettext_lazy("排序"), min_value=0, max_value=999,
                                required=False)
+    priority_run = forms.IntegerField(
+        label=gettext_lazy("连续优先叫号上限"), min_value=1, max_value=20, required=False,
+        help_text=gettext_lazy("叫号时连续叫这么多个绿色通道或预约号后，等候20分钟以上的普通号"
+                               "先叫，不让普通号一直等下去。默认3。"))
 
     def __init__(self, *args, regions, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -219,3 +223,27 @@ class WindowForm(forms.Form):
         self.fields["department"].queryset = departments
         self.fields["categories"].queryset = categories
         self.fields["name"].widget.attrs["autocomplete"] = "off"
+
+
+class PeakForm(forms.Form):
+    """A known peak of a hall (已知高峰) for the tidal-window forecast."""
+
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=30,
+                           help_text=gettext_lazy("如“入学”“年底社保缴费”"))
+    factor = forms.DecimalField(label=gettext_lazy("高峰系数"), min_value=0.1, max_value=20,
+                                decimal_places=2,
+                                help_text=gettext_lazy("平日人数的倍数，如 3.5"))
+    months = forms.CharField(label=gettext_lazy("月份"), max_length=40, required=False,
+                             help_text=gettext_lazy("逗号分隔，如“7,8”；或填写下面的起止日期"))
+    starts = forms.DateField(label=gettext_lazy("开始日期"), required=False,
+                             widget=forms.DateInput(attrs={"type": "date"}))
+    ends = forms.DateField(label=gettext_lazy("结束日期"), required=False,
+                           widget=forms.DateInput(attrs={"type": "date"}))
+    categories = CategoryChoiceField(
+        label=gettext_lazy("适用的取号类别"), queryset=None, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("不选则适用于全部类别"))
+
+    def __init__(self, *args, categories, **kwargs) -> None:
+        super().__init__(*args, prefix="peak", **kwargs)
+        self.fields["categories"].queryset = categories

@@ -28,7 +28,13 @@ from onething.hall.services import (
     start_shift,
 )
 from onething.workbench.access import CENTRE_ROLES, SHIFT_ROLES, forbidden, staff_required
-from onething.workbench.forms import CategoryForm, HallForm, ScheduleFormSet, WindowForm
+from onething.workbench.forms import (
+    CategoryForm,
+    HallForm,
+    PeakForm,
+    ScheduleFormSet,
+    WindowForm,
+)
 
 
 def _denied(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -78,7 +84,7 @@ def hall_edit(request: HttpRequest, hall_id: int | None = None) -> HttpResponse:
     hall = _hall_or_404(request, hall_id) if hall_id is not None else None
     if request.method != "POST":
         if hall is None:
-            initial = {"kind": "county", "active": True, "order": 0,
+            initial = {"kind": "county", "active": True, "order": 0, "priority_run": 3,
                        "region": selectors.default_region()}
             rows = [{"first": 1, "last": 5, "starts": "09:00", "ends": "12:00",
                      "service": ServiceKind.REGULAR},
@@ -87,7 +93,8 @@ def hall_edit(request: HttpRequest, hall_id: int | None = None) -> HttpResponse:
         else:
             initial = {name: getattr(hall, name) for name in (
                 "name", "slug", "kind", "address", "map_url", "phone", "bus_lines",
-                "accessible_entrance", "hours_note", "is_main", "active", "order")}
+                "accessible_entrance", "hours_note", "is_main", "active", "order",
+                "priority_run")}
             initial["region"] = hall.region_id
             rows = _schedule_initial(hall)
         return _render_hall(request, hall, HallForm(initial=initial, regions=_regions()),
@@ -111,7 +118,8 @@ def hall_edit(request: HttpRequest, hall_id: int | None = None) -> HttpResponse:
                 address=data["address"], phone=data["phone"], map_url=data["map_url"],
                 bus_lines=data["bus_lines"], accessible_entrance=data["accessible_entrance"],
                 hours_note=data["hours_note"], is_main=data["is_main"], active=data["active"],
-                order=data["order"] or 0, periods=periods)
+                order=data["order"] or 0, periods=periods,
+                priority_run=data["priority_run"] or 3)
             try:
                 saved = save_hall(profile, actor=request.user, hall=hall)
             except HallDenied as exc:
@@ -329,3 +337,171 @@ def shift_close(request: HttpRequest, shift_id: int) -> HttpResponse:
         messages.success(request, gettext("已结束%(name)s在%(number)s号窗口的值班。")
                          % {"name": held.user.display_name, "number": held.window.number})
     return redirect("workbench:hall-windows", hall_id=held.window.hall_id)
+
+
+# -- tidal windows (潮汐窗口) ------------------------------------------------------------------
+
+PLAN_DAYS = 8  # tomorrow and the seven days after it
+
+
+def _plan_days(today) -> list:
+    import datetime as dt
+
+    return [today + dt.timedelta(days=offset) for offset in range(1, PLAN_DAYS + 1)]
+
+
+@staff_required(*CENTRE_ROLES)
+def hall_tidal(request: HttpRequest, hall_id: int) -> HttpResponse:
+    """The tidal-window plan of a day: windows per category × hour, the switches that
+    carry it out, the reasons, the forecast's accuracy and what pooling would save."""
+    hall = _hall_or_404(request, hall_id)
+    return _render_tidal(request, hall, request.GET.get("day", ""), _peak_form(hall))
+
+
+def _peak_form(hall, data=None) -> PeakForm:
+    return PeakForm(data, categories=hall.categories.order_by("order", "letter"))
+
+
+def _render_tidal(request: HttpRequest, hall, wanted: str, peak_form: PeakForm, *,
+                  status: int = 200) -> HttpResponse:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from onething.hall import tidal_selectors
+
+    today = timezone.localdate()
+    days = _plan_days(today)
+    try:
+        day = dt.date.fromisoformat(wanted)
+    except ValueError:
+        day = days[0]
+    if day not in days and day != today:
+        day = days[0]
+    week = tidal_selectors.plans_for(hall, sorted({*days, day}))
+    plan = week[day]
+    in_force = tidal_selectors.plan_in_force(hall, day)
+    accepted = tidal_selectors.days_with_plans(hall, days)
+    overview = [{"day": d, "window_hours": sum(h.windows for h in week[d].hours),
+                 "tidal_hours": sum(max(0, h.tidal_windows) for h in week[d].hours),
+                 "switches": len(tidal_selectors.switches_for(hall, week[d])),
+                 "peaks": sorted({p for h in week[d].hours for p in h.peaks}),
+                 "accepted": d in accepted} for d in days]
+    own = {w.pk: [c.letter for c in w.categories.all()]
+           for w in hall.windows.prefetch_related("categories")}
+    hours = sorted(plan.hours, key=lambda h: (h.hour, h.category))
+    pooled = sum(p.pooled_windows for p in plan.pooling)
+    separate = sum(p.separate_windows for p in plan.pooling)
+    return render(request, "workbench/hall_tidal.html", {
+        "hall": hall, "day": day, "days": days, "plan": plan, "hours": hours,
+        "switches": [(s, own.get(s.window.pk, [])) for s in
+                     tidal_selectors.switches_for(hall, plan)],
+        "in_force": in_force,
+        "assignments": tidal_selectors.assignments_of(in_force) if in_force else [],
+        "pooling": plan.pooling, "pooled": pooled, "separate": separate,
+        "saved": separate - pooled,
+        "accuracy": [(a, plan_name(plan, a.category)) for a in plan.accuracy],
+        "peaks": tidal_selectors.peak_rows(hall), "peak_form": peak_form,
+        "overview": overview,
+    }, status=status)
+
+
+@staff_required(*CENTRE_ROLES)
+@require_POST
+def hall_peak_add(request: HttpRequest, hall_id: int) -> HttpResponse:
+    """Register a known peak (已知高峰); errors come back on the plan screen."""
+    from onething.hall.tidal_services import add_peak
+
+    hall = _hall_or_404(request, hall_id)
+    form = _peak_form(hall, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            add_peak(hall, actor=request.user, name=data["name"], factor=data["factor"],
+                     months=data["months"], starts=data["starts"], ends=data["ends"],
+                     categories=data["categories"])
+        except HallDenied as exc:
+            return _denied(request, exc)
+        except HallError as exc:
+            _apply_errors(form, exc.errors)
+        else:
+            messages.success(request, gettext("已登记已知高峰“%(name)s”。")
+                             % {"name": data["name"]})
+            return redirect(f"{_tidal_url(hall)}?day={request.POST.get('day', '')}")
+    return _render_tidal(request, hall, request.POST.get("day", ""), form, status=400)
+
+
+@staff_required(*CENTRE_ROLES)
+@require_POST
+def hall_peak_active(request: HttpRequest, hall_id: int, peak_id: int) -> HttpResponse:
+    """Take a known peak out of the forecast (停用) or back in (启用)."""
+    from onething.hall.tidal_selectors import peak_of
+    from onething.hall.tidal_services import set_peak_active
+
+    hall = _hall_or_404(request, hall_id)
+    peak = peak_of(hall, peak_id)
+    if peak is None:
+        raise Http404("没有这个已知高峰 (no such peak)")
+    try:
+        set_peak_active(peak, active=request.POST.get("active") == "1", actor=request.user)
+    except HallDenied as exc:
+        return _denied(request, exc)
+    return redirect(f"{_tidal_url(hall)}?day={request.POST.get('day', '')}")
+
+
+def plan_name(plan, letter: str) -> str:
+    for hour in plan.hours:
+        if hour.category == letter:
+            return hour.category_name
+    return letter
+
+
+@staff_required(*CENTRE_ROLES)
+@require_POST
+def hall_tidal_accept(request: HttpRequest, hall_id: int) -> HttpResponse:
+    import datetime as dt
+
+    from onething.hall.tidal_services import accept_tidal_plan
+
+    hall = _hall_or_404(request, hall_id)
+    try:
+        day = dt.date.fromisoformat(request.POST.get("day", ""))
+    except ValueError:
+        messages.error(request, gettext("请选择要采纳计划的日期。"))
+        return redirect(_tidal_url(hall))
+    try:
+        stored = accept_tidal_plan(hall, day, actor=request.user)
+    except HallDenied as exc:
+        return _denied(request, exc)
+    except HallError as exc:
+        messages.error(request, "；".join(exc.errors.values()))
+    else:
+        messages.success(request, gettext("已采纳%(day)s的潮汐窗口计划：%(count)s处窗口调整。")
+                         % {"day": day.isoformat(), "count": stored.assignments.count()})
+    return redirect(f"{_tidal_url(hall)}?day={day.isoformat()}")
+
+
+def _tidal_url(hall) -> str:
+    from django.urls import reverse
+
+    return reverse("workbench:hall-tidal", kwargs={"hall_id": hall.pk})
+
+
+@staff_required(*CENTRE_ROLES)
+@require_POST
+def hall_tidal_withdraw(request: HttpRequest, hall_id: int, plan_id: int) -> HttpResponse:
+    from onething.hall.tidal_selectors import tidal_plan_of
+    from onething.hall.tidal_services import withdraw_tidal_plan
+
+    hall = _hall_or_404(request, hall_id)
+    plan = tidal_plan_of(hall, plan_id)
+    if plan is None:
+        raise Http404("没有这个计划 (no such plan)")
+    try:
+        withdrawn = withdraw_tidal_plan(plan, actor=request.user)
+    except HallDenied as exc:
+        return _denied(request, exc)
+    if withdrawn:
+        messages.success(request, gettext("已撤销%(day)s的潮汐窗口计划，窗口恢复原来的取号类别。")
+                         % {"day": plan.day.isoformat()})
+    return redirect(f"{_tidal_url(hall)}?day={plan.day.isoformat()}")

@@ -135,6 +135,11 @@ LABELS: dict[str, dict[str, Promise]] = {
         "ticket.linked": pgettext_lazy("audit kind", "号票关联申请"),
         "ticket.transferred": pgettext_lazy("audit kind", "号票转移"),
         "ticket.left": pgettext_lazy("audit kind", "放弃取号"),
+        "ticket.history_loaded": pgettext_lazy("audit kind", "载入历史号票"),
+        "tidal_plan.accepted": pgettext_lazy("audit kind", "采纳潮汐窗口计划"),
+        "tidal_plan.withdrawn": pgettext_lazy("audit kind", "撤销潮汐窗口计划"),
+        "peak.created": pgettext_lazy("audit kind", "新增已知高峰"),
+        "peak.updated": pgettext_lazy("audit kind", "修改已知高峰"),
     },
 }
 

@@ -681,3 +681,27 @@ def test_phone_pages(live_server, demo, application, new_page, audit, cookies):
     kiosk.locator(".certificate").wait_for()
     audit.check(kiosk, "kiosk payment receipt", phone)
     audit.assert_clean()
+
+
+@pytest.mark.parametrize("cookies", [{}, {"onething_elder": "1"}, {"django_language": "en"}],
+                         ids=["chinese", "elder-mode", "english"])
+def test_tidal_window_plan_page(live_server, halls, new_page, audit, cookies):
+    """The tidal-window plan (潮汐窗口计划) before and after it is accepted, in Chinese,
+    elder mode and English."""
+    from onething.hall.demo import load_demo_history
+
+    load_demo_history()
+    base = live_server.url
+    page = new_page(viewport=DESKTOP)
+    page.context.add_cookies([{"name": k, "value": v, "url": base} for k, v in cookies.items()])
+    sign_in_staff(page, base, "demo-manager")
+    page.goto(f"{base}/workbench/halls/{halls.county.pk}/tidal/")
+    audit.check(page, "tidal plan")
+    page.locator("form[action$='/tidal/accept/'] button[type=submit]").click()
+    page.locator("form[action$='/withdraw/']").wait_for()
+    audit.check(page, "tidal plan accepted")
+    page.locator("details summary").last.click()
+    page.locator("form[action$='/peaks/'] button[type=submit]").click()
+    page.locator(".error-summary").wait_for()
+    audit.check(page, "known peak: add with errors")
+    audit.assert_clean()

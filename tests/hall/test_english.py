@@ -87,7 +87,7 @@ def test_the_managers_pages_in_english(halls, demo):
                               "Add a staff member"],
         "/workbench/staff/new/": ["Used to sign in: 3 to 40 letters", "Assigned windows"],
         f"/workbench/staff/{demo.clerk.pk}/": ["Reset password", "Disable account"],
-        "/workbench/halls/": ["Government service centre", "11 windows", "6 categories"],
+        "/workbench/halls/": ["Government service centre", "11 windows", "7 categories"],
         "/workbench/halls/new/": ["Weekly opening hours", "Row 1: From"],
         f"/workbench/halls/{county.pk}/": ["Main service hall (shown in the portal"],
         f"/workbench/halls/{county.pk}/windows/": ["Ticket categories", "End shift",

@@ -354,7 +354,7 @@ def test_the_demo_county_centre_is_the_main_hall_with_its_week(halls):
              "".join(w.categories.order_by("letter").values_list("letter", flat=True)))
             for w in halls.county.windows.order_by("number")][:7] == [
         (1, "any_matter", "", "A"), (2, "any_matter", "", "A"), (3, "any_matter", "", "A"),
-        (4, "any_matter", "", "AD"), (5, "any_matter", "", "D"),
+        (4, "any_matter", "", "AD"), (5, "any_matter", "", "DG"),
         (6, "specialist", "dc-hrss", "B"), (7, "specialist", "dc-hrss", "B")]
 
 
@@ -363,11 +363,11 @@ def test_the_demo_set_up_runs_again_without_changing_anything(halls):
 
     lines = create_demo_halls()
     assert lines[:2] == [
-        "办事大厅 德城区政务服务中心：11 个窗口，6 个取号类别 /halls/#decheng-centre",
+        "办事大厅 德城区政务服务中心：11 个窗口，7 个取号类别 /halls/#decheng-centre",
         "办事大厅 黄河涯镇便民服务中心：4 个窗口，2 个取号类别 /halls/#huangheya-centre"]
     assert kinds() == []  # nothing changed, nothing recorded
     assert (Hall.objects.count(), Window.objects.count(), ServiceCategory.objects.count()) == (
-        2, 15, 8)
+        2, 15, 9)
 
 
 def test_admin_edits_are_audited_too(halls, demo):

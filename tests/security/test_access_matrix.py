@@ -172,6 +172,19 @@ MATRIX: dict[str, Entry] = {
                                  args="category"),
     "workbench:window-edit": E(                      "302 403 403 403 403 403 200 200 302 302 302",
                                args="window"),
+    # Tidal windows: the plan screen, accepting (an empty form: sent back to the screen, 302)
+    # and withdrawing a plan: managers and administrators only.
+    "workbench:hall-tidal": E(                       "302 403 403 403 403 403 200 200 302 302 302",
+                              args="hall"),
+    "workbench:hall-tidal-accept": E(                "302 403 403 403 403 403 302 302 302 302 302",
+                                     method="post", args="hall"),
+    "workbench:hall-tidal-withdraw": E(              "302 403 403 403 403 403 302 302 302 302 302",
+                                       method="post", args="tidal_plan"),
+    # Known peaks: an empty form is sent back (400); switching a peak off and on (302).
+    "workbench:hall-peak-add": E(                    "302 403 403 403 403 403 400 400 302 302 302",
+                                 method="post", args="hall"),
+    "workbench:hall-peak-active": E(                 "302 403 403 403 403 403 302 302 302 302 302",
+                                    method="post", args="peak"),
     # The window shift: clerks, assistants and managers (administrators do not work shifts)
     "workbench:shift": E(                            "302 403 403 200 403 403 200 403 302 302 302"),
     "workbench:shift-start": E(                      "302 403 403 302 403 403 302 403 302 302 302",
@@ -381,6 +394,12 @@ def world(demo, halls) -> World:
     api_appointment = book_appointment(halls.county.categories.get(letter="B"),
                                        person=applicant, actor=applicant,
                                        slot_starts=free[0], channel="api")
+    # An accepted tidal plan of tomorrow (no history: no switches), to withdraw.
+
+    from onething.hall.tidal_services import accept_tidal_plan
+
+    tidal_plan = accept_tidal_plan(halls.county, timezone.localdate() + dt.timedelta(days=1),
+                                   actor=None)
     kwargs = {
         "": {},
         "bundle": {"slug": "restaurant"},
@@ -406,6 +425,8 @@ def world(demo, halls) -> World:
                      "category_id": halls.county.categories.get(letter="A").pk},
         "window": {"hall_id": halls.county.pk, "window_id": halls.window(halls.county, 1).pk},
         "shift": {"shift_id": shift.pk},
+        "tidal_plan": {"hall_id": halls.county.pk, "plan_id": tidal_plan.pk},
+        "peak": {"hall_id": halls.county.pk, "peak_id": halls.county.peaks.first().pk},
         "ticket": {"token": phone_ticket.token},
         "kiosk_ticket": {"token": kiosk_ticket.token},
         "appointment": {"appointment_id": appointment.pk},

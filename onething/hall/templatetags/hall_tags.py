@@ -48,3 +48,9 @@ def hall_mask(name: str) -> str:
     from onething.domain.tickets import mask_name
 
     return mask_name(name or "")
+
+
+@register.filter
+def minutes(seconds: float) -> float:
+    """``{{ plan_hour.aht_seconds|minutes|floatformat:1 }}``: seconds as minutes."""
+    return float(seconds) / 60

@@ -7,7 +7,8 @@
   Erlang A).
 - ``onething hall demo-history --weeks 12 [--seed S] [--end DATE] [--out FILE]``:
   a synthetic ticket history as CSV (columns in
-  :mod:`onething.domain.tickethistory`).
+  :mod:`onething.domain.tickethistory`); with ``--load``, stored as the demo county
+  centre's tickets instead (the tidal-window screen's history).
 - ``onething hall plan --history FILE --date YYYY-MM-DD [--json]``: the day's
   window plan per hour with its reasons.
 - ``onething hall no-shows [--inline]``: queue (or run) the marking of appointments not
@@ -87,6 +88,9 @@ class Command(BaseCommand):
         demo.add_argument("--seed", type=int, default=0)
         demo.add_argument("--end", help="first day after the history (default: today)")
         demo.add_argument("--out", type=Path, help="file to write (default: standard output)")
+        demo.add_argument("--load", action="store_true",
+                          help="store it as the demo county centre's tickets instead "
+                               "(replaces a history loaded before)")
 
         plan = sub.add_parser("plan", help="the day's window plan from a ticket history")
         plan.add_argument("--history", type=Path, required=True, help="CSV from demo-history")
@@ -153,6 +157,18 @@ class Command(BaseCommand):
     def _demo(self, options: dict[str, Any]) -> None:
         end = (_date(options["end"], "--end") if options["end"]
                else dt.datetime.now(HALL_TZ).date())
+        if options["load"]:
+            from onething.hall.demo import load_demo_history
+            from onething.hall.models import Hall
+
+            try:
+                count = load_demo_history(weeks=options["weeks"], end=end,
+                                          seed=options["seed"])
+            except (ValueError, Hall.DoesNotExist) as exc:
+                raise CommandError(f"无法载入：{exc}（先运行 onething setup --demo） "
+                                   f"(cannot load: run onething setup --demo first)") from exc
+            self.stdout.write(f"已载入 {count} 张历史号票 (loaded {count} tickets)")
+            return
         try:
             records = generate_demo_history(end=end, weeks=options["weeks"],
                                             seed=options["seed"])

@@ -46,3 +46,8 @@ class Command(BaseCommand):
             self.stdout.write("演示办事大厅 (demo service halls):")
             for line in create_demo_halls():
                 self.stdout.write(f"  {line}")
+            from onething.hall.demo import load_demo_history
+
+            count = load_demo_history()
+            self.stdout.write(f"  德城区政务服务中心近12周的演示号票 {count} 张"
+                              "（潮汐窗口计划的历史）")
