@@ -2,7 +2,9 @@
 
 Edits here skip the services' form checks but not the database's constraints (one main
 hall, one open shift per window and person, letters A–Z …); each save is recorded in the
-audit trail like the workbench's. Shifts are read-only: they are worked, not edited.
+audit trail like the workbench's. Shifts and tickets are read-only: they are worked,
+not edited; a ticket shows its masked name (张*) and masked mobile, never its token (the
+secret in its address) or its holder's account.
 """
 
 from __future__ import annotations
@@ -11,7 +13,15 @@ from django.contrib import admin
 from django.db import models
 
 from onething.audit.services import record_audit
-from onething.hall.models import Hall, OpeningPeriod, ServiceCategory, Window, WindowShift
+from onething.domain.validators import mask_mobile
+from onething.hall.models import (
+    Hall,
+    OpeningPeriod,
+    ServiceCategory,
+    Ticket,
+    Window,
+    WindowShift,
+)
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -62,6 +72,40 @@ class WindowShiftAdmin(admin.ModelAdmin):
     readonly_fields = ("window", "user", "started_at", "ended_at", "ended_by", "end_reason")
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ("code_display", "hall", "category", "day", "taken_at", "channel",
+                    "priority", "status", "window", "called_at", "served_ended_at",
+                    "holder_name", "mobile_masked")
+    list_filter = ("hall", "category", "status", "day", "channel", "priority")
+    date_hierarchy = "day"
+    list_select_related = ("hall", "category", "window", "window__hall")
+    ordering = ("-day", "-taken_at", "-pk")
+    fields = ("code_display", "hall", "category", "day", "taken_at", "channel", "priority",
+              "status", "for_window", "window", "called_by", "called_at", "last_called_at",
+              "calls", "served_started_at", "served_ended_at", "ended_at", "application",
+              "holder_name", "mobile_masked", "issued_by", "transferred_from")
+    readonly_fields = fields
+    show_full_result_count = False  # a year of a busy hall: no COUNT(*) on every page
+
+    @admin.display(description="号码", ordering="number")
+    def code_display(self, obj: Ticket) -> str:
+        return obj.code
+
+    @admin.display(description="手机号（短信提醒）")
+    def mobile_masked(self, obj: Ticket) -> str:
+        return mask_mobile(obj.mobile) if obj.mobile else ""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:

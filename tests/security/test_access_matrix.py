@@ -161,6 +161,9 @@ MATRIX: dict[str, Entry] = {
                              args="hall"),
     "workbench:hall-windows": E(                     "302 403 403 403 403 403 200 200 302 302 302",
                                 args="hall"),
+    # Hall figures (and their CSV / xlsx downloads, same view): managers and administrators.
+    "workbench:hall-figures": E(                     "302 403 403 403 403 403 200 200 302 302 302",
+                                args="hall"),
     "workbench:category-edit": E(                    "302 403 403 403 403 403 200 200 302 302 302",
                                  args="category"),
     "workbench:window-edit": E(                      "302 403 403 403 403 403 200 200 302 302 302",
