@@ -434,14 +434,28 @@ def test_hall_and_staff_pages(live_server, halls, new_page, audit, cookies):
 
 @pytest.mark.parametrize("cookies", [{}, {"onething_elder": "1"}, {"django_language": "en"}],
                          ids=["chinese", "elder-mode", "english"])
-def test_ticket_pages(live_server, halls, new_page, audit, cookies):
+def test_ticket_pages(live_server, halls, new_page, audit, cookies, request):
     """Issue 14's tickets: taking one at the kiosk and on the phone (with errors), the
     ticket page and the kiosk slip, the call screen with a call, the window desk before
     and after calling, and the door printer."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
     from onething.accounts.models import User
     from onething.domain.tickets import Channel
     from onething.hall.services import start_shift
     from onething.hall.ticket_services import call_next, take_ticket
+
+    # Tickets are taken within the hall's hours: the next Wednesday, 10:00 (in the future,
+    # so that the browser, on the real clock, keeps the session cookies).
+    now = dt.datetime.now(ZoneInfo("Asia/Shanghai"))
+    wednesday = (now + dt.timedelta(days=(2 - now.weekday()) % 7 or 7)).replace(
+        hour=10, minute=0, second=0, microsecond=0)
+    traveller = time_machine.travel(wednesday, tick=True)
+    traveller.start()
+    request.addfinalizer(traveller.stop)
 
     base = live_server.url
     county = halls.county

@@ -323,8 +323,13 @@ def world(demo, halls) -> World:
     from onething.hall.ticket_services import take_ticket
 
     category_a = halls.county.categories.get(letter="A")
-    phone_ticket = take_ticket(category_a, channel=Channel.PHONE, user=applicant)
-    kiosk_ticket = take_ticket(category_a, channel=Channel.KIOSK)
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    # Taken within the demo hall's hours (a Wednesday morning), whenever the test runs.
+    opened = dt.datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    phone_ticket = take_ticket(category_a, channel=Channel.PHONE, user=applicant, now=opened)
+    kiosk_ticket = take_ticket(category_a, channel=Channel.KIOSK, now=opened)
     kwargs = {
         "": {},
         "bundle": {"slug": "restaurant"},
