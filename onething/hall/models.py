@@ -298,6 +298,9 @@ class Ticket(models.Model):
             # history through the foreign-key index (bench/tickets.py, docs/benchmarks.md).
             models.Index(fields=["category", "day", "status", "taken_at"],
                          name="ticket_category_queue"),
+            # The last calls in a window's categories today (the walk-in bound's streak),
+            # read newest first: a few index entries instead of sorting the day's calls.
+            models.Index(fields=["hall", "day", "called_at", "id"], name="ticket_day_calls"),
             # The ticket at a window (one at a time): a handful of rows, not its history.
             models.Index(fields=["window"], condition=Q(status__in=["called", "serving"]),
                          name="ticket_at_window"),

@@ -16,6 +16,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='ticket',
+            index=models.Index(fields=['hall', 'day', 'called_at', 'id'], name='ticket_day_calls'),
+        ),
+        migrations.AddIndex(
+            model_name='ticket',
             index=models.Index(condition=models.Q(('status__in', ['called', 'serving'])), fields=['window'], name='ticket_at_window'),
         ),
     ]
