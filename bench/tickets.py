@@ -50,8 +50,9 @@ HALL_SLUG = "bench-hall"
 
 
 def _django(env: dict[str, str]) -> None:
-    os.environ.update({k: v for k, v in env.items()
-                       if k.startswith("ONETHING_") or k == "DATABASE_URL"})
+    os.environ.update(
+        {k: v for k, v in env.items() if k.startswith("ONETHING_") or k == "DATABASE_URL"}
+    )
     os.environ["DJANGO_SETTINGS_MODULE"] = "onething.settings"
     import django
 
@@ -72,23 +73,37 @@ def build(windows: int, per_day: int, history_days: int) -> dict:
 
     now = timezone.now()
     with transaction.atomic():
-        hall = Hall.objects.create(name="压测政务服务中心", slug=HALL_SLUG,
-                                   region=Region.objects.first(), address="压测路1号",
-                                   phone="0534-0000000")
+        hall = Hall.objects.create(
+            name="压测政务服务中心",
+            slug=HALL_SLUG,
+            region=Region.objects.first(),
+            address="压测路1号",
+            phone="0534-0000000",
+        )
         cats = ServiceCategory.objects.bulk_create(
             ServiceCategory(hall=hall, letter=letter, name=f"类别{letter}", order=i)
-            for i, letter in enumerate(LETTERS))
-        made = Window.objects.bulk_create(Window(hall=hall, number=n + 1)
-                                          for n in range(windows))
+            for i, letter in enumerate(LETTERS)
+        )
+        made = Window.objects.bulk_create(Window(hall=hall, number=n + 1) for n in range(windows))
         links = Window.categories.through
-        links.objects.bulk_create(links(window_id=w.pk, servicecategory_id=cats[(i + k) % 10].pk)
-                                  for i, w in enumerate(made) for k in range(3))
+        links.objects.bulk_create(
+            links(window_id=w.pk, servicecategory_id=cats[(i + k) % 10].pk)
+            for i, w in enumerate(made)
+            for k in range(3)
+        )
         clerks = User.objects.bulk_create(
-            User(username=f"bench-clerk-{n + 1}", role="clerk", real_name=f"压测{n + 1}",
-                 password="!") for n in range(windows))
+            User(
+                username=f"bench-clerk-{n + 1}",
+                role="clerk",
+                real_name=f"压测{n + 1}",
+                password="!",
+            )
+            for n in range(windows)
+        )
         WindowShift.objects.bulk_create(
             WindowShift(window=w, user=c, started_at=now - dt.timedelta(hours=1))
-            for w, c in zip(made, clerks, strict=True))
+            for w, c in zip(made, clerks, strict=True)
+        )
     today = timezone.localdate(now)
     rng = random.Random(7)
     for back in range(history_days, 0, -1):
@@ -104,23 +119,42 @@ def build(windows: int, per_day: int, history_days: int) -> dict:
             started = called + dt.timedelta(seconds=30)
             ended = started + dt.timedelta(seconds=rng.randint(120, 900))
             window = made[rng.randrange(windows)]
-            rows.append(Ticket(
-                hall=hall, category=cats[LETTERS.index(letter)], day=day, letter=letter,
-                number=counters[letter], taken_at=taken, channel="kiosk", status="done",
-                window=window, called_at=called, last_called_at=called, calls=1,
-                served_started_at=started, served_ended_at=ended, ended_at=ended,
-                token=secrets.token_urlsafe(16)))
+            rows.append(
+                Ticket(
+                    hall=hall,
+                    category=cats[LETTERS.index(letter)],
+                    day=day,
+                    letter=letter,
+                    number=counters[letter],
+                    taken_at=taken,
+                    channel="kiosk",
+                    status="done",
+                    window=window,
+                    called_at=called,
+                    last_called_at=called,
+                    calls=1,
+                    served_started_at=started,
+                    served_ended_at=ended,
+                    ended_at=ended,
+                    token=secrets.token_urlsafe(16),
+                )
+            )
         Ticket.objects.bulk_create(rows, batch_size=2000)
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE hall_ticket")
-    return {"hall": hall.pk, "categories": [c.pk for c in cats],
-            "windows": [w.pk for w in made], "clerks": [c.username for c in clerks]}
+    return {
+        "hall": hall.pk,
+        "categories": [c.pk for c in cats],
+        "windows": [w.pk for w in made],
+        "clerks": [c.username for c in clerks],
+    }
 
 
-def taker(env: dict[str, str], categories: list[int], count: int, seed: int,
-          out: multiprocessing.Queue) -> None:
+def taker(
+    env: dict[str, str], categories: list[int], count: int, seed: int, out: multiprocessing.Queue
+) -> None:
     _django(env)
     from onething.hall.models import ServiceCategory
     from onething.hall.ticket_services import take_ticket
@@ -131,9 +165,12 @@ def taker(env: dict[str, str], categories: list[int], count: int, seed: int,
     for i in range(count):
         category = rng.choices(cats, WEIGHTS)[0]
         t0 = time.perf_counter()
-        take_ticket(category, channel="kiosk",
-                    priority="elderly" if rng.random() < 0.1 else "walk_in",
-                    mobile=f"139{seed:02d}{i:06d}" if rng.random() < 0.2 else "")
+        take_ticket(
+            category,
+            channel="kiosk",
+            priority="elderly" if rng.random() < 0.1 else "walk_in",
+            mobile=f"139{seed:02d}{i:06d}" if rng.random() < 0.2 else "",
+        )
         times.append(time.perf_counter() - t0)
     out.put(("take", times))
 
@@ -185,8 +222,7 @@ def check(hall_id: int, expected: int) -> dict:
         "all_done": today.exclude(status="done").count() == 0,
         "called_once_each": called == expected,
     }
-    return {"rows_ok": all(ok.values()), **ok, "called_audit_rows": called,
-            "today": today.count()}
+    return {"rows_ok": all(ok.values()), **ok, "called_audit_rows": called, "today": today.count()}
 
 
 def explain_path(world: dict) -> list[dict]:
@@ -223,10 +259,12 @@ def explain_call(window_pk: int) -> str:
 
     window = Window.objects.get(pk=window_pk)
     cats = list(window.categories.values_list("pk", flat=True))
-    qs = (Ticket.objects.filter(hall_id=window.hall_id, day=timezone.localdate(),
-                                status="waiting")
-          .filter(Q(for_window=window) | Q(for_window__isnull=True, category_id__in=cats))
-          .filter(priority="walk_in").order_by("taken_at", "pk"))
+    qs = (
+        Ticket.objects.filter(hall_id=window.hall_id, day=timezone.localdate(), status="waiting")
+        .filter(Q(for_window=window) | Q(for_window__isnull=True, category_id__in=cats))
+        .filter(priority="walk_in")
+        .order_by("taken_at", "pk")
+    )
     return qs[:1].explain(analyze=True)
 
 
@@ -245,9 +283,10 @@ def profile(world: dict) -> None:
     category = ServiceCategory.objects.get(pk=world["categories"][0])
     window = Window.objects.get(pk=world["windows"][0])
     clerk = User.objects.get(username=world["clerks"][0])
-    for label, fn in (("take", lambda: take_ticket(category, channel="kiosk",
-                                                    mobile="13900000001")),
-                      ("call", lambda: call_next(window, actor=clerk))):
+    for label, fn in (
+        ("take", lambda: take_ticket(category, channel="kiosk", mobile="13900000001")),
+        ("call", lambda: call_next(window, actor=clerk)),
+    ):
         with CaptureQueriesContext(connection) as queries:
             result = fn()
         log(f"[profile] {label}: {len(queries)} queries")
@@ -270,15 +309,20 @@ def profile(world: dict) -> None:
         finish(ticket, actor=clerk)
     t2 = time.perf_counter()
     prof.disable()
-    log(f"[profile] 50 takes {1000 * (t1 - t0) / 50:.1f} ms each; 50 call+serve+finish "
-        f"{1000 * (t2 - t1) / 50:.1f} ms each")
+    log(
+        f"[profile] 50 takes {1000 * (t1 - t0) / 50:.1f} ms each; 50 call+serve+finish "
+        f"{1000 * (t2 - t1) / 50:.1f} ms each"
+    )
     pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(35)
 
 
 def summary(times: list[float]) -> dict:
-    return {"n": len(times), "p50_ms": round(percentile(times, 50) * 1000, 2),
-            "p99_ms": round(percentile(times, 99) * 1000, 2),
-            "max_ms": round(max(times) * 1000, 2)}
+    return {
+        "n": len(times),
+        "p50_ms": round(percentile(times, 50) * 1000, 2),
+        "p99_ms": round(percentile(times, 99) * 1000, 2),
+        "max_ms": round(max(times) * 1000, 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -288,8 +332,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--history-days", type=int, default=30)
     ap.add_argument("--takers", type=int, default=2)
     ap.add_argument("--callers", type=int, default=6)
-    ap.add_argument("--profile", action="store_true",
-                    help="only profile 50 takes and calls in this process (queries, time)")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="only profile 50 takes and calls in this process (queries, time)",
+    )
     args = ap.parse_args(argv)
     from bench.stack import site
 
@@ -298,8 +345,10 @@ def main(argv: list[str] | None = None) -> dict:
         _django(s.env)
         t0 = time.perf_counter()
         world = build(args.windows, args.tickets, args.history_days)
-        log(f"[tickets] hall, {args.windows} windows and {args.history_days} days of "
-            f"history in {time.perf_counter() - t0:.1f} s")
+        log(
+            f"[tickets] hall, {args.windows} windows and {args.history_days} days of "
+            f"history in {time.perf_counter() - t0:.1f} s"
+        )
         from django.db import connection
 
         if args.profile:
@@ -308,13 +357,19 @@ def main(argv: list[str] | None = None) -> dict:
         connection.close()
         ctx = multiprocessing.get_context("spawn")
         out, done = ctx.Queue(), ctx.Event()
-        share = [args.tickets // args.takers + (1 if i < args.tickets % args.takers else 0)
-                 for i in range(args.takers)]
+        share = [
+            args.tickets // args.takers + (1 if i < args.tickets % args.takers else 0)
+            for i in range(args.takers)
+        ]
         pairs = list(zip(world["windows"], world["clerks"], strict=True))
-        procs = [ctx.Process(target=taker, args=(s.env, world["categories"], n, i + 1, out))
-                 for i, n in enumerate(share)]
-        procs += [ctx.Process(target=caller, args=(s.env, pairs[j::args.callers], done, out))
-                  for j in range(args.callers)]
+        procs = [
+            ctx.Process(target=taker, args=(s.env, world["categories"], n, i + 1, out))
+            for i, n in enumerate(share)
+        ]
+        procs += [
+            ctx.Process(target=caller, args=(s.env, pairs[j :: args.callers], done, out))
+            for j in range(args.callers)
+        ]
         t0 = time.perf_counter()
         for p in procs:
             p.start()
@@ -334,21 +389,31 @@ def main(argv: list[str] | None = None) -> dict:
         plans = explain_path(world)
     take, call = summary(results["take"]), summary(results["call"])
     result = {
-        "benchmark": "tickets", "windows": args.windows, "tickets_per_day": args.tickets,
-        "history_days": args.history_days, "takers": args.takers, "callers": args.callers,
-        "take": take, "call_next": call,
+        "benchmark": "tickets",
+        "windows": args.windows,
+        "tickets_per_day": args.tickets,
+        "history_days": args.history_days,
+        "takers": args.takers,
+        "callers": args.callers,
+        "take": take,
+        "call_next": call,
         "call_next_nobody_waiting": summary(results["empty"]) if results["empty"] else None,
         "run_seconds": round(elapsed, 1),
-        "takes_per_second": round(args.tickets / elapsed, 1), **rows,
-        "explain_call_candidate": plan, "explain_path": plans,
+        "takes_per_second": round(args.tickets / elapsed, 1),
+        **rows,
+        "explain_call_candidate": plan,
+        "explain_path": plans,
         "ticket_queue_index_used": "ticket_queue" in plan,
         "goal": {"p99_ms": f"< {GOAL_MS:g}"},
         "goal_met": rows["rows_ok"] and max(take["p99_ms"], call["p99_ms"]) < GOAL_MS,
-        "machine": machine(), "seconds": round(time.monotonic() - started, 1),
+        "machine": machine(),
+        "seconds": round(time.monotonic() - started, 1),
     }
-    log(f"[tickets] take p50 {take['p50_ms']} ms p99 {take['p99_ms']} ms; call-next p50 "
+    log(
+        f"[tickets] take p50 {take['p50_ms']} ms p99 {take['p99_ms']} ms; call-next p50 "
         f"{call['p50_ms']} ms p99 {call['p99_ms']} ms (n={call['n']}); rows_ok "
-        f"{rows['rows_ok']}")
+        f"{rows['rows_ok']}"
+    )
     emit(result)
     return result
 
