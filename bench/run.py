@@ -33,6 +33,7 @@ FULL = [
     ("queue", ["queue", "--rows", "1000000", "--repeat", "100"], 1800),
     ("sustained_postgres", ["sustained", "--minutes", "10"], 1200),
     ("instant_postgres", ["instant", "--db", "postgres", "--requests", "300"], 600),
+    ("tickets_postgres", ["tickets"], 3600),
 ]
 QUICK = [
     ("submit_postgres", ["submit_http", "--db", "postgres", "--seconds", "8"], 300),
@@ -40,6 +41,8 @@ QUICK = [
     ("queue", ["queue", "--rows", "100000", "--repeat", "20"], 300),
     ("sustained_postgres", ["sustained", "--minutes", "1"], 300),
     ("instant_postgres", ["instant", "--db", "postgres", "--requests", "60"], 300),
+    ("tickets_postgres", ["tickets", "--windows", "50", "--tickets", "600",
+                          "--history-days", "3"], 900),
 ]
 
 

@@ -233,6 +233,54 @@ def serves_weekends(periods: Iterable[Period]) -> bool:
     return bool(open_days(periods) & {6, 7})
 
 
+# -- taking tickets within the opening hours -----------------------------------------------
+
+_EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+              "Dec")
+
+
+def ticket_hours(periods: Iterable[Period], moment: dt.datetime, *,
+                 appointment: bool = False) -> tuple[bool, dt.datetime | None]:
+    """Whether a ticket may be taken at ``moment`` (the hall's local time, aware), and
+    when one may next be taken (the start of the next period, in ``moment``'s zone;
+    None when the schedule has no such period).
+
+    Regular and extended hours (正常办公、延时服务, weekends included) take every ticket;
+    appointment-only periods (预约服务) only checked-in appointments (``appointment``).
+    A hall without any period has published no hours and is not restricted. A period
+    is half-open: 09:00–12:00 takes tickets from 09:00:00 until 11:59:59."""
+    every = list(periods)
+    if not every:
+        return True, None
+    usable = sorted((p for p in every if appointment or p.service is not ServiceKind.APPOINTMENT),
+                    key=lambda p: (p.weekday, p.starts))
+    clock = moment.time().replace(tzinfo=None)
+    today = moment.isoweekday()
+    if any(p.weekday == today and p.starts <= clock < p.ends for p in usable):
+        return True, None
+    for offset in range(8):
+        day = moment.date() + dt.timedelta(days=offset)
+        for period in usable:
+            if period.weekday != day.isoweekday():
+                continue
+            starts = dt.datetime.combine(day, period.starts, tzinfo=moment.tzinfo)
+            if starts > moment:
+                return False, starts
+    return False, None
+
+
+def closed_message(opens: dt.datetime | None) -> str:
+    """The bilingual refusal of a ticket outside the hours, naming the next opening."""
+    if opens is None:
+        return "本大厅暂不办理现场取号 (this hall does not give out tickets at the moment)"
+    zh = f"{opens.month}月{opens.day}日（{WEEKDAY_LABELS[opens.isoweekday()]}）{opens:%H:%M}"
+    en = (f"{_EN_WEEKDAYS[opens.isoweekday() - 1]} {opens.day} "
+          f"{_EN_MONTHS[opens.month - 1]} at {opens:%H:%M}")
+    return (f"现在不是本大厅的取号时间，下次可取号：{zh} "
+            f"(the hall is not giving out tickets now; it next opens for tickets on {en})")
+
+
 def check_category_letter(letter: str) -> str:
     """A ticket category's prefix: one capital letter A–Z (full-width and lower case are
     folded). Raises ScheduleProblem's sibling ValueError with a bilingual message."""

@@ -190,8 +190,8 @@ def plan_day(
     reasons: list[str] = []
     notes: list[str] = []
     if not forecast.open_hours.get(day.weekday()):
-        notes.append(f"历史中{weekday}没有取号记录，按闭厅处理 "
-                     f"(no history on this weekday: the hall is taken as closed)")
+        # Chinese only, like the reasons: the plan screen shows them as data (lang=zh-Hans)
+        notes.append(f"历史中{weekday}没有取号记录，按闭厅处理")
     for index, category in enumerate(counts.categories):
         summary = summaries[category]
         name = names.get(category, category)

@@ -2,8 +2,9 @@
 
 Edits here skip the services' form checks but not the database's constraints (one main
 hall, one open shift per window and person, letters A–Z …); each save is recorded in the
-audit trail like the workbench's. Shifts and appointments are read-only: they change
-through their services only.
+audit trail like the workbench's. Shifts, appointments and tickets are read-only: they
+change through their services only; a ticket shows its masked name (张*) and masked
+mobile, never its token (the secret in its address) or its holder's account.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from django.contrib import admin
 from django.db import models
 
 from onething.audit.services import record_audit
+from onething.domain.validators import mask_mobile
 from onething.hall.models import (
     Appointment,
     DemandPeak,
     Hall,
     OpeningPeriod,
     ServiceCategory,
+    Ticket,
     TidalPlan,
     Window,
     WindowShift,
@@ -84,6 +87,40 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_filter = ("hall", "status", "channel")
     search_fields = ("code",)
     readonly_fields = [f.name for f in Appointment._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ("code_display", "hall", "category", "day", "taken_at", "channel",
+                    "priority", "status", "window", "called_at", "served_ended_at",
+                    "holder_name", "mobile_masked")
+    list_filter = ("hall", "category", "status", "day", "channel", "priority")
+    date_hierarchy = "day"
+    list_select_related = ("hall", "category", "window", "window__hall")
+    ordering = ("-day", "-taken_at", "-pk")
+    fields = ("code_display", "hall", "category", "day", "taken_at", "channel", "priority",
+              "status", "for_window", "window", "called_by", "called_at", "last_called_at",
+              "calls", "served_started_at", "served_ended_at", "ended_at", "application",
+              "holder_name", "mobile_masked", "issued_by", "transferred_from")
+    readonly_fields = fields
+    show_full_result_count = False  # a year of a busy hall: no COUNT(*) on every page
+
+    @admin.display(description="号码", ordering="number")
+    def code_display(self, obj: Ticket) -> str:
+        return obj.code
+
+    @admin.display(description="手机号（短信提醒）")
+    def mobile_masked(self, obj: Ticket) -> str:
+        return mask_mobile(obj.mobile) if obj.mobile else ""
 
     def has_add_permission(self, request) -> bool:
         return False

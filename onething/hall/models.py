@@ -334,6 +334,17 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["hall", "day", "status", "taken_at"], name="ticket_queue"),
             models.Index(fields=["hall", "last_called_at"], name="ticket_calls"),
+            # A category's queue today (people ahead, the SMS "3 ahead", handling times,
+            # the desk's counts): without it those reads walk the category's whole
+            # history through the foreign-key index (bench/tickets.py, docs/benchmarks.md).
+            models.Index(fields=["category", "day", "status", "taken_at"],
+                         name="ticket_category_queue"),
+            # The last calls in a window's categories today (the walk-in bound's streak),
+            # read newest first: a few index entries instead of sorting the day's calls.
+            models.Index(fields=["hall", "day", "called_at", "id"], name="ticket_day_calls"),
+            # The ticket at a window (one at a time): a handful of rows, not its history.
+            models.Index(fields=["window"], condition=Q(status__in=["called", "serving"]),
+                         name="ticket_at_window"),
         ]
 
     def __str__(self) -> str:

@@ -32,6 +32,7 @@ from django.utils import timezone
 from onething.accounts.models import User
 from onething.accounts.staff import WINDOW_STAFF_ROLES
 from onething.audit.services import record_audit
+from onething.domain.hall import Period, ServiceKind, closed_message, ticket_hours
 from onething.domain.tickets import (
     AT_WINDOW,
     GREEN_CHANNEL,
@@ -46,7 +47,14 @@ from onething.domain.tickets import (
     priority_streak,
 )
 from onething.domain.validators import ValidationProblem, validate_mobile
-from onething.hall.models import ServiceCategory, Ticket, TicketCounter, Window, WindowShift
+from onething.hall.models import (
+    OpeningPeriod,
+    ServiceCategory,
+    Ticket,
+    TicketCounter,
+    Window,
+    WindowShift,
+)
 from onething.hall.services import HallDenied, HallError
 from onething.hall.tidal_selectors import category_ids_at
 
@@ -87,12 +95,20 @@ def take_ticket(category: ServiceCategory, *, channel: Channel | str,
                 mobile: str = "", user: User | None = None, actor: User | None = None,
                 now: dt.datetime | None = None) -> Ticket:
     """Take a ticket (取号). ``user``: the signed-in citizen of a phone ticket; ``actor``:
-    the member of staff printing it at the door. ``holder_name`` is kept masked only."""
+    the member of staff printing it at the door. ``holder_name`` is kept masked only.
+
+    Only within the hall's opening hours (its ``OpeningPeriod`` rows: regular and extended
+    hours, weekends included; domain.hall.ticket_hours) — outside them the refusal names
+    the next opening, on every channel, the door included."""
     now = now or timezone.now()
     category = ServiceCategory.objects.select_related("hall").get(pk=category.pk)
     errors: dict[str, str] = {}
     if not (category.active and category.hall.active):
         errors["category"] = "该类别暂停取号 (this category is not taking tickets)"
+    else:
+        closed = hours_refusal(category.hall_id, now)
+        if closed:
+            errors["hall"] = closed
     channel = Channel(channel)
     if PriorityClass(priority) not in (*GREEN_CHANNEL, PriorityClass.WALK_IN):
         errors["priority"] = "请选择取号类别 (choose a priority class)"
@@ -154,6 +170,14 @@ def issue_ticket(category: ServiceCategory, *, channel: Channel | str,
     return _create(category, day=timezone.localdate(now), channel=Channel(channel),
                    priority=priority, holder_name=holder_name, mobile=mobile, user=user,
                    actor=actor, now=now)
+def hours_refusal(hall_id: int, now: dt.datetime) -> str:
+    """"" when a walk-in ticket may be taken in the hall at ``now``, else the bilingual
+    refusal naming the next opening (the take pages show it before anyone chooses)."""
+    periods = [Period(weekday, starts, ends, ServiceKind(service)) for weekday, starts, ends,
+               service in OpeningPeriod.objects.filter(hall_id=hall_id)
+               .values_list("weekday", "starts", "ends", "service")]
+    is_open, opens = ticket_hours(periods, timezone.localtime(now))
+    return "" if is_open else closed_message(opens)
 
 
 def _shift(actor: User) -> WindowShift:

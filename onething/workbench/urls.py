@@ -3,6 +3,7 @@ from django.urls import path
 from onething.workbench import (
     appointments,
     desk,
+    hall_figures,
     halls,
     identity,
     registers,
@@ -43,6 +44,7 @@ urlpatterns = [
     path("halls/new/", halls.hall_edit, name="hall-add"),
     path("halls/<int:hall_id>/", halls.hall_edit, name="hall-edit"),
     path("halls/<int:hall_id>/windows/", halls.hall_windows, name="hall-windows"),
+    path("halls/<int:hall_id>/figures/", hall_figures.figures, name="hall-figures"),
     path("halls/<int:hall_id>/categories/<int:category_id>/", halls.category_edit,
          name="category-edit"),
     path("halls/<int:hall_id>/windows/<int:window_id>/", halls.window_edit,

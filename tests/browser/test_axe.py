@@ -324,6 +324,40 @@ def sign_in_staff(page, base, username, password=DEMO_PASSWORD):
 
 @pytest.mark.parametrize("cookies", [{}, {"onething_elder": "1"}, {"django_language": "en"}],
                          ids=["chinese", "elder-mode", "english"])
+def test_hall_figures_page(live_server, halls, new_page, audit, cookies):
+    """The hall figures (issue 14): by day and by hour with tickets and a window, and the
+    form sent back with a reversed range, in Chinese, elder mode and English."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from onething.accounts.models import User
+    from onething.hall.services import start_shift
+    from onething.hall.ticket_services import call_next, finish, start_serving, take_ticket
+
+    base = live_server.url
+    county = halls.county
+    clerk = User.objects.get(username="demo-clerk")
+    start_shift(halls.window(county, 1), actor=clerk)
+    nine = dt.datetime(2026, 12, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    ticket = take_ticket(county.categories.get(letter="A"), channel="kiosk", now=nine)
+    take_ticket(county.categories.get(letter="B"), channel="kiosk", now=nine)
+    call_next(halls.window(county, 1), actor=clerk, now=nine + dt.timedelta(minutes=3))
+    start_serving(ticket, actor=clerk, now=nine + dt.timedelta(minutes=4))
+    finish(ticket, actor=clerk, now=nine + dt.timedelta(minutes=12))
+    page = new_page(viewport=DESKTOP)
+    page.context.add_cookies([{"name": k, "value": v, "url": base} for k, v in cookies.items()])
+    sign_in_staff(page, base, "demo-manager")
+    url = f"{base}/workbench/halls/{county.pk}/figures/"
+    for label, query in [("hall figures by day", "?from=2026-12-01&to=2026-12-02"),
+                         ("hall figures by hour", "?from=2026-12-02&to=2026-12-02&by=hour"),
+                         ("hall figures with errors", "?from=2026-12-05&to=2026-12-01")]:
+        page.goto(url + query)
+        audit.check(page, label)
+    audit.assert_clean()
+
+
+@pytest.mark.parametrize("cookies", [{}, {"onething_elder": "1"}, {"django_language": "en"}],
+                         ids=["chinese", "elder-mode", "english"])
 def test_hall_and_staff_pages(live_server, halls, new_page, audit, cookies):
     """Issue 14's pages: the public 办事大厅 page and hall search; staff management, the
     temporary password and the forced password change; halls, categories, windows and the
@@ -403,14 +437,28 @@ def test_hall_and_staff_pages(live_server, halls, new_page, audit, cookies):
 
 @pytest.mark.parametrize("cookies", [{}, {"onething_elder": "1"}, {"django_language": "en"}],
                          ids=["chinese", "elder-mode", "english"])
-def test_ticket_pages(live_server, halls, new_page, audit, cookies):
+def test_ticket_pages(live_server, halls, new_page, audit, cookies, request):
     """Issue 14's tickets: taking one at the kiosk and on the phone (with errors), the
     ticket page and the kiosk slip, the call screen with a call, the window desk before
     and after calling, and the door printer."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
     from onething.accounts.models import User
     from onething.domain.tickets import Channel
     from onething.hall.services import start_shift
     from onething.hall.ticket_services import call_next, take_ticket
+
+    # Tickets are taken within the hall's hours: the next Wednesday, 10:00 (in the future,
+    # so that the browser, on the real clock, keeps the session cookies).
+    now = dt.datetime.now(ZoneInfo("Asia/Shanghai"))
+    wednesday = (now + dt.timedelta(days=(2 - now.weekday()) % 7 or 7)).replace(
+        hour=10, minute=0, second=0, microsecond=0)
+    traveller = time_machine.travel(wednesday, tick=True)
+    traveller.start()
+    request.addfinalizer(traveller.stop)
 
     base = live_server.url
     county = halls.county

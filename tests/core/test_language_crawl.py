@@ -45,6 +45,8 @@ NAMES = {
     "sdqw",
     "juzhuzheng",  # the any-matter window's search examples (居住证 by pinyin and initials)
     "jzz",
+    "Excel",  # the hall figures' download (xlsx)
+    "xlsx",
     "Unicode",
     "Ctrl",
     "Google",

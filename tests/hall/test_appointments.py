@@ -236,13 +236,14 @@ def test_checked_in_appointment_is_called_before_walk_ins(cats, demo, halls):
     booking = book(cats["A"], demo.applicant)
     with time_machine.travel(TUESDAY_9 - dt.timedelta(minutes=20), tick=False):
         start_shift(halls.window(halls.county, 1), actor=demo.clerk)
+    # Two walk-ins as the hall opens for tickets (09:00), then the booked person checks in.
     walk_ins = [take_ticket(cats["A"], channel="kiosk",
-                            now=TUESDAY_9 - dt.timedelta(minutes=15 - n)) for n in range(2)]
+                            now=TUESDAY_9 + dt.timedelta(minutes=1 + n)) for n in range(2)]
     ticket = check_in_appointment(booking, channel=Channel.DOOR, actor=demo.clerk,
-                                  now=TUESDAY_9 - dt.timedelta(minutes=5))
+                                  now=TUESDAY_9 + dt.timedelta(minutes=5))
     assert ticket.code == "A003"
     window = halls.window(halls.county, 1)
-    called = call_next(window, actor=demo.clerk, now=TUESDAY_9)
+    called = call_next(window, actor=demo.clerk, now=TUESDAY_9 + dt.timedelta(minutes=6))
     assert (called.pk, called.priority) == (ticket.pk, PriorityClass.APPOINTMENT)
     assert called.status == TicketStatus.CALLED
     assert walk_ins[0].status == "waiting"

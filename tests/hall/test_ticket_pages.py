@@ -4,7 +4,11 @@ desk and the door printer."""
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.test import Client
 
 from onething.domain.tickets import Channel, TicketStatus
@@ -13,6 +17,32 @@ from onething.hall.services import start_shift
 from onething.hall.ticket_services import call_next, take_ticket
 
 pytestmark = pytest.mark.django_db
+OPEN = dt.datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Wednesday
+
+
+@pytest.fixture(autouse=True)
+def within_opening_hours():
+    """Tickets are taken within the demo hall's hours (weekdays 09:00–17:30)."""
+    with time_machine.travel(OPEN, tick=True):
+        yield
+
+
+def test_outside_the_hours_every_take_page_says_when_the_hall_opens(halls, demo):
+    hall = halls.county
+    category = hall.categories.get(letter="A")
+    expected = ("现在不是本大厅的取号时间，下次可取号：12月7日（周一）09:00 (the hall is not "
+                "giving out tickets now; it next opens for tickets on Mon 7 Dec at 09:00)")
+    with time_machine.travel(dt.datetime(2026, 12, 5, 15, 0, tzinfo=OPEN.tzinfo), tick=False):
+        clerk = as_user(demo.clerk)  # signed in now: a session of Wednesday has timed out
+        for client, url, data in [
+                (Client(), "/kiosk/ticket/", {}),
+                (Client(), f"/halls/{hall.pk}/ticket/", {"mobile": "13900000002"}),
+                (as_user(demo.applicant), f"/halls/{hall.pk}/ticket/", {}),
+                (clerk, f"/workbench/halls/{hall.pk}/door-ticket/", {})]:
+            refused = client.post(url, {"category": category.pk, **data})
+            assert refused.status_code in (400, 200 if "door" in url else 400), url
+            assert expected in refused.content.decode(), url
+    assert not Ticket.objects.exists()
 
 
 def as_user(user) -> Client:

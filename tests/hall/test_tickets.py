@@ -54,7 +54,9 @@ def take(cat, minutes: float, **kw):
 
 
 def test_numbers_per_category_per_day_restart_at_midnight(desk):
-    _county, cats = desk
+    county, cats = desk
+    # Round the clock (a hall without published hours is not restricted) to cross midnight.
+    county.opening_periods.all().delete()
     codes = [take(cats["A"], 0).code, take(cats["A"], 1).code, take(cats["B"], 2).code,
              take(cats["A"], 3).code]
     assert codes == ["A001", "A002", "B001", "A003"]
@@ -63,6 +65,32 @@ def test_numbers_per_category_per_day_restart_at_midnight(desk):
     next_day = take(cats["A"], 15 * 60)
     assert (next_day.code, next_day.day) == ("A001", dt.date(2026, 12, 3))
     assert Ticket.objects.get(pk=next_day.pk).taken_at == at(15 * 60)
+
+
+def test_no_ticket_outside_the_opening_hours_on_any_channel(desk, demo):
+    """Wednesday 08:59 and 17:30 (no evening service on Wednesdays), Saturday morning (by
+    appointment only) and Sunday are refused, naming the next opening; nothing is numbered."""
+    _county, cats = desk
+    refusals = {
+        at(-1): "12月2日（周三）09:00 (the hall is not giving out tickets now; it next opens "
+                "for tickets on Wed 2 Dec at 09:00)",
+        at(8 * 60 + 30): "12月3日（周四）09:00",
+        at(3 * 24 * 60 + 60): "12月7日（周一）09:00",  # Saturday 10:00 → Monday
+        at(4 * 24 * 60 + 60): "Mon 7 Dec at 09:00",
+    }
+    for moment, expected in refusals.items():
+        for channel, kw in ((Channel.KIOSK, {}), (Channel.PHONE, {"user": demo.applicant}),
+                            (Channel.DOOR, {"actor": demo.clerk})):
+            with pytest.raises(HallError) as refused:
+                take_ticket(cats["A"], channel=channel, now=moment, **kw)
+            assert expected in refused.value.errors["hall"], (moment, channel)
+            assert refused.value.errors["hall"].startswith("现在不是本大厅的取号时间，下次可取号：")
+    assert not Ticket.objects.exists()
+    # Tuesday evening is extended service: open until 19:00.
+    tuesday = dt.datetime(2026, 12, 1, 18, 59, tzinfo=SH)
+    assert take_ticket(cats["A"], channel=Channel.KIOSK, now=tuesday).code == "A001"
+    with pytest.raises(HallError):
+        take_ticket(cats["A"], channel=Channel.KIOSK, now=tuesday + dt.timedelta(minutes=1))
 
 
 def test_a_rolled_back_take_leaves_no_gap(desk):
@@ -106,7 +134,7 @@ def test_calling_order_priority_first_with_the_walk_in_bound(desk, demo):
     county, cats = desk
     walk = take(cats["A"], 0)
     green = [take(cats["A"], m, priority=PriorityClass.ELDERLY) for m in (1, 2, 3, 4, 5)]
-    other_category = take(cats["B"], -1, priority=PriorityClass.PREGNANT)
+    other_category = take(cats["B"], 0.5, priority=PriorityClass.PREGNANT)
     window = county.windows.get(number=1)
     called = []
     # Calls at 5, 10, 15, 20, 25 minutes; the walk-in becomes overdue at 20 after 3 priority.
