@@ -59,7 +59,7 @@ def add_window(
     given as shown: "A 综合受理"). Returns the window's label as pages show it."""
     page.goto(f"{base_url}/workbench/")
     page.get_by_role("link", name="办事大厅管理").click()
-    page.get_by_role("link", name=hall_name).click()
+    page.get_by_role("link", name=hall_name, exact=True).click()
     page.get_by_role("link", name="取号类别和窗口").click()
     page.locator("summary").filter(has_text="新增窗口").click()  # opens the form
     form = page.locator("form").filter(has=page.locator("input[name=form][value=window]"))

@@ -5,21 +5,26 @@ window and calls: the priority ticket first, then the walk-in. The call screen, 
 another device, shows each call within a second; recall, serve, finish and no-show work
 from the desk.
 
-Two steps come from other slices and slot in where marked: the citizen booking an
-appointment on the phone (``hall_appointment_steps.book_appointment_on_phone``, called
-first at the desk) and the manager accepting a tidal plan that switches the window's
-category (``hall_tidal_steps.accept_tidal_plan``).
+Before that, a citizen books an appointment on the phone (390 px) for the hall's first
+slot, checks in at the kiosk and is called first; at the end the manager accepts the
+next day's tidal plan and a window switches category. The server's clock is set (with
+time_machine, ticking) to a coming working Tuesday: 07:50 for the booking (the cut-off
+is an hour), then 09:00 when the hall opens, so the journey runs the same at any hour.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.servers.basehttp import WSGIServer
 from playwright.sync_api import expect
 
 from onething.accounts.demo import DEMO_PASSWORD
+from tests.browser.hall_appointment_steps import book_appointment_on_phone, new_phone_page
 from tests.browser.hall_steps import (
     CallTiming,
     add_clerk,
@@ -35,6 +40,7 @@ from tests.browser.hall_steps import (
     start_shift,
     take_ticket_at_kiosk,
 )
+from tests.browser.hall_tidal_steps import accept_tidal_plan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,6 +51,17 @@ WINDOW = 12  # the demo county hall has windows 1–11
 CATEGORY = "A 综合受理"
 SCREEN_WITHIN_MS = 1000  # "the call screen shows both within a second"
 MASKED_OR_EMPTY = re.compile(r"^(|[^*]\*+)$")  # 张* — kiosk tickets carry no name at all
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def coming_working_tuesday() -> dt.date:
+    """The first Tuesday after today that is a working day (a holiday closes the hall)."""
+    from onething.catalog.selectors import working_day_calendar
+
+    day = dt.date.today() + dt.timedelta(days=1)
+    while day.weekday() != 1 or not working_day_calendar(provisional=True).is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
 
 
 class SerialWSGIServer(WSGIServer):
@@ -72,11 +89,37 @@ def hall_server(transactional_db):
     server._live_server_modified_settings.disable()
 
 
-def test_manager_clerk_kiosk_and_call_screen(hall_server, halls, new_page):
-    from onething.hall.models import Ticket
+def test_manager_clerk_kiosk_and_call_screen(hall_server, halls, demo, new_page):
+    from onething.hall.models import Appointment, Ticket
 
     base = hall_server.url
     county = halls.county
+    tuesday = coming_working_tuesday()
+    with time_machine.travel(dt.datetime.combine(tuesday, dt.time(7, 50), SHANGHAI)) as clock:
+        _journey(base, county, demo, new_page, tuesday, clock)
+    tickets = {t.code: t for t in Ticket.objects.filter(hall=county, day=tuesday)
+               .select_related("window")}
+    assert {
+        code: (t.status, t.priority, t.calls, t.window.number) for code, t in tickets.items()
+    } == {
+        "A001": ("done", "appointment", 2, WINDOW),
+        "A002": ("no_show", "walk_in", 1, WINDOW),
+        "A003": ("done", "elderly", 1, WINDOW),
+    }
+    assert Appointment.objects.get().status == "checked_in"
+
+
+def _journey(base, county, demo, new_page, tuesday, clock):
+    from onething.hall import tidal_selectors
+    from onething.hall.demo import load_demo_history
+    from onething.hall.models import TidalPlan
+
+    # 07:50: a citizen books the 09:00 slot of category A on the phone.
+    phone = new_phone_page(new_page)
+    booked = book_appointment_on_phone(phone, base, mobile=demo.applicant.mobile,
+                                       hall_id=county.pk, category_letter="A", day=tuesday)
+    assert booked.slot == f"{tuesday:%Y-%m-%d} 09:00–09:30"
+    clock.move_to(dt.datetime.combine(tuesday, dt.time(9, 0), SHANGHAI))
 
     # The manager adds the clerk and a window serving category A, and assigns it.
     manager = new_page()
@@ -98,56 +141,64 @@ def test_manager_clerk_kiosk_and_call_screen(hall_server, halls, new_page):
         manager, base, hall_id=county.pk, number=WINDOW, categories=[CATEGORY], on_shift=CLERK_NAME
     )
 
-    # At the hall: a walk-in, then someone on the green channel, at the kiosk.
+    # At the hall: the booked citizen checks in at the kiosk with the code (A001, called
+    # first), then a walk-in and someone on the green channel take tickets.
     kiosk = new_page(viewport={"width": 1080, "height": 1920})
-    assert take_ticket_at_kiosk(kiosk, base, category=CATEGORY) == "A001"
+    kiosk.goto(f"{base}/kiosk/appointment/")
+    kiosk.fill("#code", booked.code)
+    kiosk.locator("main form button[type=submit]").last.click()
+    expect(kiosk.locator(".ticket-slip")).to_contain_text("A001")
+    assert take_ticket_at_kiosk(kiosk, base, category=CATEGORY) == "A002"
     expect(kiosk.locator(".ticket-slip")).to_contain_text("综合受理 · 普通")
-    expect(kiosk.locator(".ticket-slip")).to_contain_text("前面还有 0 人")
+    expect(kiosk.locator(".ticket-slip")).to_contain_text("前面还有 1 人")
     assert (
         take_ticket_at_kiosk(kiosk, base, category=CATEGORY, priority="绿色通道（老年人）")
-        == "A002"
+        == "A003"
     )
     expect(kiosk.locator(".ticket-slip")).to_contain_text("综合受理 · 绿色通道（老年人）")
-    expect(kiosk.locator(".ticket-slip")).to_contain_text("前面还有 0 人")  # goes first
 
     screen = new_page(viewport={"width": 1920, "height": 1080})
     open_call_screen(screen, base, county.pk)
 
     clerk.reload()
-    expect(clerk.get_by_role("region", name="等候人数")).to_contain_text("A 综合受理：2人")
+    expect(clerk.get_by_role("region", name="等候人数")).to_contain_text("A 综合受理：3人")
 
     timings: dict[str, CallTiming] = {}
-    # Call next: the green-channel ticket before the walk-in who came earlier.
-    timings["call A002"] = call_and_time_screen(
-        clerk, screen, button="叫下一号", code="A002", window=WINDOW
-    )
-    expect(clerk.locator("#current-ticket")).to_have_text(
-        "A002 综合受理 · 绿色通道（老年人） · 已叫号"
-    )
-    assert screen_rows(screen) == [["A002", "12", ""]]
-    expect(clerk.get_by_role("region", name="等候人数")).to_contain_text("A 综合受理：1人")
-
-    # Recall: the screen announces it again.
-    timings["recall A002"] = call_and_time_screen(
-        clerk, screen, button="重呼", code="A002", window=WINDOW
-    )
-    expect(clerk.locator("#current-heading ~ p").nth(1)).to_contain_text("已叫 2 次")
-    assert screen_rows(screen) == [["A002", "12", ""]]
-
-    # Serve, then finish: the window is free again.
-    press_at_desk(clerk, "开始办理")
-    expect(clerk.locator("#current-ticket")).to_have_text(
-        "A002 综合受理 · 绿色通道（老年人） · 办理中"
-    )
-    press_at_desk(clerk, "办结")
-    expect(clerk.locator("#current-heading ~ p").first).to_have_text("窗口当前没有号。")
-
-    # Then the walk-in.
+    # Call next: the checked-in appointment before everyone else.
     timings["call A001"] = call_and_time_screen(
         clerk, screen, button="叫下一号", code="A001", window=WINDOW
     )
-    expect(clerk.locator("#current-ticket")).to_have_text("A001 综合受理 · 普通 · 已叫号")
-    assert screen_rows(screen) == [["A001", "12", ""], ["A002", "12", ""]]
+    expect(clerk.locator("#current-ticket")).to_contain_text("A001 综合受理")
+    expect(clerk.get_by_role("region", name="等候人数")).to_contain_text("A 综合受理：2人")
+
+    # Recall: the screen announces it again.
+    timings["recall A001"] = call_and_time_screen(
+        clerk, screen, button="重呼", code="A001", window=WINDOW
+    )
+    expect(clerk.locator("#current-heading ~ p").nth(1)).to_contain_text("已叫 2 次")
+
+    # Serve, then finish: the window is free again.
+    press_at_desk(clerk, "开始办理")
+    press_at_desk(clerk, "办结")
+    expect(clerk.locator("#current-heading ~ p").first).to_have_text("窗口当前没有号。")
+
+    # Then the green channel, ahead of the walk-in who came earlier.
+    timings["call A003"] = call_and_time_screen(
+        clerk, screen, button="叫下一号", code="A003", window=WINDOW
+    )
+    expect(clerk.locator("#current-ticket")).to_have_text(
+        "A003 综合受理 · 绿色通道（老年人） · 已叫号"
+    )
+    press_at_desk(clerk, "开始办理")
+    press_at_desk(clerk, "办结")
+
+    # Then the walk-in.
+    timings["call A002"] = call_and_time_screen(
+        clerk, screen, button="叫下一号", code="A002", window=WINDOW
+    )
+    expect(clerk.locator("#current-ticket")).to_have_text("A002 综合受理 · 普通 · 已叫号")
+    assert [row[:2] for row in screen_rows(screen)] == [
+        ["A002", "12"], ["A003", "12"], ["A001", "12"]]
 
     # Nobody comes: 过号, and the queue is empty.
     press_at_desk(clerk, "过号")
@@ -156,8 +207,6 @@ def test_manager_clerk_kiosk_and_call_screen(hall_server, halls, new_page):
     expect(clerk.get_by_text("当前没有等候的号。")).to_be_visible()
     expect(clerk.get_by_role("region", name="等候人数")).to_contain_text("A 综合受理：0人")
 
-    # (tidal-plan slice) accept_tidal_plan(manager, base, ...) goes here.
-
     print(
         "\nfrom the press, ms (desk answered / call screen shows):",
         {k: f"{t.desk:.0f} / {t.screen:.0f}" for k, t in timings.items()},
@@ -165,10 +214,16 @@ def test_manager_clerk_kiosk_and_call_screen(hall_server, halls, new_page):
     assert all(t.screen < SCREEN_WITHIN_MS for t in timings.values()), timings
     # Masked names only: no full name ever reaches the public screen.
     assert all(MASKED_OR_EMPTY.match(name) for _code, _window, name in screen_rows(screen))
-    tickets = {t.code: t for t in Ticket.objects.filter(hall=county).select_related("window")}
-    assert {
-        code: (t.status, t.priority, t.calls, t.window.number) for code, t in tickets.items()
-    } == {
-        "A001": ("no_show", "walk_in", 1, WINDOW),
-        "A002": ("done", "elderly", 2, WINDOW),
-    }
+    assert demo.applicant.display_name not in screen.content()
+
+    # The manager accepts Wednesday's tidal plan (from the hall's own history): a window
+    # serves another category during the plan's hours.
+    load_demo_history()
+    wednesday = tuesday + dt.timedelta(days=1)
+    switches = accept_tidal_plan(manager, base, county.pk, day=wednesday)
+    plan = TidalPlan.objects.get(hall=county, day=wednesday, withdrawn_at__isnull=True)
+    assignments = tidal_selectors.assignments_of(plan)
+    assert switches and len(switches) == len(assignments)
+    first = assignments[0]
+    own = set(first.window.categories.values_list("pk", flat=True))
+    assert set(tidal_selectors.category_ids_at(first.window, first.starts)) != own
