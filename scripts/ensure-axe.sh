@@ -18,8 +18,8 @@ if ! command -v npm >/dev/null 2>&1; then
     exit 1
   fi
   echo "Installing Debian's nodejs and npm for the accessibility audit…"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  apt-get -o DPkg::Lock::Timeout=300 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq nodejs npm >/dev/null
 fi
 echo "Installing axe-core $WANTED for the accessibility audit…"
 npm ci --prefix "$DIR" --ignore-scripts --no-audit --no-fund --loglevel=error

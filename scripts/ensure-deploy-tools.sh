@@ -19,5 +19,5 @@ if [ "$(id -u)" != "0" ]; then
   exit 1
 fi
 echo "Installing Debian's ${missing[*]} for the deployment tests…"
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get -o DPkg::Lock::Timeout=300 update -qq
+DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -11,5 +11,5 @@ if [ "$(id -u)" != "0" ]; then
   exit 1
 fi
 echo "Installing Debian's faketime for the clock-skew test…"
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null
+apt-get -o DPkg::Lock::Timeout=300 update -qq
+DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq faketime >/dev/null

@@ -11,5 +11,5 @@ if [ "$(id -u)" != "0" ]; then
   exit 1
 fi
 echo "Installing Debian's fonts-wqy-microhei for the certificate PDFs…"
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null
+apt-get -o DPkg::Lock::Timeout=300 update -qq
+DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq fonts-wqy-microhei >/dev/null

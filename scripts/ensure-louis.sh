@@ -12,5 +12,5 @@ if [ "$(id -u)" != "0" ]; then
   exit 1
 fi
 echo "Installing Debian's liblouis-bin and liblouis-data for the Braille downloads…"
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblouis-bin liblouis-data >/dev/null
+apt-get -o DPkg::Lock::Timeout=300 update -qq
+DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq liblouis-bin liblouis-data >/dev/null

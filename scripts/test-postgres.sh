@@ -33,8 +33,8 @@ if [ -z "$PG_BIN" ]; then
     exit 1
   fi
   echo "Installing Debian's postgresql for the PostgreSQL test run…"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  apt-get -o DPkg::Lock::Timeout=300 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq postgresql >/dev/null
   PG_BIN=$(find_pg_bin)
   if [ -z "$PG_BIN" ]; then
     echo "PostgreSQL was installed but initdb was not found" >&2
