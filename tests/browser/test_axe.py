@@ -633,7 +633,7 @@ def test_appointment_pages(live_server, halls, demo, new_page, audit, cookies):
     # Check in the citizen's booking at the window: too early gives the list with a message.
     clerk.goto(f"{base}/workbench/halls/{county.pk}/appointments/")
     clerk.fill("#code", booked.code)
-    clerk.locator("main form button[type=submit]").first.click()
+    clerk.locator("form:has(#code) button[type=submit]").click()
     clerk.wait_for_load_state("load")
     audit.check(clerk, "window: check-in refused (too early)")
     audit.assert_clean()
