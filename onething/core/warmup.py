@@ -38,12 +38,15 @@ def warm_up() -> dict[str, float | None]:
         started = time.perf_counter()
         try:
             import_string(path)()
-        except Exception:  # a warm-up must never stop a worker
-            logger.warning("Warm-up step %s failed; it will run on first use", path,
-                           exc_info=True)
+        except Exception as exc:  # a warm-up must never stop a worker
+            # One line, no traceback: a database that is down is reported by /readyz and
+            # the 503 handling, not as a crash in every worker's log.
+            logger.warning("Warm-up step %s failed (%s: %s); it will run on first use", path,
+                           type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
             took[path] = None
             continue
         took[path] = round(time.perf_counter() - started, 3)
     if took:
-        logger.info("Warmed up: %s", ", ".join(f"{k} {v}s" for k, v in took.items()))
+        logger.info("Warmed up: %s", ", ".join(
+            f"{k} {v}s" if v is not None else f"{k} failed" for k, v in took.items()))
     return took

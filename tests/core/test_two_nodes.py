@@ -179,12 +179,15 @@ def approve_registration(base: str, token: str, application: dict) -> dict:
     assert status == 200, case
     assert case["status"] == "approved"
     certificate = case["certificate"]
-    assert certificate["verify_url"] == f"/verify/{quote(certificate['number'])}/"
+    # Under the deployment's public address (ONETHING_PUBLIC_URL of deploy/env.example).
+    assert certificate["verify_url"] == (
+        f"{env_example()['ONETHING_PUBLIC_URL']}/verify/{quote(certificate['number'])}/")
     return certificate
 
 
 def verification(base: str, certificate: dict) -> dict:
-    status, _, body = request("GET", base + certificate["verify_url"],
+    path = certificate["verify_url"].removeprefix(env_example()["ONETHING_PUBLIC_URL"])
+    status, _, body = request("GET", base + path,
                               headers={"Accept": "application/json"})
     assert status == 200, body
     return json.loads(body)

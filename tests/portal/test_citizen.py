@@ -223,7 +223,10 @@ def test_correction_then_withdrawal_through_the_page(client, demo):
     assert done.status_code == 302
     registration.refresh_from_db()
     assert registration.status == "submitted" and registration.correction_items == []
-    assert "一次性告知单" not in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    # The correction form is gone; the notice itself stays downloadable (large print, Braille).
+    assert "一次性告知单：请补正" not in page and f"/cases/{registration.pk}/resubmit/" not in page
+    assert f"/cases/{registration.pk}/notices/correction.large.pdf" in page
 
     unconfirmed = client.post(f"{url}withdraw/", {"reason": "不开了"})
     html = unconfirmed.content.decode()

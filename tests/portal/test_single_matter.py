@@ -75,7 +75,7 @@ def test_an_applicant_applies_for_a_single_matter_online(client, demo):
     assert application.plan["matters"][0]["due"] == "2026-03-11"
     # 我的申请 and the application page read the matter's name, not “…一件事”.
     mine = client.get("/applications/").content.decode()
-    assert "<td>居住证办理</td>" in mine and "居住证办理一件事" not in mine
+    assert '<td data-label="办理事项">居住证办理</td>' in mine and "居住证办理一件事" not in mine
     detail = client.get(response["Location"]).content.decode()
     assert "<h1>居住证办理</h1>" in detail
 
