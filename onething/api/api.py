@@ -46,7 +46,7 @@ from onething.applications.choices import Channel
 from onething.audit.services import record_audit
 from onething.catalog import selectors as catalog_selectors
 from onething.certificates import selectors as certificate_selectors
-from onething.certificates.selectors import held_by_applicant
+from onething.certificates.selectors import held_by_applicant, holdings_known
 from onething.domain.cases import TRANSITION_ACTIONS, CaseStatus
 from onething.search import selectors as search_selectors
 
@@ -151,6 +151,10 @@ def plan(request: HttpRequest, response: HttpResponse, slug: str,
     is tied to it (the floor area and the area question), the range the given answer
     stands for in ``answered``. A submission outside these is refused.
     A staff token plans as anonymous; an invalid or revoked token is a 401.
+
+    ``outcome`` is the reform outcome (改革成效) computed from this plan: materials
+    counted separately, merged and after certificate reuse; working days serial and
+    parallel; and the bundle's recorded pre-reform ``baseline`` (or null).
     """
     # The same URL answers differently per token: no cache may hand one caller's plan
     # to another.
@@ -183,7 +187,8 @@ def plan(request: HttpRequest, response: HttpResponse, slug: str,
     held = held_by_applicant(viewer) if viewer is not None else {}
     result = catalog_selectors.plan_bundle(slug, given, start=start, provisional=True,
                                            held=held.keys())
-    return presenters.plan(result, held)
+    outcome = catalog_selectors.reform_outcome(result, applicant_known=holdings_known(viewer))
+    return presenters.plan(result, held, outcome)
 
 
 class SearchHitOut(Schema):

@@ -11,6 +11,7 @@ from django.conf import settings
 from onething.applications import procedures, selectors
 from onething.applications.services import CaseActionDenied, role_of
 from onething.certificates.services import verify_path
+from onething.domain.outcomes import ReformOutcome, outcome_to_dict
 from onething.domain.planner import Plan, plan_to_dict
 from onething.domain.validators import mask_id_number, mask_mobile
 
@@ -23,9 +24,13 @@ if TYPE_CHECKING:
 _MASKED = {"id_number": mask_id_number, "mobile": mask_mobile}
 
 
-def plan(result: Plan, held: Mapping[str, Certificate]) -> dict[str, Any]:
-    """The plan as data; a reused material names the certificate that stands in (免提交)."""
+def plan(result: Plan, held: Mapping[str, Certificate],
+         outcome: ReformOutcome | None = None) -> dict[str, Any]:
+    """The plan as data; a reused material names the certificate that stands in (免提交);
+    with ``outcome`` its reform outcome (改革成效)."""
     data = plan_to_dict(result)
+    if outcome is not None:
+        data["outcome"] = outcome_to_dict(outcome)
     for material in data["reused_materials"]:  # type: ignore[attr-defined]
         certificate = held[material["certificate"]]
         material["certificate_number"] = certificate.number

@@ -152,6 +152,48 @@ class CommitmentTermsOut(Schema):
     check_within: int = Field(description="working days after the decision for the post-check")
 
 
+class OutcomeMaterialsOut(Schema):
+    separate: int = Field(description="materials summed over the matters, as if each were "
+                          "applied for on its own")
+    merged: int = Field(description="each material once in the bundle (de-duplicated)")
+    after_reuse: int = Field(description="left to hand in once certificates stand in: "
+                             "merged − issued_in_plan − reusable")
+    issued_in_plan: int = Field(description="materials a matter of this plan issues and "
+                                "passes on (the business licence for the food licence)")
+    reusable: int = Field(description="materials a certificate replaces: with reuse_basis "
+                          "held those the signed-in applicant holds, with catalogue every "
+                          "one the catalogue lets an electronic certificate replace")
+    reuse_basis: str = Field(description="held | catalogue",
+                             json_schema_extra={"enum": ["held", "catalogue"]})
+
+
+class OutcomeWorkingDaysOut(Schema):
+    serial: int = Field(description="the promised limits summed in dependency order, one "
+                        "matter after another")
+    parallel: int = Field(description="the critical path: the longest chain of dependencies")
+
+
+class BaselineOut(Schema):
+    materials: int | None = Field(description="materials asked for before the reform")
+    working_days: int | None = Field(description="working days before the reform")
+    calendar_days: float | None = Field(description="calendar days before the reform, where "
+                                        "the source counts those")
+    published_by: str = Field(description="who published the figure (四川省)")
+    published_by_en: str = Field(description="the same in English; empty when not given")
+    year: int = Field(description="the year of the figure")
+    uncertain: bool = Field(description="the figure is not checked against the original "
+                            "text (待核实)")
+
+
+class PlanOutcomeOut(Schema):
+    """Reform outcomes (改革成效), computed from the plan, not typed."""
+
+    materials: OutcomeMaterialsOut
+    working_days: OutcomeWorkingDaysOut
+    baseline: BaselineOut | None = Field(description="the recorded pre-reform figures (改革前) "
+                                         "with their publisher and year; null when none")
+
+
 class PlanOut(Schema):
     """The plan (see ``onething plan --json``); ``fields`` is what the form asks for."""
 
@@ -178,6 +220,7 @@ class PlanOut(Schema):
     departments: list[str]
     commitments: list[CommitmentTermsOut] = Field(
         description="告知承诺: commitments to sign at submission, one per matter decided on one")
+    outcome: PlanOutcomeOut = Field(description="reform outcomes (改革成效) of this plan")
     start: dt.date | None = None
     due: dt.date | None = Field(default=None, description="with ``start``: the day every "
                                 "matter is expected to be done")

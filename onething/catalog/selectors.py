@@ -16,6 +16,8 @@ from django.db.models import Prefetch, QuerySet
 
 from onething.catalog import models
 from onething.domain import catalog as spec
+from onething.domain import outcomes
+from onething.domain.baseline import baseline_from_metrics
 from onething.domain.calendar import (
     PACKAGE_VERSION,
     SOURCE_LABELS,
@@ -25,6 +27,7 @@ from onething.domain.calendar import (
     calendar_package_knows,
 )
 from onething.domain.certificates import LONG_TERM, Validity
+from onething.domain.outcomes import ReformOutcome
 from onething.domain.planner import Plan, make_plan
 
 
@@ -375,3 +378,11 @@ def plan_bundle(slug: str, answers: dict[str, str] | None = None, *,
     calendar = working_day_calendar(provisional=provisional) if start else None
     return make_plan(catalog, slug, answers, start=start, calendar=calendar, held=held,
                      verified=verified)
+
+
+def reform_outcome(plan: Plan, *, applicant_known: bool = False) -> ReformOutcome:
+    """The plan's reform outcome (改革成效) with its bundle's recorded baseline;
+    ``applicant_known``: the plan used a signed-in applicant's certificates."""
+    bundle = catalog_for_bundles([plan.bundle]).bundles.get(plan.bundle)
+    baseline = baseline_from_metrics(bundle.metrics) if bundle is not None else None
+    return outcomes.reform_outcome(plan, baseline, applicant_known=applicant_known)

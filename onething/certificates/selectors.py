@@ -198,6 +198,13 @@ def issued_for_case(viewer: Any, case: Any) -> Certificate | None:
     return Certificate.objects.filter(case=case, holder=viewer).first()
 
 
+def holdings_known(user: Any) -> bool:
+    """Whether ``held_by_applicant`` answers for this user (a signed-in applicant) or
+    only says nothing is known (anyone else)."""
+    return bool(getattr(user, "is_authenticated", False)
+                and getattr(user, "is_applicant", False))
+
+
 def held_by_applicant(user: Any) -> dict[str, Certificate]:
     """What a signed-in applicant holds, by type (免提交); nothing for anyone else."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_applicant", False):

@@ -22,6 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from onething.domain.baseline import baseline_problems
 from onething.domain.calendar import notice_problems
 from onething.domain.certificates import (
     FIELD_SOURCES,
@@ -1603,6 +1604,10 @@ def check_catalog(catalog: Catalog, bundle_lines: Mapping[str, dict[str, Any]],
 
     for bundle in catalog.bundles.values():
         _check_bundle(catalog, bundle, bundle_lines.get(bundle.slug, {}), problem)
+        entry = bundle_lines.get(bundle.slug, {}).get("entry")
+        metrics_line = entry.line_of("metrics") if isinstance(entry, LineDict) else None
+        for message in baseline_problems(bundle.metrics):
+            problem(bundle.origin, f"bundle '{bundle.slug}': {message}", metrics_line)
 
     for scenario in catalog.scenarios.values():
         entry = scenario_entries.get(scenario.slug)

@@ -120,6 +120,8 @@ def _context(scenario) -> dict[str, object]:
         "departments": list(departments.values()),
         "names": names,
         "saved_days": plan.serial_days - plan.parallel_days,
+        # The guide is the same for everyone: reuse counted as the catalogue allows it.
+        "outcome": selectors.reform_outcome(plan),
         "first_stage_departments": _first_stage_departments(plan),
         "adjust_url": f"{reverse('portal:bundle', args=[bundle.slug])}?{query}",
         "apply_url": f"{reverse('portal:apply', args=[bundle.slug])}?{query}",

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from onething.catalog import selectors
-from onething.certificates.selectors import held_by_applicant
+from onething.certificates.selectors import held_by_applicant, holdings_known
 from onething.domain.catalog import BUNDLE_CATEGORIES
 from onething.domain.planner import PlanningError
 from onething.portal.labels import category_heading, matter_kinds
@@ -65,6 +65,8 @@ def bundle_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "kinds": matter_kinds(),
         "saved_days": plan.serial_days - plan.parallel_days,
         "held_numbers": {key: c.number for key, c in held.items()},
+        "outcome": selectors.reform_outcome(plan,
+                                            applicant_known=holdings_known(request.user)),
     })
 
 
