@@ -23,7 +23,7 @@ def test_bundle_page_shows_questions_and_plan(client, loaded_catalog):
     assert "食品经营许可（新办）" in html
     assert "德城区市场监督管理局" in html
     assert "需要准备的材料" in html
-    assert "逐个部门办理需" in html
+    assert "逐个部门办理" in html and "改革成效" in html
     # Labels are tied to their radio buttons.
     assert 'for="has_business_licence-no"' in html and 'id="has_business_licence-no"' in html
 

@@ -36,8 +36,9 @@ def test_every_shipped_scenario_page_shows_the_plan_of_its_preset_answers(
             assert matter.department_name in html
         for material in plan.materials:
             assert htmllib.escape(material.name) in html
-        assert f"{plan.parallel_days} 个工作日" in html
-        assert f"逐个部门办理需 {plan.serial_days} 个工作日" in html
+        outcome = html.split('id="outcome-heading"')[1].split("</section>")[0]
+        assert f"并联办理</dt><dd>{plan.parallel_days} 个工作日" in outcome
+        assert f"逐个部门办理</dt><dd>{plan.serial_days} 个工作日" in outcome
 
 
 def test_cake_shop_reflects_the_pastry_menu(client, loaded_catalog):
