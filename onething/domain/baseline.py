@@ -149,3 +149,16 @@ def baseline_to_dict(baseline: Baseline) -> dict[str, object]:
         "year": baseline.year,
         "uncertain": baseline.is_uncertain,
     }
+
+
+def describe_baseline(baseline: Baseline) -> str:
+    """In Chinese, as the command line prints it: 改革前：材料35份、48个工作日（四川省，2024）."""
+    parts = []
+    if baseline.materials is not None:
+        parts.append(f"材料{baseline.materials}份")
+    if baseline.working_days is not None:
+        parts.append(f"{baseline.working_days}个工作日")
+    if baseline.calendar_days is not None:
+        parts.append(f"{baseline.calendar_days:g}天")
+    note = "，待核实" if baseline.is_uncertain else ""
+    return f"改革前：{'、'.join(parts)}（{baseline.published_by}，{baseline.year}{note}）"

@@ -381,3 +381,19 @@ def test_restaurant_outcome_from_the_shipped_catalogue(shipped):
         "year": 2024,
         "uncertain": True,
     }
+
+
+def test_a_baseline_that_fails_the_check_is_not_shown():
+    """The admin may store metrics that skipped catalog check: no baseline, no crash."""
+    assert baseline_from_metrics({"baseline": {"materials": "35", "year": 2024}}) is None
+    assert baseline_from_metrics({"baseline": ["35"]}) is None
+
+
+def test_describe_baseline_reads_like_the_page():
+    from onething.domain.baseline import describe_baseline
+
+    sichuan = baseline_from_metrics(SICHUAN)
+    assert sichuan is not None
+    assert describe_baseline(sichuan) == "改革前：材料35份、48个工作日（四川省，2024，待核实）"
+    national = Baseline(published_by="全国", year=2017, source="s", calendar_days=22.9)
+    assert describe_baseline(national) == "改革前：22.9天（全国，2017）"

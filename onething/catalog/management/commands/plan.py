@@ -10,8 +10,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.utils import OperationalError, ProgrammingError
 
 from onething.catalog import selectors
+from onething.domain.baseline import describe_baseline
 from onething.domain.calendar import CalendarDataMissing
 from onething.domain.catalog import MATTER_KINDS
+from onething.domain.outcomes import ReformOutcome, outcome_to_dict
 from onething.domain.planner import Plan, PlanningError, plan_to_dict
 
 
@@ -61,13 +63,15 @@ class Command(BaseCommand):
             raise CommandError("\n".join(exc.problems)) from exc
         except CalendarDataMissing as exc:
             raise CommandError(str(exc)) from exc
+        outcome = selectors.reform_outcome(plan)
         if options.get("json"):
-            self.stdout.write(json.dumps(plan_to_dict(plan), ensure_ascii=False, indent=2))
+            data = {**plan_to_dict(plan), "outcome": outcome_to_dict(outcome)}
+            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
         else:
-            self.stdout.write(render_text(plan))
+            self.stdout.write(render_text(plan, outcome))
 
 
-def render_text(plan: Plan) -> str:
+def render_text(plan: Plan, outcome: ReformOutcome | None = None) -> str:
     lines = [f"{plan.bundle_name}（{plan.bundle}）"]
     lines.append("情形: " + ", ".join(f"{q}={o}" for q, o in plan.answers.items()))
     lines.append("")
@@ -96,6 +100,11 @@ def render_text(plan: Plan) -> str:
     lines.append("")
     lines.append(f"串联办理 {plan.serial_days} 个工作日 → 并联办理 {plan.parallel_days} 个工作日"
                  f"（* 为关键路径）")
+    if outcome is not None:
+        lines.append(f"电子证照复用后材料 {outcome.materials_after_reuse} 份（分别办理 "
+                     f"{outcome.materials_separate} 份，合并去重 {outcome.materials_merged} 份）")
+        if outcome.baseline is not None:
+            lines.append(describe_baseline(outcome.baseline))
     if plan.due:
         lines.append(f"自 {plan.start} 起，预计 {plan.due}{_mark(plan.provisional)} 前全部办结")
     if any(m.due_provisional for m in plan.matters):
