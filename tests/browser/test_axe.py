@@ -160,7 +160,10 @@ def test_portal_display_preferences(live_server, loaded_catalog, new_page, audit
     base = live_server.url
     page = new_page(viewport=DESKTOP)
     page.context.add_cookies([{"name": k, "value": v, "url": base} for k, v in cookies.items()])
-    for label, path in [("home", "/"), ("bundle", "/bundles/restaurant/"), ("login", "/login/"),
+    for label, path in [("home", "/"), ("bundle", "/bundles/restaurant/"),
+                        ("scenario", "/scenarios/cake-shop/"),
+                        ("bundle, calendar-day baseline", "/bundles/enterprise-opening/"),
+                        ("login", "/login/"),
                         ("kiosk start", "/kiosk/"), ("kiosk identify", "/kiosk/identify/")]:
         page.goto(base + path)
         audit.check(page, label)

@@ -153,8 +153,11 @@ def test_citizen_pages_on_a_phone(live_server, demo, application, certificate, n
     phone = Phone(page, layout)
     page.goto(f"{base}/bundles/restaurant/")
     phone.check("plan page", ("事项", "部门", "承诺时限", "预计办结", "需要先办"))
+    assert page.locator(".outcome .figures > div").count() == 5  # 改革成效, inside the page
+    assert page.locator(".outcome .baseline").is_visible()
     page.goto(f"{base}/scenarios/cake-shop/")
     phone.check("scenario page", ("承诺时限", "预计办结", "需要先办"))
+    assert page.locator(".outcome .baseline").is_visible()
     page.goto(f"{base}/applications/")
     phone.check("my applications", ("受理编号", "办理事项", "状态", "提交时间", "预计办结"))
     page.goto(f"{base}/applications/{application.pk}/")
