@@ -82,8 +82,8 @@ PROMISED_UNITS: dict[str, str] = {k: v for k, v in LIMIT_UNITS.items() if k != "
 #: confirmed, why an entry is shaped as it is). Such a note belongs in
 #: ``maintainer_note``; a text citizens see may not contain any of them.
 MAINTAINER_MARKERS: tuple[str, ...] = (
-    "待核实", "待确认", "待补充", "待定", "未核实", "需核实", "有待核实",
-    "TODO", "FIXME", "XXX", "TBD",
+    "待核实", "待核对", "待确认", "待补充", "待定", "未核实", "需核实",
+    "TODO", "FIXME",
     "选项不能多选", "不能多选", "无从排除", "数据质量",
 )
 
