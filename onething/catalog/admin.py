@@ -12,9 +12,9 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -76,6 +76,35 @@ class CheckedCatalogAdmin(admin.ModelAdmin):
             # Rolled back; show the same form again, the checker's messages on top.
             request._catalog_refusal = refused.problems  # type: ignore[attr-defined]
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        affected = self.affected(obj)  # while its relations can still be read
+        with checked_catalog_edit(lambda: affected):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        with checked_catalog_edit(lambda: (all_bundle_slugs(), [])):
+            super().delete_queryset(request, queryset)
+
+    def delete_view(self, request: HttpRequest, object_id: str,
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except CatalogEditRefused as refused:
+            return self._refused(request, refused)
+
+    def changelist_view(self, request: HttpRequest,
+                        extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        try:
+            return super().changelist_view(request, extra_context)
+        except CatalogEditRefused as refused:  # a bulk deletion
+            return self._refused(request, refused)
+
+    def _refused(self, request: HttpRequest, refused: CatalogEditRefused) -> HttpResponse:
+        """Rolled back: back to the page, the checker's messages on top."""
+        for problem in refused.problems:
+            messages.error(request, problem)
+        return HttpResponseRedirect(request.get_full_path())
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False,
                  **kwargs: Any) -> Any:

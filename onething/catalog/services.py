@@ -104,6 +104,7 @@ _CHINESE_HINTS = (
     ("is longer than the statutory", "承诺时限长于法定时限"),
     ("looks like a note for maintainers", "面向群众的文字像是维护说明，请写入“维护说明（内部）”"),
     ("that is not a member of the bundle", "引用了不属于本一件事的事项"),
+    ("condition on undefined", "情形条件引用了不存在的问题或选项"),
     ("unknown ", "引用了不存在的目录条目"),
 )
 

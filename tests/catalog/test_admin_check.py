@@ -189,3 +189,17 @@ def test_a_maintainers_note_typed_into_a_public_text_is_refused(admin_client):
     assert response.status_code == 302
     matter.refresh_from_db()
     assert matter.maintainer_note == "承诺时限待核实。"
+
+
+def test_deleting_a_question_that_conditions_use_is_refused(admin_client):
+    question = models.Question.objects.get(bundle__slug="restaurant", key="has_business_licence")
+    url = f"/admin/catalog/question/{question.pk}/delete/"
+    response = admin_client.post(url, {"post": "yes"})
+    assert response.status_code == 302 and response["Location"] == url
+    assert models.Question.objects.filter(pk=question.pk).exists()
+    assert question.options.count() == 2
+    shown = page_text(admin_client.get(url))
+    assert (
+        "目录检查未通过：情形条件引用了不存在的问题或选项 (catalogue check: bundle "
+        "'restaurant': condition on undefined question 'has_business_licence')"
+    ) in shown
