@@ -132,7 +132,6 @@ def check_catalogue(app: str) -> int:
 #: Catalogue texts that may stay Chinese on an English page when no English is given:
 #: long texts, each counted by the crawl (docs/catalog.md "English").
 UNTRANSLATED_ALLOWED = {"matter.description", "material.description", "bundle.description",
-                        "bundle.uncertain", "matter.uncertain",
                         "scenario.description", "question.help", "field.help",
                         "certificate type.issuer_note", "material requirement.note"}
 
@@ -158,10 +157,7 @@ def untranslated_catalogue() -> dict[str, str]:
                                   if c not in english and CHINESE.search(c)})
                 elif value and attr not in row.en and CHINESE.search(value):
                     found[value.strip()] = f"{kind}.{attr}"
-    # Notes on what is not yet verified (待核实事项): never translated, counted too.
-    for model, kind in ((models.Bundle, "bundle"), (models.Matter, "matter")):
-        for uncertain in model.objects.exclude(uncertain="").values_list("uncertain", flat=True):
-            found[uncertain.strip()] = f"{kind}.uncertain"
+    # Maintainers' notes (maintainer_note) are never on a page: not counted.
     return found
 
 

@@ -27,6 +27,7 @@ from onething.applications import selectors as application_selectors
 from onething.catalog import selectors as catalog_selectors
 from onething.certificates import selectors as certificate_selectors
 from onething.domain.cases import DECIDED, FINAL, Action
+from onething.domain.catalog import PUBLIC_STATUS_NOTES
 from onething.domain.planner import PlanningError
 
 if TYPE_CHECKING:
@@ -369,9 +370,9 @@ def bundle_guide(slug: str, answers: Mapping[str, str], *, absolute: Absolute) -
         if option is not None:
             chosen.append((q.text, option.label))
     extra = []
-    if bundle.status != "verified" or bundle.uncertain:
-        status = f"本事项清单{bundle.get_status_display()}。" if bundle.status != "verified" else ""
-        extra.append(f"说明：{status}{bundle.uncertain}")
+    if bundle.status != "verified":  # the maintainers' note is never printed
+        extra.append("说明：" + PUBLIC_STATUS_NOTES.get(
+            bundle.status, PUBLIC_STATUS_NOTES["unverified"]))
     if plan.due:
         provisional = ("（暂定：节假日安排尚未公布，按法定节假日规则推算）" if plan.provisional
                        else "")

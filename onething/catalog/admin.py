@@ -1,8 +1,9 @@
 """The catalogue in the Django admin (Chinese): browse and edit every entry.
 
-Edits here take effect at once. The YAML under ``catalog/`` stays the
-reviewed source: ``onething catalog load`` re-applies an entry only when its
-YAML changes, and ``--force`` re-applies everything.
+Edits here take effect at once, once ``catalog check`` accepts them
+(CheckedCatalogAdmin: a refused edit saves nothing and shows the checker's messages).
+The YAML under ``catalog/`` stays the reviewed source: ``onething catalog load``
+re-applies an entry only when its YAML changes, and ``--force`` re-applies everything.
 """
 
 from __future__ import annotations
@@ -11,16 +12,20 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
 
 from onething.catalog import models, selectors
 from onething.catalog.services import (
+    CatalogEditRefused,
+    all_bundle_slugs,
     announce_calendar_change,
+    bundles_using_matters,
+    checked_catalog_edit,
     enter_holiday_notice,
     remove_holiday_notice,
 )
@@ -38,6 +43,85 @@ admin.site.site_title = "onething 管理后台"
 admin.site.index_title = "目录与系统管理"
 
 
+class CheckedCatalogAdmin(admin.ModelAdmin):
+    """A catalogue entry saved the way ``catalog check`` would accept it.
+
+    The entry and its inlines are saved together through
+    ``services.checked_catalog_edit``: the bundles and matters the edit touches are
+    rebuilt from their rows and checked; when the checker finds a problem (a
+    dependency cycle, a promise in calendar days, a maintainer's note in a public
+    text …) nothing is saved and the form comes back with the checker's messages.
+    """
+
+    def affected(self, obj: Any) -> tuple[list[str], list[str]]:
+        """(bundle slugs, matter codes) an edit of ``obj`` may break: by default all."""
+        return all_bundle_slugs(), []
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Saved with its inlines in save_related, inside the checked edit."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any,
+                     change: bool) -> None:
+        obj = form.instance
+        with checked_catalog_edit(lambda: self.affected(obj)):
+            super().save_model(request, obj, form, change)
+            super().save_related(request, form, formsets, change)
+
+    def changeform_view(self, request: HttpRequest, object_id: str | None = None,
+                        form_url: str = "", extra_context: dict[str, Any] | None = None,
+                        ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except CatalogEditRefused as refused:
+            # Rolled back; show the same form again, the checker's messages on top.
+            request._catalog_refusal = refused.problems  # type: ignore[attr-defined]
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        affected = self.affected(obj)  # while its relations can still be read
+        with checked_catalog_edit(lambda: affected):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        with checked_catalog_edit(lambda: (all_bundle_slugs(), [])):
+            super().delete_queryset(request, queryset)
+
+    def delete_view(self, request: HttpRequest, object_id: str,
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except CatalogEditRefused as refused:
+            return self._refused(request, refused)
+
+    def changelist_view(self, request: HttpRequest,
+                        extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        try:
+            return super().changelist_view(request, extra_context)
+        except CatalogEditRefused as refused:  # a bulk deletion
+            return self._refused(request, refused)
+
+    def _refused(self, request: HttpRequest, refused: CatalogEditRefused) -> HttpResponse:
+        """Rolled back: back to the page, the checker's messages on top."""
+        for problem in refused.problems:
+            messages.error(request, problem)
+        return HttpResponseRedirect(request.get_full_path())
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False,
+                 **kwargs: Any) -> Any:
+        form_class = super().get_form(request, obj, change, **kwargs)
+        problems = getattr(request, "_catalog_refusal", None)
+        if not problems:
+            return form_class
+
+        class Refused(form_class):  # type: ignore[misc, valid-type]
+            def clean(self) -> dict[str, Any]:
+                data = super().clean()
+                self.add_error(None, list(problems))
+                return data
+
+        return Refused
+
+
 class MatterMaterialInline(admin.TabularInline):
     model = models.MatterMaterial
     extra = 0
@@ -51,46 +135,49 @@ class MatterFieldInline(admin.TabularInline):
 
 
 @admin.register(models.Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(CheckedCatalogAdmin):
     list_display = ["code", "name", "parent"]
     search_fields = ["code", "name"]
 
 
 @admin.register(models.Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(CheckedCatalogAdmin):
     list_display = ["code", "name", "short_name", "kind", "region"]
     list_filter = ["kind", "region"]
     search_fields = ["code", "name", "short_name"]
 
 
 @admin.register(models.CertificateType)
-class CertificateTypeAdmin(admin.ModelAdmin):
+class CertificateTypeAdmin(CheckedCatalogAdmin):
     list_display = ["key", "name"]
     search_fields = ["key", "name"]
 
 
 @admin.register(models.Material)
-class MaterialAdmin(admin.ModelAdmin):
+class MaterialAdmin(CheckedCatalogAdmin):
     list_display = ["key", "name", "certificate"]
     search_fields = ["key", "name"]
     list_filter = ["certificate"]
 
 
 @admin.register(models.FieldDefinition)
-class FieldDefinitionAdmin(admin.ModelAdmin):
+class FieldDefinitionAdmin(CheckedCatalogAdmin):
     list_display = ["key", "label", "type"]
     list_filter = ["type"]
     search_fields = ["key", "label"]
 
 
 @admin.register(models.Matter)
-class MatterAdmin(admin.ModelAdmin):
+class MatterAdmin(CheckedCatalogAdmin):
     list_display = ["code", "name", "kind", "department", "promised_days", "promised_unit",
                     "statutory_days", "statutory_unit"]
     list_filter = ["kind", "department", "cross_region", "online_depth"]
     search_fields = ["code", "name", "description"]
     inlines = [MatterMaterialInline, MatterFieldInline]
     readonly_fields = ["source_file", "updated_at"]
+
+    def affected(self, obj: Any) -> tuple[list[str], list[str]]:
+        return bundles_using_matters([obj.code]), [obj.code]
 
 
 class BundleMemberInline(admin.TabularInline):
@@ -122,13 +209,16 @@ class FieldMappingInline(admin.TabularInline):
 
 
 @admin.register(models.Bundle)
-class BundleAdmin(admin.ModelAdmin):
+class BundleAdmin(CheckedCatalogAdmin):
     list_display = ["slug", "name", "category", "lead_department", "batch", "status"]
     list_filter = ["category", "status", "batch"]
     search_fields = ["slug", "name", "description"]
     inlines = [BundleMemberInline, QuestionInline, ConditionInline, DependencyInline,
                FieldMappingInline]
     readonly_fields = ["source_file", "updated_at"]
+
+    def affected(self, obj: Any) -> tuple[list[str], list[str]]:
+        return [obj.slug], []
 
 
 class OptionInline(admin.TabularInline):
@@ -137,14 +227,17 @@ class OptionInline(admin.TabularInline):
 
 
 @admin.register(models.Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(CheckedCatalogAdmin):
     list_display = ["bundle", "key", "text"]
     list_filter = ["bundle"]
     inlines = [OptionInline]
 
+    def affected(self, obj: Any) -> tuple[list[str], list[str]]:
+        return [obj.bundle.slug], []
+
 
 @admin.register(models.Scenario)
-class ScenarioAdmin(admin.ModelAdmin):
+class ScenarioAdmin(CheckedCatalogAdmin):
     list_display = ["slug", "title", "bundle"]
     search_fields = ["slug", "title"]
 

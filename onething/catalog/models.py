@@ -8,6 +8,7 @@ what changed.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from onething.domain import catalog as spec
@@ -15,6 +16,11 @@ from onething.domain import catalog as spec
 
 def _choices(mapping: dict) -> list[tuple[str, str]]:
     return list(mapping.items())
+
+
+MAINTAINER_NOTE = "维护说明（内部）"
+MAINTAINER_HELP = ("给目录维护人员看的说明（待核实的内容、为何这样设置等），不在任何公开页面、"
+                   "打印件或接口中显示。面向群众的文字中不得写这类说明。")
 
 
 class Translatable(models.Model):
@@ -143,8 +149,9 @@ class Matter(Translatable, LoadedFromCatalog):
     statutory_unit = models.CharField("法定时限单位", max_length=20,
                                       choices=_choices(spec.LIMIT_UNITS))
     statutory_days = models.PositiveIntegerField("法定时限", default=0)
+    # 工作日 or 即办 only: a promise in calendar days would be planned as working days.
     promised_unit = models.CharField("承诺时限单位", max_length=20,
-                                     choices=_choices(spec.LIMIT_UNITS))
+                                     choices=_choices(spec.PROMISED_UNITS))
     promised_days = models.PositiveIntegerField("承诺时限", default=0)
     issues = models.ForeignKey(CertificateType, models.PROTECT, null=True, blank=True,
                                verbose_name="办理结果（证照）", related_name="issued_by")
@@ -153,7 +160,7 @@ class Matter(Translatable, LoadedFromCatalog):
         "网上办理深度", choices=list(spec.ONLINE_DEPTHS.items()), default=3)
     legal_basis = models.TextField("设定依据", blank=True)
     description = models.TextField("说明", blank=True)
-    uncertain = models.TextField("待核实事项", blank=True)
+    maintainer_note = models.TextField(MAINTAINER_NOTE, blank=True, help_text=MAINTAINER_HELP)
     sources = models.JSONField("资料来源", default=list, blank=True)
     # 秒批: {"checks": [...], "verified_waives": [...], "note": "..."} or {} for none
     auto_decision = models.JSONField("自动审批规则（秒批）", default=dict, blank=True)
@@ -178,6 +185,30 @@ class Matter(Translatable, LoadedFromCatalog):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The limits' rules of ``catalog check`` (domain.catalog.limit_problems)."""
+        super().clean()
+        errors: dict[str, list[str]] = {}
+        units = (self.statutory_unit, self.promised_unit)
+        if self.promised_unit == "days":
+            errors.setdefault("promised_unit", []).append(
+                "承诺时限只能按工作日计算或为即办 (a promised limit is given in working days "
+                "or 'instant')")
+        for unit, days, name in ((self.statutory_unit, self.statutory_days, "statutory"),
+                                 (self.promised_unit, self.promised_days, "promised")):
+            if unit in spec.LIMIT_UNITS and unit != "instant" and not days:
+                errors.setdefault(f"{name}_days", []).append(
+                    "时限应为正整数天数，或选择即办 (a limit must be a positive number of "
+                    "days, or instant)")
+        if (units == ("working_days", "working_days") and self.promised_days
+                and self.statutory_days and self.promised_days > self.statutory_days):
+            errors.setdefault("promised_days", []).append(
+                f"承诺时限（{self.promised_days}个工作日）不得长于法定时限"
+                f"（{self.statutory_days}个工作日） (the promised limit is longer than the "
+                "statutory limit)")
+        if errors:
+            raise ValidationError(errors)
 
 
 class MatterMaterial(Translatable, models.Model):
@@ -232,7 +263,7 @@ class Bundle(Translatable, LoadedFromCatalog):
     status = models.CharField("核实状态", max_length=20, default="verified",
                               choices=[("verified", "已核实"), ("partly_verified", "部分核实"),
                                        ("unverified", "待核实")])
-    uncertain = models.TextField("待核实事项", blank=True)
+    maintainer_note = models.TextField(MAINTAINER_NOTE, blank=True, help_text=MAINTAINER_HELP)
     synonyms = models.JSONField("同义词、俗称", default=list, blank=True)
     metrics = models.JSONField("改革成效", default=dict, blank=True)
     sources = models.JSONField("资料来源", default=list, blank=True)

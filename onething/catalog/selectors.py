@@ -98,7 +98,7 @@ def _matter_spec(row: models.Matter) -> spec.Matter:
         online_depth=row.online_depth,
         legal_basis=row.legal_basis,
         description=row.description,
-        uncertain=row.uncertain,
+        maintainer_note=row.maintainer_note,
         sources=tuple(row.sources),
         auto_decision=_auto_decision(row.auto_decision),
         acceptance_limit=row.acceptance_limit,
@@ -159,7 +159,7 @@ def _bundle_spec(row: models.Bundle) -> spec.Bundle:
         lifecycle_stage=row.lifecycle_stage,
         batch=row.batch,
         status=row.status,
-        uncertain=row.uncertain,
+        maintainer_note=row.maintainer_note,
         metrics=row.metrics,
         sources=tuple(row.sources),
         single_matter=row.single_matter.code if row.single_matter_id else None,
@@ -245,7 +245,14 @@ def catalog_for_bundles(slugs: Iterable[str] | None = None) -> spec.Catalog:
     return _cached(key, lambda: _build_catalog(wanted))
 
 
-def _build_catalog(slugs: Iterable[str] | None) -> spec.Catalog:
+def stored_catalog(slugs: Iterable[str], matter_codes: Iterable[str] = ()) -> spec.Catalog:
+    """The specs of the given bundles, of ``matter_codes`` and of what they refer to, as
+    the rows say now (never cached: an edit checks what it is about to commit)."""
+    return _build_catalog(list(slugs), matter_codes)
+
+
+def _build_catalog(slugs: Iterable[str] | None,
+                   more_matters: Iterable[str] = ()) -> spec.Catalog:
     bundle_rows = models.Bundle.objects.prefetch_related(
         Prefetch("members", queryset=models.BundleMember.objects.select_related("matter")),
         Prefetch("questions", queryset=models.Question.objects.prefetch_related("options")),
@@ -260,7 +267,7 @@ def _build_catalog(slugs: Iterable[str] | None) -> spec.Catalog:
     else:  # every 一件事; an implicit one-matter bundle only when asked for by slug
         bundle_rows = bundle_rows.filter(single_matter__isnull=True)
     catalog = spec.Catalog()
-    matter_codes: set[str] = set()
+    matter_codes: set[str] = set(more_matters)
     for row in bundle_rows:
         catalog.bundles[row.slug] = _bundle_spec(row)
         matter_codes.update(m.matter.code for m in row.members.all())
@@ -283,6 +290,9 @@ def _build_catalog(slugs: Iterable[str] | None) -> spec.Catalog:
         department_codes.add(matter.department)
     for bundle in catalog.bundles.values():
         field_keys.update(target for _, _, target in bundle.field_map)
+        field_keys.update(q.field for q in bundle.questions if q.field)
+        if bundle.lead_department:
+            department_codes.add(bundle.lead_department)
 
     for d in models.Department.objects.filter(code__in=department_codes):
         catalog.departments[d.code] = spec.Department(d.code, d.name, d.region_id, d.kind,

@@ -74,6 +74,77 @@ def announce_calendar_change(years: Iterable[int]) -> None:
             lambda: calendar_changed.send(sender=models.HolidayYear, years=changed))
 
 
+class CatalogEditRefused(ValueError):
+    """An edit (in the admin) that ``catalog check`` refuses; nothing of it was saved.
+    ``problems`` lists each as "中文 (English)"."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("；".join(problems))
+
+
+def stored_bundle_problems(slugs: Iterable[str],
+                           matter_codes: Iterable[str] = ()) -> list[str]:
+    """What ``catalog check`` finds in the stored bundles ``slugs`` and matters
+    ``matter_codes`` (rebuilt from their rows), each as "中文 (English)"."""
+    from onething.catalog import selectors
+
+    catalog = selectors.stored_catalog(slugs, matter_codes)
+    return [f"目录检查未通过：{_chinese(p.message)} (catalogue check: {p.message})"
+            for p in spec.check_specs(catalog)]
+
+
+#: The Chinese of the checker's messages an admin edit most often meets; others are
+#: shown in English beside a Chinese lead ("目录检查未通过").
+_CHINESE_HINTS = (
+    ("dependency cycle", "事项依赖成环，无法排定办理顺序"),
+    ("depends on itself", "事项不能依赖自身"),
+    ("a promised limit is given in working days or 'instant'",
+     "承诺时限只能按工作日计算或为即办"),
+    ("is longer than the statutory", "承诺时限长于法定时限"),
+    ("looks like a note for maintainers", "面向群众的文字像是维护说明，请写入“维护说明（内部）”"),
+    ("that is not a member of the bundle", "引用了不属于本一件事的事项"),
+    ("condition on undefined", "情形条件引用了不存在的问题或选项"),
+    ("unknown ", "引用了不存在的目录条目"),
+)
+
+
+def _chinese(message: str) -> str:
+    for fragment, chinese in _CHINESE_HINTS:
+        if fragment in message:
+            return chinese
+    return "请按括号内的说明修改"
+
+
+@contextlib.contextmanager
+def checked_catalog_edit(affected: Callable[[], tuple[Iterable[str], Iterable[str]]],
+                         ) -> Iterator[None]:
+    """Run a catalogue edit so that it is kept only when ``catalog check`` passes.
+
+    The edit runs in a savepoint; ``affected()`` then names the bundles and matters
+    it touched (slugs, codes), which are rebuilt from their rows and checked. On any
+    problem the savepoint is rolled back and CatalogEditRefused raised: broken data
+    (a dependency cycle, a promise in calendar days, a maintainer's note in a public
+    text) never reaches the planner.
+    """
+    with transaction.atomic():
+        yield
+        slugs, codes = affected()
+        problems = stored_bundle_problems(slugs, codes)
+        if problems:
+            raise CatalogEditRefused(problems)
+
+
+def bundles_using_matters(codes: Iterable[str]) -> list[str]:
+    """Slugs of the bundles (implicit one-matter ones included) with any of ``codes``."""
+    return sorted(set(models.Bundle.objects.filter(members__matter__code__in=list(codes))
+                      .values_list("slug", flat=True)))
+
+
+def all_bundle_slugs() -> list[str]:
+    return sorted(models.Bundle.objects.values_list("slug", flat=True))
+
+
 class HolidayNoticeInvalid(ValueError):
     """A holiday notice with problems; ``problems`` lists each ("中文 (English)")."""
 
@@ -312,7 +383,7 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
                 "issues_id": cert_ids.get(item.issues),
                 "cross_region": item.cross_region, "online_depth": item.online_depth,
                 "legal_basis": item.legal_basis, "description": item.description,
-                "uncertain": item.uncertain, "sources": list(item.sources),
+                "maintainer_note": item.maintainer_note, "sources": list(item.sources),
                 "auto_decision": ({"checks": list(item.auto_decision.checks),
                                    "verified_waives": list(item.auto_decision.verified_waives),
                                    "note": item.auto_decision.note,
@@ -362,7 +433,7 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
                 "en": dict(item.en),
                 "lead_department_id": department_ids.get(item.lead_department),
                 "lifecycle_stage": item.lifecycle_stage, "batch": item.batch,
-                "status": item.status, "uncertain": item.uncertain,
+                "status": item.status, "maintainer_note": item.maintainer_note,
                 "synonyms": list(item.synonyms), "metrics": dict(item.metrics),
                 "sources": list(item.sources), "position": bundle_order[item.slug],
                 "source_file": _origin_file(item), "spec_hash": spec_hash(item),

@@ -160,5 +160,5 @@ def describe_baseline(baseline: Baseline) -> str:
         parts.append(f"{baseline.working_days}个工作日")
     if baseline.calendar_days is not None:
         parts.append(f"{baseline.calendar_days:g}天")
-    note = "，待核实" if baseline.is_uncertain else ""
+    note = "，尚未经官方确认" if baseline.is_uncertain else ""
     return f"改革前：{'、'.join(parts)}（{baseline.published_by}，{baseline.year}{note}）"

@@ -75,6 +75,19 @@ LIMIT_UNITS: dict[str, str] = {
     "instant": "即办",
 }
 
+#: A promised limit (承诺时限) is counted in working days or is instant (即办); only a
+#: statutory limit may be given in calendar days (自然日).
+PROMISED_UNITS: dict[str, str] = {k: v for k, v in LIMIT_UNITS.items() if k != "days"}
+
+#: Words that mark a text as a note for the catalogue's maintainers (what is not yet
+#: confirmed, why an entry is shaped as it is). Such a note belongs in
+#: ``maintainer_note``; a text citizens see may not contain any of them.
+MAINTAINER_MARKERS: tuple[str, ...] = (
+    "待核实", "待核对", "待确认", "待补充", "待定", "未核实", "需核实",
+    "TODO", "FIXME",
+    "选项不能多选", "不能多选", "无从排除", "数据质量",
+)
+
 ONLINE_DEPTHS: dict[int, str] = {
     1: "一级：网上发布办事指南",
     2: "二级：网上预约、下载表格",
@@ -83,6 +96,12 @@ ONLINE_DEPTHS: dict[int, str] = {
 }
 
 VERIFICATION_STATUSES = ("verified", "partly_verified", "unverified")
+#: What a public page says of a bundle not (fully) confirmed with its departments; what
+#: is unconfirmed in detail is for maintainers (``maintainer_note``).
+PUBLIC_STATUS_NOTES: dict[str, str] = {
+    "partly_verified": "本页部分信息尚未经办理部门确认，请以受理时的一次性告知为准。",
+    "unverified": "本页信息尚未经办理部门确认，请以受理时的一次性告知为准。",
+}
 
 #: 容缺受理: what happens when the owed materials are not supplied in time.
 LAPSE_RULES: dict[str, str] = {
@@ -434,7 +453,9 @@ class Matter:
     online_depth: int = 3
     legal_basis: str = ""
     description: str = ""
-    uncertain: str = ""
+    # For the catalogue's maintainers only (what is not yet confirmed, why an entry is
+    # shaped as it is); never shown on a public page, PDF or public API field.
+    maintainer_note: str = ""
     sources: tuple[str, ...] = ()
     auto_decision: AutoDecision | None = None
     # 受理期限: working days from receipt to accept, refuse or ask for correction, after
@@ -541,7 +562,7 @@ class Bundle:
     lifecycle_stage: str = ""
     batch: str = ""
     status: str = "verified"
-    uncertain: str = ""
+    maintainer_note: str = ""  # for maintainers only, never public (see Matter)
     metrics: Mapping[str, Any] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
     origin: Origin = Origin()
@@ -588,7 +609,8 @@ def single_matter_bundles(catalog: Catalog) -> list[Bundle]:
         Bundle(slug=single_matter_slug(m.code), name=m.name,
                category=categories.get(m.code, "personal"), description=m.description,
                members=(BundleMember(m.code),), lead_department=m.department,
-               status="verified", uncertain=m.uncertain, sources=m.sources, origin=m.origin,
+               status="verified", maintainer_note=m.maintainer_note, sources=m.sources,
+               origin=m.origin,
                single_matter=m.code,
                en={k: v for k, v in m.en.items() if k in ("name", "description")})
         for m in catalog.matters.values() if applicable_alone(m)
@@ -998,7 +1020,8 @@ class _Reader:
                 entry,
                 ("code", "name", "kind", "department", "statutory_limit", "promised_limit"),
                 ("materials", "fields", "issues", "cross_region", "online_depth",
-                 "legal_basis", "description", "uncertain", "sources", "auto_decision",
+                 "legal_basis", "description", "maintainer_note", "uncertain", "sources",
+                 "auto_decision",
                  "acceptance_limit", "extension", "accept_pending", "commitment", "en"),
                 "matter",
             ):
@@ -1011,14 +1034,8 @@ class _Reader:
                              f"{', '.join(MATTER_KINDS)} ({'/'.join(MATTER_KINDS.values())})")
             statutory = self.time_limit(entry, "statutory_limit")
             promised = self.time_limit(entry, "promised_limit")
-            if promised.unit == "days":
-                self.problem(entry.line_of("promised_limit"),
-                             "a promised limit is given in working days or 'instant'")
-            if (statutory.unit == "working_days" and promised.unit == "working_days"
-                    and promised.days > statutory.days):
-                self.problem(entry.line_of("promised_limit"),
-                             f"promised limit ({promised.days}) is longer than the statutory "
-                             f"limit ({statutory.days})")
+            for message in limit_problems(statutory, promised, each=False):
+                self.problem(entry.line_of("promised_limit"), message)
             depth = self.integer(entry, "online_depth", 3)
             if depth not in ONLINE_DEPTHS:
                 self.problem(entry.line_of("online_depth"), "online_depth must be 1, 2, 3 or 4")
@@ -1036,7 +1053,7 @@ class _Reader:
                 online_depth=depth,
                 legal_basis=self.text(entry, "legal_basis"),
                 description=self.text(entry, "description"),
-                uncertain=self.text(entry, "uncertain"),
+                maintainer_note=self.maintainer_note(entry),
                 sources=self.text_list(entry, "sources"),
                 auto_decision=self.auto_decision(entry),
                 acceptance_limit=self.acceptance_limit(entry, kind),
@@ -1046,6 +1063,10 @@ class _Reader:
                 commitment=self.commitment(entry),
                 en=self.english(entry, "matter"),
             )
+
+    def maintainer_note(self, entry: LineDict) -> str:
+        """``maintainer_note`` (``uncertain``, its former name, is read as the same)."""
+        return self.text(entry, "maintainer_note") or self.text(entry, "uncertain")
 
     def acceptance_limit(self, matter: LineDict, kind: str) -> int | None:
         """受理期限 in working days; licences at most five (《行政许可法》第三十二条)."""
@@ -1328,7 +1349,7 @@ class _Reader:
                 entry, ("slug", "name", "category", "description"),
                 ("matters", "questions", "conditions", "dependencies", "field_map",
                  "synonyms", "lead_department", "lifecycle_stage", "batch", "status",
-                 "uncertain", "metrics", "sources", "en"),
+                 "maintainer_note", "uncertain", "metrics", "sources", "en"),
                 "bundle",
             ):
                 continue
@@ -1415,7 +1436,7 @@ class _Reader:
                 lifecycle_stage=self.text(entry, "lifecycle_stage"),
                 batch=self.text(entry, "batch"),
                 status=status,
-                uncertain=self.text(entry, "uncertain"),
+                maintainer_note=self.maintainer_note(entry),
                 metrics=_plain(metrics),
                 sources=self.text_list(entry, "sources"),
                 origin=Origin(self.file, entry.line),
@@ -1485,30 +1506,86 @@ def _plain(value: Any) -> Any:
 # Cross-checks
 
 
-def _find_cycle(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
-    """Return one dependency cycle as a list of nodes, or None."""
-    state: dict[str, int] = {}
-    stack: list[str] = []
+def limit_problems(statutory: TimeLimit, promised: TimeLimit, *,
+                   each: bool = True) -> list[str]:
+    """What is wrong with a matter's pair of limits (the files' and the admin's rule).
+    ``each``: also each limit on its own (unit, days), which the files' reader checks
+    as it reads them."""
+    problems: list[str] = []
+    for name, limit in (("statutory", statutory), ("promised", promised)):
+        if not each:
+            break
+        if limit.unit not in LIMIT_UNITS:
+            problems.append(f"{name} limit unit '{limit.unit}' is not one of "
+                            f"{', '.join(LIMIT_UNITS)}")
+        elif not limit.is_instant and limit.days <= 0:
+            problems.append(f"{name} limit must be a positive number of days, not "
+                            f"{limit.days}")
+    if promised.unit == "days":
+        problems.append("a promised limit is given in working days or 'instant'")
+    if (statutory.unit == "working_days" and promised.unit == "working_days"
+            and promised.days > statutory.days):
+        problems.append(f"promised limit ({promised.days}) is longer than the statutory "
+                        f"limit ({statutory.days})")
+    return problems
 
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in edges.get(node, ()):
+
+def maintainer_marker(text: str) -> str | None:
+    """The first maintainer-note marker (MAINTAINER_MARKERS) in ``text``, or None."""
+    upper = text.upper()
+    for marker in MAINTAINER_MARKERS:
+        if marker in upper:
+            return marker
+    return None
+
+
+def _public_texts(kind: str, entry: Any) -> Iterable[tuple[str, str]]:
+    """(attribute, text) of every text of ``entry`` that citizens may see: its
+    translatable texts (TRANSLATABLE) and their English."""
+    for attr in TRANSLATABLE[kind]:
+        value = getattr(entry, attr, "")
+        for text in (value if isinstance(value, tuple) else (value,)):
+            if isinstance(text, str):
+                yield attr, text
+    for attr, english in entry.en.items():
+        values = english.values() if isinstance(english, Mapping) else (english,)
+        for text in values:
+            if isinstance(text, str):
+                yield f"en.{attr}", text
+
+
+def _check_public_texts(kind: str, entry: Any, where: str,
+                        problem: Callable[[str], None]) -> None:
+    for attr, text in _public_texts(kind, entry):
+        marker = maintainer_marker(text)
+        if marker is not None:
+            problem(f"{where}: public text '{attr}' looks like a note for maintainers "
+                    f"('{marker}'); put it in maintainer_note")
+
+
+def find_cycle_in(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
+    """One cycle of the graph ``edges`` (node -> the nodes it depends on) as a list of
+    nodes, the first repeated at the end, or None. Iterative: no graph, however deep
+    or broken, can exhaust the interpreter's stack."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for root in sorted(edges):
+        if root in state:
+            continue
+        state[root] = 1
+        path = [root]
+        pending = [iter(list(edges.get(root, ())))]
+        while pending:
+            nxt = next(pending[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                pending.pop()
+                continue
             if state.get(nxt) == 1:
-                return [*stack[stack.index(nxt):], nxt]
-            if state.get(nxt) is None:
-                found = visit(nxt)
-                if found:
-                    return found
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for node in sorted(edges):
-        if node not in state:
-            found = visit(node)
-            if found:
-                return found
+                return [*path[path.index(nxt):], nxt]
+            if nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                pending.append(iter(list(edges.get(nxt, ()))))
     return None
 
 
@@ -1516,7 +1593,7 @@ def find_cycle(dependencies: Iterable[Dependency]) -> list[str] | None:
     edges: dict[str, list[str]] = {}
     for dep in dependencies:
         edges.setdefault(dep.matter, []).append(dep.requires)
-    return _find_cycle(edges)
+    return find_cycle_in(edges)
 
 
 def _check_region(catalog: Catalog, region: Region, problem: Any) -> None:
@@ -1578,29 +1655,15 @@ def check_catalog(catalog: Catalog, bundle_lines: Mapping[str, dict[str, Any]],
             problem(material.origin, f"material '{material.key}': max_pages must be from 1 "
                     f"to {MAX_PAGES_LIMIT}")
 
+    for kind, entries in (("region", catalog.regions), ("department", catalog.departments),
+                          ("certificate type", catalog.certificate_types),
+                          ("material", catalog.materials), ("field", catalog.fields),
+                          ("scenario", catalog.scenarios)):
+        for key, item in entries.items():
+            _check_public_texts(kind, item, f"{kind} '{key}'", partial(problem, item.origin))
+
     for matter in catalog.matters.values():
-        where = f"matter '{matter.code}'"
-        if matter.department not in catalog.departments:
-            problem(matter.origin, f"{where}: unknown department '{matter.department}'")
-        if matter.issues and matter.issues not in catalog.certificate_types:
-            problem(matter.origin, f"{where}: unknown certificate type '{matter.issues}'")
-        if matter.auto_decision is not None:
-            _check_auto_decision(catalog, matter, where, problem)
-        _check_procedures(matter, where, problem)
-        seen: set[str] = set()
-        for req in matter.materials:
-            if req.material not in catalog.materials:
-                problem(matter.origin, f"{where}: unknown material '{req.material}'")
-            if req.material in seen:
-                problem(matter.origin, f"{where}: material '{req.material}' listed twice")
-            seen.add(req.material)
-        seen = set()
-        for mf in matter.fields:
-            if mf.key not in catalog.fields:
-                problem(matter.origin, f"{where}: unknown field '{mf.key}'")
-            if mf.key in seen:
-                problem(matter.origin, f"{where}: field '{mf.key}' listed twice")
-            seen.add(mf.key)
+        _check_matter(catalog, matter, problem)
 
     for bundle in catalog.bundles.values():
         _check_bundle(catalog, bundle, bundle_lines.get(bundle.slug, {}), problem)
@@ -1629,6 +1692,57 @@ def check_catalog(catalog: Catalog, bundle_lines: Mapping[str, dict[str, Any]],
     return problems
 
 
+def _check_matter(catalog: Catalog, matter: Matter, problem: Any) -> None:
+    where = f"matter '{matter.code}'"
+    if matter.department not in catalog.departments:
+        problem(matter.origin, f"{where}: unknown department '{matter.department}'")
+    if matter.issues and matter.issues not in catalog.certificate_types:
+        problem(matter.origin, f"{where}: unknown certificate type '{matter.issues}'")
+    if matter.auto_decision is not None:
+        _check_auto_decision(catalog, matter, where, problem)
+    _check_procedures(matter, where, problem)
+    _check_public_texts("matter", matter, where, partial(problem, matter.origin))
+    seen: set[str] = set()
+    for req in matter.materials:
+        if req.material not in catalog.materials:
+            problem(matter.origin, f"{where}: unknown material '{req.material}'")
+        if req.material in seen:
+            problem(matter.origin, f"{where}: material '{req.material}' listed twice")
+        seen.add(req.material)
+        _check_public_texts("material requirement", req,
+                            f"{where}: material '{req.material}'",
+                            partial(problem, matter.origin))
+    seen = set()
+    for mf in matter.fields:
+        if mf.key not in catalog.fields:
+            problem(matter.origin, f"{where}: unknown field '{mf.key}'")
+        if mf.key in seen:
+            problem(matter.origin, f"{where}: field '{mf.key}' listed twice")
+        seen.add(mf.key)
+
+
+def check_specs(catalog: Catalog) -> list[Problem]:
+    """Check the matters and bundles of a catalogue rebuilt from stored rows (an edit
+    in the admin): every rule ``check_catalog`` applies to them, the limits included
+    (the files' reader checks those as it reads). The catalogue need hold only the
+    bundles concerned and what they refer to."""
+    problems: list[Problem] = []
+
+    def problem(origin: Origin, message: str, line: int | None = None) -> None:
+        problems.append(Problem(origin.file, line or origin.line, message))
+
+    for matter in catalog.matters.values():
+        for message in limit_problems(matter.statutory_limit, matter.promised_limit):
+            problem(matter.origin, f"matter '{matter.code}': {message}")
+        _check_matter(catalog, matter, problem)
+    for kind, entries in (("material", catalog.materials), ("field", catalog.fields)):
+        for key, item in entries.items():
+            _check_public_texts(kind, item, f"{kind} '{key}'", partial(problem, item.origin))
+    for bundle in catalog.bundles.values():
+        _check_bundle(catalog, bundle, {}, problem)
+    return problems
+
+
 def applicable_matters(bundle: Bundle, answers: Mapping[str, str]) -> list[str]:
     """Member matters that apply for complete ``answers``, in member order."""
     included = {m.matter for m in bundle.members if not m.optional}
@@ -1649,6 +1763,18 @@ def _check_bundle(catalog: Catalog, bundle: Bundle, lines: dict[str, Any], probl
 
     if not bundle.members:
         problem(bundle.origin, f"{where} has no matters", line_of("matters"))
+    _check_public_texts("bundle", bundle, where, partial(problem, bundle.origin))
+    for question in bundle.questions:
+        _check_public_texts("question", question, f"{where}: question '{question.key}'",
+                            partial(problem, bundle.origin))
+        for choice in question.options:
+            _check_public_texts("option", choice, f"{where}: question '{question.key}' "
+                                f"option '{choice.key}'", partial(problem, bundle.origin))
+    for condition in bundle.conditions:
+        marker = maintainer_marker(condition.note)
+        if marker is not None:
+            problem(bundle.origin, f"{where}: a condition's note looks like a note for "
+                    f"maintainers ('{marker}'); put it in maintainer_note")
     if bundle.single_matter is None and bundle.slug.startswith(SINGLE_MATTER_PREFIX):
         problem(bundle.origin, f"{where}: slugs starting with '{SINGLE_MATTER_PREFIX}' are "
                 "kept for single-matter applications (单独申请)", line_of("slug"))

@@ -38,6 +38,7 @@ from onething.domain.catalog import (
     Condition,
     Matter,
     applicable_matters,
+    find_cycle_in,
 )
 
 
@@ -47,6 +48,18 @@ class PlanningError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("；".join(problems))
+
+
+class DependencyCycleError(PlanningError):
+    """The bundle's dependencies go round in a circle (a broken catalogue): no order of
+    the matters exists. ``cycle`` lists it, the first matter repeated at the end."""
+
+    def __init__(self, slug: str, cycle: list[str]) -> None:
+        self.slug = slug
+        self.cycle = cycle
+        path = " → ".join(cycle)
+        super().__init__([f"一件事 {slug} 的事项依赖成环：{path}，无法排定办理顺序 "
+                          f"(bundle '{slug}' has a dependency cycle: {path})"])
 
 
 @dataclass(frozen=True)
@@ -230,6 +243,12 @@ def make_plan(
         if dep.matter in matters and dep.requires in matters:
             if dep.requires not in depends_on[dep.matter]:
                 depends_on[dep.matter].append(dep.requires)
+
+    # A cycle would recurse without end below; the checker refuses one, but a plan
+    # must never depend on every writer having run it.
+    cycle = find_cycle_in(depends_on)
+    if cycle is not None:
+        raise DependencyCycleError(bundle.slug, cycle)
 
     stage: dict[str, int] = {}
     finish: dict[str, int] = {}  # working days from the start, longest path

@@ -72,7 +72,7 @@ def test_plan_text_and_answers(loaded_catalog):
 def test_plan_prints_the_reform_outcome_and_the_baseline(loaded_catalog):
     text = run("plan", "restaurant")
     assert "电子证照复用后材料 12 份（分别办理 18 份，合并去重 14 份）" in text
-    assert "改革前：材料35份、48个工作日（四川省，2024，待核实）" in text
+    assert "改革前：材料35份、48个工作日（四川省，2024，尚未经官方确认）" in text
     data = json.loads(run("plan", "restaurant", "--json"))
     assert data["outcome"]["materials"]["after_reuse"] == 12
     assert data["outcome"]["working_days"] == {"serial": 14, "parallel": 6}

@@ -104,6 +104,22 @@ BROKEN = [
     ("certificate field with a bad source", "validity: long-term}",
      "validity: long-term, fields: [{key: shop_name, source: guess}]}", "source: guess",
      "field source must be one of"),
+    ("maintainer's note in a bundle description", "description: 开一家店。\n",
+     "description: 开一家店。本事项清单待核实。\n", "  - slug: shop",
+     "bundle 'shop': public text 'description' looks like a note for maintainers ('待核实')"),
+    ("maintainer's note in a matter name", "    name: 消防检查\n", "    name: 消防检查 TODO\n",
+     "  - code: fire-check",
+     "matter 'fire-check': public text 'name' looks like a note for maintainers ('TODO')"),
+    ("maintainer's note in an option label", "{key: \"no\", label: 否}",
+     "{key: \"no\", label: 否（因为选项不能多选）}", "  - slug: shop",
+     "option 'no': public text 'label' looks like a note for maintainers ('选项不能多选')"),
+    ("maintainer's note in English", "    description: 开一家店。\n",
+     "    description: 开一家店。\n    en: {description: \"Open a shop. Fixme check.\"}\n",
+     "  - slug: shop", "public text 'en.description' looks like a note for maintainers "
+     "('FIXME')"),
+    ("maintainer's note in a material", "{key: plan, name: 消防预案}",
+     "{key: plan, name: 消防预案（待确认）}", "消防预案",
+     "material 'plan': public text 'name' looks like a note for maintainers ('待确认')"),
     ("slug kept for single matters", "  - slug: shop\n", "  - slug: matter-shop\n",
      "  - slug: matter-shop", "slugs starting with 'matter-' are kept for single-matter"),
 ]
@@ -252,3 +268,30 @@ def test_max_pages_defaults_to_ten_and_reaches_the_plan(tmp_path):
     catalog = read_catalog(tmp_path / "catalog").catalog
     assert catalog.materials["plan"].max_pages == 3
     assert catalog.materials["id-card"].max_pages == 10
+
+
+def test_a_maintainer_note_is_kept_apart_and_never_checked_as_public(tmp_path):
+    problems = spoil(tmp_path, "description: 开一家店。\n",
+                     "description: 开一家店。\n    maintainer_note: 牵头部门待核实（TODO）。\n")
+    assert problems == []
+    catalog = read_catalog(tmp_path / "catalog").catalog
+    assert catalog.bundles["shop"].maintainer_note == "牵头部门待核实（TODO）。"
+    assert catalog.bundles["shop"].description == "开一家店。"
+
+
+def test_the_former_name_uncertain_is_read_as_a_maintainer_note(tmp_path):
+    assert spoil(tmp_path, "    promised_limit: 1\n",
+                 "    promised_limit: 1\n    uncertain: 时限待核实。\n") == []
+    catalog = read_catalog(tmp_path / "catalog").catalog
+    assert catalog.matters["register"].maintainer_note == "时限待核实。"
+
+
+def test_the_shipped_public_texts_carry_no_maintainer_note(shipped):
+    catalog = shipped.catalog
+    notes = [b.slug for b in catalog.bundles.values() if b.maintainer_note]
+    # The data-quality note of issue 16 is the maintainers' now.
+    utilities = shipped.catalog.bundles["utilities-connection"]
+    assert "选项不能多选" in utilities.maintainer_note
+    assert "选项不能多选" not in utilities.description
+    assert (len(notes), sum(1 for m in catalog.matters.values() if m.maintainer_note)) == (
+        19, 91)

@@ -14,8 +14,15 @@ from onething.domain.catalog import (
     Dependency,
     Matter,
     TimeLimit,
+    check_specs,
+    find_cycle_in,
 )
-from onething.domain.planner import PlanningError, make_plan, plan_to_dict
+from onething.domain.planner import (
+    DependencyCycleError,
+    PlanningError,
+    make_plan,
+    plan_to_dict,
+)
 
 CAL = WorkingDayCalendar()
 
@@ -306,3 +313,54 @@ def test_the_restaurant_plan_carries_the_fire_commitment(shipped):
     assert make_plan(shipped.catalog, "restaurant", {"fire_route": "inspection"}).commitments \
         == ()
     assert plan_to_dict(plan)["commitments"][0]["text"] == terms.text
+
+
+# -- a broken catalogue (an admin edit that skipped the checker) never recurses -----------
+
+
+def test_a_reversed_dependency_raises_the_named_error_not_recursion():
+    # m1 needs m0 and, reversed by hand, m0 needs m1.
+    catalog = synthetic([3, 5], [(1, 0), (0, 1)])
+    with pytest.raises(DependencyCycleError) as raised:
+        make_plan(catalog, "b", start=dt.date(2026, 3, 2), calendar=CAL)
+    assert raised.value.cycle == ["m0", "m1", "m0"]
+    assert raised.value.problems == [
+        "一件事 b 的事项依赖成环：m0 → m1 → m0，无法排定办理顺序 "
+        "(bundle 'b' has a dependency cycle: m0 → m1 → m0)"]
+    assert isinstance(raised.value, PlanningError)  # callers' existing handling applies
+
+
+def test_a_cycle_through_a_matter_that_does_not_apply_does_not_stop_the_plan():
+    catalog = synthetic([3, 5, 2], [(1, 0), (2, 1), (1, 2)])
+    bundle = catalog.bundles["b"]
+    # m2 is optional and no condition includes it: the cycle m1 → m2 → m1 is not planned.
+    catalog.bundles["b"] = Bundle(
+        slug="b", name="测试", category="personal", description="",
+        members=(BundleMember("m0"), BundleMember("m1"), BundleMember("m2", optional=True)),
+        dependencies=bundle.dependencies)
+    plan = make_plan(catalog, "b")
+    assert [m.code for m in plan.matters] == ["m0", "m1"]
+    assert plan.parallel_days == 8
+
+
+def test_a_long_chain_and_a_long_cycle_never_exhaust_the_stack():
+    n = 3000  # deeper than Python's default recursion limit (1000)
+    chain = {f"m{i}": [f"m{i - 1}"] for i in range(1, n)}
+    assert find_cycle_in(chain) is None
+    chain["m0"] = [f"m{n - 1}"]
+    cycle = find_cycle_in(chain)
+    assert cycle is not None and len(cycle) == n + 1 and cycle[0] == cycle[-1] == "m0"
+    catalog = synthetic([1] * 1200, [(i, i - 1) for i in range(1, 1200)] + [(0, 1199)])
+    with pytest.raises(DependencyCycleError):
+        make_plan(catalog, "b")
+
+
+def test_the_rows_checker_names_the_cycle_and_a_promise_in_calendar_days():
+    catalog = synthetic([3, 5], [(1, 0), (0, 1)])
+    matter = catalog.matters["m0"]
+    catalog.matters["m0"] = Matter(matter.code, matter.name, "licence", "d",
+                                   TimeLimit("working_days", 30), TimeLimit("days", 3))
+    assert [p.message for p in check_specs(catalog)] == [
+        "matter 'm0': a promised limit is given in working days or 'instant'",
+        "bundle 'b': dependency cycle m0 → m1 → m0",
+    ]

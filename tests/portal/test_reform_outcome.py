@@ -36,7 +36,7 @@ def test_restaurant_page_shows_the_computed_figures_and_the_sichuan_baseline(
     assert "并联办理</dt><dd>6 个工作日<small>按最长的先后链条计算，少 8 个工作日" in section
     assert (
         "<strong>改革前：</strong>材料35份、48个工作日（四川省，2024）"
-        '<span class="muted">（数据待核实）</span>'
+        '<span class="muted">（此数据尚未经官方确认）</span>'
     ) in section
     # The maintainers' note and the citation stay in the catalogue.
     assert "新华社" not in section and "shared/reference" not in section

@@ -44,8 +44,8 @@ def test_the_matter_page_offers_to_apply_on_its_own(client, demo):
     english(client)
     page = client.get(f"/matters/{CODE}/")
     html = page.content.decode()
-    texts = Matter.objects.filter(code=CODE).values_list("description", "uncertain").get()
-    data = catalogue_data() | {t.strip() for t in texts}
+    texts = Matter.objects.filter(code=CODE).values_list("description", flat=True).get()
+    data = catalogue_data() | {texts.strip()}
     assert page["Content-Language"] == "en" and chinese_left(html, data) == []
     assert f'<a class="button" href="/bundles/{SLUG}/apply/">Apply on its own</a>' in html
     client.cookies.pop("django_language", None)
