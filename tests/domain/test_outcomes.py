@@ -394,6 +394,8 @@ def test_describe_baseline_reads_like_the_page():
 
     sichuan = baseline_from_metrics(SICHUAN)
     assert sichuan is not None
-    assert describe_baseline(sichuan) == "改革前：材料35份、48个工作日（四川省，2024，尚未经官方确认）"
+    assert describe_baseline(sichuan) == (
+        "改革前：材料35份、48个工作日（四川省，2024，尚未经官方确认）"
+    )
     national = Baseline(published_by="全国", year=2017, source="s", calendar_days=22.9)
     assert describe_baseline(national) == "改革前：22.9天（全国，2017）"

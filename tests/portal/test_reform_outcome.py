@@ -54,7 +54,7 @@ def test_the_same_figures_in_english(client, loaded_catalog):
     assert (
         "<strong>Before the reform: </strong>35 materials, 48 working days "
         "(Sichuan Province, 2024)"
-        '<span class="muted"> (figures not yet verified)</span>'
+        '<span class="muted"> (figures not yet officially confirmed)</span>'
     ) in section
     assert not re.search(r"[\u4e00-\u9fff]", section)
 
