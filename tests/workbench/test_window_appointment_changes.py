@@ -196,3 +196,28 @@ def test_the_services_check_the_hall_and_the_reason(halls, demo, booked):
     moved = change_appointment(booked, actor=demo.applicant,
                                slot_starts=TUESDAY_9 + dt.timedelta(hours=1))
     assert moved.slot_starts == TUESDAY_9 + dt.timedelta(hours=1)  # the person: no reason
+
+
+def test_the_screens_in_english(halls, demo, booked):
+    from tests.english import chinese_left, english, english_page_data
+
+    clerk = as_user(demo.clerk)
+    english(clerk)
+    change_url, cancel_url = urls(halls.county, booked)
+    data = english_page_data() | {"张**", "办事人临时有事"}
+    screen = clerk.post(change_url).content.decode()
+    assert chinese_left(screen, data) == []
+    assert "<h1>Change an appointment for a person</h1>" in screen
+    review = clerk.post(change_url, {"day": "2026-12-08", "slot": "2026-12-08T10:00",
+                                     "reason": "办事人临时有事", "action": "review"})
+    html = review.content.decode()
+    assert chinese_left(html, data) == []
+    assert f"Appointment {booked.code} will move to 2026-12-08 10:00–10:30." in html
+    assert "Reason: 办事人临时有事" in html
+    cancel = clerk.post(cancel_url, {"reason": "办事人临时有事", "action": "review"})
+    html = cancel.content.decode()
+    assert chinese_left(html, data) == []
+    assert (f"Appointment {booked.code} will be cancelled; its place is freed for others and "
+            "it does not count as a no-show.") in html
+    listing = clerk.get(f"/workbench/halls/{halls.county.pk}/appointments/?day=2026-12-08")
+    assert chinese_left(listing.content.decode(), data) == []
