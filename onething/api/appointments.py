@@ -1,6 +1,6 @@
 """Appointments (预约) in the API: a hall's slots of a day (public), and an applicant's
-bookings — book, list, cancel (token scopes: ``read`` to read, ``submit`` to book and
-cancel, as for applications). Errors keep the API's one shape (ErrorOut): a booking the
+bookings — book, list, change, cancel (token scopes: ``read`` to read, ``submit`` to book, change
+and cancel, as for applications). Errors keep the API's one shape (ErrorOut): a booking the
 rules refuse is 422 ``booking_refused`` with the field in ``errors``."""
 
 from __future__ import annotations
@@ -36,6 +36,11 @@ class SlotOut(Schema):
 class AppointmentIn(StrictIn):
     category: ObjectId
     starts: dt.datetime = Field(description="a slot's start, e.g. 2026-12-08T09:00:00+08:00")
+
+
+class AppointmentChangeIn(StrictIn):
+    starts: dt.datetime = Field(description="the new slot's start, same hall and category, "
+                                            "e.g. 2026-12-09T09:00:00+08:00")
 
 
 class AppointmentOut(Schema):
@@ -111,13 +116,35 @@ def my_appointments(request: HttpRequest):
     return [_out(a) for a in sel.appointments_of(_applicant(request))]
 
 
+def _own(user: User, appointment_id: int):
+    try:
+        return sel.appointment_of(user, appointment_id)
+    except selectors.NotVisible as exc:  # someone else's is not found either
+        raise ApiError(404, "not_found", "没有这个预约 (no such appointment)") from exc
+
+
+@router.post("/appointments/{appointment_id}/change", response={200: AppointmentOut, **ERRORS})
+def change_appointment(request: HttpRequest, appointment_id: ObjectId,
+                       payload: AppointmentChangeIn):
+    """改约: move the applicant's booking to another slot of the same hall and category,
+    by the booking rules (horizon, cut-off, a place left, one active booking per person,
+    category and day — the booking being moved not counted). The old place is freed only
+    if the new one is taken; a refusal (422 ``booking_refused``) leaves the booking as it
+    was. Someone else's appointment: 404."""
+    user = _applicant(request)
+    found = _own(user, appointment_id)
+    try:
+        appointment_services.change_appointment(found, slot_starts=payload.starts, actor=user)
+    except (HallError, HallDenied) as exc:
+        raise _refused(exc) from exc
+    return _out(sel.appointment_of(user, appointment_id))
+
+
 @router.post("/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **ERRORS})
 def cancel_appointment(request: HttpRequest, appointment_id: ObjectId):
+    """取消: frees the place (never counted as a no-show). Someone else's appointment: 404."""
     user = _applicant(request)
-    try:
-        found = sel.appointment_of(user, appointment_id)
-    except selectors.NotVisible as exc:
-        raise ApiError(404, "not_found", "没有这个预约 (no such appointment)") from exc
+    found = _own(user, appointment_id)
     try:
         appointment_services.cancel_appointment(found, actor=user)
     except (HallError, HallDenied) as exc:

@@ -164,6 +164,27 @@ def appointment_by_code(code: str, hall: Hall | None = None) -> Appointment:
     return found
 
 
+def appointment_in_hall(hall: Hall, appointment_id: int) -> Appointment:
+    """A booking at ``hall`` (the window's change and cancel; another hall's: not found)."""
+    found = (Appointment.objects.select_related("hall", "category", "person", "ticket")
+             .filter(pk=appointment_id, hall=hall).first())
+    if found is None:
+        raise NotVisible(appointment_id)
+    return found
+
+
+def bookable_categories_for_department(department_id: int | None) -> list[ServiceCategory]:
+    """The categories taking appointments (active, bookable, of an active hall) that serve
+    one department's matters (``ServiceCategory.department``): the single-matter page
+    links to booking in them. 综合 categories (no department) take every matter and are
+    reached from the hall's profile and the bundle guides, not listed per matter."""
+    if department_id is None:
+        return []
+    return list(ServiceCategory.objects.select_related("hall").filter(
+        department_id=department_id, active=True, bookable=True, hall__active=True)
+        .order_by("-hall__is_main", "hall__order", "hall__name", "order", "letter"))
+
+
 def todays_appointments(hall: Hall, person: User, day: dt.date | None = None
                         ) -> list[Appointment]:
     """The person's bookings at the hall today (the kiosk's signed-in check-in)."""

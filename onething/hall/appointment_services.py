@@ -11,7 +11,9 @@ unique index keeps one active booking per person, category and day even when one
 books from two phones at once.
 
 Who may act: the person (``actor`` is the person), or a member of staff at a window
-(clerk, assistant, manager, administrator) for the person in front of them.
+(clerk, assistant, manager) of the booking's hall (``hall.services.serves_hall``) for the
+person in front of them; staff changing or cancelling someone's booking give a reason,
+recorded in the audit event.
 """
 
 from __future__ import annotations
@@ -36,11 +38,14 @@ from onething.domain.appointments import (
 )
 from onething.domain.tickets import Channel, PriorityClass
 from onething.hall import appointment_selectors as sel
-from onething.hall.models import Appointment, AppointmentSlot, ServiceCategory, Ticket
-from onething.hall.services import HallDenied, HallError
+from onething.hall.models import Appointment, AppointmentSlot, Hall, ServiceCategory, Ticket
+from onething.hall.services import HallDenied, HallError, serves_hall
 
 NOT_YOURS = "这不是您的预约 (this is not your appointment)"
 NOT_ACTIVE = "该预约已不能修改（已取消、已签到或已过期） (the appointment is no longer active)"
+NOT_HALL_STAFF = "您不是该办事大厅的工作人员 (you are not staff of this hall)"
+REASON_REQUIRED = "请填写改约或取消的原因 (give the reason)"
+REASON_MAX = 200
 
 
 def _audit(kind: str, appointment: Appointment, *, actor: User | None, **details: Any) -> None:
@@ -55,11 +60,27 @@ def _is_window_staff(actor: User | None) -> bool:
     return actor is not None and actor.is_active and actor.role in WINDOW_STAFF_ROLES
 
 
-def _may_act(appointment_person_id: int, actor: User | None) -> None:
+def _may_act(appointment_person_id: int, actor: User | None, hall: Hall | None = None) -> None:
+    """The person, or window staff; with ``hall``, staff of that hall only."""
     if actor is None or not actor.is_active:
         raise HallDenied(NOT_YOURS)
-    if actor.pk != appointment_person_id and not _is_window_staff(actor):
+    if actor.pk == appointment_person_id:
+        return
+    if not _is_window_staff(actor):
         raise HallDenied(NOT_YOURS)
+    if hall is not None and not serves_hall(actor, hall):
+        raise HallDenied(NOT_HALL_STAFF)
+
+
+def _staff_reason(appointment: Appointment, actor: User, reason: str) -> str:
+    """Staff changing or cancelling someone's booking give a reason (it is audited)."""
+    reason = " ".join(reason.split())
+    if actor.pk != appointment.person_id and not reason:
+        raise HallError({"reason": REASON_REQUIRED})
+    if len(reason) > REASON_MAX:
+        raise HallError({"reason": f"原因不能超过 {REASON_MAX} 个字 "
+                                   f"(the reason is longer than {REASON_MAX} characters)"})
+    return reason
 
 
 def _problem(exc: BookingProblem) -> HallError:
@@ -111,7 +132,7 @@ def book_appointment(category: ServiceCategory, *, person: User, slot_starts: dt
     slot's lock held while its places are counted (see the module's note)."""
     now = now or timezone.now()
     channel = BookingChannel(channel)
-    _may_act(person.pk, actor)
+    _may_act(person.pk, actor, category.hall)
     if channel is BookingChannel.WINDOW and not _is_window_staff(actor):
         raise HallDenied("只有工作人员可以在窗口代为预约 (only staff book at a window)")
     if not person.is_active or not person.is_applicant:
@@ -143,11 +164,13 @@ def _locked(appointment: Appointment) -> Appointment:
 
 @transaction.atomic
 def change_appointment(appointment: Appointment, *, slot_starts: dt.datetime, actor: User,
-                       now: dt.datetime | None = None) -> Appointment:
+                       now: dt.datetime | None = None, reason: str = "") -> Appointment:
     """改约: move the booking to another slot of the same category in one transaction
-    (the old place is freed only if the new one is taken)."""
+    (the old place is freed only if the new one is taken). Staff of the hall may change
+    someone's booking at the window, giving ``reason`` (audited)."""
     now = now or timezone.now()
-    _may_act(appointment.person_id, actor)
+    _may_act(appointment.person_id, actor, appointment.hall)
+    reason = _staff_reason(appointment, actor, reason)
     _lock_slots(appointment.category_id, sel.local(appointment.slot_starts),
                 sel.local(slot_starts))
     appointment = _locked(appointment)
@@ -161,23 +184,27 @@ def change_appointment(appointment: Appointment, *, slot_starts: dt.datetime, ac
     appointment.day = place.starts.date()
     appointment.slot_starts, appointment.slot_ends = place.starts, place.ends
     appointment.save(update_fields=["day", "slot_starts", "slot_ends"])
-    _audit("appointment.changed", appointment, actor=actor, before=before)
+    _audit("appointment.changed", appointment, actor=actor, before=before,
+           **({"reason": reason} if reason else {}))
     return appointment
 
 
 @transaction.atomic
 def cancel_appointment(appointment: Appointment, *, actor: User,
-                       now: dt.datetime | None = None) -> Appointment:
-    """取消预约: frees the place; a cancellation is never counted as a no-show."""
+                       now: dt.datetime | None = None, reason: str = "") -> Appointment:
+    """取消预约: frees the place; a cancellation is never counted as a no-show. Staff of
+    the hall may cancel someone's booking at the window, giving ``reason`` (audited)."""
     now = now or timezone.now()
-    _may_act(appointment.person_id, actor)
+    _may_act(appointment.person_id, actor, appointment.hall)
+    reason = _staff_reason(appointment, actor, reason)
     appointment = _locked(appointment)
     if appointment.status != AppointmentStatus.BOOKED or lapsed(appointment.slot_starts, now):
         raise HallError({"appointment": NOT_ACTIVE})
     appointment.status = AppointmentStatus.CANCELLED
     appointment.ended_at = now
     appointment.save(update_fields=["status", "ended_at"])
-    _audit("appointment.cancelled", appointment, actor=actor)
+    _audit("appointment.cancelled", appointment, actor=actor,
+           **({"reason": reason} if reason else {}))
     return appointment
 
 

@@ -419,6 +419,18 @@ def may_work_at(user: User, window: Window, assigned: frozenset[int] | None = No
     return not assigned or window.pk in assigned
 
 
+def serves_hall(user: User, hall: Hall) -> bool:
+    """Whether ``user`` is staff of ``hall``: someone who may work at one of its staffed
+    windows (:func:`may_work_at`: managers anywhere; clerks and assistants at their
+    assigned windows, or at any when none are assigned)."""
+    if not (user.is_active and user.role in WINDOW_STAFF_ROLES and hall.active):
+        return False
+    assigned = assigned_window_ids(user)
+    windows = hall.windows.select_related("hall").filter(
+        active=True, kind__in=list(STAFFED_WINDOW_KINDS))
+    return any(may_work_at(user, window, assigned) for window in windows)
+
+
 def _close(shift: WindowShift, *, actor: User | None, reason: str,
            at: dt.datetime | None = None) -> WindowShift:
     shift.ended_at = max(at or timezone.now(), shift.started_at)

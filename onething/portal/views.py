@@ -10,6 +10,7 @@ from onething.catalog import selectors
 from onething.certificates.selectors import held_by_applicant, holdings_known
 from onething.domain.catalog import BUNDLE_CATEGORIES
 from onething.domain.planner import PlanningError
+from onething.hall import appointment_selectors
 from onething.portal.labels import category_heading, matter_kinds
 
 
@@ -91,4 +92,6 @@ def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
         "kinds": matter_kinds(),
         "bundles": selectors.bundles_with_matter(code),
         "held_numbers": {key: c.number for key, c in held.items()},
+        "booking_categories": appointment_selectors.bookable_categories_for_department(
+            matter.department_id),
     })

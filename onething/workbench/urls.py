@@ -71,4 +71,8 @@ urlpatterns = [
          name="appointment-check-in"),
     path("halls/<int:hall_id>/appointments/book/", appointments.book_for,
          name="appointment-book"),
+    path("halls/<int:hall_id>/appointments/<int:appointment_id>/change/",
+         appointments.change_for, name="appointment-change"),
+    path("halls/<int:hall_id>/appointments/<int:appointment_id>/cancel/",
+         appointments.cancel_for, name="appointment-cancel"),
 ]

@@ -1,6 +1,7 @@
 """Booking the last place of a slot from several real PostgreSQL connections at once:
 exactly one wins, the others are told the slot is full (the slot's lock row,
-appointment_services). PostgreSQL only: on SQLite one transaction writes at a time."""
+appointment_services); the same for changes (改约) into the last place. PostgreSQL
+only: on SQLite one transaction writes at a time."""
 
 from __future__ import annotations
 
@@ -73,3 +74,32 @@ def test_one_person_booking_twice_at_once_gets_one(shared, halls, tmp_path):  # 
     results = _race(shared, category, [me, me], tmp_path)
     assert sorted("won" in r for r in results) == [False, True], results
     assert Appointment.objects.filter(person=me, status="booked").count() == 1
+
+
+def test_changes_into_the_last_place_move_exactly_one(shared, halls, tmp_path):  # noqa: F811
+    category = halls.county.categories.get(letter="A")  # 2 places a slot
+    first = _person(20)
+    book_appointment(category, person=first, actor=first, channel="portal", slot_starts=SLOT,
+                     now=NOW)  # one place left at 09:00
+    racers = []
+    for n in range(PROCESSES):  # two each at 10:00 and 10:30
+        who = _person(21 + n)
+        starts = SLOT + dt.timedelta(minutes=60 + 30 * (n % 2))
+        racers.append(book_appointment(category, person=who, actor=who, channel="portal",
+                                       slot_starts=starts, now=NOW))
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    procs = [shared.start("tests.hall.appointment_support", "change", str(a.pk),
+                          SLOT.isoformat(), NOW.isoformat(), f"c{n}", str(barrier),
+                          str(len(racers))) for n, a in enumerate(racers)]
+    results = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=TIMEOUT)
+        assert proc.returncode == 0, out
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    assert len([r for r in results if "won" in r]) == 1, results
+    assert [r["refused"] for r in results if "refused" in r] == [
+        {"slot": "该时段已约满，请选择其他时段 (that slot is full)"}] * (PROCESSES - 1)
+    booked = Appointment.objects.filter(category=category, status="booked")
+    assert booked.filter(slot_starts=SLOT).count() == 2
+    assert booked.count() == PROCESSES + 1  # the losers keep their own slots

@@ -141,7 +141,7 @@ def test_change_swaps_the_slot_and_cancel_frees_the_place(cats, demo):
     assert caught.value.errors == {"slot": "该时段已约满，请选择其他时段 (that slot is full)"}
     mine.refresh_from_db()
     assert mine.slot_starts == TUESDAY_9
-    cancel_appointment(other, actor=demo.clerk, now=NOW)
+    cancel_appointment(other, actor=demo.clerk, now=NOW, reason="办事人来电取消")
     moved = change_appointment(mine, slot_starts=TUESDAY_9 + dt.timedelta(minutes=30),
                                actor=demo.applicant, now=NOW)
     assert (moved.slot_starts, moved.code) == (TUESDAY_9 + dt.timedelta(minutes=30), mine.code)

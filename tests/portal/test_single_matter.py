@@ -110,3 +110,30 @@ def test_the_api_takes_a_matter_code(client, demo):
     assert data["bundle"] == {"slug": SLUG, "name": "居住证办理", "single_matter": CODE}
     assert [c["matter"] for c in data["cases"]] == [{"code": CODE, "name": "居住证办理"}]
     assert Case.objects.get().department.code == "dc-police"
+
+
+def test_the_matter_page_links_to_booking_where_a_hall_category_serves_it(client, halls):
+    """居住证 (公安) is served by the county centre's E 户政出入境, which takes appointments:
+    the page links to booking there, the category chosen; a matter no category serves
+    (生育登记, 卫健) has no such link, nor one whose category stops taking appointments."""
+    police = halls.county.categories.get(letter="E")
+    link = (f'<a href="/halls/{halls.county.pk}/appointments/?category={police.pk}">'
+            "网上预约：德城区政务服务中心 E 户政出入境</a>")
+    page = client.get(f"/matters/{CODE}/").content.decode()
+    assert link in page
+    assert page.count("/appointments/?category=") == 1
+    assert '<h2 id="booking-heading">预约到大厅办理</h2>' in page
+    other = client.get("/matters/fertility-registration/").content.decode()
+    assert "booking-heading" not in other and "/appointments/" not in other.split(
+        "<main")[1].split("</main>")[0]
+    english(client)
+    html = client.get(f"/matters/{CODE}/").content.decode()
+    assert (f'<a href="/halls/{halls.county.pk}/appointments/?category={police.pk}">'
+            "Book online: 德城区政务服务中心 E 户政出入境</a>") in html
+    texts = Matter.objects.filter(code=CODE).values_list("description", "uncertain").get()
+    data = catalogue_data() | {t.strip() for t in texts} | {"德城区政务服务中心", "户政出入境"}
+    assert chinese_left(html, data) == []
+    client.cookies.pop("django_language", None)
+    police.bookable = False
+    police.save()
+    assert "/appointments/?category=" not in client.get(f"/matters/{CODE}/").content.decode()

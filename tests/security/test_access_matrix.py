@@ -279,11 +279,20 @@ MATRIX: dict[str, Entry] = {
                                         method="post", args="hall"),
     "workbench:appointment-book": E(                 "302 403 403 200 403 403 200 403 302 302 302",
                                     args="hall"),
+    # Changing and cancelling a booking at the window: staff of the booking's hall (the demo
+    # clerk works there, managers anywhere), by POST only; an empty form shows the screen.
+    "workbench:appointment-change": E(               "302 403 403 200 403 403 200 403 302 302 302",
+                                      method="post", args="hall_appointment"),
+    "workbench:appointment-cancel": E(               "302 403 403 200 403 403 200 403 302 302 302",
+                                      method="post", args="hall_appointment"),
     "api:appointment_slots": E(                      "400 400 400 400 400 400 400 400 400 400 400",
                                args="hall"),
     "api:book_appointment": E(                       "401 401 401 401 401 401 401 401 403 400 400",
                               method="post"),
     "api:my_appointments": E(                        "401 401 401 401 401 401 401 401 200 403 403"),
+    # 改约 in the API: the submit scope; an empty body is refused (400: starts is required).
+    "api:change_appointment": E(                     "401 401 401 401 401 401 401 401 403 400 400",
+                                method="post", args="api_appointment"),
     "api:cancel_appointment": E(                     "401 401 401 401 401 401 401 401 403 200 403",
                                 method="post", args="api_appointment"),
 }
@@ -438,6 +447,7 @@ def world(demo, halls) -> World:
         "kiosk_ticket": {"token": kiosk_ticket.token},
         "appointment": {"appointment_id": appointment.pk},
         "api_appointment": {"appointment_id": api_appointment.pk},
+        "hall_appointment": {"hall_id": halls.county.pk, "appointment_id": appointment.pk},
     }
     signed_in = {
         "applicant": applicant,
