@@ -130,7 +130,7 @@ def test_the_matter_page_links_to_booking_where_a_hall_category_serves_it(client
     html = client.get(f"/matters/{CODE}/").content.decode()
     assert (f'<a href="/halls/{halls.county.pk}/appointments/?category={police.pk}">'
             "Book online: 德城区政务服务中心 E 户政出入境</a>") in html
-    texts = Matter.objects.filter(code=CODE).values_list("description", "uncertain").get()
+    texts = Matter.objects.filter(code=CODE).values_list("description", "maintainer_note").get()
     data = catalogue_data() | {t.strip() for t in texts} | {"德城区政务服务中心", "户政出入境"}
     assert chinese_left(html, data) == []
     client.cookies.pop("django_language", None)
