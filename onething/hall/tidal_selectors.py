@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
@@ -145,16 +145,28 @@ def _plan(hall: Hall, day: dt.date, records: list[TicketRecord], policy: Staffin
     return plan_day(window, day, policy=policy, peaks=peaks_of(hall), names=category_names(hall))
 
 
-def plan_for(hall: Hall, day: dt.date, *, policy: StaffingPolicy = SCREEN_POLICY) -> DayPlan:
+def policy_of(hall: Hall, base: StaffingPolicy = SCREEN_POLICY) -> StaffingPolicy:
+    """The staffing target of the hall's plans: its own target wait and service level
+    (Hall.target_wait_minutes, Hall.service_level_percent; 15 minutes, 80 % by default)."""
+    return replace(
+        base,
+        target_seconds=float(hall.target_wait_minutes * 60),
+        target_level=hall.service_level_percent / 100,
+    )
+
+
+def plan_for(hall: Hall, day: dt.date, *, policy: StaffingPolicy | None = None) -> DayPlan:
     """The day's plan from the 12 weeks of history before it; cached until a ticket of
-    the hall finishes or the peaks change (the key holds both)."""
+    the hall finishes or the peaks or the hall's target change (the key holds them)."""
     return plans_for(hall, [day], policy=policy)[day]
 
 
 def plans_for(
-    hall: Hall, days: list[dt.date], *, policy: StaffingPolicy = SCREEN_POLICY
+    hall: Hall, days: list[dt.date], *, policy: StaffingPolicy | None = None
 ) -> dict[dt.date, DayPlan]:
-    """The plans of several days (the week's overview), reading the history once."""
+    """The plans of several days (the week's overview), reading the history once. Without
+    ``policy``: the screen's replications with the hall's own target (``policy_of``)."""
+    policy = policy if policy is not None else policy_of(hall)
     plans: dict[dt.date, DayPlan] = {}
     missing: list[tuple[dt.date, str]] = []
     for day in days:
