@@ -94,9 +94,63 @@ def observed_arrivals(hall: Hall, *, before: dt.date, weeks: int = HISTORY_WEEKS
     )
 
 
+@dataclass(frozen=True)
+class CataloguePeak:
+    """A catalogue peak as it applies to one hall (the screen's list)."""
+
+    name: str
+    factor: float
+    months: tuple[int, ...]
+    letters: tuple[str, ...]  # the hall's categories it applies to; () = all of them
+    replaced: bool  # the hall has its own peak of this name
+
+
+def catalogue_peaks(hall: Hall) -> list[CataloguePeak]:
+    """The catalogue's known peaks (catalog.KnownPeak) at ``hall``: each on the hall's
+    categories of the names or departments it lists (none listed: every category; none
+    of the hall's matching: not at this hall), flagged ``replaced`` when the hall has a
+    peak of its own with the same name (active or not)."""
+    from onething.catalog.models import KnownPeak
+
+    own = set(DemandPeak.objects.filter(hall=hall).values_list("name", flat=True))
+    categories = list(
+        ServiceCategory.objects.filter(hall=hall).values_list("letter", "name", "department__code")
+    )
+    result = []
+    for peak in KnownPeak.objects.order_by("name", "key"):
+        names, departments = set(peak.categories), set(peak.departments)
+        letters: tuple[str, ...] = ()
+        if names or departments:
+            letters = tuple(
+                sorted(
+                    letter
+                    for letter, name, department in categories
+                    if name in names or department in departments
+                )
+            )
+            if not letters:
+                continue
+        result.append(
+            CataloguePeak(
+                peak.name,
+                float(peak.factor),
+                tuple(int(m) for m in peak.months),
+                letters,
+                peak.name in own,
+            )
+        )
+    return result
+
+
 def peaks_of(hall: Hall) -> list[PeakPeriod]:
-    """The hall's active known peaks as the forecast takes them (categories by letter)."""
-    peaks = []
+    """The known peaks the hall's plans use, as the forecast takes them (categories by
+    letter): the catalogue's (``catalogue_peaks``) unless the hall has its own of the
+    same name, then the hall's own active ones (DemandPeak: overrides and additions)."""
+    peaks = [
+        PeakPeriod(peak.name, peak.factor, months=peak.months, categories=peak.letters)
+        for peak in catalogue_peaks(hall)
+        if not peak.replaced
+    ]
     for peak in (
         DemandPeak.objects.filter(hall=hall, active=True)
         .prefetch_related("categories")

@@ -419,6 +419,7 @@ def _render_tidal(request: HttpRequest, hall, wanted: str, peak_form: PeakForm, 
         "saved": separate - pooled,
         "accuracy": [(a, plan_name(plan, a.category)) for a in plan.accuracy],
         "peaks": tidal_selectors.peak_rows(hall), "peak_form": peak_form,
+        "catalogue_peaks": tidal_selectors.catalogue_peaks(hall),
         "overview": overview,
     }, status=status)
 
