@@ -22,7 +22,7 @@ from onething.domain.appointments import (
 )
 from onething.domain.hall import STAFFED_WINDOW_KINDS, DayKind
 from onething.hall.models import Appointment, Hall, ServiceCategory, Window
-from onething.hall.selectors import NotVisible, day_kind_of, periods_of
+from onething.hall.selectors import NotVisible, day_kind_of, day_kinds, periods_of
 
 HALL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -111,8 +111,9 @@ def bookable_days(hall: Hall, today: dt.date | None = None) -> list[dt.date]:
     policy = hall.appointment_policy
     periods = periods_of(hall)
     days = [today + dt.timedelta(days=n) for n in range(policy.horizon_days + 1)]
+    kinds = day_kinds()
     return [d for d in days if day_slots(periods, d, slot_minutes=policy.slot_minutes,
-                                         kind=day_kind_of(d))]
+                                         kind=kinds(d))]
 
 
 def no_show_days(person: User, hall: Hall, now: dt.datetime) -> list[dt.date]:

@@ -4,7 +4,7 @@ which hall a receipt names, and the halls' entries in the site search."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Prefetch, QuerySet
@@ -26,13 +26,20 @@ class NotVisible(LookupError):
     """Not there, or not for this viewer (a 404: ids are not probed)."""
 
 
-def day_kind_of(day: dt.date) -> DayKind:
-    """The day's kind in the working-day calendar (domain.hall.day_kind): a holiday
-    closes every hall, a make-up working Saturday or Sunday (调休上班) follows the weekday
-    periods. Years without a notice follow the provisional schedule."""
+def day_kinds() -> Callable[[dt.date], DayKind]:
+    """Each day's kind in the working-day calendar (domain.hall.day_kind), from one read
+    of the calendar: a holiday closes every hall, a make-up working Saturday or Sunday
+    (调休上班) follows the weekday periods. Years without a notice follow the provisional
+    schedule."""
     from onething.catalog.selectors import working_day_calendar
 
-    return day_kind(working_day_calendar(provisional=True), day)
+    calendar = working_day_calendar(provisional=True)
+    return lambda day: day_kind(calendar, day)
+
+
+def day_kind_of(day: dt.date) -> DayKind:
+    """One day's kind (``day_kinds``)."""
+    return day_kinds()(day)
 
 
 def periods_of(hall: Hall) -> list[Period]:
