@@ -453,6 +453,27 @@ class CalendarDay(models.Model):
         return f"{self.date} {'上班' if self.is_working_day else '放假'}"
 
 
+class KnownPeak(LoadedFromCatalog):
+    """A known peak of demand at the halls (已知高峰) from the catalogue's ``peaks``
+    section (domain.catalog.KnownPeak): the tidal plans of every hall use it on the
+    categories it names (or of the departments it names), unless the hall has its own
+    peak of that name (hall.DemandPeak), which replaces it there."""
+
+    key = models.CharField("标识", max_length=50, primary_key=True)
+    name = models.CharField("名称", max_length=30)
+    factor = models.DecimalField("高峰系数", max_digits=4, decimal_places=2)
+    months = models.JSONField("月份", default=list)
+    categories = models.JSONField("取号类别名称", default=list, blank=True)
+    departments = models.JSONField("部门代码", default=list, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "已知高峰（目录）"
+        ordering = ["name", "key"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ×{self.factor}"
+
+
 class CatalogState(models.Model):
     """One row whose token changes whenever the catalogue or the calendar does.
 

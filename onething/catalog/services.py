@@ -19,6 +19,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -290,7 +291,7 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
     if force:
         for model in (models.Region, models.Department, models.CertificateType,
                       models.Material, models.FieldDefinition, models.Matter, models.Bundle,
-                      models.Scenario, models.HolidayYear):
+                      models.Scenario, models.HolidayYear, models.KnownPeak):
             model.objects.update(spec_hash="")
     report = LoadReport()
     doomed: list[tuple[type, str, list[Any]]] = []
@@ -534,6 +535,19 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
                                catalog.calendar.values(), lambda y: y.year, write_year)
         if year not in entered_elsewhere]))
 
+    def write_peak(item: spec.KnownPeak, row: Any) -> None:
+        models.KnownPeak.objects.update_or_create(
+            key=item.key,
+            defaults={"name": item.name, "factor": Decimal(str(item.factor)),
+                      "months": list(item.months), "categories": list(item.categories),
+                      "departments": list(item.departments),
+                      "source_file": _origin_file(item), "spec_hash": spec_hash(item)},
+        )
+
+    doomed.append((models.KnownPeak, "key", _sync(
+        report, "peaks", models.KnownPeak, "key", catalog.peaks.values(), lambda p: p.key,
+        write_peak)))
+
     # Delete what the files no longer define, dependants first.
     for model, key_field, keys in reversed(doomed):
         if keys:
@@ -553,6 +567,7 @@ _KIND_NAMES = {
     models.CertificateType: "certificate_types", models.Material: "materials",
     models.FieldDefinition: "fields", models.Matter: "matters", models.Bundle: "bundles",
     models.Scenario: "scenarios", models.HolidayYear: "calendar_years",
+    models.KnownPeak: "peaks",
 }
 
 

@@ -6,7 +6,8 @@ rules.
 Slots (预约时段). A hall's weekly opening periods (domain.hall.Period) are cut into
 slots of ``slot_minutes`` from each period's start; a slot that would run past the
 period's end is dropped (a 150-minute period gives five 30-minute slots, a 100-minute
-one three). Statutory holidays close the hall: the caller says so (``closed``).
+one three). Statutory holidays close the hall and a make-up working Saturday or Sunday
+(调休上班) has the weekday periods: the caller gives the day's kind (domain.hall.day_kind).
 
 Capacity (可预约名额) of a slot for a category: the windows serving the category do
 ``windows × slot_minutes / handling_minutes`` services in a slot, where a window serving
@@ -41,7 +42,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
-from onething.domain.hall import Period, ServiceKind
+from onething.domain.hall import DayKind, Period, ServiceKind, periods_on
 from onething.domain.tickets import CHECK_IN_EARLY, CHECK_IN_LATE, PriorityClass, check_in_class
 
 
@@ -144,12 +145,14 @@ def _time(minutes: int) -> dt.time:
 
 
 def day_slots(periods: Iterable[Period], day: dt.date, *, slot_minutes: int,
-              closed: bool = False) -> list[Slot]:
-    """The slots of ``day`` from the weekly ``periods`` (see the module's note)."""
+              closed: bool = False, kind: DayKind = DayKind.ORDINARY) -> list[Slot]:
+    """The slots of ``day`` from the weekly ``periods`` (see the module's note): none when
+    ``closed`` or on a holiday; a make-up working weekend day (调休上班, ``kind``) has the
+    weekday periods' slots (domain.hall.periods_on)."""
     if closed:
         return []
     slots: list[Slot] = []
-    for period in sorted(p for p in periods if p.weekday == day.isoweekday()):
+    for period in periods_on(periods, day, kind):
         start, end = _minutes(period.starts), _minutes(period.ends)
         while start + slot_minutes <= end:
             slots.append(Slot(_time(start), _time(start + slot_minutes), period.service))

@@ -242,6 +242,23 @@ class WorkingDayCalendar:
     def is_working_day(self, day: dt.date) -> bool:
         return self._is_working_day(day)[0]
 
+    def is_listed_day_off(self, day: dt.date) -> bool:
+        """Whether ``day`` is a listed day off — a holiday or a day off moved by 调休,
+        the weekend days of a holiday block included — rather than an ordinary weekend
+        or a working day. A year nothing describes: the provisional schedule's days off
+        when the calendar is provisional, else none."""
+        entered = self._entered.get(day)
+        if entered is not None:
+            return not entered.working
+        if day.year in self._entered_years:
+            return False
+        if day.year in _PACKAGE_YEARS:
+            return day in chinese_calendar.holidays
+        if self.provisional and holidays.rules_apply(day.year):
+            return any(off.day == day
+                       for off in holidays.provisional_schedule(day.year).days_off)
+        return False
+
     def check_day(self, day: dt.date) -> tuple[bool, bool]:
         """(is ``day`` a working day, was that guessed for an unpublished year)."""
         return self._is_working_day(day)

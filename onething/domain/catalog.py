@@ -640,6 +640,25 @@ class CalendarYear:
     origin: Origin = Origin()
 
 
+@dataclass(frozen=True)
+class KnownPeak:
+    """A known peak of demand at the halls (已知高峰), e.g. 入学 ×3.5 on 教育入学 in
+    July–August: a factor on the arrivals of the halls' ticket categories named in
+    ``categories`` or belonging to ``departments`` (neither: every category). A hall's own
+    peak of the same name replaces it there (docs/hall.md)."""
+
+    key: str
+    name: str
+    factor: float
+    months: tuple[int, ...]
+    categories: tuple[str, ...] = ()  # ticket category names (取号类别名称)
+    departments: tuple[str, ...] = ()  # department codes
+    origin: Origin = Origin()
+
+
+MAX_PEAK_FACTOR = 20
+
+
 @dataclass
 class Catalog:
     regions: dict[str, Region] = field(default_factory=dict)
@@ -651,6 +670,7 @@ class Catalog:
     bundles: dict[str, Bundle] = field(default_factory=dict)
     scenarios: dict[str, Scenario] = field(default_factory=dict)
     calendar: dict[int, CalendarYear] = field(default_factory=dict)
+    peaks: dict[str, KnownPeak] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------
@@ -667,6 +687,7 @@ SECTIONS = (
     "bundles",
     "scenarios",
     "calendar",
+    "peaks",
 )
 
 
@@ -681,6 +702,7 @@ _SECTION_KEYS: dict[str, tuple[str, str]] = {
     "bundles": ("bundle slug", "slug"),
     "scenarios": ("scenario slug", "slug"),
     "calendar": ("calendar year", "year"),
+    "peaks": ("peak key", "key"),
 }
 
 
@@ -1491,6 +1513,48 @@ class _Reader:
                                days["workdays"], Origin(self.file, entry.line))
 
 
+    def peaks(self, items: LineList) -> Iterable[KnownPeak]:
+        for i, raw in enumerate(items):
+            entry = self.mapping(raw, items.line_of(i), "peak")
+            if entry is None or not self.keys(entry, ("key", "name", "factor", "months"),
+                                              ("categories", "departments"), "peak"):
+                continue
+            key = self.text(entry, "key")
+            if not _PEAK_KEY.fullmatch(key):
+                self.problem(entry.line_of("key"),
+                             f"高峰标识“{key}”应为小写英文字母、数字和连字符 "
+                             f"(peak key '{key}': lower-case letters, digits and hyphens)")
+            name = self.text(entry, "name")
+            if len(name) > 30:
+                self.problem(entry.line_of("name"), f"高峰名称不能超过30字 (peak name "
+                                                    f"'{name}': at most 30 characters)")
+            factor = self.number(entry, "factor")
+            if factor is None or not 0 < factor <= MAX_PEAK_FACTOR:
+                self.problem(entry.line_of("factor"),
+                             f"高峰系数应大于0且不超过{MAX_PEAK_FACTOR} (peak factor must be "
+                             f"above 0 and at most {MAX_PEAK_FACTOR})")
+                factor = None
+            raw_months = entry.get("months")
+            months: list[int] = []
+            if isinstance(raw_months, LineList) and raw_months and all(
+                    isinstance(m, int) and not isinstance(m, bool) and 1 <= m <= 12
+                    for m in raw_months):
+                months = sorted(set(raw_months))
+            else:
+                self.problem(entry.line_of("months"),
+                             "月份应为1至12的列表，如 [7, 8] (months: a list of 1 to 12, "
+                             "e.g. [7, 8])")
+            if factor is None or not months:
+                continue
+            yield KnownPeak(key, name, float(factor), tuple(months),
+                            self.text_list(entry, "categories"),
+                            self.text_list(entry, "departments"),
+                            Origin(self.file, entry.line))
+
+
+_PEAK_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
+
+
 def _plain(value: Any) -> Any:
     """LineDict/LineList -> dict/list, for data stored as JSON."""
     if isinstance(value, dict):
@@ -1632,6 +1696,12 @@ def check_catalog(catalog: Catalog, bundle_lines: Mapping[str, dict[str, Any]],
     for dept in catalog.departments.values():
         if dept.region not in catalog.regions:
             problem(dept.origin, f"department '{dept.code}': unknown region '{dept.region}'")
+
+    for peak in catalog.peaks.values():
+        for code in peak.departments:
+            if code not in catalog.departments:
+                problem(peak.origin, f"高峰“{peak.key}”：没有部门 {code} "
+                                     f"(peak '{peak.key}': unknown department '{code}')")
 
     for ctype in catalog.certificate_types.values():
         printed: set[str] = set()

@@ -23,10 +23,12 @@ from __future__ import annotations
 import datetime as dt
 import string
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
+
+from onething.domain.calendar import CalendarDataMissing, WorkingDayCalendar
 
 
 class HallKind(StrEnum):
@@ -233,7 +235,58 @@ def serves_weekends(periods: Iterable[Period]) -> bool:
     return bool(open_days(periods) & {6, 7})
 
 
+# -- the calendar: holidays and make-up working days (调休) --------------------------------
+
+
+class DayKind(StrEnum):
+    """How the working-day calendar changes a date's opening hours."""
+
+    ORDINARY = "ordinary"  # the weekly schedule of its weekday
+    HOLIDAY = "holiday"  # 法定节假日 or a day off moved by 调休: closed, no slots
+    MAKEUP = "makeup"  # 调休上班: a Saturday or Sunday worked as a weekday
+
+
+def day_kind(calendar: WorkingDayCalendar, day: dt.date) -> DayKind:
+    """The kind of ``day`` in ``calendar``. A Monday–Friday that is not a working day and a
+    weekend day the notice lists as a day off (the weekend of 国庆) are holidays; a
+    Saturday or Sunday that is a working day is a make-up day; an ordinary weekend keeps
+    its weekend periods (周末服务). A year without holiday data: ordinary."""
+    try:
+        working = calendar.is_working_day(day)
+    except CalendarDataMissing:
+        return DayKind.ORDINARY
+    weekend = day.isoweekday() > 5
+    if working:
+        return DayKind.MAKEUP if weekend else DayKind.ORDINARY
+    if not weekend or calendar.is_listed_day_off(day):
+        return DayKind.HOLIDAY
+    return DayKind.ORDINARY
+
+
+def makeup_weekday(periods: Iterable[Period]) -> int:
+    """The weekday whose periods a make-up working day (调休上班) follows: Monday's, or the
+    first of Tuesday–Friday with periods when the hall is closed on Mondays."""
+    days = {p.weekday for p in periods}
+    return next((d for d in range(1, 6) if d in days), 1)
+
+
+def periods_on(periods: Iterable[Period], day: dt.date,
+               kind: DayKind = DayKind.ORDINARY) -> list[Period]:
+    """The periods in force on ``day`` (by start): none on a holiday; a make-up Saturday
+    or Sunday has the weekday periods (``makeup_weekday``) instead of its own."""
+    every = list(periods)
+    if kind is DayKind.HOLIDAY:
+        return []
+    weekday = day.isoweekday()
+    if kind is DayKind.MAKEUP and weekday > 5:
+        weekday = makeup_weekday(every)
+    return sorted((p for p in every if p.weekday == weekday), key=lambda p: p.starts)
+
+
 # -- taking tickets within the opening hours -----------------------------------------------
+
+# How far ahead the next opening is looked for: past the longest holiday block (春节).
+OPENING_SEARCH_DAYS = 31
 
 _EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
@@ -241,29 +294,30 @@ _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 
 
 def ticket_hours(periods: Iterable[Period], moment: dt.datetime, *,
-                 appointment: bool = False) -> tuple[bool, dt.datetime | None]:
+                 appointment: bool = False,
+                 kinds: Callable[[dt.date], DayKind] | None = None,
+                 ) -> tuple[bool, dt.datetime | None]:
     """Whether a ticket may be taken at ``moment`` (the hall's local time, aware), and
     when one may next be taken (the start of the next period, in ``moment``'s zone;
-    None when the schedule has no such period).
+    None when the schedule has no such period within ``OPENING_SEARCH_DAYS``).
 
     Regular and extended hours (正常办公、延时服务, weekends included) take every ticket;
     appointment-only periods (预约服务) only checked-in appointments (``appointment``).
+    ``kinds`` gives each date's kind (``day_kind``): a holiday is closed, a make-up
+    working weekend day has the weekday periods; without it every day is ordinary.
     A hall without any period has published no hours and is not restricted. A period
     is half-open: 09:00–12:00 takes tickets from 09:00:00 until 11:59:59."""
     every = list(periods)
     if not every:
         return True, None
-    usable = sorted((p for p in every if appointment or p.service is not ServiceKind.APPOINTMENT),
-                    key=lambda p: (p.weekday, p.starts))
+    usable = [p for p in every if appointment or p.service is not ServiceKind.APPOINTMENT]
     clock = moment.time().replace(tzinfo=None)
-    today = moment.isoweekday()
-    if any(p.weekday == today and p.starts <= clock < p.ends for p in usable):
-        return True, None
-    for offset in range(8):
+    for offset in range(OPENING_SEARCH_DAYS):
         day = moment.date() + dt.timedelta(days=offset)
-        for period in usable:
-            if period.weekday != day.isoweekday():
-                continue
+        kind = kinds(day) if kinds is not None else DayKind.ORDINARY
+        for period in periods_on(usable, day, kind):
+            if offset == 0 and period.starts <= clock < period.ends:
+                return True, None
             starts = dt.datetime.combine(day, period.starts, tzinfo=moment.tzinfo)
             if starts > moment:
                 return False, starts

@@ -20,9 +20,9 @@ from onething.domain.appointments import (
     paused_until,
     slot_capacity,
 )
-from onething.domain.hall import STAFFED_WINDOW_KINDS
+from onething.domain.hall import STAFFED_WINDOW_KINDS, DayKind
 from onething.hall.models import Appointment, Hall, ServiceCategory, Window
-from onething.hall.selectors import NotVisible, periods_of
+from onething.hall.selectors import NotVisible, day_kind_of, day_kinds, periods_of
 
 HALL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -56,12 +56,9 @@ def local(moment: dt.datetime) -> dt.datetime:
 
 
 def is_closed(day: dt.date) -> bool:
-    """A statutory holiday closes the hall (weekends are the weekly schedule's business)."""
-    from onething.catalog.selectors import working_day_calendar
-
-    if day.isoweekday() > 5:
-        return False
-    return not working_day_calendar(provisional=True).is_working_day(day)
+    """A statutory holiday (or a day off moved by 调休) closes the hall; ordinary weekends
+    are the weekly schedule's business."""
+    return day_kind_of(day) is DayKind.HOLIDAY
 
 
 def windows_for(category: ServiceCategory) -> list[int]:
@@ -85,7 +82,7 @@ def day_places(category: ServiceCategory, day: dt.date) -> list[SlotPlaces]:
     hall = category.hall
     policy = hall.appointment_policy
     slots = day_slots(periods_of(hall), day, slot_minutes=policy.slot_minutes,
-                      closed=is_closed(day))
+                      kind=day_kind_of(day))
     if not slots:
         return []
     windows = effective_windows(windows_for(category))
@@ -114,8 +111,9 @@ def bookable_days(hall: Hall, today: dt.date | None = None) -> list[dt.date]:
     policy = hall.appointment_policy
     periods = periods_of(hall)
     days = [today + dt.timedelta(days=n) for n in range(policy.horizon_days + 1)]
+    kinds = day_kinds()
     return [d for d in days if day_slots(periods, d, slot_minutes=policy.slot_minutes,
-                                         closed=is_closed(d))]
+                                         kind=kinds(d))]
 
 
 def no_show_days(person: User, hall: Hall, now: dt.datetime) -> list[dt.date]:

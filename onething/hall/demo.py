@@ -19,7 +19,7 @@ from onething.catalog.models import Department, Region
 from onething.domain.forecast import PeakPeriod
 from onething.domain.hall import HallKind, Period, ServiceKind, WindowKind
 from onething.domain.tickethistory import DemoCategory, generate_demo_history
-from onething.hall.models import DemandPeak, Hall, ServiceCategory, Window
+from onething.hall.models import Hall, ServiceCategory, Window
 from onething.hall.services import (
     HallProfile,
     assign_windows,
@@ -157,8 +157,6 @@ def create_demo_halls() -> list[str]:
                                          (TOWNSHIP, TOWNSHIP_CATEGORIES, TOWNSHIP_WINDOWS)):
         hall = _hall(profile, region)
         _windows(hall, windows, _categories(hall, categories))
-        if profile is COUNTY:
-            create_demo_peaks(hall)
         lines.append(f"办事大厅 {hall.name}：{len(windows)} 个窗口，"
                      f"{len(categories)} 个取号类别 /halls/#{hall.slug}")
     for username, places in ASSIGNMENTS:
@@ -175,7 +173,9 @@ def create_demo_halls() -> list[str]:
 # -- the county centre's known peaks and ticket history (tidal windows) ---------------------
 
 # (name, factor, months, category letters): 入学 on 教育入学 and 户政 in July–August,
-# 年底社保缴费 on 社保医保 in December.
+# 年底社保缴费 on 社保医保 in December — the catalogue's known peaks (catalog/peaks.yaml)
+# at the county centre, which the synthetic history is generated with. The hall has no
+# peaks of its own: the tidal plan takes the catalogue's.
 COUNTY_PEAKS = [
     ("入学", "3.50", "7,8", "G"),
     ("入学", "1.30", "7,8", "E"),
@@ -199,18 +199,6 @@ def county_peaks() -> list[PeakPeriod]:
     return [PeakPeriod(name, float(factor), months=tuple(int(m) for m in months.split(",")),
                        categories=tuple(letters)) for name, factor, months, letters
             in COUNTY_PEAKS]
-
-
-def create_demo_peaks(hall: Hall) -> None:
-    """The county centre's known peaks (kept as they are when already there)."""
-    for name, factor, months, letters in COUNTY_PEAKS:
-        categories = list(hall.categories.filter(letter__in=letters))
-        peak = (DemandPeak.objects.filter(hall=hall, name=name, categories__in=categories)
-                .first())
-        if peak is None:
-            peak = DemandPeak.objects.create(hall=hall, name=name, factor=factor,
-                                             months=months)
-            peak.categories.set(categories)
 
 
 def load_demo_history(*, weeks: int = 12, end: dt.date | None = None, seed: int = 0) -> int:

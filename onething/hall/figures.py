@@ -35,6 +35,8 @@ from onething.hall.services import may_manage_halls
 
 MAX_DAYS = 366  # one request reads at most a year of tickets
 
+DEFAULT_SERVICE_LEVEL = 0.8
+
 
 @dataclass(frozen=True)
 class HallFigures:
@@ -46,12 +48,21 @@ class HallFigures:
     categories: list[CategoryFigures]
     windows: list[WindowFigures]
     category_names: dict[str, str]
+    # The hall's service-level target: the share that should be called within ``target``.
+    service_level: float = DEFAULT_SERVICE_LEVEL
 
 
 def target_of(hall: Hall) -> dt.timedelta:
-    """The hall's target wait: its own setting when it has one, else 15 minutes."""
-    minutes = getattr(hall, "target_wait_minutes", None)
+    """The hall's target wait (Hall.target_wait_minutes, 15 minutes by default)."""
+    minutes = hall.target_wait_minutes
     return dt.timedelta(minutes=minutes) if minutes else DEFAULT_TARGET
+
+
+def service_level_of(hall: Hall) -> float:
+    """The hall's service-level target as a share (Hall.service_level_percent, 80 %)."""
+    return (
+        hall.service_level_percent / 100 if hall.service_level_percent else (DEFAULT_SERVICE_LEVEL)
+    )
 
 
 def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -128,6 +139,7 @@ def hall_figures(
             shifts, services, start, min(end, max(now, start)), granularity, now
         ),
         category_names=dict(hall.categories.values_list("letter", "name")),
+        service_level=service_level_of(hall),
     )
 
 
@@ -229,6 +241,7 @@ def to_xlsx(figures: HallFigures) -> bytes:
         ("last_day", figures.last.isoformat()),
         ("granularity", str(figures.granularity)),
         ("target_wait_seconds", int(figures.target.total_seconds())),
+        ("service_level_target", figures.service_level),
         ("p90_method", "nearest rank: sorted waits, value at rank ceil(0.9 n)"),
     ):
         about.append([key, value])

@@ -89,6 +89,12 @@ class Hall(models.Model):
     priority_run = models.PositiveSmallIntegerField(
         "连续优先叫号上限", default=3,
         help_text="连续叫这么多个绿色通道或预约号后，等候已久的普通号优先")
+    # The hall's own service target (服务目标): the figures' "share within target" and the
+    # tidal plan's staffing target (domain.hallfigures, domain.tidalplan.StaffingPolicy).
+    target_wait_minutes = models.PositiveSmallIntegerField(
+        "目标等候时间（分钟）", default=15, help_text="在这个时间内叫号算达标")
+    service_level_percent = models.PositiveSmallIntegerField(
+        "服务水平目标（%）", default=80, help_text="在目标等候时间内叫号的人所占比例的目标")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -102,6 +108,12 @@ class Hall(models.Model):
                                    name="main_hall_is_active"),
             models.CheckConstraint(condition=Q(priority_run__gte=1, priority_run__lte=20),
                                    name="hall_priority_run_1_to_20"),
+            models.CheckConstraint(condition=Q(target_wait_minutes__gte=1,
+                                               target_wait_minutes__lte=240),
+                                   name="hall_target_wait_1_to_240"),
+            models.CheckConstraint(condition=Q(service_level_percent__gte=50,
+                                               service_level_percent__lte=99),
+                                   name="hall_service_level_50_to_99"),
         ]
 
     def __str__(self) -> str:

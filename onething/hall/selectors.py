@@ -3,7 +3,8 @@ which hall a receipt names, and the halls' entries in the site search."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Prefetch, QuerySet
@@ -12,8 +13,10 @@ from onething.accounts.models import User
 from onething.domain.hall import (
     HALL_KIND_LABELS,
     STAFFED_WINDOW_KINDS,
+    DayKind,
     Period,
     ServiceKind,
+    day_kind,
 )
 from onething.hall.models import Hall, OpeningPeriod, ServiceCategory, Window, WindowShift
 from onething.hall.services import assigned_window_ids, may_manage_halls, may_work_at
@@ -21,6 +24,22 @@ from onething.hall.services import assigned_window_ids, may_manage_halls, may_wo
 
 class NotVisible(LookupError):
     """Not there, or not for this viewer (a 404: ids are not probed)."""
+
+
+def day_kinds() -> Callable[[dt.date], DayKind]:
+    """Each day's kind in the working-day calendar (domain.hall.day_kind), from one read
+    of the calendar: a holiday closes every hall, a make-up working Saturday or Sunday
+    (调休上班) follows the weekday periods. Years without a notice follow the provisional
+    schedule."""
+    from onething.catalog.selectors import working_day_calendar
+
+    calendar = working_day_calendar(provisional=True)
+    return lambda day: day_kind(calendar, day)
+
+
+def day_kind_of(day: dt.date) -> DayKind:
+    """One day's kind (``day_kinds``)."""
+    return day_kinds()(day)
 
 
 def periods_of(hall: Hall) -> list[Period]:

@@ -35,6 +35,7 @@ from onething.accounts.staff import (
 )
 from onething.audit.services import record_audit
 from onething.catalog.models import Department, Region
+from onething.domain.appointments import AppointmentStatus
 from onething.domain.hall import (
     HALL_KIND_LABELS,
     STAFFED_WINDOW_KINDS,
@@ -45,7 +46,14 @@ from onething.domain.hall import (
     check_category_letter,
     check_periods,
 )
-from onething.hall.models import Hall, OpeningPeriod, ServiceCategory, Window, WindowShift
+from onething.hall.models import (
+    Appointment,
+    Hall,
+    OpeningPeriod,
+    ServiceCategory,
+    Window,
+    WindowShift,
+)
 
 
 class HallDenied(PermissionError):
@@ -119,11 +127,69 @@ class HallProfile:
     periods: Sequence[Period] = ()
     # The calling order's starvation bound (Hall.priority_run).
     priority_run: int = 3
+    # Appointments (Hall.appointment_*, no_show_*; domain.appointments.AppointmentPolicy).
+    appointment_slot_minutes: int = 30
+    appointment_percent: int = 30
+    appointment_horizon_days: int = 7
+    appointment_cutoff_minutes: int = 60
+    no_show_limit: int = 3
+    no_show_window_days: int = 90
+    no_show_pause_days: int = 30
+    # The hall's service target: the figures' share within target, the tidal plan's target.
+    target_wait_minutes: int = 15
+    service_level_percent: int = 80
 
 
 PROFILE_FIELDS = ("name", "slug", "kind", "region", "address", "phone", "map_url", "bus_lines",
                   "accessible_entrance", "hours_note", "is_main", "active", "order",
-                  "priority_run")
+                  "priority_run", "appointment_slot_minutes", "appointment_percent",
+                  "appointment_horizon_days", "appointment_cutoff_minutes", "no_show_limit",
+                  "no_show_window_days", "no_show_pause_days", "target_wait_minutes",
+                  "service_level_percent")
+
+# The hall's numeric settings: field → (lowest, highest, "中文 (English)" when outside).
+SLOT_LENGTHS = (15, 20, 30, 60)
+SETTING_BOUNDS: dict[str, tuple[int, int, str]] = {
+    "priority_run": (1, 20, "连续优先叫号上限应为1至20 (the priority run must be 1 to 20)"),
+    "appointment_percent": (0, 100, "预约名额占比应为0至100 (the appointment share must be "
+                                    "0 to 100 %)"),
+    "appointment_horizon_days": (0, 60, "可预约天数应为0至60 (bookable days ahead: 0 to 60)"),
+    "appointment_cutoff_minutes": (0, 1440, "最晚提前预约时间应为0至1440分钟 (the booking "
+                                            "cut-off must be 0 to 1440 minutes)"),
+    "no_show_limit": (1, 20, "爽约次数上限应为1至20 (the no-show limit must be 1 to 20)"),
+    "no_show_window_days": (1, 365, "爽约统计天数应为1至365 (the no-show window must be "
+                                    "1 to 365 days)"),
+    "no_show_pause_days": (1, 365, "暂停预约天数应为1至365 (the booking pause must be "
+                                   "1 to 365 days)"),
+    "target_wait_minutes": (1, 240, "目标等候时间应为1至240分钟 (the target wait must be "
+                                    "1 to 240 minutes)"),
+    "service_level_percent": (50, 99, "服务水平目标应为50%至99% (the service-level target "
+                                      "must be 50 to 99 %)"),
+}
+SLOT_LENGTH_ERROR = ("预约时段长度应为15、20、30或60分钟 (the slot length must be 15, 20, 30 or "
+                     "60 minutes)")
+SLOT_LENGTH_BOOKED = ("还有未到的预约，不能修改预约时段长度 (bookings are still to come: the "
+                      "slot length cannot change until they are over)")
+
+
+def _clean_settings(profile: HallProfile, hall: Hall | None,
+                    errors: dict[str, str]) -> dict[str, Any]:
+    """The hall's numeric settings (calling order, appointments, service target)."""
+    values: dict[str, Any] = {}
+    for field, (low, high, message) in SETTING_BOUNDS.items():
+        value = getattr(profile, field)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            errors[field] = message
+        values[field] = value
+    slot = profile.appointment_slot_minutes
+    values["appointment_slot_minutes"] = slot
+    if slot not in SLOT_LENGTHS or isinstance(slot, bool):
+        errors["appointment_slot_minutes"] = SLOT_LENGTH_ERROR
+    elif hall is not None and slot != hall.appointment_slot_minutes:
+        if Appointment.objects.filter(hall=hall, status=AppointmentStatus.BOOKED,
+                                      slot_ends__gt=timezone.now()).exists():
+            errors["appointment_slot_minutes"] = SLOT_LENGTH_BOOKED
+    return values
 
 
 def _clean_profile(profile: HallProfile, hall: Hall | None) -> dict[str, Any]:
@@ -138,11 +204,8 @@ def _clean_profile(profile: HallProfile, hall: Hall | None) -> dict[str, Any]:
         "hours_note": _text(errors, "hours_note", profile.hours_note, 2000, label="办公时间说明"),
         "region": profile.region, "is_main": bool(profile.is_main),
         "active": bool(profile.active), "order": max(0, min(int(profile.order or 0), 999)),
-        "priority_run": profile.priority_run,
     }
-    if not isinstance(profile.priority_run, int) or not 1 <= profile.priority_run <= 20:
-        errors["priority_run"] = ("连续优先叫号上限应为1至20 (the priority run must be "
-                                  "1 to 20)")
+    values.update(_clean_settings(profile, hall, errors))
     slug = (profile.slug or "").strip().lower()
     if not slug or len(slug) > 50 or not all(c.isascii() and (c.isalnum() or c == "-")
                                               for c in slug) or slug.startswith("-"):
@@ -243,8 +306,12 @@ def save_hall(profile: HallProfile, *, actor: User | None, hall: Hall | None = N
 def save_category(hall: Hall, *, actor: User | None, letter: str, name: str,
                   description: str = "", department: Department | None = None,
                   active: bool = True, order: int = 0,
+                  handling_minutes: int | None = None, bookable: bool | None = None,
                   category: ServiceCategory | None = None) -> ServiceCategory:
-    """Add a ticket category to a hall (``category`` None) or change one."""
+    """Add a ticket category to a hall (``category`` None) or change one. Its appointment
+    settings: ``handling_minutes`` (the planned minutes per person, 1–240; slot capacities
+    derive from it) and ``bookable`` (takes appointments); None keeps the current value
+    (a new category: 15 minutes, bookable)."""
     _check_manager(actor)
     if category is not None:
         category = ServiceCategory.objects.select_for_update().get(pk=category.pk)
@@ -261,7 +328,15 @@ def save_category(hall: Hall, *, actor: User | None, letter: str, name: str,
         "description": _text(errors, "description", description, 200, label="说明"),
         "department": department, "active": bool(active),
         "order": max(0, min(int(order or 0), 999)),
+        "handling_minutes": (handling_minutes if handling_minutes is not None
+                             else category.handling_minutes if category else 15),
+        "bookable": bool(bookable if bookable is not None
+                         else category.bookable if category else True),
     }
+    minutes = values["handling_minutes"]
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 240:
+        errors["handling_minutes"] = ("平均办理时长应为1至240分钟 (the handling time must be "
+                                      "1 to 240 minutes)")
     others = hall.categories.exclude(pk=category.pk) if category else hall.categories.all()
     if "letter" not in errors and others.filter(letter=values["letter"]).exists():
         errors["letter"] = (f"本大厅已有取号字母 {values['letter']} (letter "

@@ -55,6 +55,7 @@ from onething.hall.models import (
     Window,
     WindowShift,
 )
+from onething.hall.selectors import day_kinds
 from onething.hall.services import HallDenied, HallError
 from onething.hall.tidal_selectors import category_ids_at
 
@@ -176,7 +177,7 @@ def hours_refusal(hall_id: int, now: dt.datetime) -> str:
     periods = [Period(weekday, starts, ends, ServiceKind(service)) for weekday, starts, ends,
                service in OpeningPeriod.objects.filter(hall_id=hall_id)
                .values_list("weekday", "starts", "ends", "service")]
-    is_open, opens = ticket_hours(periods, timezone.localtime(now))
+    is_open, opens = ticket_hours(periods, timezone.localtime(now), kinds=day_kinds())
     return "" if is_open else closed_message(opens)
 
 

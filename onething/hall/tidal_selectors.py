@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
@@ -94,9 +94,63 @@ def observed_arrivals(hall: Hall, *, before: dt.date, weeks: int = HISTORY_WEEKS
     )
 
 
+@dataclass(frozen=True)
+class CataloguePeak:
+    """A catalogue peak as it applies to one hall (the screen's list)."""
+
+    name: str
+    factor: float
+    months: tuple[int, ...]
+    letters: tuple[str, ...]  # the hall's categories it applies to; () = all of them
+    replaced: bool  # the hall has its own peak of this name
+
+
+def catalogue_peaks(hall: Hall) -> list[CataloguePeak]:
+    """The catalogue's known peaks (catalog.KnownPeak) at ``hall``: each on the hall's
+    categories of the names or departments it lists (none listed: every category; none
+    of the hall's matching: not at this hall), flagged ``replaced`` when the hall has a
+    peak of its own with the same name (active or not)."""
+    from onething.catalog.models import KnownPeak
+
+    own = set(DemandPeak.objects.filter(hall=hall).values_list("name", flat=True))
+    categories = list(
+        ServiceCategory.objects.filter(hall=hall).values_list("letter", "name", "department__code")
+    )
+    result = []
+    for peak in KnownPeak.objects.order_by("name", "key"):
+        names, departments = set(peak.categories), set(peak.departments)
+        letters: tuple[str, ...] = ()
+        if names or departments:
+            letters = tuple(
+                sorted(
+                    letter
+                    for letter, name, department in categories
+                    if name in names or department in departments
+                )
+            )
+            if not letters:
+                continue
+        result.append(
+            CataloguePeak(
+                peak.name,
+                float(peak.factor),
+                tuple(int(m) for m in peak.months),
+                letters,
+                peak.name in own,
+            )
+        )
+    return result
+
+
 def peaks_of(hall: Hall) -> list[PeakPeriod]:
-    """The hall's active known peaks as the forecast takes them (categories by letter)."""
-    peaks = []
+    """The known peaks the hall's plans use, as the forecast takes them (categories by
+    letter): the catalogue's (``catalogue_peaks``) unless the hall has its own of the
+    same name, then the hall's own active ones (DemandPeak: overrides and additions)."""
+    peaks = [
+        PeakPeriod(peak.name, peak.factor, months=peak.months, categories=peak.letters)
+        for peak in catalogue_peaks(hall)
+        if not peak.replaced
+    ]
     for peak in (
         DemandPeak.objects.filter(hall=hall, active=True)
         .prefetch_related("categories")
@@ -145,16 +199,28 @@ def _plan(hall: Hall, day: dt.date, records: list[TicketRecord], policy: Staffin
     return plan_day(window, day, policy=policy, peaks=peaks_of(hall), names=category_names(hall))
 
 
-def plan_for(hall: Hall, day: dt.date, *, policy: StaffingPolicy = SCREEN_POLICY) -> DayPlan:
+def policy_of(hall: Hall, base: StaffingPolicy = SCREEN_POLICY) -> StaffingPolicy:
+    """The staffing target of the hall's plans: its own target wait and service level
+    (Hall.target_wait_minutes, Hall.service_level_percent; 15 minutes, 80 % by default)."""
+    return replace(
+        base,
+        target_seconds=float(hall.target_wait_minutes * 60),
+        target_level=hall.service_level_percent / 100,
+    )
+
+
+def plan_for(hall: Hall, day: dt.date, *, policy: StaffingPolicy | None = None) -> DayPlan:
     """The day's plan from the 12 weeks of history before it; cached until a ticket of
-    the hall finishes or the peaks change (the key holds both)."""
+    the hall finishes or the peaks or the hall's target change (the key holds them)."""
     return plans_for(hall, [day], policy=policy)[day]
 
 
 def plans_for(
-    hall: Hall, days: list[dt.date], *, policy: StaffingPolicy = SCREEN_POLICY
+    hall: Hall, days: list[dt.date], *, policy: StaffingPolicy | None = None
 ) -> dict[dt.date, DayPlan]:
-    """The plans of several days (the week's overview), reading the history once."""
+    """The plans of several days (the week's overview), reading the history once. Without
+    ``policy``: the screen's replications with the hall's own target (``policy_of``)."""
+    policy = policy if policy is not None else policy_of(hall)
     plans: dict[dt.date, DayPlan] = {}
     missing: list[tuple[dt.date, str]] = []
     for day in days:

@@ -136,6 +136,44 @@ class HallForm(forms.Form):
         label=gettext_lazy("连续优先叫号上限"), min_value=1, max_value=20, required=False,
         help_text=gettext_lazy("叫号时连续叫这么多个绿色通道或预约号后，等候20分钟以上的普通号"
                                "先叫，不让普通号一直等下去。默认3。"))
+    # Appointments (预约设置).
+    appointment_slot_minutes = forms.TypedChoiceField(
+        label=gettext_lazy("预约时段长度（分钟）"), coerce=int, required=False, empty_value=None,
+        choices=[(n, str(n)) for n in (15, 20, 30, 60)],
+        help_text=gettext_lazy("还有未到的预约时不能修改。默认30。"))
+    appointment_percent = forms.IntegerField(
+        label=gettext_lazy("预约名额占比（%）"), required=False, min_value=0, max_value=100,
+        help_text=gettext_lazy("各时段办理能力中留给预约的比例，其余留给现场取号；"
+                               "预约服务时段全部用于预约。默认30。"))
+    appointment_horizon_days = forms.IntegerField(
+        label=gettext_lazy("可预约天数"), required=False, min_value=0, max_value=60,
+        help_text=gettext_lazy("最多可以预约今后多少天（今天算第0天）。默认7。"))
+    appointment_cutoff_minutes = forms.IntegerField(
+        label=gettext_lazy("最晚提前预约（分钟）"), required=False, min_value=0, max_value=1440,
+        help_text=gettext_lazy("时段开始前多少分钟停止预约。默认60。"))
+    no_show_limit = forms.IntegerField(
+        label=gettext_lazy("爽约次数上限"), required=False, min_value=1, max_value=20,
+        help_text=gettext_lazy("统计天数内爽约达到这个次数，暂停预约。默认3。"))
+    no_show_window_days = forms.IntegerField(
+        label=gettext_lazy("爽约统计天数"), required=False, min_value=1, max_value=365,
+        help_text=gettext_lazy("默认90。"))
+    no_show_pause_days = forms.IntegerField(
+        label=gettext_lazy("暂停预约天数"), required=False, min_value=1, max_value=365,
+        help_text=gettext_lazy("从第几次爽约的那天算起。默认30。"))
+    # The service target (服务目标).
+    target_wait_minutes = forms.IntegerField(
+        label=gettext_lazy("目标等候时间（分钟）"), required=False, min_value=1, max_value=240,
+        help_text=gettext_lazy("取号后在这个时间内被叫号算达标；运行数据和潮汐窗口计划都用它。"
+                               "默认15。"))
+    service_level_percent = forms.IntegerField(
+        label=gettext_lazy("服务水平目标（%）"), required=False, min_value=50, max_value=99,
+        help_text=gettext_lazy("在目标等候时间内被叫号的人应占的比例，潮汐窗口计划按它安排"
+                               "窗口。默认80。"))
+
+    APPOINTMENT_FIELDS = ("priority_run", "appointment_slot_minutes", "appointment_percent",
+                          "appointment_horizon_days", "appointment_cutoff_minutes",
+                          "no_show_limit", "no_show_window_days", "no_show_pause_days")
+    TARGET_FIELDS = ("target_wait_minutes", "service_level_percent")
 
     def __init__(self, *args, regions, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -143,6 +181,16 @@ class HallForm(forms.Form):
         self.fields["region"].queryset = regions
         for name in ("name", "slug", "address", "map_url", "phone", "bus_lines"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
+
+    def profile_fields(self) -> list:
+        return [self[n] for n in self.fields
+                if n not in self.APPOINTMENT_FIELDS and n not in self.TARGET_FIELDS]
+
+    def appointment_fields(self) -> list:
+        return [self[n] for n in self.APPOINTMENT_FIELDS]
+
+    def target_fields(self) -> list:
+        return [self[n] for n in self.TARGET_FIELDS]
 
 
 def _weekday_choices() -> list[tuple[str, str]]:
@@ -192,6 +240,10 @@ class CategoryForm(forms.Form):
     active = forms.BooleanField(label=gettext_lazy("启用"), required=False)
     order = forms.IntegerField(label=gettext_lazy("排序"), min_value=0, max_value=999,
                                required=False)
+    handling_minutes = forms.IntegerField(
+        label=gettext_lazy("平均办理时长（分钟）"), required=False, min_value=1, max_value=240,
+        help_text=gettext_lazy("窗口为一个人办理所需的计划时间，可预约名额由它算出。默认15。"))
+    bookable = forms.BooleanField(label=gettext_lazy("可网上预约"), required=False)
 
     def __init__(self, *args, departments, prefix: str = "category", **kwargs) -> None:
         super().__init__(*args, prefix=prefix, **kwargs)

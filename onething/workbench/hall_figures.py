@@ -100,6 +100,7 @@ def figures(request: HttpRequest, hall_id: int) -> HttpResponse:
             "errors": errors,
             "query": query,
             "target_minutes": int(result.target.total_seconds() // 60),
+            "service_level": round(result.service_level * 100),
             "categories": [_category_row(f, result) for f in result.categories],
             "windows": [
                 {

@@ -36,6 +36,9 @@ from onething.workbench.forms import (
     WindowForm,
 )
 
+# The hall's settings on its form besides the profile (calling order, appointments, target).
+SETTING_FIELDS = (*HallForm.APPOINTMENT_FIELDS, *HallForm.TARGET_FIELDS)
+
 
 def _denied(request: HttpRequest, exc: Exception) -> HttpResponse:
     return forbidden(request, str(exc), title=gettext("不能进行此操作"))
@@ -70,6 +73,13 @@ def _schedule_initial(hall) -> list[dict]:
              "service": row.service} for row in schedule_rows(selectors.periods_of(hall))]
 
 
+def _setting(data: dict, name: str, hall):
+    """A setting left empty keeps the hall's value (a new hall: the default)."""
+    if data.get(name) is not None:
+        return data[name]
+    return getattr(hall if hall is not None else HallProfile("", "", "", None, "", ""), name)
+
+
 def _render_hall(request: HttpRequest, hall, form: HallForm, schedule, *,
                  schedule_errors: list[str] = (), status: int = 200) -> HttpResponse:
     return render(request, "workbench/hall_form.html", {
@@ -84,8 +94,10 @@ def hall_edit(request: HttpRequest, hall_id: int | None = None) -> HttpResponse:
     hall = _hall_or_404(request, hall_id) if hall_id is not None else None
     if request.method != "POST":
         if hall is None:
-            initial = {"kind": "county", "active": True, "order": 0, "priority_run": 3,
-                       "region": selectors.default_region()}
+            defaults = HallProfile("", "", "", None, "", "")
+            initial = {"kind": "county", "active": True, "order": 0,
+                       "region": selectors.default_region(),
+                       **{name: getattr(defaults, name) for name in SETTING_FIELDS}}
             rows = [{"first": 1, "last": 5, "starts": "09:00", "ends": "12:00",
                      "service": ServiceKind.REGULAR},
                     {"first": 1, "last": 5, "starts": "13:30", "ends": "17:30",
@@ -94,7 +106,7 @@ def hall_edit(request: HttpRequest, hall_id: int | None = None) -> HttpResponse:
             initial = {name: getattr(hall, name) for name in (
                 "name", "slug", "kind", "address", "map_url", "phone", "bus_lines",
                 "accessible_entrance", "hours_note", "is_main", "active", "order",
-                "priority_run")}
+                *SETTING_FIELDS)}
             initial["region"] = hall.region_id
             rows = _schedule_initial(hall)
         return _render_hall(request, hall, HallForm(initial=initial, regions=_regions()),
@@ -119,7 +131,7 @@ def hall_edit(request: HttpRequest, hall_id: int | None = None) -> HttpResponse:
                 bus_lines=data["bus_lines"], accessible_entrance=data["accessible_entrance"],
                 hours_note=data["hours_note"], is_main=data["is_main"], active=data["active"],
                 order=data["order"] or 0, periods=periods,
-                priority_run=data["priority_run"] or 3)
+                **{name: _setting(data, name, hall) for name in SETTING_FIELDS})
             try:
                 saved = save_hall(profile, actor=request.user, hall=hall)
             except HallDenied as exc:
@@ -155,7 +167,8 @@ def _next_window_number(hall) -> int:
 def hall_windows(request: HttpRequest, hall_id: int) -> HttpResponse:
     """The hall's ticket categories and windows, with a form to add each."""
     hall = _hall_or_404(request, hall_id)
-    category_form = _category_form(hall, initial={"active": True})
+    category_form = _category_form(hall, initial={"active": True, "handling_minutes": 15,
+                                                  "bookable": True})
     window_form = _window_form(hall, initial={"active": True, "kind": "any_matter",
                                               "number": _next_window_number(hall)})
     status = 200
@@ -171,7 +184,9 @@ def hall_windows(request: HttpRequest, hall_id: int) -> HttpResponse:
                                               name=data["name"],
                                               description=data["description"],
                                               department=data["department"],
-                                              active=data["active"], order=data["order"] or 0)
+                                              active=data["active"], order=data["order"] or 0,
+                                              handling_minutes=data["handling_minutes"],
+                                              bookable=data["bookable"])
                     except HallError as exc:
                         _apply_errors(category_form, exc.errors)
                     else:
@@ -215,7 +230,8 @@ def category_edit(request: HttpRequest, hall_id: int, category_id: int) -> HttpR
         form = _category_form(hall, initial={
             "letter": category.letter, "name": category.name,
             "description": category.description, "department": category.department_id,
-            "active": category.active, "order": category.order})
+            "active": category.active, "order": category.order,
+            "handling_minutes": category.handling_minutes, "bookable": category.bookable})
         return render(request, "workbench/category_form.html",
                       {"hall": hall, "category": category, "form": form})
     form = _category_form(hall, data=request.POST)
@@ -225,7 +241,8 @@ def category_edit(request: HttpRequest, hall_id: int, category_id: int) -> HttpR
             save_category(hall, actor=request.user, category=category, letter=data["letter"],
                           name=data["name"], description=data["description"],
                           department=data["department"], active=data["active"],
-                          order=data["order"] or 0)
+                          order=data["order"] or 0, handling_minutes=data["handling_minutes"],
+                          bookable=data["bookable"])
         except HallDenied as exc:
             return _denied(request, exc)
         except HallError as exc:
@@ -402,6 +419,7 @@ def _render_tidal(request: HttpRequest, hall, wanted: str, peak_form: PeakForm, 
         "saved": separate - pooled,
         "accuracy": [(a, plan_name(plan, a.category)) for a in plan.accuracy],
         "peaks": tidal_selectors.peak_rows(hall), "peak_form": peak_form,
+        "catalogue_peaks": tidal_selectors.catalogue_peaks(hall),
         "overview": overview,
     }, status=status)
 

@@ -25,7 +25,7 @@ from onething.domain.appointments import (
     paused_until,
     slot_capacity,
 )
-from onething.domain.hall import Period, ServiceKind
+from onething.domain.hall import DayKind, Period, ServiceKind
 from onething.domain.tickets import PriorityClass
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -50,6 +50,19 @@ def test_slots_are_cut_from_the_days_periods():
         "09:00–10:00", "10:00–11:00"]
     assert day_slots(PERIODS, MONDAY + dt.timedelta(days=6), slot_minutes=30) == []  # Sunday
     assert day_slots(PERIODS, MONDAY, slot_minutes=30, closed=True) == []
+
+
+def test_holiday_has_no_slots_and_a_makeup_weekend_day_has_mondays():
+    national_day = dt.date(2026, 10, 1)  # a Thursday
+    assert day_slots(PERIODS, national_day, slot_minutes=30, kind=DayKind.HOLIDAY) == []
+    # Saturday 10 October 2026 (调休上班): Monday's 17 slots, not Saturday's appointment ones.
+    makeup = day_slots(PERIODS, dt.date(2026, 10, 10), slot_minutes=30, kind=DayKind.MAKEUP)
+    assert len(makeup) == 17
+    assert (makeup[0].label, makeup[-1].label) == ("09:00–09:30", "17:00–17:30")
+    assert makeup[6] == Slot(T(12), T(12, 30), ServiceKind.EXTENDED)
+    # An ordinary Saturday keeps its appointment-only morning.
+    assert [s.label for s in day_slots(PERIODS, dt.date(2026, 10, 17), slot_minutes=60)] == [
+        "09:00–10:00", "10:00–11:00"]
 
 
 def test_capacity_from_windows_handling_time_and_share():

@@ -152,6 +152,7 @@ def test_xlsx_is_readable_and_has_the_csv_figures(morning, demo):
     ]
     about = dict(book["about"].iter_rows(values_only=True))
     assert about["target_wait_seconds"] == 900 and about["first_day"] == "2026-12-01"
+    assert about["service_level_target"] == 0.8
 
 
 def test_the_default_range_is_the_last_seven_days_and_bad_dates_are_refused(halls, demo):
@@ -203,3 +204,25 @@ def test_the_page_in_english(morning, demo):
     ):
         assert text in html, text
     assert "Figures of 德城区政务服务中心" in halls_page
+
+
+def test_the_share_within_target_follows_the_halls_target_wait(morning, demo):
+    # Waits of A: 4, 13 and 26 minutes; D001 left uncalled. At 13 minutes: A 2 of 3, all
+    # 2 of 4; at 10 minutes: A 1 of 3, all 1 of 4.
+    client = manager_client(demo)
+    query = f"/workbench/halls/{morning.pk}/figures/?from=2026-12-02&to=2026-12-02&by=day"
+    shares = {}
+    for minutes in (13, 10):
+        morning.target_wait_minutes = minutes
+        morning.service_level_percent = 90
+        morning.save()
+        with time_machine.travel(at(60), tick=False):
+            rows = list(csv.DictReader(io.StringIO(
+                client.get(query + "&format=csv").content.decode())))
+            page = client.get(query).content.decode()
+        shares[minutes] = [(r["category"], r["within_target"]) for r in rows]
+        assert f"目标等候时间 {minutes} 分钟，服务水平目标 90%" in page
+    assert shares == {
+        13: [("A", "0.6667"), ("D", "0.0"), ("*", "0.5")],
+        10: [("A", "0.3333"), ("D", "0.0"), ("*", "0.25")],
+    }
