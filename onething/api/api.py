@@ -22,7 +22,7 @@ from pydantic import Field
 
 from onething.accounts.choices import Role, TokenScope
 from onething.accounts.services import TokenRejected, authenticate_token
-from onething.api import errors, paging, parsing, presenters
+from onething.api import errors, language, paging, parsing, presenters
 from onething.api.appointments import router as appointment_router
 from onething.api.errors import ApiError
 from onething.api.parsing import InputRejected, StrictParser
@@ -77,10 +77,18 @@ class BearerToken(HttpBearer):
         return api_token.user
 
 
-api = NinjaAPI(
+class OnethingAPI(NinjaAPI):
+    """The API whose OpenAPI document names the language parameters (language.py)."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        return language.document(super().get_openapi_schema(*args, **kwargs))
+
+
+api = OnethingAPI(
     title="onething API",
     version="1",
-    description="高效办成一件事：一次申请，各部门并联办理 (apply once, handled in parallel).",
+    description="高效办成一件事：一次申请，各部门并联办理 (apply once, handled in parallel).\n\n"
+                "**Language.** " + language.LANGUAGE_HELP,
     urls_namespace="api",
     auth=BearerToken(),
     # Swagger UI is served from ninja's own static files ("ninja" is an installed app).
@@ -106,8 +114,8 @@ def _user(request: HttpRequest) -> User:
 
 @api.get("/bundles", response=list[BundleOut], auth=None, tags=["catalogue"])
 def list_bundles(request: HttpRequest):
-    return [{"slug": b.slug, "name": b.name, "category": b.category,
-             "description": b.description} for b in catalog_selectors.bundles()]
+    """Every bundle; ``name`` and ``description`` in the request's language."""
+    return [presenters.bundle(b) for b in catalog_selectors.bundles()]
 
 
 def _optional_user(request: HttpRequest) -> User | None:
