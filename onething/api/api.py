@@ -419,7 +419,7 @@ def _delivery_step(step, *args, **kwargs):
          tags=["applications"])
 def get_delivery(request: HttpRequest, application_id: ObjectId):
     """How the results reach the applicant; address and mobile are masked."""
-    return delivery.summary(delivery.delivery_for(_user(request), application_id))
+    return presenters.delivery(delivery.delivery_for(_user(request), application_id))
 
 
 @api.post("/applications/{application_id}/delivery", response={200: DeliveryOut, **ERRORS},
@@ -431,7 +431,7 @@ def choose_delivery(request: HttpRequest, application_id: ObjectId, payload: Del
     _delivery_step(delivery.choose_delivery, application_id, actor=user,
                    method=payload.method, address=payload.address,
                    recipient=payload.recipient, mobile=payload.mobile)
-    return delivery.summary(delivery.delivery_for(user, application_id))
+    return presenters.delivery(delivery.delivery_for(user, application_id))
 
 
 @api.post("/applications/{application_id}/delivery/dispatch",
@@ -442,7 +442,7 @@ def dispatch_delivery(request: HttpRequest, application_id: ObjectId, payload: D
     delivery.delivery_for(user, application_id)  # 404 unless visible
     _delivery_step(delivery.record_dispatch, application_id, actor=user,
                    carrier=payload.carrier, tracking_number=payload.tracking_number)
-    return delivery.summary(delivery.delivery_for(user, application_id))
+    return presenters.delivery(delivery.delivery_for(user, application_id))
 
 
 @api.post("/applications/{application_id}/delivery/delivered",
@@ -452,4 +452,4 @@ def delivered(request: HttpRequest, application_id: ObjectId):
     user = _user(request)
     delivery.delivery_for(user, application_id)  # 404 unless visible
     _delivery_step(delivery.record_delivered, application_id, actor=user)
-    return delivery.summary(delivery.delivery_for(user, application_id))
+    return presenters.delivery(delivery.delivery_for(user, application_id))

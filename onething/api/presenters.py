@@ -221,3 +221,13 @@ def application(item: Application) -> dict[str, Any]:
 def _bundle_ref(bundle) -> dict[str, object]:
     return {"slug": bundle.slug, "name": localized(bundle, "name"),
             "single_matter": bundle.single_matter.code if bundle.single_matter_id else None}
+
+
+def delivery(item: Any) -> dict[str, Any]:
+    """How the results reach the applicant (masked), its method named in the language."""
+    from onething.applications.delivery import summary
+    from onething.portal.labels import label
+
+    data = summary(item)
+    data["method_label"] = label("delivery_method", data["method"]) or data["method_label"]
+    return data

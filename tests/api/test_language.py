@@ -192,3 +192,19 @@ def test_the_openapi_document_names_the_language_parameters(client):
         assert all("Content-Language" in r["headers"] for r in operation["responses"].values())
     field = document["components"]["schemas"]["PlanFieldOut"]["properties"]
     assert "choice_labels" in field
+
+
+@pytest.mark.urls("onething.urls")  # the delivery summary links the portal's pages
+def test_the_delivery_method_in_the_language(client, demo):
+    application = submit_application(
+        restaurant_submission(demo.applicant),
+        actor=demo.applicant,
+        applicant=demo.applicant,
+        channel=Channel.PORTAL,
+    )
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {issue_api_token(demo.applicant, label='t')}"}
+    url = f"{API}/applications/{application.pk}/delivery"
+    chinese = client.get(url, **headers).json()
+    english = client.get(url, {"lang": "en"}, **headers).json()
+    assert (chinese["method"], english["method"]) == ("pickup", "pickup")
+    assert (chinese["method_label"], english["method_label"]) == ("窗口领取", "Pick up at a window")
