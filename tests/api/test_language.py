@@ -207,4 +207,4 @@ def test_the_delivery_method_in_the_language(client, demo):
     chinese = client.get(url, **headers).json()
     english = client.get(url, {"lang": "en"}, **headers).json()
     assert (chinese["method"], english["method"]) == ("pickup", "pickup")
-    assert (chinese["method_label"], english["method_label"]) == ("窗口领取", "Pick up at a window")
+    assert (chinese["method_label"], english["method_label"]) == ("窗口领取", "Collect at a window")
