@@ -77,6 +77,7 @@ from onething.domain.validators import (
     validate_mobile,
     validate_uscc,
 )
+from onething.notifications.messages import part
 from onething.notifications.services import notify
 
 COMPANY_NOT_VERIFIED = (
@@ -443,8 +444,8 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str],
     application.save(update_fields=["tracking_number", "status", "updated_at"])
     notify(user=applicant, application=application,
            dedupe_key=f"application:{application.pk}:submitted", happened=Action.SUBMIT,
-           message=f"您的“{bundle.name}”申请已提交，受理编号 {application.tracking_number}，"
-                   f"共 {len(cases)} 个事项同时办理。")
+           parts=[part("submitted", bundle=bundle.name, number=application.tracking_number,
+                       count=len(cases))])
     return application
 
 
@@ -507,19 +508,24 @@ def _tell_applicant(step: Step) -> None:
     """One notice per action, naming the dependents it cancelled."""
     case, action, new = step.case, step.action, step.new
     application = case.application
-    cancelled = "、".join(f"“{c.matter.name}”" for c in step.cancelled)
     if action in {Action.RESUBMIT, Action.WITHDRAW, Action.SUPPLY_MATERIALS}:
         return  # the applicant did it themselves (and is told on the page)
-    text = f"您的申请 {application.tracking_number}：“{case.matter.name}”{ACTION_LABELS[action]}"
-    text += procedures.notice(case, action, step.data)  # 容缺受理 / 告知承诺
+    # In the reader's language when read (onething/notifications/messages.py).
+    parts = [part("case_step", number=application.tracking_number, matter=case.matter.name,
+                  action=action.value)]
+    procedure = procedures.notice(case, action, step.data)  # 容缺受理 / 告知承诺
+    if procedure:
+        parts.append(part("text", text=procedure))
     if new is CaseStatus.CORRECTION_REQUESTED:
-        text += "，请一次性补正告知的材料"
-    text += _clock_note(step)
+        parts.append(part("correction_hint"))
+    clock = _clock_note(step)
+    if clock:
+        parts.append(part("text", text=clock))
     if step.reason and action is not Action.REQUEST_CORRECTION:
-        text += f"。理由：{step.reason[:100]}"
-    if cancelled:
-        text += f"。因此以下事项终止办理：{cancelled}"
-    notify(user=application.applicant, application=application, message=text[:500],
+        parts.append(part("reason", reason=step.reason[:100]))
+    if step.cancelled:
+        parts.append(part("cancelled", matters=[c.matter.name for c in step.cancelled]))
+    notify(user=application.applicant, application=application, parts=parts,
            dedupe_key=f"event:{step.event.pk}", happened=action, subject=case.matter.name)
 
 
