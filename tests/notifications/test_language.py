@@ -88,3 +88,10 @@ def test_a_message_sent_before_parts_existed_shows_as_stored(demo):
     with translation.override("en"):
         assert note.text == "您的申请已办结。"
     assert "您的申请已办结。" in page(demo.applicant, "en")
+
+
+def test_the_message_catalogue_is_complete_and_compiled():
+    from onething.notifications.messages import TEMPLATES
+    from tests.english import check_catalogue
+
+    assert check_catalogue("notifications") == len(TEMPLATES) + 2  # + separator, quotes
