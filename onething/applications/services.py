@@ -60,7 +60,7 @@ from onething.domain.cases import (
     Role,
     derive_application_status,
 )
-from onething.domain.deadlines import SUSPENSION_LABELS, SuspensionKind, is_deemed_accepted
+from onething.domain.deadlines import is_deemed_accepted
 from onething.domain.identity import WAIVER_LEVEL, AssuranceLevel
 from onething.domain.planner import (
     AnsweredRange,
@@ -518,9 +518,7 @@ def _tell_applicant(step: Step) -> None:
         parts.append(part("text", text=procedure))
     if new is CaseStatus.CORRECTION_REQUESTED:
         parts.append(part("correction_hint"))
-    clock = _clock_note(step)
-    if clock:
-        parts.append(part("text", text=clock))
+    parts.extend(_clock_note(step))
     if step.reason and action is not Action.REQUEST_CORRECTION:
         parts.append(part("reason", reason=step.reason[:100]))
     if step.cancelled:
@@ -529,27 +527,30 @@ def _tell_applicant(step: Step) -> None:
            dedupe_key=f"event:{step.event.pk}", happened=action, subject=case.matter.name)
 
 
-def _clock_note(step: Step) -> str:
-    """What the applicant must know about the clock: the period, the new due dates."""
+def _clock_note(step: Step) -> list[list[Any]]:
+    """What the applicant must know about the clock: the period, the new due dates (as
+    message parts, onething/notifications/messages.py)."""
     case, action, data = step.case, step.action, step.data
-    text = ""
+    parts: list[list[Any]] = []
     if action is Action.SUSPEND:
         period = data.get("suspension", {})
-        label = SUSPENSION_LABELS[SuspensionKind(period["kind"])]
-        text += f"（{label}），所需时间不计入办理时限"
+        parts.append(part("suspended", suspension=period["kind"]))
         if period.get("expected_end"):
-            text += f"，预计至 {period['expected_end']}"
+            parts.append(part("expected_end", end_on=str(period["expected_end"])))
     elif action is Action.DEEM_ACCEPTED:
-        text += f"，自收件之日 {data.get('received_on')} 起即为受理"
+        parts.append(part("deemed_accepted", received_on=str(data.get("received_on"))))
     elif action is Action.EXTEND:
-        text += f"{data.get('days')}日"
+        parts.append(part("extended_days", days=data.get("days")))
     if action in {Action.RESUME, Action.EXTEND, Action.DEEM_ACCEPTED} and (
             case.promised_due_date is not None):
-        text += f"。承诺办结日期 {_dated(case.promised_due_date, case.due_provisional)}"
+        parts.append(part("promised_due", due_on=case.promised_due_date.isoformat()))
+        if case.due_provisional:
+            parts.append(part("provisional"))
         if case.statutory_due_date is not None:
-            text += (f"，法定办结日期 "
-                     f"{_dated(case.statutory_due_date, case.statutory_due_provisional)}")
-    return text
+            parts.append(part("statutory_due", due_on=case.statutory_due_date.isoformat()))
+            if case.statutory_due_provisional:
+                parts.append(part("provisional"))
+    return parts
 
 
 def _dated(day: dt.date, provisional: bool) -> str:

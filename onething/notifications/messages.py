@@ -31,6 +31,14 @@ TEMPLATES: dict[str, Promise] = {
     "correction_hint": _("，请一次性补正告知的材料"),
     "reason": _("。理由：%(reason)s"),
     "cancelled": _("。因此以下事项终止办理：%(matters)s"),
+    # The clock (onething/applications/services.py _clock_note)
+    "suspended": _("（%(suspension)s），所需时间不计入办理时限"),
+    "expected_end": _("，预计至 %(end_on)s"),
+    "deemed_accepted": _("，自收件之日 %(received_on)s 起即为受理"),
+    "extended_days": _("%(days)s日"),
+    "promised_due": _("。承诺办结日期 %(due_on)s"),
+    "statutory_due": _("，法定办结日期 %(due_on)s"),
+    "provisional": _("（暂定）"),
     "text": _("%(text)s"),  # a part not (yet) written as a template: shown as stored
 }
 CATALOGUE_PARAMS = {"matter", "bundle"}
@@ -54,6 +62,9 @@ def _value(name: str, value: Any) -> str:
         return separator.join(
             pgettext("quoted name", "“%(name)s”") % {"name": localized(v)} for v in value
         )
+    if name == "suspension":
+        found = SHARED_LABELS["suspension_kind"].get(str(value))
+        return str(found) if found is not None else str(value)
     if name == "action":
         found = SHARED_LABELS["case_event"].get(str(value))
         if found is not None:
