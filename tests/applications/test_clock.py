@@ -8,8 +8,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
 import time_machine
+from django.utils import translation
 
 from onething.applications.models import Case, CaseExtension, CaseSuspension, Event
 from onething.applications.services import (
