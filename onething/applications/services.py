@@ -513,9 +513,7 @@ def _tell_applicant(step: Step) -> None:
     # In the reader's language when read (onething/notifications/messages.py).
     parts = [part("case_step", number=application.tracking_number, matter=case.matter.name,
                   action=action.value)]
-    procedure = procedures.notice(case, action, step.data)  # 容缺受理 / 告知承诺
-    if procedure:
-        parts.append(part("text", text=procedure))
+    parts.extend(procedures.notice(case, action, step.data))  # 容缺受理 / 告知承诺
     if new is CaseStatus.CORRECTION_REQUESTED:
         parts.append(part("correction_hint"))
     parts.extend(_clock_note(step))

@@ -39,10 +39,18 @@ TEMPLATES: dict[str, Promise] = {
     "promised_due": _("。承诺办结日期 %(due_on)s"),
     "statutory_due": _("，法定办结日期 %(due_on)s"),
     "provisional": _("（暂定）"),
+    # 容缺受理 and 告知承诺 (onething/applications/procedures.py notice)
+    "pending_supply": _("。请于 %(due_on)s 前补齐：%(materials)s"),
+    "pending_terminate": _("；补齐后作出决定，逾期未补齐的，终止办理"),
+    "pending_refer": _("；补齐后作出决定，逾期未补齐的，由承办部门依法作出决定"),
+    "commitment_check": _(
+        "。部门将于 %(due_on)s 前进行事后核查，请确保承诺内容真实；"
+        "承诺不实的，将撤销准予决定并注销证照"
+    ),
     "text": _("%(text)s"),  # a part not (yet) written as a template: shown as stored
 }
 CATALOGUE_PARAMS = {"matter", "bundle"}
-CATALOGUE_LISTS = {"matters"}
+CATALOGUE_LISTS = {"matters", "materials"}
 
 
 def part(key: str, **params: Any) -> list[Any]:
