@@ -182,6 +182,10 @@ def english_page_data() -> set[str]:
     for details in AuditEntry.objects.values_list("details", flat=True):
         data.update(str(v) for v in (details or {}).values() if isinstance(v, str))
     data.update(Notification.objects.values_list("message", flat=True))
+    # In-site messages are rendered when read; what is stored as written stays so.
+    for parts in Notification.objects.values_list("parts", flat=True):
+        for _key, params in parts or []:
+            data.update(str(params[k]) for k in ("text", "reason") if k in (params or {}))
     for form in Application.objects.values_list("form_data", flat=True):
         data.update(str(v) for v in (form or {}).values())
     for certified in Certificate.objects.values_list("data", flat=True):

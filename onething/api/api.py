@@ -22,7 +22,7 @@ from pydantic import Field
 
 from onething.accounts.choices import Role, TokenScope
 from onething.accounts.services import TokenRejected, authenticate_token
-from onething.api import errors, paging, parsing, presenters
+from onething.api import errors, language, paging, parsing, presenters
 from onething.api.appointments import router as appointment_router
 from onething.api.errors import ApiError
 from onething.api.parsing import InputRejected, StrictParser
@@ -77,10 +77,18 @@ class BearerToken(HttpBearer):
         return api_token.user
 
 
-api = NinjaAPI(
+class OnethingAPI(NinjaAPI):
+    """The API whose OpenAPI document names the language parameters (language.py)."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        return language.document(super().get_openapi_schema(*args, **kwargs))
+
+
+api = OnethingAPI(
     title="onething API",
     version="1",
-    description="高效办成一件事：一次申请，各部门并联办理 (apply once, handled in parallel).",
+    description="高效办成一件事：一次申请，各部门并联办理 (apply once, handled in parallel).\n\n"
+                "**Language.** " + language.LANGUAGE_HELP,
     urls_namespace="api",
     auth=BearerToken(),
     # Swagger UI is served from ninja's own static files ("ninja" is an installed app).
@@ -106,8 +114,8 @@ def _user(request: HttpRequest) -> User:
 
 @api.get("/bundles", response=list[BundleOut], auth=None, tags=["catalogue"])
 def list_bundles(request: HttpRequest):
-    return [{"slug": b.slug, "name": b.name, "category": b.category,
-             "description": b.description} for b in catalog_selectors.bundles()]
+    """Every bundle; ``name`` and ``description`` in the request's language."""
+    return [presenters.bundle(b) for b in catalog_selectors.bundles()]
 
 
 def _optional_user(request: HttpRequest) -> User | None:
@@ -416,7 +424,7 @@ def _delivery_step(step, *args, **kwargs):
          tags=["applications"])
 def get_delivery(request: HttpRequest, application_id: ObjectId):
     """How the results reach the applicant; address and mobile are masked."""
-    return delivery.summary(delivery.delivery_for(_user(request), application_id))
+    return presenters.delivery(delivery.delivery_for(_user(request), application_id))
 
 
 @api.post("/applications/{application_id}/delivery", response={200: DeliveryOut, **ERRORS},
@@ -428,7 +436,7 @@ def choose_delivery(request: HttpRequest, application_id: ObjectId, payload: Del
     _delivery_step(delivery.choose_delivery, application_id, actor=user,
                    method=payload.method, address=payload.address,
                    recipient=payload.recipient, mobile=payload.mobile)
-    return delivery.summary(delivery.delivery_for(user, application_id))
+    return presenters.delivery(delivery.delivery_for(user, application_id))
 
 
 @api.post("/applications/{application_id}/delivery/dispatch",
@@ -439,7 +447,7 @@ def dispatch_delivery(request: HttpRequest, application_id: ObjectId, payload: D
     delivery.delivery_for(user, application_id)  # 404 unless visible
     _delivery_step(delivery.record_dispatch, application_id, actor=user,
                    carrier=payload.carrier, tracking_number=payload.tracking_number)
-    return delivery.summary(delivery.delivery_for(user, application_id))
+    return presenters.delivery(delivery.delivery_for(user, application_id))
 
 
 @api.post("/applications/{application_id}/delivery/delivered",
@@ -449,4 +457,4 @@ def delivered(request: HttpRequest, application_id: ObjectId):
     user = _user(request)
     delivery.delivery_for(user, application_id)  # 404 unless visible
     _delivery_step(delivery.record_delivered, application_id, actor=user)
-    return delivery.summary(delivery.delivery_for(user, application_id))
+    return presenters.delivery(delivery.delivery_for(user, application_id))

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from onething.api import language
 from onething.api.parsing import InputRejected
 from onething.applications.selectors import NotVisible
 from onething.applications.storage import UploadRejected
@@ -47,7 +48,10 @@ class ApiError(Exception):
 
 def error_response(status: int, code: str, message: str,
                    errors: Mapping[str, str] | None = None) -> JsonResponse:
-    return JsonResponse({"code": code, "message": message, "errors": dict(errors or {})},
+    """The error body; in English the English of "中文 (English)" messages (language.py)."""
+    body = {"code": code, "message": language.message(message),
+            "errors": {key: language.message(str(value)) for key, value in (errors or {}).items()}}
+    return JsonResponse(body,
                         status=status, json_dumps_params={"ensure_ascii": False})
 
 

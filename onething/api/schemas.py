@@ -108,6 +108,9 @@ class PlanFieldOut(Schema):
     used_by: list[str]
     choices: list[str] | None = Field(default=None,
                                       description="choice fields: the only values accepted")
+    choice_labels: list[str] | None = Field(
+        default=None, description="choice fields: each choice in the response's language "
+                                  "(send the value from ``choices``)")
     min: float | None = Field(default=None, description="number fields: inclusive minimum")
     max: float | None = Field(default=None, description="number fields: inclusive maximum")
     decimals: int | None = Field(default=None, description="number fields: most digits after "

@@ -8,6 +8,7 @@ from django.urls import re_path
 
 from onething.api.api import api
 from onething.api.errors import error_response, not_found
+from onething.api.language import in_request_language
 
 app_name = "api"
 
@@ -31,6 +32,7 @@ def _json_405(view):
 
 patterns, _, _ = api.urls
 for pattern in patterns:
-    pattern.callback = _json_405(pattern.callback)
+    # Every answer in the language the request asks for (language.py).
+    pattern.callback = in_request_language(_json_405(pattern.callback))
 
-urlpatterns = [*patterns, re_path(r"^.*$", not_found, name="not-found")]
+urlpatterns = [*patterns, re_path(r"^.*$", in_request_language(not_found), name="not-found")]

@@ -189,18 +189,20 @@ def _names(items: Iterable[Mapping[str, Any]]) -> str:
     return LIST_SEPARATOR.join(f"“{i.get('name') or i.get('material')}”" for i in items)
 
 
-def notice(case: Case, action: Action, data: Mapping[str, Any]) -> str:
-    """What the applicant's notice adds for a procedure's action ("" for other actions)."""
+def notice(case: Case, action: Action, data: Mapping[str, Any]) -> list[list[Any]]:
+    """What the applicant's notice adds for a procedure's action, as message parts
+    (onething/notifications/messages.py; [] for other actions)."""
+    from onething.notifications.messages import part
+
     if action is Action.ACCEPT_PENDING:
-        lapse = ("逾期未补齐的，终止办理" if case.pending_on_lapse != "refer"
-                 else "逾期未补齐的，由承办部门依法作出决定")
-        return (f"。请于 {case.pending_due_date:%Y-%m-%d} 前补齐：{_names(case.pending_items)}；"
-                f"补齐后作出决定，{lapse}")
+        names = [str(i.get("name") or i.get("material")) for i in case.pending_items or []]
+        due = case.pending_due_date.isoformat() if case.pending_due_date else ""
+        lapse = "pending_terminate" if case.pending_on_lapse != "refer" else "pending_refer"
+        return [part("pending_supply", due_on=due, materials=names), part(lapse)]
     if action is Action.APPROVE_ON_COMMITMENT:
         due = (data.get("commitment") or {}).get("check_due_date", "")
-        return (f"。部门将于 {due} 前进行事后核查，请确保承诺内容真实；"
-                "承诺不实的，将撤销准予决定并注销证照")
-    return ""
+        return [part("commitment_check", due_on=str(due))]
+    return []
 
 
 # -- the daily task ---------------------------------------------------------------------

@@ -60,7 +60,7 @@ from onething.domain.cases import (
     Role,
     derive_application_status,
 )
-from onething.domain.deadlines import SUSPENSION_LABELS, SuspensionKind, is_deemed_accepted
+from onething.domain.deadlines import is_deemed_accepted
 from onething.domain.identity import WAIVER_LEVEL, AssuranceLevel
 from onething.domain.planner import (
     AnsweredRange,
@@ -77,6 +77,7 @@ from onething.domain.validators import (
     validate_mobile,
     validate_uscc,
 )
+from onething.notifications.messages import part
 from onething.notifications.services import notify
 
 COMPANY_NOT_VERIFIED = (
@@ -443,8 +444,8 @@ def _create(plan: Plan, submission: Submission, form: dict[str, str],
     application.save(update_fields=["tracking_number", "status", "updated_at"])
     notify(user=applicant, application=application,
            dedupe_key=f"application:{application.pk}:submitted", happened=Action.SUBMIT,
-           message=f"您的“{bundle.name}”申请已提交，受理编号 {application.tracking_number}，"
-                   f"共 {len(cases)} 个事项同时办理。")
+           parts=[part("submitted", bundle=bundle.name, number=application.tracking_number,
+                       count=len(cases))])
     return application
 
 
@@ -507,43 +508,47 @@ def _tell_applicant(step: Step) -> None:
     """One notice per action, naming the dependents it cancelled."""
     case, action, new = step.case, step.action, step.new
     application = case.application
-    cancelled = "、".join(f"“{c.matter.name}”" for c in step.cancelled)
     if action in {Action.RESUBMIT, Action.WITHDRAW, Action.SUPPLY_MATERIALS}:
         return  # the applicant did it themselves (and is told on the page)
-    text = f"您的申请 {application.tracking_number}：“{case.matter.name}”{ACTION_LABELS[action]}"
-    text += procedures.notice(case, action, step.data)  # 容缺受理 / 告知承诺
+    # In the reader's language when read (onething/notifications/messages.py).
+    parts = [part("case_step", number=application.tracking_number, matter=case.matter.name,
+                  action=action.value)]
+    parts.extend(procedures.notice(case, action, step.data))  # 容缺受理 / 告知承诺
     if new is CaseStatus.CORRECTION_REQUESTED:
-        text += "，请一次性补正告知的材料"
-    text += _clock_note(step)
+        parts.append(part("correction_hint"))
+    parts.extend(_clock_note(step))
     if step.reason and action is not Action.REQUEST_CORRECTION:
-        text += f"。理由：{step.reason[:100]}"
-    if cancelled:
-        text += f"。因此以下事项终止办理：{cancelled}"
-    notify(user=application.applicant, application=application, message=text[:500],
+        parts.append(part("reason", reason=step.reason[:100]))
+    if step.cancelled:
+        parts.append(part("cancelled", matters=[c.matter.name for c in step.cancelled]))
+    notify(user=application.applicant, application=application, parts=parts,
            dedupe_key=f"event:{step.event.pk}", happened=action, subject=case.matter.name)
 
 
-def _clock_note(step: Step) -> str:
-    """What the applicant must know about the clock: the period, the new due dates."""
+def _clock_note(step: Step) -> list[list[Any]]:
+    """What the applicant must know about the clock: the period, the new due dates (as
+    message parts, onething/notifications/messages.py)."""
     case, action, data = step.case, step.action, step.data
-    text = ""
+    parts: list[list[Any]] = []
     if action is Action.SUSPEND:
         period = data.get("suspension", {})
-        label = SUSPENSION_LABELS[SuspensionKind(period["kind"])]
-        text += f"（{label}），所需时间不计入办理时限"
+        parts.append(part("suspended", suspension=period["kind"]))
         if period.get("expected_end"):
-            text += f"，预计至 {period['expected_end']}"
+            parts.append(part("expected_end", end_on=str(period["expected_end"])))
     elif action is Action.DEEM_ACCEPTED:
-        text += f"，自收件之日 {data.get('received_on')} 起即为受理"
+        parts.append(part("deemed_accepted", received_on=str(data.get("received_on"))))
     elif action is Action.EXTEND:
-        text += f"{data.get('days')}日"
+        parts.append(part("extended_days", days=data.get("days")))
     if action in {Action.RESUME, Action.EXTEND, Action.DEEM_ACCEPTED} and (
             case.promised_due_date is not None):
-        text += f"。承诺办结日期 {_dated(case.promised_due_date, case.due_provisional)}"
+        parts.append(part("promised_due", due_on=case.promised_due_date.isoformat()))
+        if case.due_provisional:
+            parts.append(part("provisional"))
         if case.statutory_due_date is not None:
-            text += (f"，法定办结日期 "
-                     f"{_dated(case.statutory_due_date, case.statutory_due_provisional)}")
-    return text
+            parts.append(part("statutory_due", due_on=case.statutory_due_date.isoformat()))
+            if case.statutory_due_provisional:
+                parts.append(part("provisional"))
+    return parts
 
 
 def _dated(day: dt.date, provisional: bool) -> str:

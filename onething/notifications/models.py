@@ -22,6 +22,9 @@ class Notification(models.Model):
     application = models.ForeignKey("applications.Application", models.CASCADE, null=True,
                                     blank=True, related_name="+", verbose_name="申请")
     message = models.CharField("内容", max_length=500)
+    # The message as template keys and parameters, rendered in the reader's language
+    # (messages.py); [] for rows sent before, shown as their ``message``.
+    parts = models.JSONField("内容模板", default=list, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
 
@@ -31,6 +34,17 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message[:40]
+
+    @property
+    def text(self) -> str:
+        """The message in the active language."""
+        if self.parts:
+            from onething.notifications.messages import render
+
+            rendered = render(self.parts)
+            if rendered:
+                return rendered[:500]
+        return self.message
 
 
 class DeliveryStatus(models.TextChoices):

@@ -18,6 +18,7 @@ from django.utils import translation
 
 from onething.domain import messages as policy
 from onething.domain.cases import ACTION_LABELS, Action
+from onething.notifications.messages import render_in
 from onething.notifications.models import Delivery, Notification
 from onething.notifications.tasks import deliver
 
@@ -76,17 +77,22 @@ def outbound_text(user, application, milestone: policy.Milestone, *, happened: s
     return policy.render(milestone, language, fields)
 
 
-def notify(*, user, message: str, dedupe_key: str, application=None,
+def notify(*, user, dedupe_key: str, message: str = "", parts=None, application=None,
            happened: str = "", subject: str = "", detail: str = "") -> Notification:
     """Tell ``user`` something: always in the portal; by SMS (and e-mail) only at a
     milestone (:func:`onething.domain.messages.milestone_for` of ``happened``).
 
-    ``message`` is the in-site text of this step; ``subject`` names the matter (or
-    certificate) concerned and ``detail`` adds a fact for the outbound text. Must run
-    inside the transaction of the change it reports: the rows commit with it, and the
-    delivery task is queued only after the commit.
+    ``message`` is the in-site text of this step, or ``parts`` (messages.py: template
+    keys and parameters) rendered in the reader's language when read; ``subject``
+    names the matter (or certificate) concerned and ``detail`` adds a fact for the
+    outbound text. Must run inside the transaction of the change it reports: the rows
+    commit with it, and the delivery task is queued only after the commit.
     """
-    note = Notification.objects.create(user=user, application=application, message=message)
+    parts = [list(p) for p in parts or []]
+    if parts and not message:
+        message = render_in(settings.LANGUAGE_CODE, parts)
+    note = Notification.objects.create(user=user, application=application,
+                                       message=message[:500], parts=parts)
     statuses = (list(application.cases.values_list("status", flat=True))
                 if application is not None else [])
     milestone = policy.milestone_for(happened, statuses) if happened else None

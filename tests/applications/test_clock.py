@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from onething.applications.models import Case, CaseExtension, CaseSuspension, Event
 from onething.applications.services import (
@@ -154,8 +155,13 @@ def test_an_extension_within_the_rule(licence, demo):
     assert event.data == {"days": 4, "approved_by": "王局长",
                           "promised_due_date": "2025-10-28", "statutory_due_date": "2025-11-04"}
     notice = demo.applicant.notifications.filter(message__contains="延长办理期限4日").get()
-    assert "承诺办结日期 2025-10-28，法定办结日期 2025-11-04" in notice.message
+    assert "承诺办结日期 2025年10月28日，法定办结日期 2025年11月4日" in notice.message
     assert "专家意见未返回" in notice.message
+    with translation.override("en"):  # read on an English page
+        english = notice.text
+    assert english.endswith(
+        " by 4 days. Promised completion date: Oct. 28, 2025; statutory completion date: "
+        "Nov. 4, 2025. Reason: 专家意见未返回")
 
 
 def test_a_matter_without_an_extension_rule_cannot_be_extended(demo):
@@ -183,7 +189,7 @@ def test_a_public_notice_period_does_not_count(licence, demo):
     case = Case.objects.get(pk=licence.pk)
     assert case.status == CaseStatus.SUSPENDED and case.clock_paused
     notice = demo.applicant.notifications.filter(message__contains="特别程序").get()
-    assert "（公示），所需时间不计入办理时限，预计至 2025-10-20" in notice.message
+    assert "（公示），所需时间不计入办理时限，预计至 2025年10月20日" in notice.message
     with at("2025-10-15"), pytest.raises(IllegalTransition):
         act(licence.pk, Action.APPROVE, demo.samr)  # nothing is decided during the period
     with at("2025-10-20"):
@@ -198,7 +204,7 @@ def test_a_public_notice_period_does_not_count(licence, demo):
                                  demo.samr)
     assert "第四十五条" not in period.legal_basis and "公示" in period.legal_basis
     resumed = demo.applicant.notifications.filter(message__contains="恢复计时").get()
-    assert "承诺办结日期 2025-10-21，法定办结日期 2025-10-28" in resumed.message
+    assert "承诺办结日期 2025年10月21日，法定办结日期 2025年10月28日" in resumed.message
 
 
 def test_withdrawal_ends_an_open_period(licence, demo):
@@ -236,7 +242,7 @@ def test_deemed_acceptance_by_the_scheduled_task(licence, demo, django_capture_o
     assert event.data["received_on"] == "2025-09-30" and event.data["acceptance_limit"] == 5
     notice = demo.applicant.notifications.filter(message__contains="视为受理").get(
         message__contains="食品经营许可")
-    assert "自收件之日 2025-09-30 起即为受理。承诺办结日期 2025-10-14" in notice.message
+    assert "自收件之日 2025年9月30日 起即为受理。承诺办结日期 2025年10月14日" in notice.message
     # A public service has no deemed acceptance; running again changes nothing.
     with at("2025-10-16"):
         assert deem_overdue_cases_accepted() == []

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.utils import translation
 
 from onething.accounts.models import User
 from onething.applications.models import CaseSuspension, Commitment, Event, ProvidedMaterial
@@ -112,7 +113,7 @@ def test_the_fire_check_is_decided_at_release_on_the_commitment_and_a_false_one_
     assert fire.result["number"] == certificate.number
     assert verify_certificate(certificate.number).status == "valid"
     assert (f"您的申请 {application.tracking_number}：“公众聚集场所投入使用、营业前消防安全检查"
-            "（告知承诺）”告知承诺准予。部门将于 2026-03-30 前进行事后核查，请确保承诺内容真实；"
+            "（告知承诺）”告知承诺准予。部门将于 2026年3月30日 前进行事后核查，请确保承诺内容真实；"
             "承诺不实的，将撤销准予决定并注销证照") in messages_for(demo.applicant)
 
     # The post-check: only the fire department, and 办结 only after it.
@@ -386,9 +387,16 @@ def test_accepted_with_the_permit_owed_approved_only_once_supplied(demo, perform
         "promised_due_date": "2026-03-04", "statutory_due_date": "2026-03-05",
         "items": case.pending_items, "pending_due_date": "2026-03-09", "on_lapse": "terminate",
         "suspension": {"id": period.pk, "kind": "pending_materials", "started_on": "2026-03-02"}}
-    assert (f"您的申请 {performance.tracking_number}：“营业性演出审批”容缺受理。请于 2026-03-09 "
+    assert (f"您的申请 {performance.tracking_number}：“营业性演出审批”容缺受理。请于 2026年3月9日 "
             "前补齐：“大型群众性活动安全许可决定书”；补齐后作出决定，逾期未补齐的，终止办理"
             ) in messages_for(demo.applicant2)
+    accepted = Notification.objects.filter(user=demo.applicant2,
+                                           message__contains="容缺受理。请于").get()
+    with translation.override("en"):  # on an English page
+        english = accepted.text
+    assert ". Please supply by March 9, 2026: “" in english
+    assert english.endswith("”; the decision follows once they are supplied; if they are not "
+                            "supplied in time, the case is terminated")
     with pytest.raises(IllegalTransition) as refused:
         act(case, Action.APPROVE, culture)
     assert str(refused.value) == ("尚有容缺材料未补齐，申请人补齐后才能作出准予决定 (secondary "

@@ -230,15 +230,23 @@ def test_the_header_menu_on_a_phone_works_without_javascript(live_server, demo, 
 
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "signed-in"])
-@pytest.mark.parametrize("width,lang", [(1280, "zh"), (1280, "en"), (390, "zh"), (390, "en")])
-def test_the_search_placeholder_is_not_cut_off(live_server, demo, new_page, signed_in, width, lang):
+@pytest.mark.parametrize("width,lang,elder", [
+    (1280, "zh", False), (1280, "en", False), (390, "zh", False), (390, "en", False),
+    (320, "zh", True), (320, "en", True),
+])
+def test_the_search_placeholder_is_not_cut_off(live_server, demo, new_page, signed_in, width,
+                                               lang, elder):
     base = live_server.url
     page = new_page(viewport={"width": width, "height": 900})
     if signed_in:
         sign_in_citizen(page, base, demo.applicant.mobile)
     if lang == "en":
         page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
+    if elder:
+        page.context.add_cookies([{"name": "onething_elder", "value": "1", "url": base}])
     page.goto(f"{base}/")
+    if elder:
+        assert page.locator("html").get_attribute("class") == "elder"
     box = page.locator("#site-search-q")
     fits = box.evaluate("""e => {
       const s = getComputedStyle(e);
@@ -248,3 +256,11 @@ def test_the_search_placeholder_is_not_cut_off(live_server, demo, new_page, sign
       return [c.measureText(e.placeholder).width, room, e.placeholder];
     }""")
     assert fits[0] <= fits[1], f"placeholder {fits[2]!r} needs {fits[0]:.0f}px, has {fits[1]:.0f}px"
+    # The examples where they fit; the short question on a 320 px phone in elder mode.
+    expected = {("zh", False): "想办什么事？如 开饭店、shuidian",
+                ("en", False): "Search, e.g. shuidian",
+                ("zh", True): "想办什么事？", ("en", True): "What to do?"}
+    assert fits[2] == expected[lang, elder]
+    # The field is named by its label whatever the placeholder.
+    label = _text(lang, "搜索一件事、办事场景或事项")
+    assert page.get_by_role("searchbox", name=label).count() == 1
