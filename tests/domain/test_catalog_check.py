@@ -252,3 +252,69 @@ def test_max_pages_defaults_to_ten_and_reaches_the_plan(tmp_path):
     catalog = read_catalog(tmp_path / "catalog").catalog
     assert catalog.materials["plan"].max_pages == 3
     assert catalog.materials["id-card"].max_pages == 10
+
+
+def test_a_single_matter_asks_the_bundle_questions_that_decide_its_own_materials():
+    """居住证 alone: the school bundle's housing question, its condition narrowed to the
+    matter's own materials; the school's other questions (stage, household
+    registration, residence permit) decide other matters and are not asked."""
+    from onething.domain.catalog import Condition, MaterialRef
+    from onething.domain.planner import make_plan
+
+    catalog = read_catalog(MINIMAL.parent.parent.parent / "catalog").catalog
+    singles = {b.slug: b for b in single_matter_bundles(catalog)}
+    permit = singles["matter-residence-permit-application"]
+    code = "residence-permit-application"
+    assert [q.key for q in permit.questions] == ["housing"]
+    assert permit.questions[0] == catalog.bundles["school-enrollment"].question("housing")
+    assert permit.conditions == (Condition(
+        when=(("housing", ("rent",)),),
+        include_materials=(MaterialRef("rental-registration", code),),
+        exclude_materials=(MaterialRef("real-estate-certificate", code),),
+        note=catalog.bundles["school-enrollment"].conditions[3].note),)
+    catalog.bundles.update(singles)
+    keys = ["id-card", "id-photo", "residence-permit-form"]
+    assert [m.key for m in make_plan(catalog, permit.slug).materials] == [
+        *keys, "real-estate-certificate", "employment-proof"]
+    assert [m.key for m in make_plan(catalog, permit.slug, {"housing": "rent"}).materials] == [
+        *keys, "rental-registration", "employment-proof"]
+    # hukou-migration asks “housing” too, with other options, but not about 居住证; a
+    # matter in no bundle, or none of whose materials an answer changes, asks nothing.
+    assert singles["matter-unnatural-death-proof"].questions == ()
+    assert singles["matter-unnatural-death-proof"].conditions == ()
+
+
+def test_a_question_key_given_twice_with_other_options_is_taken_from_the_first_bundle():
+    from dataclasses import replace
+
+    from onething.domain.catalog import (
+        Bundle,
+        BundleMember,
+        Condition,
+        MaterialRef,
+        Option,
+        Question,
+        single_matter_questions,
+    )
+
+    catalog = read_catalog(MINIMAL.parent.parent.parent / "catalog").catalog
+    matter = catalog.matters["residence-permit-application"]
+    other = Question("housing", "住房？", (Option("a", "甲"), Option("b", "乙")))
+    catalog.bundles["aaa-first"] = Bundle(
+        slug="aaa-first", name="先", category="personal", description="",
+        members=(BundleMember(matter.code),), questions=(other,),
+        conditions=(Condition(when=(("housing", ("b",)),),
+                              include_materials=(MaterialRef("rental-registration"),)),))
+    questions, conditions = single_matter_questions(catalog, matter)
+    assert questions == (other,)
+    assert conditions == (Condition(
+        when=(("housing", ("b",)),),
+        include_materials=(MaterialRef("rental-registration", matter.code),)),)
+    # The same question (same options) in two bundles is asked once, each condition kept.
+    catalog.bundles["aaa-first"] = replace(
+        catalog.bundles["aaa-first"],
+        questions=(catalog.bundles["school-enrollment"].question("housing"),),
+        conditions=(Condition(when=(("housing", ("rent",)),),
+                              include_materials=(MaterialRef("rental-registration"),)),))
+    questions, conditions = single_matter_questions(catalog, matter)
+    assert [q.key for q in questions] == ["housing"] and len(conditions) == 2
