@@ -219,19 +219,29 @@ def test_a_deferrable_material_another_member_issues_needs_no_dependency(tmp_pat
 
 def test_every_matter_with_its_own_data_gets_an_implicit_one_matter_bundle():
     """单独申请: the loader adds these; the planner plans them like any bundle."""
+    from onething.domain.catalog import Condition, MaterialRef
     from onething.domain.planner import make_plan
 
     catalog = read_catalog(MINIMAL).catalog
     singles = {b.slug: b for b in single_matter_bundles(catalog)}
     assert sorted(singles) == sorted(f"matter-{code}" for code in catalog.matters)
     fire = singles["matter-fire-check"]
+    shop = catalog.bundles["shop"]
     assert (fire.name, fire.single_matter, fire.members, fire.questions, fire.category) == (
-        catalog.matters["fire-check"].name, "fire-check", (BundleMember("fire-check"),), (),
-        catalog.bundles["shop"].category)
+        catalog.matters["fire-check"].name, "fire-check", (BundleMember("fire-check"),),
+        (shop.question("big"),), shop.category)
+    # The shop's “big” question includes the fire plan: asked of fire-check alone too,
+    # narrowed to its own material (including the matter means nothing here).
+    assert fire.conditions == (Condition(when=(("big", ("yes",)),),
+                                         include_materials=(MaterialRef("plan", "fire-check"),)),)
+    assert singles["matter-register"].questions == ()
     catalog.bundles.update(singles)
     plan = make_plan(catalog, "matter-fire-check")
     assert [m.code for m in plan.matters] == ["fire-check"]
     assert plan.bundle_name == catalog.matters["fire-check"].name
+    assert [m.key for m in plan.materials] == ["licence", "plan"]
+    small = make_plan(catalog, "matter-fire-check", {"big": "no"})
+    assert [m.key for m in small.materials] == ["licence"]
 
 
 @pytest.mark.parametrize(("value", "problem"), [
