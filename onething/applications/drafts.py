@@ -5,6 +5,9 @@
   its last change (default 30).
 * ``delete_draft`` — the owner discards it (its files stay theirs, unused).
 * ``expired_drafts`` — what housekeeping deletes.
+* ``case_uploads`` / ``keep_case_uploads`` / ``discard_case_uploads`` /
+  ``expired_case_uploads`` — the same for the files of a case's 补正 and 容缺补齐 forms
+  (``CaseUploads``): what was attached before an error stays attached.
 
 A draft is not an application: no case, no department sees it, no event is written.
 Submitting it goes through ``services.submit_application`` with the draft's own
@@ -25,13 +28,17 @@ from django.utils import timezone
 from onething.accounts.models import User
 from onething.applications.attachments import owned_uploads, page_ids
 from onething.applications.errors import CaseActionDenied
-from onething.applications.models import ApplicationDraft
+from onething.applications.models import ApplicationDraft, Case, CaseUploads
 from onething.catalog import models as catalog_models
 from onething.domain.validators import replace_unsafe
 
 #: Longest value kept for one field of a draft (the form refuses longer ones anyway).
 MAX_VALUE = 2000
 NOT_FOUND = "没有这份草稿 (no such draft)"
+
+#: The case forms whose files are kept across errors (``CaseUploads.purpose``).
+RESUBMIT = CaseUploads.Purpose.RESUBMIT  # 补正
+SUPPLY = CaseUploads.Purpose.SUPPLY  # 容缺补齐
 
 
 def draft_expiry(now: dt.datetime | None = None) -> dt.datetime:
@@ -110,3 +117,41 @@ def delete_draft(draft_id: int, *, actor: User) -> None:
 def expired_drafts(now: dt.datetime | None = None) -> Any:
     """Drafts past their expiry: housekeeping deletes them (onething/ops/housekeeping.py)."""
     return ApplicationDraft.objects.filter(expires_at__lt=now or timezone.now())
+
+
+# -- 补正 and 容缺补齐: the files attached to a case's form, kept across errors ---------------
+
+
+def case_uploads(owner: User, case: Case, purpose: str) -> dict[str, list[int]]:
+    """The pages ``owner`` attached to ``case``'s ``purpose`` form and has not sent, by
+    material key (only their own uploads; nothing once expired)."""
+    row = CaseUploads.objects.filter(owner=owner, case=case, purpose=purpose,
+                                     expires_at__gte=timezone.now()).first()
+    if row is None:
+        return {}
+    return _clean_materials(row.materials, owner, row.materials.keys())
+
+
+def keep_case_uploads(owner: User, case: Case, purpose: str,
+                      materials: Mapping[str, Any], *, allowed: Collection[str]) -> None:
+    """Keep what the form holds now (nothing: the row goes). Only the applicant keeps
+    files for their own case; anyone else keeps nothing."""
+    if owner.pk != case.application.applicant_id:
+        return
+    kept = _clean_materials(materials, owner, allowed)
+    if not kept:
+        discard_case_uploads(owner, case, purpose)
+        return
+    CaseUploads.objects.update_or_create(
+        owner=owner, case=case, purpose=purpose,
+        defaults={"materials": kept, "expires_at": draft_expiry()})
+
+
+def discard_case_uploads(owner: User, case: Case, purpose: str) -> None:
+    """The form was sent (or emptied): its kept files are no longer pending."""
+    CaseUploads.objects.filter(owner=owner, case=case, purpose=purpose).delete()
+
+
+def expired_case_uploads(now: dt.datetime | None = None) -> Any:
+    """Pending 补正/补齐 files past their expiry: housekeeping deletes them."""
+    return CaseUploads.objects.filter(expires_at__lt=now or timezone.now())

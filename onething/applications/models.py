@@ -470,3 +470,34 @@ class ApplicationDraft(models.Model):
     @property
     def page_count(self) -> int:
         return sum(len(ids) for ids in self.materials.values())
+
+
+class CaseUploads(models.Model):
+    """Files attached to a case's 补正 (correction) or 容缺补齐 form but not yet sent: kept
+    on the server so that a validation error loses nothing. One row per case, form and
+    person; only that person sees it (and only the applicant keeps one). Sending the form
+    consumes it; it expires ``ONETHING_DRAFT_RETENTION_DAYS`` after its last change and
+    housekeeping deletes it, like a draft (the files stay their owner's, unused).
+    """
+
+    class Purpose(models.TextChoices):
+        RESUBMIT = "resubmit", "补正材料"
+        SUPPLY = "supply", "补齐容缺材料"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE,
+                              related_name="case_uploads", verbose_name="上传人")
+    case = models.ForeignKey(Case, models.CASCADE, related_name="pending_uploads",
+                             verbose_name="办件")
+    purpose = models.CharField("用途", max_length=10, choices=Purpose.choices)
+    # material key -> [Upload id, …] in page order
+    materials = models.JSONField("已上传的材料", default=dict)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    expires_at = models.DateTimeField("过期时间", db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "待提交的补正/补齐文件"
+        constraints = [models.UniqueConstraint(fields=["owner", "case", "purpose"],
+                                               name="case_uploads_one_per_form")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.purpose} · {self.owner_id}"

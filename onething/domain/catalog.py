@@ -596,25 +596,77 @@ def applicable_alone(matter: Matter) -> bool:
     return bool(matter.materials or matter.fields)
 
 
+def _refs_for(matter: Matter, refs: tuple[MaterialRef, ...], *,
+              optional_only: bool) -> tuple[MaterialRef, ...]:
+    """The refs of a bundle's condition that touch ``matter``'s own materials (``matter``
+    named, or every matter), rewritten to name it; an include only matters for a material
+    the matter asks for optionally (按情形提供)."""
+    own = {r.material: r.optional for r in matter.materials}
+    return tuple(dict.fromkeys(
+        MaterialRef(r.material, matter.code) for r in refs
+        if r.matter in (None, matter.code) and r.material in own
+        and (own[r.material] or not optional_only)))
+
+
+def single_matter_questions(
+    catalog: Catalog, matter: Matter,
+) -> tuple[tuple[Question, ...], tuple[Condition, ...]]:
+    """The questions that decide ``matter``'s materials when it is applied for alone, and
+    the conditions they drive: taken from the bundles that contain it (in slug order),
+    each condition narrowed to the matter's own materials (an included matter or another
+    matter's material means nothing to a one-matter bundle). A question whose key a
+    bundle seen earlier already gives with other options is not taken twice: the later
+    bundle's conditions on it are left out (the first bundle's wording stands)."""
+    questions: dict[str, Question] = {}
+    conditions: list[Condition] = []
+    for slug in sorted(catalog.bundles):
+        bundle = catalog.bundles[slug]
+        if matter.code not in bundle.matter_codes:
+            continue
+        for condition in bundle.conditions:
+            include = _refs_for(matter, condition.include_materials, optional_only=True)
+            exclude = _refs_for(matter, condition.exclude_materials, optional_only=False)
+            if not include and not exclude:
+                continue
+            asked = [bundle.question(key) for key, _ in condition.when]
+            if any(q is None for q in asked):
+                continue  # a condition on an unknown question: catalog check reports it
+            taken = [q for q in asked if q is not None]
+            if any(q.key in questions and [o.key for o in questions[q.key].options]
+                   != [o.key for o in q.options] for q in taken):
+                continue
+            for q in taken:
+                questions.setdefault(q.key, q)
+            narrowed = Condition(when=condition.when, include_materials=include,
+                                 exclude_materials=exclude, note=condition.note)
+            if narrowed not in conditions:
+                conditions.append(narrowed)
+    return tuple(questions.values()), tuple(conditions)
+
+
 def single_matter_bundles(catalog: Catalog) -> list[Bundle]:
     """One implicit bundle per matter applicable alone: the matter as its only member,
-    no questions, no conditions (optional materials are therefore not asked), its
-    department as the lead, its category that of the first bundle it belongs to
-    (personal when none)."""
+    the questions (and conditions) of the bundles containing it that decide its own
+    materials (single_matter_questions: 居住证 alone still asks whether the home is
+    rented, which asks for the registered tenancy agreement), its department as the
+    lead, its category that of the first bundle it belongs to (personal when none)."""
     categories: dict[str, str] = {}
     for bundle in catalog.bundles.values():
         for code in bundle.matter_codes:
             categories.setdefault(code, bundle.category)
-    return [
-        Bundle(slug=single_matter_slug(m.code), name=m.name,
-               category=categories.get(m.code, "personal"), description=m.description,
-               members=(BundleMember(m.code),), lead_department=m.department,
-               status="verified", maintainer_note=m.maintainer_note, sources=m.sources,
-               origin=m.origin,
-               single_matter=m.code,
-               en={k: v for k, v in m.en.items() if k in ("name", "description")})
-        for m in catalog.matters.values() if applicable_alone(m)
-    ]
+    singles = []
+    for m in catalog.matters.values():
+        if not applicable_alone(m):
+            continue
+        questions, conditions = single_matter_questions(catalog, m)
+        singles.append(Bundle(
+            slug=single_matter_slug(m.code), name=m.name,
+            category=categories.get(m.code, "personal"), description=m.description,
+            members=(BundleMember(m.code),), questions=questions, conditions=conditions,
+            lead_department=m.department, status="verified", maintainer_note=m.maintainer_note,
+            sources=m.sources, origin=m.origin, single_matter=m.code,
+            en={k: v for k, v in m.en.items() if k in ("name", "description")}))
+    return singles
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@
   and django-axes' staff sign-in records (username and address). Pending deliveries
   are never deleted, however old;
 - application drafts (申请草稿) past their expiry (``ONETHING_DRAFT_RETENTION_DAYS`` after
-  their last change; onething/applications/drafts.py).
+  their last change; onething/applications/drafts.py), and the files kept for a case's
+  补正 / 容缺补齐 form and not sent, past the same expiry.
 
 It also marks appointments not checked in by 15 minutes after their slot as no-shows
 (爽约, ``hall.appointment_services.mark_no_shows``; also the task ``onething hall
@@ -63,6 +64,7 @@ LABELS = {
     "rate_limit_hits": ("登录频率记录", "rate-limit record(s)"),
     "staff_sign_in_records": ("工作人员登录记录", "staff sign-in record(s)"),
     "drafts": ("过期的申请草稿", "expired application draft(s)"),
+    "case_uploads": ("过期的待提交补正/补齐文件", "expired pending correction file list(s)"),
 }
 
 
@@ -72,7 +74,7 @@ def run_housekeeping(*, now: dt.datetime | None = None, dry_run: bool = False
     from django_tasks_db.models import DBTaskResult
 
     from onething.accounts.models import LoginCode, RateLimitHit
-    from onething.applications.drafts import expired_drafts
+    from onething.applications.drafts import expired_case_uploads, expired_drafts
     from onething.audit.models import AuditEntry
     from onething.notifications.models import Delivery, DeliveryStatus
 
@@ -99,6 +101,7 @@ def run_housekeeping(*, now: dt.datetime | None = None, dry_run: bool = False
 
         report.no_shows = len(mark_no_shows(now=now))
     report.deleted["drafts"] = _delete(expired_drafts(now), dry_run)
+    report.deleted["case_uploads"] = _delete(expired_case_uploads(now), dry_run)
     report.audit_entries = AuditEntry.objects.count()
     report.audit_past_retention = AuditEntry.objects.filter(recorded_at__lt=audit_before).count()
     return report

@@ -29,7 +29,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from onething.applications import delivery, prefill, selectors
 from onething.applications.attachments import describe, receive_pages
 from onething.applications.delivery import DeliveryMethod
-from onething.applications.drafts import delete_draft, save_draft
+from onething.applications.drafts import (
+    RESUBMIT,
+    SUPPLY,
+    case_uploads,
+    delete_draft,
+    discard_case_uploads,
+    keep_case_uploads,
+    save_draft,
+)
 from onething.applications.services import (
     CaseActionDenied,
     Submission,
@@ -423,6 +431,13 @@ def _application_context(request: HttpRequest, application_id: int) -> dict[str,
             "owed": _owed(case, application.plan, held),
             "commitment": commitments.get(case.pk),
         })
+    if is_applicant:  # the files kept for a 补正 / 容缺补齐 form since an error
+        for entry in (e for stage in stages.values() for e in stage):
+            for purpose in (RESUBMIT, SUPPLY):
+                items = _case_form_items(entry, purpose)
+                if items:
+                    _show_pages(request, items,
+                                case_uploads(request.user, entry["case"], purpose))
     expected, provisional = selectors.expected_completion(application)
     return {
         "application": application,
@@ -515,96 +530,98 @@ def _max_pages(plan: dict[str, Any], key: str) -> int:
 @require_POST
 def resubmit(request: HttpRequest, application_id: int, case_id: int) -> HttpResponse:
     """Send the corrected materials of a 一次性告知单 (only the listed items)."""
-    context = _application_context(request, application_id)
-    entry = next((e for stage in context["stages"] for e in stage
-                  if e["case"].pk == case_id), None)
-    if entry is None:
-        raise Http404("没有这个办件 (no such case)")
-    errors: dict[str, str] = {}
-    materials = {}
-    correction = entry["correction"]
-    if correction is None:
-        errors["case"] = _("这个事项当前不需要补正 (no correction requested)")
-        correction = {"items": []}
-    for item in correction["items"]:
-        pages = _pages(request, item["key"], errors, item["field"]["label"],
-                       limit=_max_pages(context["application"].plan, item["key"]))
-        if pages:
-            materials[item["key"]] = pages
-        elif f"materials.{item['key']}" not in errors:
-            errors[f"materials.{item['key']}"] = (_("请选择“%(name)s”的补正文件")
-                                                  % {"name": item["field"]["label"]})
-    if not errors:
-        try:
-            transition_case(case_id, Action.RESUBMIT, actor=request.user, materials=materials)
-        except SubmissionError as exc:
-            errors.update(exc.errors)
-        except (CaseActionDenied, IllegalTransition) as exc:
-            errors["case"] = str(exc)
-        else:
-            messages.success(request, _("“%(name)s”的补正材料已提交。")
-                             % {"name": entry["case"].matter.name})
-            return redirect("portal:application", application_id)
-    anchors = {}
-    for item in correction["items"]:
-        anchors[f"materials.{item['key']}"] = item["field"]["id"]
-        item["field"]["error"] = errors.get(f"materials.{item['key']}", "")
-        item["field"]["describedby"] = " ".join(
-            x for x, on in ((f"{item['field']['id']}-hint", item["field"]["hint"]),
-                            (f"{item['field']['id']}-error", item["field"]["error"])) if on)
-    context["errors"] = summary(errors, anchors)
-    context["files_lost"] = bool(request.FILES)
-    return render(request, "portal/application.html", context, status=400)
+    return _send_case_materials(request, application_id, case_id, RESUBMIT)
 
 
 @login_required
 @require_POST
 def supply(request: HttpRequest, application_id: int, case_id: int) -> HttpResponse:
     """补齐容缺材料: the owed materials, uploaded (or used from the applicant's certificates)."""
+    return _send_case_materials(request, application_id, case_id, SUPPLY)
+
+
+def _case_form_items(entry: dict[str, Any], purpose: str) -> list[dict[str, Any]] | None:
+    """The items of a case's 补正 or 容缺补齐 form that take files (None: no such form now)."""
+    if purpose == RESUBMIT:
+        return None if entry["correction"] is None else entry["correction"]["items"]
+    owed = entry["owed"]
+    if owed is None or not owed["can_supply"]:
+        return None
+    return [item for item in owed["items"] if item["field"] is not None]
+
+
+def _show_pages(request: HttpRequest, items: list[dict[str, Any]],
+                attached: dict[str, list[int]]) -> None:
+    """The pages kept for each item of a case's form, each with 移除."""
+    for item in items:
+        pages = describe(attached.get(item["key"], []), [request.user])
+        item["field"].update(key=item["key"], pages=pages, required=not pages)
+
+
+def _send_case_materials(request: HttpRequest, application_id: int, case_id: int,
+                         purpose: str) -> HttpResponse:
+    """The one handler of the 补正 and 容缺补齐 forms. Files attached before an error stay
+    attached (``CaseUploads``, the applicant's own, for this case and form): a 移除 button
+    takes one page off, an error shows the form again with what is kept, sending the form
+    consumes them."""
     context = _application_context(request, application_id)
     entry = next((e for stage in context["stages"] for e in stage
                   if e["case"].pk == case_id), None)
     if entry is None:
         raise Http404("没有这个办件 (no such case)")
+    case = entry["case"]
+    resubmitting = purpose == RESUBMIT
     errors: dict[str, str] = {}
-    materials = {}
-    owed = entry["owed"]
-    if owed is None or not owed["can_supply"]:
-        errors["case"] = _("这个事项当前没有需要补齐的容缺材料 (nothing owed)")
-        owed = {"items": []}
-    for item in owed["items"]:
-        if item["field"] is None:  # held as an electronic certificate: used as is
-            continue
-        pages = _pages(request, item["key"], errors, item["name"],
-                       limit=_max_pages(context["application"].plan, item["key"]))
+    items = _case_form_items(entry, purpose)
+    if items is None:
+        errors["case"] = (_("这个事项当前不需要补正 (no correction requested)") if resubmitting
+                          else _("这个事项当前没有需要补齐的容缺材料 (nothing owed)"))
+        items = []
+    kept = case_uploads(request.user, case, purpose) if context["is_applicant"] else {}
+    removed_key, removed_id = _removed(request)
+    plan = context["application"].plan
+    attached: dict[str, list[int]] = {}
+    for item in items:
+        name = item["field"]["label"] if resubmitting else item["name"]
+        pages = _pages(request, item["key"], errors, name, kept=kept.get(item["key"], []),
+                       removed={removed_id} if removed_key == item["key"] else (),
+                       limit=_max_pages(plan, item["key"]))
         if pages:
-            materials[item["key"]] = pages
-        elif f"materials.{item['key']}" not in errors:
-            errors[f"materials.{item['key']}"] = (_("请选择“%(name)s”的文件")
-                                                  % {"name": item["name"]})
+            attached[item["key"]] = pages
+        elif not removed_key and f"materials.{item['key']}" not in errors:
+            errors[f"materials.{item['key']}"] = (
+                _("请选择“%(name)s”的补正文件") if resubmitting
+                else _("请选择“%(name)s”的文件")) % {"name": name}
+    allowed = [item["key"] for item in items]
+    if removed_key and not errors:  # 移除: the page goes, the others stay; nothing is sent
+        keep_case_uploads(request.user, case, purpose, attached, allowed=allowed)
+        return redirect(f"{reverse('portal:application', args=[application_id])}"
+                        f"#case-{case.pk}-material-{removed_key}")
     if not errors:
+        action = Action.RESUBMIT if resubmitting else Action.SUPPLY_MATERIALS
         try:
-            transition_case(case_id, Action.SUPPLY_MATERIALS, actor=request.user,
-                            materials=materials)
+            transition_case(case_id, action, actor=request.user, materials=attached)
         except SubmissionError as exc:
             errors.update(exc.errors)
         except (CaseActionDenied, IllegalTransition) as exc:
             errors["case"] = str(exc)
         else:
-            messages.success(request, _("“%(name)s”的容缺材料已补齐，部门将继续办理。")
-                             % {"name": entry["case"].matter.name})
+            discard_case_uploads(request.user, case, purpose)
+            messages.success(request, (_("“%(name)s”的补正材料已提交。") if resubmitting
+                                       else _("“%(name)s”的容缺材料已补齐，部门将继续办理。"))
+                             % {"name": case.matter.name})
             return redirect("portal:application", application_id)
+    # Nothing attached is lost to an error: it stays on the server for this form.
+    keep_case_uploads(request.user, case, purpose, attached, allowed=allowed)
+    _show_pages(request, items, attached)
     anchors = {}
-    for item in owed["items"]:
-        if item["field"] is None:
-            continue
+    for item in items:
         anchors[f"materials.{item['key']}"] = item["field"]["id"]
         item["field"]["error"] = errors.get(f"materials.{item['key']}", "")
         item["field"]["describedby"] = " ".join(
             x for x, on in ((f"{item['field']['id']}-hint", item["field"]["hint"]),
                             (f"{item['field']['id']}-error", item["field"]["error"])) if on)
     context["errors"] = summary(errors, anchors)
-    context["files_lost"] = bool(request.FILES)
     return render(request, "portal/application.html", context, status=400)
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from onething.catalog import selectors
 from onething.certificates.selectors import held_by_applicant, holdings_known
@@ -31,7 +33,9 @@ def bundle_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if bundle is None:
         raise Http404("没有这件事 (no such bundle)")
     if bundle.single_matter_id:  # a single matter's own page
-        return redirect("portal:matter", code=bundle.single_matter.code)
+        answers = urlencode([(k, v) for k, v in request.GET.items() if k.isidentifier()])
+        return redirect(f"{reverse('portal:matter', args=[bundle.single_matter.code])}"
+                        f"{'?' + answers if answers else ''}")
     catalog = selectors.catalog_for_bundles([slug])
     spec = catalog.bundles[slug]
     submitted = {q.key: request.GET[q.key] for q in spec.questions if q.key in request.GET}
@@ -80,13 +84,32 @@ def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
     single = selectors.single_matter_bundle(code)
     plan = None
     held = held_by_applicant(request.user)  # 免提交: certificates the applicant holds
+    questions: list[dict[str, object]] = []
+    errors: list[str] = []
     if single is not None:
-        plan = selectors.plan_bundle(single.slug, {}, start=timezone.localdate(),
-                                     provisional=True, held=held.keys())
+        # The questions of the bundles containing the matter that decide its materials
+        # (e.g. renting asks for the tenancy registration), asked like a bundle's.
+        spec = selectors.catalog_for_bundles([single.slug]).bundles[single.slug]
+        submitted = {q.key: request.GET[q.key] for q in spec.questions if q.key in request.GET}
+        try:
+            plan = selectors.plan_bundle(single.slug, submitted, start=timezone.localdate(),
+                                         provisional=True, held=held.keys())
+        except PlanningError as exc:
+            errors = exc.problems
+            plan = selectors.plan_bundle(single.slug, {}, start=timezone.localdate(),
+                                         provisional=True, held=held.keys())
+        questions = [
+            {"key": q.key, "text": q.text, "help": q.help,
+             "options": [{"key": o.key, "label": o.label, "default": o.default,
+                          "checked": plan.answers.get(q.key) == o.key} for o in q.options]}
+            for q in spec.questions
+        ]
     return render(request, "portal/matter.html", {
         "matter": matter,
         "single": single,
         "plan": plan,
+        "questions": questions,
+        "errors": errors,
         "planned": plan.matters[0] if plan else None,
         "names": {matter.code: matter.name},
         "kinds": matter_kinds(),

@@ -141,8 +141,10 @@ def choose_bundle(request: HttpRequest) -> HttpResponse:
         messages.error(request, gettext("请选择一件事。"))
     elif code:
         single = catalog_selectors.single_matter_bundle(code)
-        if single is not None:  # no questions: straight to the applicant
-            return redirect("workbench:window-applicant", slug=single.slug)
+        if single is not None:  # its own questions first, if its materials depend on any
+            step = "workbench:window-questions" if _questions(single.slug) else (
+                "workbench:window-applicant")
+            return redirect(step, slug=single.slug)
         messages.error(request, gettext("这个事项不能单独申请，请选择包含它的一件事。"))
     query = request.GET.get("q", "")[:100].strip()
     bundles, matters = _search(query) if query else ([], [])
@@ -184,7 +186,7 @@ def _search(query: str) -> tuple[list[dict], list[dict]]:
 @staff_required(*WINDOW_ROLES)
 def answer_questions(request: HttpRequest, slug: str) -> HttpResponse:
     bundle = _bundle_or_404(slug)
-    if bundle.single_matter_id:  # a single matter asks no questions
+    if bundle.single_matter_id and not _questions(slug):  # nothing to ask
         return redirect("workbench:window-applicant", slug=slug)
     answers = _answers(request, slug)
     try:
@@ -258,8 +260,10 @@ def identify_applicant(request: HttpRequest, slug: str) -> HttpResponse:
         "company_rows": form_rows("company", COMPANY_FIELDS, ApplicantKind.COMPANY),
         "errors": errors,
         "post_url": _step_url("workbench:window-applicant", slug, answers),
-        "back_url": (reverse("workbench:window") if bundle.single_matter_id
+        "back_url": (reverse("workbench:window")
+                     if bundle.single_matter_id and not _questions(slug)
                      else _step_url("workbench:window-questions", slug, answers)),
+        "change_answers": bool(_questions(slug)),
     }, status=400 if errors else 200)
 
 

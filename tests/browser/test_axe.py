@@ -708,6 +708,52 @@ def test_draft_and_page_forms(live_server, demo, new_page, audit, cookies, tmp_p
 
 @pytest.mark.parametrize("cookies", [{}, {"onething_elder": "1"}, {"django_language": "en"}],
                          ids=["chinese", "elder-mode", "english"])
+def test_kept_correction_files_and_single_matter_questions(live_server, demo, application,
+                                                           new_page, audit, cookies, tmp_path):
+    """Issue 15's remaining pages: the correction form after an error, its files kept with
+    移除; a single matter's page asking the question that decides its materials (居住证:
+    renting), and the window's questions step for it — in Chinese, elder mode and English."""
+    from onething.applications.services import transition_case
+    from onething.domain.cases import Action
+
+    case = application.cases.get(matter__code="business-registration")
+    transition_case(case.pk, Action.REQUEST_CORRECTION, actor=demo.samr, reason="材料不全",
+                    items=[{"material": "premises-proof", "note": "租赁合同缺页"},
+                           {"material": "registration-application", "note": "未签字"}])
+    scans = []
+    for i in (1, 2):
+        path = tmp_path / f"page-{i}.pdf"
+        path.write_bytes(b"%PDF-1.4 page " + str(i).encode() + b"\n%%EOF\n")
+        scans.append(str(path))
+    base = live_server.url
+    page = new_page(viewport=DESKTOP)
+    sign_in_citizen(page, base, demo.applicant.mobile)
+    page.context.add_cookies([{"name": k, "value": v, "url": base} for k, v in cookies.items()])
+    page.goto(f"{base}/applications/{application.pk}/")
+    page.locator(f"#case-{case.pk}-material-premises-proof").set_input_files(scans)
+    page.locator(f"form[action$='/cases/{case.pk}/resubmit/'] button.button:not([name])").click()
+    page.locator(".error-summary").wait_for()
+    assert page.locator("button[name=remove]").count() == 2
+    audit.check(page, "correction form: files kept, errors")
+    page.goto(f"{base}/applications/{application.pk}/")
+    assert page.locator("button[name=remove]").count() == 2
+    audit.check(page, "application page: correction files kept")
+    page.goto(f"{base}/matters/residence-permit-application/?housing=rent")
+    assert page.locator("input[name=housing]").count() == 2
+    audit.check(page, "single matter page with its question")
+
+    clerk = new_page(viewport=DESKTOP)
+    sign_in_reviewer(clerk, base, "demo-clerk")
+    clerk.context.add_cookies([{"name": k, "value": v, "url": base}
+                               for k, v in cookies.items()])
+    clerk.goto(f"{base}/workbench/window/?matter=residence-permit-application")
+    assert clerk.locator("input[name=a_housing]").count() == 2
+    audit.check(clerk, "window questions of a single matter")
+    audit.assert_clean()
+
+
+@pytest.mark.parametrize("cookies", [{}, {"onething_elder": "1"}, {"django_language": "en"}],
+                         ids=["chinese", "elder-mode", "english"])
 def test_phone_pages(live_server, demo, application, new_page, audit, cookies):
     """The phone layouts (390 px): stacked tables, the folded header with its 菜单 closed
     and open, the workbench menu; and the kiosk's payment check screen."""

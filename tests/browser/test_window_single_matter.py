@@ -27,19 +27,26 @@ def test_the_window_applies_for_a_single_matter_found_by_typing(live_server, dem
     assert matters.get_by_role("heading").inner_text() == "单个事项（单独申请）"
     matters.get_by_role("link", name="居住证办理").click()
 
-    # No questions for a single matter: straight to the applicant.
-    page.wait_for_url("**/workbench/window/matter-residence-permit-application/applicant/")
+    # The one question that decides its materials (renting: the tenancy registration).
+    page.wait_for_url("**/workbench/window/matter-residence-permit-application/")
+    assert page.locator("legend").all_inner_texts() == ["家庭在本区的住房情况是？"]
+    page.get_by_label("租住").check()
+    page.get_by_role("button", name="下一步：确认申请人").click()
+    page.wait_for_url("**/workbench/window/matter-residence-permit-application/applicant/"
+                      "?a_housing=rent")
     assert "本次办理 1 个事项：居住证办理（德州市公安局德城分局）" in page.inner_text("main")
     page.get_by_label("手机号码或居民身份证号码").fill(demo.applicant.mobile)
     page.get_by_role("button", name="查找").click()
     page.get_by_role("link", name=f"为{demo.applicant.display_name}办理").click()
 
-    page.wait_for_url("**/form/?applicant=*")
+    page.wait_for_url("**/form/?a_housing=rent&applicant=*")
     assert page.locator("h1").inner_text() == "居住证办理：一表申请"
     page.get_by_label("实际居住地址").fill("德城区新华路8号")
     page.get_by_label("工作单位").fill("德州市某某物流有限公司")
     inputs = page.locator("input[type=file]")
     assert inputs.count() == 5
+    text = page.inner_text("main")
+    assert "住房租赁合同及登记备案证明" in text and "不动产权证书" not in text
     for i in range(inputs.count()):
         inputs.nth(i).set_input_files(files(f"m{i}.pdf"))
     page.get_by_role("button", name="提交并打印收件回执").click()
@@ -50,6 +57,8 @@ def test_the_window_applies_for_a_single_matter_found_by_typing(live_server, dem
     case = Case.objects.get()
     assert (case.matter.code, case.department.code, case.status) == (
         "residence-permit-application", "dc-police", "submitted")
+    assert application.answers == {"housing": "rent"}
+    assert "rental-registration" in {m["key"] for m in application.plan["materials"]}
     text = page.inner_text("main")
     assert "收件回执" in text and application.tracking_number in text
     assert "居住证办理" in text and "一件事" not in text.replace("选择一件事或事项", "")

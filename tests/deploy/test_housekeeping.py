@@ -92,7 +92,8 @@ def history(db):
 
 
 EXPECTED = {"sessions": 3, "task_results": 2, "deliveries": 2, "login_codes": 1,
-            "rate_limit_hits": 1, "staff_sign_in_records": 3, "drafts": 0}
+            "rate_limit_hits": 1, "staff_sign_in_records": 3, "drafts": 0,
+            "case_uploads": 0}
 
 
 def remaining() -> dict[str, int]:
@@ -157,6 +158,8 @@ def test_command_prints_what_it_did(history, settings):
         "将删除 1 条登录频率记录 (would delete 1 rate-limit record(s))",
         "将删除 3 条工作人员登录记录 (would delete 3 staff sign-in record(s))",
         "将删除 0 条过期的申请草稿 (would delete 0 expired application draft(s))",
+        "将删除 0 条过期的待提交补正/补齐文件 (would delete 0 expired pending correction file "
+        "list(s))",
         "审计日志共 2 条，仅追加、不清理；其中 0 条已超过 180 天保存期，可归档 (audit trail: 2 "
         "entries, append-only, never deleted; 0 past the 180-day retention may be archived)",
     ]

@@ -235,19 +235,29 @@ def test_a_deferrable_material_another_member_issues_needs_no_dependency(tmp_pat
 
 def test_every_matter_with_its_own_data_gets_an_implicit_one_matter_bundle():
     """单独申请: the loader adds these; the planner plans them like any bundle."""
+    from onething.domain.catalog import Condition, MaterialRef
     from onething.domain.planner import make_plan
 
     catalog = read_catalog(MINIMAL).catalog
     singles = {b.slug: b for b in single_matter_bundles(catalog)}
     assert sorted(singles) == sorted(f"matter-{code}" for code in catalog.matters)
     fire = singles["matter-fire-check"]
+    shop = catalog.bundles["shop"]
     assert (fire.name, fire.single_matter, fire.members, fire.questions, fire.category) == (
-        catalog.matters["fire-check"].name, "fire-check", (BundleMember("fire-check"),), (),
-        catalog.bundles["shop"].category)
+        catalog.matters["fire-check"].name, "fire-check", (BundleMember("fire-check"),),
+        (shop.question("big"),), shop.category)
+    # The shop's “big” question includes the fire plan: asked of fire-check alone too,
+    # narrowed to its own material (including the matter means nothing here).
+    assert fire.conditions == (Condition(when=(("big", ("yes",)),),
+                                         include_materials=(MaterialRef("plan", "fire-check"),)),)
+    assert singles["matter-register"].questions == ()
     catalog.bundles.update(singles)
     plan = make_plan(catalog, "matter-fire-check")
     assert [m.code for m in plan.matters] == ["fire-check"]
     assert plan.bundle_name == catalog.matters["fire-check"].name
+    assert [m.key for m in plan.materials] == ["licence", "plan"]
+    small = make_plan(catalog, "matter-fire-check", {"big": "no"})
+    assert [m.key for m in small.materials] == ["licence"]
 
 
 @pytest.mark.parametrize(("value", "problem"), [
@@ -295,3 +305,67 @@ def test_the_shipped_public_texts_carry_no_maintainer_note(shipped):
     assert "选项不能多选" not in utilities.description
     assert (len(notes), sum(1 for m in catalog.matters.values() if m.maintainer_note)) == (
         19, 91)
+def test_a_single_matter_asks_the_bundle_questions_that_decide_its_own_materials():
+    """居住证 alone: the school bundle's housing question, its condition narrowed to the
+    matter's own materials; the school's other questions (stage, household
+    registration, residence permit) decide other matters and are not asked."""
+    from onething.domain.catalog import Condition, MaterialRef
+    from onething.domain.planner import make_plan
+
+    catalog = read_catalog(MINIMAL.parent.parent.parent / "catalog").catalog
+    singles = {b.slug: b for b in single_matter_bundles(catalog)}
+    permit = singles["matter-residence-permit-application"]
+    code = "residence-permit-application"
+    assert [q.key for q in permit.questions] == ["housing"]
+    assert permit.questions[0] == catalog.bundles["school-enrollment"].question("housing")
+    assert permit.conditions == (Condition(
+        when=(("housing", ("rent",)),),
+        include_materials=(MaterialRef("rental-registration", code),),
+        exclude_materials=(MaterialRef("real-estate-certificate", code),),
+        note=catalog.bundles["school-enrollment"].conditions[3].note),)
+    catalog.bundles.update(singles)
+    keys = ["id-card", "id-photo", "residence-permit-form"]
+    assert [m.key for m in make_plan(catalog, permit.slug).materials] == [
+        *keys, "real-estate-certificate", "employment-proof"]
+    assert [m.key for m in make_plan(catalog, permit.slug, {"housing": "rent"}).materials] == [
+        *keys, "rental-registration", "employment-proof"]
+    # hukou-migration asks “housing” too, with other options, but not about 居住证; a
+    # matter in no bundle, or none of whose materials an answer changes, asks nothing.
+    assert singles["matter-unnatural-death-proof"].questions == ()
+    assert singles["matter-unnatural-death-proof"].conditions == ()
+
+
+def test_a_question_key_given_twice_with_other_options_is_taken_from_the_first_bundle():
+    from dataclasses import replace
+
+    from onething.domain.catalog import (
+        Bundle,
+        BundleMember,
+        Condition,
+        MaterialRef,
+        Option,
+        Question,
+        single_matter_questions,
+    )
+
+    catalog = read_catalog(MINIMAL.parent.parent.parent / "catalog").catalog
+    matter = catalog.matters["residence-permit-application"]
+    other = Question("housing", "住房？", (Option("a", "甲"), Option("b", "乙")))
+    catalog.bundles["aaa-first"] = Bundle(
+        slug="aaa-first", name="先", category="personal", description="",
+        members=(BundleMember(matter.code),), questions=(other,),
+        conditions=(Condition(when=(("housing", ("b",)),),
+                              include_materials=(MaterialRef("rental-registration"),)),))
+    questions, conditions = single_matter_questions(catalog, matter)
+    assert questions == (other,)
+    assert conditions == (Condition(
+        when=(("housing", ("b",)),),
+        include_materials=(MaterialRef("rental-registration", matter.code),)),)
+    # The same question (same options) in two bundles is asked once, each condition kept.
+    catalog.bundles["aaa-first"] = replace(
+        catalog.bundles["aaa-first"],
+        questions=(catalog.bundles["school-enrollment"].question("housing"),),
+        conditions=(Condition(when=(("housing", ("rent",)),),
+                              include_materials=(MaterialRef("rental-registration"),)),))
+    questions, conditions = single_matter_questions(catalog, matter)
+    assert [q.key for q in questions] == ["housing"] and len(conditions) == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import zoneinfo
 
 import pytest
@@ -30,7 +31,7 @@ PDF = b"%PDF-1.4 test file\n%%EOF\n"
 def test_the_matter_page_offers_to_apply_on_its_own(client, demo):
     page = client.get(f"/matters/{CODE}/").content.decode()
     assert "<h1>居住证办理</h1>" in page
-    assert f'<a class="button" href="/bundles/{SLUG}/apply/">单独申请</a>' in page
+    assert f'<a class="button" href="/bundles/{SLUG}/apply/?housing=own">单独申请</a>' in page
     assert "德州市公安局德城分局" in page
     # It is also part of the school enrolment bundle, linked from here.
     assert '<a href="/bundles/school-enrollment/">' in page
@@ -47,7 +48,8 @@ def test_the_matter_page_offers_to_apply_on_its_own(client, demo):
     texts = Matter.objects.filter(code=CODE).values_list("description", flat=True).get()
     data = catalogue_data() | {texts.strip()}
     assert page["Content-Language"] == "en" and chinese_left(html, data) == []
-    assert f'<a class="button" href="/bundles/{SLUG}/apply/">Apply on its own</a>' in html
+    assert (f'<a class="button" href="/bundles/{SLUG}/apply/?housing=own">Apply on its own</a>'
+            in html)
     client.cookies.pop("django_language", None)
     api = client.get("/api/v1/bundles").json()
     assert len(api) == 19 and not any(b["slug"].startswith("matter-") for b in api)
@@ -137,3 +139,80 @@ def test_the_matter_page_links_to_booking_where_a_hall_category_serves_it(client
     police.bookable = False
     police.save()
     assert "/appointments/?category=" not in client.get(f"/matters/{CODE}/").content.decode()
+OWNED = ["id-card", "id-photo", "residence-permit-form", "real-estate-certificate",
+         "employment-proof"]
+RENTED = ["id-card", "id-photo", "residence-permit-form", "rental-registration",
+          "employment-proof"]
+
+
+def test_the_matter_page_asks_about_renting_and_lists_the_tenancy_registration(client, demo):
+    """居住证 alone: the housing question of the school bundle decides its materials."""
+    page = client.get(f"/matters/{CODE}/").content.decode()
+    assert re.findall(r"<legend>(.*?)</legend>", page) == ["家庭在本区的住房情况是？"]
+    assert 'name="housing" id="housing-own" value="own" checked' in page
+    renting = client.get(f"/matters/{CODE}/", {"housing": "rent"}).content.decode()
+    assert 'name="housing" id="housing-rent" value="rent" checked' in renting
+    assert f'<a class="button" href="/bundles/{SLUG}/apply/?housing=rent">单独申请</a>' in renting
+    assert "住房租赁合同及登记备案证明" in renting
+    assert "住房租赁合同及登记备案证明" not in page
+    assert "不动产权证书（房屋所有权证）" in page and "不动产权证书（房屋所有权证）" not in renting
+    wrong = client.get(f"/matters/{CODE}/", {"housing": "castle"})
+    assert wrong.status_code == 200 and "回答有误，已按常见情形显示" in wrong.content.decode()
+    # The implicit bundle's page passes the answers on to the matter page.
+    response = client.get(f"/bundles/{SLUG}/", {"housing": "rent"})
+    assert response["Location"] == f"/matters/{CODE}/?housing=rent"
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_renting_applicant_applies_online_with_the_tenancy_registration(client, demo):
+    client.force_login(demo.applicant)
+    url = f"/bundles/{SLUG}/apply/"
+    owned = client.get(url).content.decode()
+    assert re.findall(r'type="file" id="material-([a-z-]+)"', owned) == OWNED
+    form = client.get(url, {"housing": "rent"}).content.decode()
+    assert re.findall(r'type="file" id="material-([a-z-]+)"', form) == RENTED
+    assert '<input type="hidden" name="answer-housing" value="rent">' in form
+    assert "<dt>家庭在本区的住房情况是？</dt><dd>租住</dd>" in form
+    plan = plan_bundle(SLUG, {"housing": "rent"})
+    data = {f.key: FORM.get(f.key, "") for f in plan.fields}
+    data["idempotency_key"] = "single-rent"
+    data["answer-housing"] = "rent"
+    for m in plan.materials:
+        data[f"material-{m.key}"] = SimpleUploadedFile(f"{m.key}.pdf", PDF,
+                                                       content_type="application/pdf")
+    response = client.post(url, {k: v for k, v in data.items() if v != ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    application = Application.objects.get()
+    assert application.answers == {"housing": "rent"}
+    assert [m["key"] for m in application.plan["materials"]] == RENTED
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_api_plans_and_takes_a_single_matter_with_its_answers(client, demo):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {issue_api_token(demo.applicant, label='t')}"}
+    plan = client.get(f"/api/v1/bundles/{SLUG}/plan", {"answer": "housing=rent"}).json()
+    assert [m["key"] for m in plan["materials"]] == RENTED
+    default = client.get(f"/api/v1/bundles/{SLUG}/plan").json()
+    assert [m["key"] for m in default["materials"]] == OWNED
+    materials = {}
+    for key in RENTED:
+        upload = client.post("/api/v1/uploads", {"file": SimpleUploadedFile("a.pdf", PDF)},
+                             **headers)
+        materials[key] = upload.json()["id"]
+
+    def post(payload):
+        return client.post("/api/v1/applications", json.dumps(payload),
+                           content_type="application/json", **headers)
+
+    # Without the answer the tenancy registration is no material of the plan (and the
+    # title certificate is missing).
+    owned = post({"matter": CODE, "form_data": FORM, "materials": materials,
+                  "idempotency_key": "k-1"})
+    assert owned.status_code == 400
+    assert "materials.real-estate-certificate" in owned.json()["errors"]
+    response = post({"matter": CODE, "answers": {"housing": "rent"}, "form_data": FORM,
+                     "materials": materials, "idempotency_key": "k-2"})
+    assert response.status_code == 201, response.content
+    application = Application.objects.get()
+    assert application.answers == {"housing": "rent"}
+    assert [m["key"] for m in application.plan["materials"]] == RENTED

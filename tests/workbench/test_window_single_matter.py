@@ -60,17 +60,36 @@ def test_results_are_grouped_into_bundles_and_single_matters(client, demo):
     assert "没有找到与“zzzzqqq”相关的一件事或事项" in nothing
 
 
-def test_choosing_a_matter_skips_the_questions(client, demo):
+OWNED = ["id-card", "id-photo", "residence-permit-form", "real-estate-certificate",
+         "employment-proof"]
+RENTED = ["id-card", "id-photo", "residence-permit-form", "rental-registration",
+          "employment-proof"]
+
+
+def test_choosing_a_matter_asks_only_the_questions_that_decide_its_materials(client, demo):
     client.force_login(demo.clerk)
     response = client.get(reverse("workbench:window"), {"matter": CODE})
+    questions_url = reverse("workbench:window-questions", args=[SLUG])
     applicant_url = reverse("workbench:window-applicant", args=[SLUG])
-    assert response.status_code == 302 and response["Location"] == applicant_url
-    # The questions step of a single matter leads on to the applicant.
-    questions = client.get(reverse("workbench:window-questions", args=[SLUG]))
-    assert questions["Location"] == applicant_url
-    page = client.get(applicant_url).content.decode()
+    assert response.status_code == 302 and response["Location"] == questions_url
+    # 居住证 alone asks the school bundle's housing question (it decides the tenancy
+    # registration), none of the school's own (stage, household registration …).
+    page = client.get(questions_url).content.decode()
+    assert re.findall(r"<legend>(.*?)</legend>", page) == ["家庭在本区的住房情况是？"]
+    assert 'name="a_housing" id="housing-own" value="own" checked' in page
+    assert 'name="a_housing" id="housing-rent" value="rent">' in page
+    page = client.get(applicant_url, {"a_housing": "rent"}).content.decode()
     assert "<title>居住证办理 · 确认申请人" in page
     assert "本次办理 1 个事项：居住证办理（德州市公安局德城分局）" in page
+    assert f'<a href="{questions_url}?a_housing=rent">修改情形</a>' in page
+    # A matter whose materials no answer changes still skips the questions.
+    plain = "unnatural-death-proof"
+    response = client.get(reverse("workbench:window"), {"matter": plain})
+    plain_applicant = reverse("workbench:window-applicant", args=[f"matter-{plain}"])
+    assert response["Location"] == plain_applicant
+    questions = client.get(reverse("workbench:window-questions", args=[f"matter-{plain}"]))
+    assert questions["Location"] == plain_applicant
+    assert "重新选择要办的事" in client.get(plain_applicant).content.decode()
     # An unknown matter, or a single matter passed off as a bundle, is not chosen.
     page = client.get(
         reverse("workbench:window"), {"matter": "no-such-matter"}, follow=True
@@ -78,6 +97,26 @@ def test_choosing_a_matter_skips_the_questions(client, demo):
     assert "这个事项不能单独申请" in page
     page = client.get(reverse("workbench:window"), {"bundle": SLUG}, follow=True).content.decode()
     assert "请选择一件事。" in page
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_renting_applicant_gives_the_tenancy_registration_at_the_window(client, demo):
+    assert [m.key for m in plan_bundle(SLUG, {}).materials] == OWNED
+    assert [m.key for m in plan_bundle(SLUG, {"housing": "own"}).materials] == OWNED
+    plan = plan_bundle(SLUG, {"housing": "rent"})
+    assert [m.key for m in plan.materials] == RENTED
+    client.force_login(demo.clerk)
+    form_url = (reverse("workbench:window-form", args=[SLUG])
+                + f"?a_housing=rent&applicant={demo.applicant.pk}")
+    page = client.get(form_url).content.decode()
+    assert re.findall(r'type="file" name="file-([a-z-]+)"', page) == RENTED
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+    response = client.post(form_url, window_post(plan, key))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    application = Application.objects.get()
+    assert application.answers == {"housing": "rent"}
+    assert [m["key"] for m in application.plan["materials"]] == RENTED
+    assert sorted(application.materials.values_list("material_key", flat=True)) == sorted(RENTED)
 
 
 def window_post(plan, key):
