@@ -92,4 +92,4 @@ def test_kiosk_registration_progress_marks_a_provisional_date(client, demo, acce
     settings.ONETHING_REAL_ESTATE_DEPARTMENT = "dc-health"  # any department will do
     sign_in(client, demo.applicant)
     html = client.get(reverse("kiosk:real-estate")).content.decode()
-    assert "2027-01-05（暂定）" in html
+    assert "2027年1月5日（暂定）" in html
