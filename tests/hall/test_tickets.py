@@ -236,19 +236,25 @@ def test_place_and_exact_estimate(desk, demo):
     assert ticket_selectors.place_of(Ticket.objects.get(pk=green.pk)) is None
 
 
-def test_sms_when_three_are_ahead_once(desk, demo):
+def test_sms_when_three_are_ahead_once(desk, demo, django_capture_on_commit_callbacks):
     county, cats = desk
     window = county.windows.get(number=1)
     for m in range(4):
         take(cats["A"], m)
     late = take(cats["A"], 5, mobile="13900000001")
     assert Delivery.objects.count() == 0
-    first = call_next(window, actor=demo.clerk, now=at(6))  # 3 ahead of the late one now
+    with django_capture_on_commit_callbacks() as after_commit:
+        first = call_next(window, actor=demo.clerk, now=at(6))  # 3 ahead of the late one now
+    # The reminder is sent once the call has committed, not inside its transaction.
+    assert Delivery.objects.count() == 0
+    for callback in after_commit:
+        callback()
     assert list(Delivery.objects.values_list("recipient", "body")) == [
         ("13900000001", f"【德城区政务服务中心】您的{late.code}号前面还有3人，请到大厅等候叫号。")]
     start_serving(first, actor=demo.clerk)
     finish(first, actor=demo.clerk)
-    call_next(window, actor=demo.clerk, now=at(7))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_next(window, actor=demo.clerk, now=at(7))
     assert Delivery.objects.count() == 1
 
 
