@@ -15,7 +15,12 @@ services (``ticket_services.take_ticket``, ``call_next``, ``start_serving``,
 * ``--takers`` kiosk processes take tickets as fast as they can (categories by a
   fixed weight, 10 % green channel, 20 % with a mobile number);
 * ``--callers`` clerk processes share the windows; each presses "next" at its windows
-  in turn, serves and finishes what it gets, until everything taken has been called.
+  in turn, serves and finishes what it gets, until everything taken has been called;
+* one sealer process does the worker's audit job: ``audit.services.seal_pending`` every
+  ``--seal-interval`` seconds (what the queued ``seal_audit_chain`` task runs; the
+  worker's other tasks, e.g. SMS deliveries, are left queued as before), so the audit
+  entries are chained while the day runs and the chain head's lock is taken as in
+  production. Afterwards the chain is verified (``chain_ok``, nothing left pending).
 
 A day's 5,000 tickets arrive about one every 6 seconds; here they come as fast as two
 kiosks can take them, so every press of "next" meets other presses and takes — far
@@ -205,6 +210,26 @@ def caller(env: dict[str, str], pairs: list[tuple[int, str]], done, out) -> None
     out.put(("empty", empty))
 
 
+def sealer(env: dict[str, str], interval: float, done, out) -> None:
+    """The worker's share of the audit trail: seal pending entries every ``interval`` s."""
+    _django(env)
+    from onething.audit.services import seal_pending
+
+    times, sealed = [], 0
+    while True:
+        finished = done.is_set()
+        t0 = time.perf_counter()
+        n = seal_pending()
+        if n:
+            times.append(time.perf_counter() - t0)
+            sealed += n
+        if finished:
+            break
+        time.sleep(interval)
+    out.put(("seal", times))
+    out.put(("sealed", [sealed]))
+
+
 def check(hall_id: int, expected: int) -> dict:
     from django.db.models import Count, Max
     from django.utils import timezone
@@ -216,13 +241,24 @@ def check(hall_id: int, expected: int) -> dict:
     per_letter = list(today.values("letter").annotate(n=Count("id"), top=Max("number")))
     ids = [str(pk) for pk in today.values_list("pk", flat=True)]
     called = AuditEntry.objects.filter(kind="ticket.called", subject_id__in=ids).count()
+    from onething.audit.services import verify_chain
+
+    chain = verify_chain(seal=False)  # the sealer's last round ran after all writers ended
     ok = {
+        "chain_ok": chain.ok and chain.pending == 0,
         "tickets": today.count() == expected,
         "gap_free": all(row["n"] == row["top"] for row in per_letter),
         "all_done": today.exclude(status="done").count() == 0,
         "called_once_each": called == expected,
     }
-    return {"rows_ok": all(ok.values()), **ok, "called_audit_rows": called, "today": today.count()}
+    return {
+        "rows_ok": all(ok.values()),
+        **ok,
+        "called_audit_rows": called,
+        "today": today.count(),
+        "chain_entries": chain.checked,
+        "chain_problem": chain.problem,
+    }
 
 
 def explain_path(world: dict) -> list[dict]:
@@ -332,6 +368,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--history-days", type=int, default=30)
     ap.add_argument("--takers", type=int, default=2)
     ap.add_argument("--callers", type=int, default=6)
+    ap.add_argument("--seal-interval", type=float, default=0.5, help="seconds between seals")
     ap.add_argument(
         "--profile",
         action="store_true",
@@ -370,15 +407,21 @@ def main(argv: list[str] | None = None) -> dict:
             ctx.Process(target=caller, args=(s.env, pairs[j :: args.callers], done, out))
             for j in range(args.callers)
         ]
+        sealing = ctx.Event()
+        procs.append(ctx.Process(target=sealer, args=(s.env, args.seal_interval, sealing, out)))
         t0 = time.perf_counter()
         for p in procs:
             p.start()
-        results = {"take": [], "call": [], "empty": []}
+        results = {"take": [], "call": [], "empty": [], "seal": [], "sealed": []}
         for _ in range(args.takers):
             kind, times = out.get(timeout=1800)
             results[kind] += times
         done.set()
         for _ in range(2 * args.callers):
+            kind, times = out.get(timeout=1800)
+            results[kind] += times
+        sealing.set()  # every writer has ended: one last round, then stop
+        for _ in range(2):
             kind, times = out.get(timeout=1800)
             results[kind] += times
         for p in procs:
@@ -398,6 +441,8 @@ def main(argv: list[str] | None = None) -> dict:
         "take": take,
         "call_next": call,
         "call_next_nobody_waiting": summary(results["empty"]) if results["empty"] else None,
+        "seal_rounds": summary(results["seal"]) if results["seal"] else None,
+        "sealed_entries": sum(results["sealed"]),
         "run_seconds": round(elapsed, 1),
         "takes_per_second": round(args.tickets / elapsed, 1),
         **rows,

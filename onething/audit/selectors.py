@@ -21,8 +21,8 @@ def access_entries(*, case_id: int, subject_type: str, subject_ids: Iterable[str
                    limit: int) -> list[AuditEntry]:
     """Views and downloads recorded about ``case_id`` or about the subjects
     (``subject_type`` is a model label such as ``applications.providedmaterial``),
-    newest first."""
+    newest first (written order: pending entries have no sequence yet)."""
     about_case = Q(case_id=case_id)
     about_subjects = Q(subject_type=subject_type, subject_id__in=list(subject_ids))
     return list(AuditEntry.objects.filter(about_case | about_subjects, kind__in=ACCESS_KINDS)
-                .select_related("actor").order_by("-sequence")[:limit])
+                .select_related("actor").order_by("-id")[:limit])

@@ -2,10 +2,27 @@
 
 The chain (审计日志哈希链): every entry's ``hash`` is the SHA-256 of the canonical
 JSON (sorted keys, no spaces, UTF-8) of its fields together with ``prev_hash``, the
-previous entry's hash (64 zeros for the first). Appends are serialised by locking the
-chain head row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transactions
-take the database's write lock when the transaction begins), so two requests never
-chain onto the same predecessor.
+previous entry's hash (64 zeros for the first).
+
+Writing and chaining are two steps, so that audited writes do not queue on one row:
+
+1. ``record_audit`` inserts the entry *pending*: its fields and row id, no ``sequence``,
+   ``prev_hash`` or ``hash``. It locks nothing shared; the caller's transaction goes on
+   (the hall's take and call-next used to wait here for every other audited write of
+   the deployment, docs/benchmarks.md (g)). When that transaction commits, a sealing
+   task is queued (``onething.audit.tasks.seal_audit_chain``; at most one waits at a time).
+2. ``seal_pending`` (the task, housekeeping, ``verify_chain`` and ``onething audit``)
+   locks the chain head (``SELECT … FOR UPDATE``; SQLite's IMMEDIATE transactions take
+   the database's write lock) in a short transaction of its own, and gives every pending
+   entry it sees, in id order, the next ``sequence``, the previous hash and its own hash.
+
+Out-of-order commits: ids come from a sequence, so id 11 may commit before id 10. The
+sealer never works from a watermark ("everything above the last sealed id"): it seals
+whatever is pending, and an entry is pending until it is sealed whatever its id. An id
+that commits late is simply sealed in a later round, after higher ids — the chain's order
+is the order of sealing (id order within a round), and its ``sequence`` is gap-free
+because only the sealer, under the head lock, hands it out. Nothing can be skipped, so
+no grace period or gap timeout is needed.
 
 Other code records events by calling ``record_audit(kind, actor=…, …)``; kinds in use
 are listed in ``KINDS`` and in docs/security.md ("Audit trail").
@@ -13,9 +30,11 @@ are listed in ``KINDS`` and in docs/security.md ("Audit trail").
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -26,6 +45,8 @@ from django.utils import timezone
 
 from onething.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry
 from onething.domain.redaction import mask_personal_data, mask_personal_text
+
+log = logging.getLogger("onething.audit")
 
 KINDS = {
     "auth.login_succeeded": "登录成功",
@@ -73,6 +94,10 @@ KINDS = {
 }
 _KIND = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 HEAD_PK = 1
+SEAL_BATCH = 1000
+# A pending entry older than this (after a seal) is flagged by verify_chain: sealing is
+# not happening (no worker, or something refuses it).
+STALE_PENDING = dt.timedelta(minutes=10)
 
 
 class AuditError(ValueError):
@@ -106,16 +131,16 @@ def entry_hash(entry: AuditEntry) -> str:
 
 
 def _locked_head() -> AuditChainHead:
-    """The chain head, locked until the surrounding transaction ends.
+    """The chain head, locked until the surrounding transaction ends (the sealer's).
 
     Created on first use (a fresh database, or one emptied by the test runner) from the
-    last entry, so a missing head never stops the trail; two first appends at once race
-    on the primary key and the loser waits for and then locks the winner's row.
+    last sealed entry, so a missing head never stops the trail; two first seals at once
+    race on the primary key and the loser waits for and then locks the winner's row.
     """
     head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_PK).first()
     if head is not None:
         return head
-    last = AuditEntry.objects.order_by("-sequence").first()
+    last = AuditEntry.objects.filter(sequence__isnull=False).order_by("-sequence").first()
     try:
         with transaction.atomic():
             AuditChainHead.objects.create(pk=HEAD_PK, sequence=last.sequence if last else 0,
@@ -144,7 +169,8 @@ def record_audit(kind: str, *, actor: Any, subject: models.Model | None = None,
     ``details``: JSON-like facts; resident ID and mobile numbers in strings are masked
     before they are stored (个人信息保护法: the trail keeps no more than it needs).
     Runs in its own transaction, or joins the caller's: the entry is kept only if the
-    caller's change is.
+    caller's change is. The entry comes back pending (no ``sequence``/``hash`` yet): it
+    is sealed into the chain after the commit (module docstring).
     """
     if not _KIND.match(kind or "") or len(kind) > 64:
         raise AuditError(f"bad audit kind {kind!r}")
@@ -155,9 +181,7 @@ def record_audit(kind: str, *, actor: Any, subject: models.Model | None = None,
                                           ensure_ascii=False, default=str))
     label = mask_personal_text(actor_label)[:150] if actor_label else _actor_label(actor)
     with transaction.atomic():
-        head = _locked_head()
         entry = AuditEntry(
-            sequence=head.sequence + 1,
             recorded_at=timezone.now(),
             kind=kind,
             actor=actor if getattr(actor, "pk", None) is not None else None,
@@ -166,24 +190,80 @@ def record_audit(kind: str, *, actor: Any, subject: models.Model | None = None,
             subject_id=str(subject_id if subject_id is not None else "")[:64],
             case_id=case_id,
             details=clean_details,
-            prev_hash=head.hash,
         )
-        entry.hash = entry_hash(entry)
         entry.save()
-        head.sequence, head.hash = entry.sequence, entry.hash
-        head.save(update_fields=["sequence", "hash"])
+        _seal_after_commit()
     return entry
+
+
+def _seal_after_commit() -> None:
+    """Queue a seal when the current transaction commits — once per transaction, however
+    many entries it wrote (Django keeps the transaction's callbacks; a rolled-back
+    savepoint drops its own)."""
+    connection = transaction.get_connection()
+    if any(getattr(item[1], "__func__", item[1]) is _queue_seal
+           for item in connection.run_on_commit):
+        return
+    transaction.on_commit(_queue_seal, robust=True)
+
+
+def _queue_seal() -> None:
+    from onething.audit.tasks import queue_seal
+
+    try:
+        queue_seal()
+    except Exception:  # the write is committed; housekeeping and verify seal it anyway
+        log.warning("could not queue the audit chain seal (审计日志封链任务未能排队)",
+                     exc_info=True)
+
+
+def seal_pending(*, batch: int = SEAL_BATCH) -> int:
+    """Link every pending entry into the chain, in id order; how many were sealed.
+
+    Each batch is one short transaction holding the head lock: read the head, read up to
+    ``batch`` pending entries, give them the next sequences, their predecessors' hashes
+    and their own hashes, move the head. Two sealers at once take turns on the head; the
+    second reads the pending entries after the first committed, so it seals only what is
+    left. Entries whose writers have not committed yet are not seen and wait for a later
+    round (their own commit queues one).
+    """
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            head = _locked_head()
+            pending = list(AuditEntry.objects.filter(hash__isnull=True).order_by("id")[:batch])
+            if not pending:
+                return sealed
+            sequence, previous = head.sequence, head.hash
+            for entry in pending:
+                sequence += 1
+                entry.sequence, entry.prev_hash = sequence, previous
+                entry.hash = previous = entry_hash(entry)
+            AuditEntry.objects.bulk_update(pending, ["sequence", "prev_hash", "hash"])
+            head.sequence, head.hash = sequence, previous
+            head.save(update_fields=["sequence", "hash"])
+        sealed += len(pending)
+        if len(pending) < batch:
+            return sealed
 
 
 @dataclass(frozen=True)
 class ChainCheck:
-    """The outcome of ``verify_chain``: ``broken_at`` is None when the chain holds."""
+    """The outcome of ``verify_chain``: ``broken_at`` is None when the sealed chain holds.
+
+    ``pending``: entries not sealed yet when the check ran (written while it sealed);
+    ``stale_pending``: those of them recorded more than ``STALE_PENDING`` ago — sealing is
+    not keeping up (or something refuses it), which an operator has to look at.
+    """
 
     checked: int
     last_sequence: int
     last_hash: str
     broken_at: int | None = None
     problem: str = ""
+    pending: int = 0
+    stale_pending: int = 0
+    oldest_pending: dt.datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -191,17 +271,35 @@ class ChainCheck:
 
 
 def _entries() -> Iterator[AuditEntry]:
-    return AuditEntry.objects.order_by("sequence").iterator(chunk_size=2000)
+    return (AuditEntry.objects.filter(sequence__isnull=False).order_by("sequence")
+            .iterator(chunk_size=2000))
 
 
-def verify_chain() -> ChainCheck:
-    """Walk the chain from the start and report the first broken link.
+def verify_chain(*, seal: bool = True, now: dt.datetime | None = None) -> ChainCheck:
+    """Seal what is pending (unless ``seal=False``), then walk the sealed chain from the
+    start and report the first broken link, and how many entries are still pending.
 
     A link is broken when an entry's sequence is not the previous one plus one (an entry
     deleted or inserted), when its ``prev_hash`` is not the previous entry's hash, or
     when its content no longer hashes to its ``hash`` (the entry was changed). Finally
-    the head must name the last entry (entries cut off the end).
+    the head must name the last entry (entries cut off the end). A sealed entry turned
+    back into a pending one leaves a gap in the sequence (entries missing). Pending
+    entries are not covered by any hash yet: sealing is what protects them.
     """
+    if seal:
+        seal_pending()
+    result = _walk()
+    pending = AuditEntry.objects.filter(hash__isnull=True)
+    oldest = pending.order_by("id").values_list("recorded_at", flat=True).first()
+    if oldest is None:
+        return result
+    stale_before = (now or timezone.now()) - STALE_PENDING
+    return dataclasses.replace(result, pending=pending.count(), oldest_pending=oldest,
+                               stale_pending=pending.filter(recorded_at__lt=stale_before)
+                               .count())
+
+
+def _walk() -> ChainCheck:
     expected_sequence, previous_hash, checked = 1, GENESIS_HASH, 0
     for entry in _entries():
         if entry.sequence != expected_sequence:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
@@ -247,13 +248,20 @@ def call_next(window: Window, *, actor: User, now: dt.datetime | None = None) ->
                 continue
             ticket = Ticket.objects.select_related("hall", "window").get(pk=chosen.id)
             _audit("ticket.called", ticket, actor=actor, window=window.number)
-            _remind_near(ticket.category_id, day)
+            # After the commit, not inside the call: two windows calling in one category at
+            # once both remind the same few tickets, and the second's insert of the same
+            # dedupe key waited on the first's uncommitted row until that one committed.
+            transaction.on_commit(partial(_remind_near, ticket.category_id, day), robust=True)
             return ticket
     return None
 
 
 def _remind_near(category_id: int, day: dt.date) -> None:
-    """SMS to those with a mobile who now have ``NEAR`` people or fewer ahead (once each)."""
+    """SMS to those with a mobile who now have ``NEAR`` people or fewer ahead (once each).
+
+    Run when a call has committed (``call_next``), each reminder in its own short
+    transaction: the dedupe key makes a second window's reminder of the same ticket a
+    no-op, and no call waits on another's uncommitted reminder."""
     from onething.notifications.services import send_sms
 
     queue = (Ticket.objects.select_related("hall").filter(

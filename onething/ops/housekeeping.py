@@ -18,7 +18,9 @@ It also marks appointments not checked in by 15 minutes after their slot as no-s
 (爽约, ``hall.appointment_services.mark_no_shows``; also the task ``onething hall
 no-shows`` queues): a daily backstop, since booking counts lapsed bookings anyway.
 
-The audit trail (审计日志) is append-only and is **not** touched: the report counts its
+The audit trail (审计日志) is append-only and is **not** cleaned up: housekeeping seals
+entries still pending (``audit.services.seal_pending``, a backstop for the worker's
+task) and the report counts its
 entries older than ``ONETHING_AUDIT_RETENTION_DAYS`` (at least 180 days) so that an
 operator knows when an archive is due. Applications, cases, certificates and in-app
 notifications are records of the service itself and are not housekeeping's business.
@@ -38,6 +40,7 @@ from django.utils import timezone
 class HousekeepingReport:
     deleted: dict[str, int] = field(default_factory=dict)
     audit_entries: int = 0
+    audit_sealed: int = 0
     audit_past_retention: int = 0
     no_shows: int = 0
 
@@ -48,6 +51,9 @@ class HousekeepingReport:
         if self.no_shows:
             out.append(f"已将 {self.no_shows} 个未签到的预约记为爽约 "
                        f"(marked {self.no_shows} appointment(s) not checked in as no-show)")
+        if self.audit_sealed:
+            out.append(f"已将 {self.audit_sealed} 条待封链的审计日志封入哈希链 "
+                       f"(sealed {self.audit_sealed} pending audit entries into the chain)")
         out.append(f"审计日志共 {self.audit_entries} 条，仅追加、不清理；其中 "
                    f"{self.audit_past_retention} 条已超过 {settings.ONETHING_AUDIT_RETENTION_DAYS}"
                    f" 天保存期，可归档 (audit trail: {self.audit_entries} entries, append-only, "
@@ -102,6 +108,10 @@ def run_housekeeping(*, now: dt.datetime | None = None, dry_run: bool = False
         report.no_shows = len(mark_no_shows(now=now))
     report.deleted["drafts"] = _delete(expired_drafts(now), dry_run)
     report.deleted["case_uploads"] = _delete(expired_case_uploads(now), dry_run)
+    if not dry_run:
+        from onething.audit.services import seal_pending
+
+        report.audit_sealed = seal_pending()
     report.audit_entries = AuditEntry.objects.count()
     report.audit_past_retention = AuditEntry.objects.filter(recorded_at__lt=audit_before).count()
     return report

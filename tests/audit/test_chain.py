@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from onething.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry
-from onething.audit.services import AuditError, record_audit, verify_chain
+from onething.audit.services import AuditError, record_audit, seal_pending, verify_chain
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +24,11 @@ migration = importlib.import_module("onething.audit.migrations.0002_entry_append
 
 @pytest.fixture
 def chain(demo):
-    """Five entries: 1-5."""
+    """Five entries: 1-5, sealed."""
     for n in range(1, 6):
         record_audit("case.viewed", actor=demo.samr, subject_type="applications.case",
                      subject_id=n, case_id=n, details={"n": n})
+    assert seal_pending() == 5
     return list(AuditEntry.objects.order_by("sequence"))
 
 
@@ -56,6 +57,12 @@ def test_each_entry_hashes_its_canonical_json_with_the_previous_hash(demo):
                          details={"channel": "workbench", "ip": "10.0.0.7"})
     second = record_audit("certificate.revoked", actor=demo.samr, subject_type="x.y",
                           subject_id="7", case_id=42, details={"reason": "错误"})
+    # Written pending: no link yet, and the head (the one shared row) was not touched.
+    assert [(e.sequence, e.prev_hash, e.hash) for e in (first, second)] == [(None, "", None)] * 2
+    assert not AuditChainHead.objects.exists()
+    assert seal_pending() == 2
+    first.refresh_from_db()
+    second.refresh_from_db()
     assert (first.sequence, second.sequence) == (1, 2)
     assert first.prev_hash == GENESIS_HASH and second.prev_hash == first.hash
     stored = AuditEntry.objects.get(sequence=1)
@@ -196,6 +203,8 @@ def test_entries_cut_off_the_end_are_found_by_the_head(chain):
 def test_a_missing_head_is_rebuilt_from_the_last_entry(chain):
     AuditChainHead.objects.all().delete()
     entry = record_audit("case.viewed", actor=None)
+    assert seal_pending() == 1
+    entry.refresh_from_db()
     assert (entry.sequence, entry.prev_hash) == (6, chain[4].hash)
     assert verify_chain().ok
 

@@ -26,11 +26,11 @@ pytestmark = pytest.mark.django_db
 
 
 def kinds() -> list[str]:
-    return list(AuditEntry.objects.order_by("sequence").values_list("kind", flat=True))
+    return list(AuditEntry.objects.order_by("id").values_list("kind", flat=True))
 
 
 def last(kind: str) -> AuditEntry:
-    return AuditEntry.objects.filter(kind=kind).order_by("-sequence").first()
+    return AuditEntry.objects.filter(kind=kind).order_by("-id").first()
 
 
 def last_code() -> str:

@@ -109,6 +109,11 @@ def test_housekeeping_deletes_exactly_what_is_past_its_time(history):
     report = run_housekeeping(now=NOW)
     assert report.deleted == EXPECTED
     assert (report.audit_entries, report.audit_past_retention) == (2, 0)
+    # The two entries were written pending; housekeeping sealed them (the worker's backstop).
+    assert report.audit_sealed == 2
+    assert list(AuditEntry.objects.order_by("id").values_list("sequence", flat=True)) == [1, 2]
+    assert "已将 2 条待封链的审计日志封入哈希链 (sealed 2 pending audit entries into the chain)" \
+        in report.lines()
     assert remaining() == {"sessions": 2, "task_results": 3, "deliveries": 2, "login_codes": 1,
                            "rate_limit_hits": 1, "staff_sign_in_records": 1, "audit": 2}
     assert sorted(Session.objects.values_list("session_key", flat=True)) == ["valid-1",
@@ -118,7 +123,8 @@ def test_housekeeping_deletes_exactly_what_is_past_its_time(history):
     assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == [
         "READY", "RUNNING", "SUCCESSFUL"]
     # A second run finds nothing more.
-    assert set(run_housekeeping(now=NOW).deleted.values()) == {0}
+    again = run_housekeeping(now=NOW)
+    assert set(again.deleted.values()) == {0} and again.audit_sealed == 0
 
 
 def test_dry_run_counts_and_deletes_nothing(history):

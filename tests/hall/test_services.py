@@ -44,7 +44,7 @@ def t(text: str) -> dt.time:
 
 
 def kinds() -> list[str]:
-    return list(AuditEntry.objects.order_by("sequence").values_list("kind", flat=True))
+    return list(AuditEntry.objects.order_by("id").values_list("kind", flat=True))
 
 
 def profile(**changes) -> HallProfile:

@@ -512,7 +512,7 @@ def test_level_changes_go_to_the_audit_trail(demo):
     account = register_person(real_name="王大力", id_number=VICTIM, mobile=STRANGER_MOBILE)
     verify_in_person(account, actor=demo.clerk, evidence="window-original")
     entries = AuditEntry.objects.filter(kind="identity.level_changed",
-                                        subject_id=str(account.pk)).order_by("sequence")
+                                        subject_id=str(account.pk)).order_by("id")
     assert [(e.details["from"], e.details["to"], e.details["evidence"]) for e in entries] == [
         ("L1", "L2", "identity-source"), ("L2", "L3", "window-original")]
     assert entries.last().actor == demo.clerk
