@@ -19,12 +19,13 @@ load spike hits all three alike:
   (same client), which answers the case's detail.
 
 One client at a time: this is a latency figure, not a throughput one. The first
-``--warmup`` approvals of each kind are not counted (imports, caches, the font). Each
+``--warmup`` approvals of each kind are not counted (imports, caches, connections). Each
 sample is the wall clock around one call, its transaction included. Afterwards the rows
 are checked — one certificate per approved case, each verifying against its key, no PDF
-rendered on the request path — otherwise the run is reported invalid. The machine's load
-average is recorded before and after. ``--profile`` instead prints the queries of one
-approval and cProfile's top of 20 approvals.
+rendered on the request path and one render task queued for each — otherwise the run is
+reported invalid; then ``--renders`` of the queued renders run, timed, as the worker runs
+them. The machine's load average is recorded before and after. ``--profile`` instead
+prints the queries of one approval of each kind and cProfile's top of 20 approvals.
 """
 
 from __future__ import annotations
@@ -131,6 +132,41 @@ def check(case_ids: list[int]) -> dict:
     }
 
 
+def worker_side(case_ids: list[int], renders: int) -> dict:
+    """The PDFs the approvals left to the worker: none rendered on the request path, one
+    render task queued per certificate; then ``renders`` of them run here, timed (font,
+    layout, QR code, storing) — the cost approval no longer pays."""
+    from django_tasks_db.models import DBTaskResult
+
+    from onething.certificates.models import Certificate, CertificateDocument
+    from onething.certificates.tasks import render_certificate_document
+
+    issued = list(
+        Certificate.objects.filter(case__application__cases__in=case_ids)
+        .distinct()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    stored_before = CertificateDocument.objects.filter(certificate_id__in=issued).count()
+    queued = DBTaskResult.objects.filter(
+        task_path__endswith="render_certificate_document", status="READY"
+    ).count()
+    times = []
+    for pk in issued[:renders]:
+        t0 = time.perf_counter()
+        render_certificate_document.call(pk)
+        times.append(time.perf_counter() - t0)
+    stored = CertificateDocument.objects.filter(certificate_id__in=issued[:renders]).count()
+    ok = stored_before == 0 and queued == len(issued) and stored == len(times)
+    return {
+        "worker_ok": ok,
+        "certificates_issued": len(issued),
+        "pdfs_rendered_on_request_path": stored_before,
+        "render_tasks_queued": queued,
+        "worker_render": summary(times) if times else None,
+    }
+
+
 def summary(times: list[float]) -> dict:
     def ms(q: float) -> float:
         return round(percentile(times, q) * 1000, 1)
@@ -182,7 +218,7 @@ def profile(case_ids: list[int]) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cases", type=int, default=240, help="approvals of each kind, counted")
+    ap.add_argument("--cases", type=int, default=200, help="approvals of each kind, counted")
     ap.add_argument("--warmup", type=int, default=12, help="approvals of each kind, not counted")
     ap.add_argument(
         "--profile",
@@ -194,9 +230,10 @@ def main(argv: list[str] | None = None) -> dict:
 
     started = time.monotonic()
     with site("postgres") as s:
+        s.env["ONETHING_PUBLIC_URL"] = "https://zwfw.example.gov.cn"  # printed on the PDFs
         _django(s.env)
-        # The PDF renders on a worker; the bench is the request path only (the task
-        # rows are queued as in production and counted below).
+        # The PDF renders on a worker: the timed approvals queue its task (a row of
+        # django-tasks' database backend, as in production); no worker runs meanwhile.
         total = 26 if args.profile else len(KINDS) * (args.cases + args.warmup)
         t0 = time.perf_counter()
         case_ids = build(total)
@@ -218,9 +255,7 @@ def main(argv: list[str] | None = None) -> dict:
         elapsed = time.perf_counter() - t_run
         load_after = os.getloadavg()
         rows = check(case_ids)
-        from onething.certificates.models import CertificatePdf
-
-        rendered = CertificatePdf.objects.filter(certificate__case_id__in=case_ids).count()
+        worker = worker_side(case_ids, args.renders)
     results = {kind: summary(values) for kind, values in times.items()}
     worst = max(r["p99_ms"] for r in results.values())
     result = {
@@ -228,13 +263,13 @@ def main(argv: list[str] | None = None) -> dict:
         "cases_per_kind": args.cases,
         "warmup_per_kind": args.warmup,
         **results,
-        "pdfs_rendered_on_request_path": rendered,
+        **worker,
         "run_seconds": round(elapsed, 1),
         "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in load_after],
         **rows,
         "goal": {"p99_ms": f"< {GOAL_MS:g}"},
-        "goal_met": rows["rows_ok"] and rendered == 0 and worst < GOAL_MS,
+        "goal_met": rows["rows_ok"] and worker["worker_ok"] and worst < GOAL_MS,
         "machine": machine(),
         "seconds": round(time.monotonic() - started, 1),
     }
