@@ -221,6 +221,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--cases", type=int, default=200, help="approvals of each kind, counted")
     ap.add_argument("--warmup", type=int, default=12, help="approvals of each kind, not counted")
     ap.add_argument(
+        "--renders",
+        type=int,
+        default=20,
+        help="queued PDF renders run (timed) afterwards, as the worker would",
+    )
+    ap.add_argument(
         "--profile",
         action="store_true",
         help="only print one approval's queries and a cProfile of 20",
