@@ -363,7 +363,7 @@ def act(request: HttpRequest, case_id: ObjectId, action: str, payload: ActionIn 
     confirm_commitment, or revoke_false_commitment (reason required), which revokes
     the decision and its certificate."""
     user = _user(request)
-    selectors.case_for(user, case_id)  # 404 unless visible
+    selectors.ensure_case_visible(user, case_id)  # 404 unless visible
     chosen = next((a for a in TRANSITION_ACTIONS if a.value == action), None)
     if chosen is None:  # not an action on a case (history-only kinds such as submit neither)
         raise ApiError(404, "not_found", f"没有动作 {action[:50]} (unknown action)")

@@ -130,6 +130,13 @@ def cases_for(viewer: User) -> QuerySet[Case]:
     return qs.filter(application__applicant=viewer)
 
 
+def ensure_case_visible(viewer: User, case_id: int) -> None:
+    """NotVisible unless ``viewer`` may see the case: one EXISTS query, for an action
+    that reloads the case afterwards (``case_for`` also loads its neighbours)."""
+    if not cases_for(viewer).filter(pk=case_id).exists():
+        raise NotVisible(case_id)
+
+
 def case_for(viewer: User, case_id: int) -> Case:
     case = cases_for(viewer).prefetch_related("prerequisites", "dependents").filter(
         pk=case_id).first()

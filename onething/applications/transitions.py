@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from onething.accounts.models import User
@@ -163,8 +164,11 @@ def _follow_dependents(step: Step) -> None:
     waiting = (case.dependents.select_for_update(of=("self",)).select_related("matter")
                .filter(status=CaseStatus.WAITING).order_by("stage", "position", "id"))
     if new in SUCCESSFUL:
-        for dependent in waiting:
-            prerequisites = list(dependent.prerequisites.select_related("matter"))
+        # Every dependent's prerequisites in one query, not one query per dependent
+        # (read after this case's new status was saved, as before).
+        for dependent in waiting.prefetch_related(Prefetch(
+                "prerequisites", queryset=Case.objects.select_related("matter"))):
+            prerequisites = list(dependent.prerequisites.all())
             if all(_delivered(p) for p in prerequisites):
                 dependent.application = case.application
                 apply_transition(dependent, Action.RELEASE, actor=None, role=Role.SYSTEM,

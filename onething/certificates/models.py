@@ -67,6 +67,32 @@ class Certificate(models.Model):
         return f"{self.certificate_type.name} {self.number}"
 
 
+class CertificateDocument(models.Model):
+    """The certificate's PDF (版式文件) as issued: rendered once, the same bytes on every
+    download.
+
+    Approval records and signs the certificate in its transaction; the PDF is rendered
+    off the request path by a worker task (``tasks.render_certificate_document``), or
+    by the first download should that come first (``documents.issued_pdf``) — whichever
+    renders first stores it, the other finds it. A separate row, so lists of
+    certificates never load the bytes.
+    """
+
+    certificate = models.OneToOneField(Certificate, models.CASCADE, primary_key=True,
+                                       related_name="document", verbose_name="电子证照")
+    pdf = models.BinaryField("PDF")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    verify_url = models.CharField("核验地址", max_length=300)
+    rendered_at = models.DateTimeField("生成时间")
+    rendered_by = models.CharField("生成方式", max_length=10)  # "task" or "download"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "证照版式文件"
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} {self.sha256[:12]}"
+
+
 class ShareCode(models.Model):
     """A holder's permission for whoever has the code to see a certificate's details.
 

@@ -53,8 +53,13 @@ class _CertificatePDF(FPDF):
         self.cell(0, 5, f"第 {self.page_no()} 页", align="C")
 
 
-def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
-    """An A4 PDF of ``certificate``'s signed data; ``verify_url`` must be absolute."""
+def render_certificate_pdf(certificate: Certificate, verify_url: str, *,
+                           as_issued: bool = False) -> bytes:
+    """An A4 PDF of ``certificate``'s signed data; ``verify_url`` must be absolute.
+
+    Dated with the certificate's issue time, so the same certificate and address give
+    the same bytes. ``as_issued`` leaves out a later revocation (the stored document,
+    ``documents.issued_pdf``); otherwise a revoked certificate is marked 已注销."""
     data = certificate.data if isinstance(certificate.data, dict) else {}
     title = data.get("certificate_name") or certificate.certificate_type.name
     number = data.get("number") or certificate.number
@@ -63,6 +68,7 @@ def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     pdf.set_title(f"{title} {number}")
     pdf.set_author(str((data.get("department") or {}).get("name", "")))
     pdf.set_creator("onething")
+    pdf.set_creation_date(certificate.issued_at)
     pdf.set_lang("zh-CN")
     pdf.add_font(FONT_FAMILY, fname=str(font_path()))
     pdf.set_auto_page_break(auto=True, margin=20)
@@ -80,7 +86,7 @@ def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
         pdf.cell(width, 8, f"统一社会信用代码：{data['holder_id']}", align="C",
                  new_x="LMARGIN", new_y="NEXT")
     pdf.cell(width, 8, f"证照编号：{number}", align="C", new_x="LMARGIN", new_y="NEXT")
-    if certificate.revoked_at is not None:
+    if certificate.revoked_at is not None and not as_issued:
         pdf.set_text_color(180, 0, 0)
         pdf.set_font(FONT_FAMILY, size=14)
         pdf.cell(width, 10, f"已注销（{_date(certificate.revoked_at.isoformat())}）",

@@ -244,11 +244,26 @@ def issue_certificate(case: Case, *, actor: User | None) -> Certificate:
     except Exception as exc:  # counted for the metrics endpoint, then raised as before
         _count_signing_error(case, exc, key.key_id)
         raise
-    return Certificate.objects.create(
+    certificate = Certificate.objects.create(
         number=number, certificate_type=certificate_type, holder=holder,
         holder_name=data["holder_name"], department=case.department, case=case,
         issued_at=now, valid_until=valid_until, data=data, signature=signature, key=key,
     )
+    # The PDF renders off the request path, once the approval has committed (and on
+    # the first download should that come before the worker: documents.issued_pdf).
+    transaction.on_commit(lambda pk=certificate.pk: _queue_render(pk))
+    return certificate
+
+
+def _queue_render(certificate_id: int) -> None:
+    """Queue the PDF's rendering; a failure to queue loses nothing (the first download
+    renders it), so it is logged, never raised into the committed approval."""
+    from onething.certificates.tasks import render_certificate_document
+
+    try:
+        render_certificate_document.enqueue(certificate_id)
+    except Exception:  # the approval has committed; the first download renders it
+        log.exception("certificate %s: its PDF rendering was not queued", certificate_id)
 
 
 def may_revoke(actor: User | None, certificate: Certificate) -> bool:

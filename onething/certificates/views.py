@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from onething.accounts import ratelimit
 from onething.audit.services import record_audit
-from onething.certificates import selectors, services
+from onething.certificates import documents, selectors, services
 from onething.certificates.pdf import render_certificate_pdf
 from onething.certificates.services import verify_path
 from onething.core.addresses import public_url
@@ -113,7 +113,12 @@ def download_pdf(request: HttpRequest, number: str) -> HttpResponse:
     if certificate.holder_id != request.user.pk:  # staff looking at a citizen's certificate
         record_audit("certificate.downloaded", actor=request.user, subject=certificate,
                      case_id=certificate.case_id, details={"number": certificate.number})
-    body = render_certificate_pdf(certificate, public_verify_url(request, certificate.number))
+    verify_url = public_verify_url(request, certificate.number)
+    if certificate.revoked_at is not None:  # marked 已注销, rendered for this download
+        body = render_certificate_pdf(certificate, verify_url)
+    else:  # as issued: stored by the worker or by this (first) download
+        body = documents.pdf_bytes(documents.issued_pdf(certificate, verify_url,
+                                                        rendered_by="download"))
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
     patch_cache_control(response, private=True, no_store=True)
