@@ -32,6 +32,7 @@ from onething.applications.models import (
 from onething.core.errors import CaseActionDenied, SubmissionError
 from onething.domain.cases import CaseStatus
 from onething.domain.validators import ValidationProblem, mask_mobile, validate_mobile
+from onething.notifications.messages import part
 from onething.notifications.services import notify
 
 # Actions of the application-level events written here (labels: models.DELIVERY_ACTION_LABELS).
@@ -158,7 +159,7 @@ def _locked(application_id: int) -> tuple[Application, ResultDelivery]:
 
 
 def _record(application: Application, actor: User, action: str, data: dict[str, Any],
-            message: str) -> Event:
+            parts: list[list[Any]]) -> Event:
     event = Event.objects.create(application=application, actor=actor, action=action,
                                  data=data)
     notify(user=application.applicant, application=application,
@@ -167,7 +168,7 @@ def _record(application: Application, actor: User, action: str, data: dict[str, 
            happened=action if actor.pk != application.applicant_id else "",
            detail=f"（{data['carrier']}，运单号 {data['tracking_number']}）"
            if action == DISPATCH else "",
-           message=f"您的申请 {application.tracking_number}：{message}"[:500])
+           parts=[part("application_prefix", number=application.tracking_number), *parts])
     return event
 
 
@@ -201,10 +202,11 @@ def choose_delivery(application_id: int, *, actor: User, method: str, address: s
         if delivery.method == DeliveryMethod.POST:
             data.update(address=shown["address"], recipient=shown["recipient"],
                         mobile=shown["mobile"])
-        text = f"领取方式已设为“{shown['method_label']}”"
+        parts = [part("delivery_chosen", delivery_method=delivery.method)]
         if delivery.method == DeliveryMethod.POST:
-            text += f"，寄往 {shown['address']}（{shown['recipient']}）"
-        _record(application, actor, CHOOSE, data, text + "。")
+            parts.append(part("delivery_post_to", address=shown["address"],
+                              recipient=shown["recipient"]))
+        _record(application, actor, CHOOSE, data, [*parts, part("full_stop")])
     return delivery
 
 
@@ -249,7 +251,7 @@ def record_dispatch(application_id: int, *, actor: User, carrier: str,
         _record(application, actor, DISPATCH,
                 {"method": delivery.method, "carrier": carrier,
                  "tracking_number": tracking_number, "address": mask_address(delivery.address)},
-                f"办理结果已由{carrier}寄出，运单号 {tracking_number}。")
+                [part("dispatched", carrier=carrier, tracking=tracking_number)])
     return delivery
 
 
@@ -271,7 +273,7 @@ def record_delivered(application_id: int, *, actor: User) -> ResultDelivery:
         _record(application, actor, DELIVERED,
                 {"method": delivery.method, "carrier": delivery.carrier,
                  "tracking_number": delivery.tracking_number},
-                f"办理结果已送达（运单号 {delivery.tracking_number}）。")
+                [part("delivered", tracking=delivery.tracking_number)])
     return delivery
 
 

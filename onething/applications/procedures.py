@@ -46,7 +46,6 @@ from onething.accounts.models import User
 from onething.applications.errors import CaseActionDenied
 from onething.applications.models import Application, Case, Commitment, Event
 from onething.domain.cases import (
-    ACTION_LABELS,
     Action,
     CaseStatus,
     IllegalTransition,
@@ -54,6 +53,7 @@ from onething.domain.cases import (
     offered_actions,
 )
 from onething.domain.planner import Plan
+from onething.notifications.messages import part
 from onething.notifications.services import notify
 
 log = logging.getLogger("onething.procedures")
@@ -192,8 +192,6 @@ def _names(items: Iterable[Mapping[str, Any]]) -> str:
 def notice(case: Case, action: Action, data: Mapping[str, Any]) -> list[list[Any]]:
     """What the applicant's notice adds for a procedure's action, as message parts
     (onething/notifications/messages.py; [] for other actions)."""
-    from onething.notifications.messages import part
-
     if action is Action.ACCEPT_PENDING:
         names = [str(i.get("name") or i.get("material")) for i in case.pending_items or []]
         due = case.pending_due_date.isoformat() if case.pending_due_date else ""
@@ -301,8 +299,11 @@ def _refer_lapsed(case_id: int) -> bool:
         application: Application = case.application
         notify(user=application.applicant, application=application,
                dedupe_key=f"case:{case.pk}:pending_overdue", happened=Action.PENDING_OVERDUE,
-               message=(f"您的申请 {application.tracking_number}：“{case.matter.name}”"
-                        f"{ACTION_LABELS[Action.PENDING_OVERDUE]}："
-                        f"{_names(case.pending_items)}，补齐期限为 "
-                        f"{case.pending_due_date:%Y-%m-%d}。")[:500])
+               parts=[part("case_step", number=application.tracking_number,
+                           matter=case.matter.name, action=Action.PENDING_OVERDUE.value),
+                      part("pending_overdue",
+                           materials=[str(i.get("name") or i.get("material"))
+                                      for i in case.pending_items or []],
+                           due_on=case.pending_due_date.isoformat()
+                           if case.pending_due_date else "")])
     return True

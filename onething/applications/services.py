@@ -49,7 +49,6 @@ from onething.catalog import models as catalog_models
 from onething.catalog import selectors as catalog_selectors
 from onething.domain import catalog as catalog_spec
 from onething.domain.cases import (
-    ACTION_LABELS,
     CLOCK_PAUSED,
     DECIDED,
     FINAL,
@@ -551,19 +550,17 @@ def _clock_note(step: Step) -> list[list[Any]]:
     return parts
 
 
-def _dated(day: dt.date, provisional: bool) -> str:
-    return f"{day.isoformat()}{'（暂定）' if provisional else ''}"
-
-
 # -- the clock: recomputation and deemed acceptance -------------------------------------
 
 
-def recompute_due_dates(case_id: int, *, reason: str = "") -> list[str]:
+def recompute_due_dates(case_id: int, *, reason: str = "",
+                        years: Iterable[int] = ()) -> list[str]:
     """Recompute one case's due dates from its facts and save them; return what changed.
 
     Run after holiday data changed (``calendar_changed``): the dates of an open case
     may move. A change is recorded (``reschedule``) and, when the promised date moved,
-    the applicant is told the new one. Idempotent: a second run changes nothing.
+    the applicant is told the new one (``years``: the holiday years whose update moved
+    it, named in the message). Idempotent: a second run changes nothing.
     """
     with transaction.atomic():
         case = lock_case(case_id)
@@ -584,12 +581,24 @@ def recompute_due_dates(case_id: int, *, reason: str = "") -> list[str]:
             application = case.application
             notify(user=application.applicant, application=application,
                    dedupe_key=f"event:{event.pk}", happened=Action.RESCHEDULE,
-                   message=(f"您的申请 {application.tracking_number}：“{case.matter.name}”"
-                            f"{ACTION_LABELS[Action.RESCHEDULE]}，承诺办结日期由 "
-                            f"{before[0].isoformat() if before[0] else '—'} 调整为 "
-                            f"{_dated(case.promised_due_date, case.due_provisional)}"
-                            + (f"。{reason[:100]}" if reason else ""))[:500])
+                   parts=_rescheduled_parts(case, before[0], reason, years))
     return changed
+
+
+def _rescheduled_parts(case: Case, before: dt.date | None, reason: str,
+                       years: Iterable[int]) -> list[list[Any]]:
+    """The applicant's message for a moved promise (in the reader's language)."""
+    parts = [part("case_step", number=case.application.tracking_number,
+                  matter=case.matter.name, action=Action.RESCHEDULE.value),
+             part("rescheduled", from_on=before.isoformat() if before else "—",
+                  to_on=case.promised_due_date.isoformat())]
+    if case.due_provisional:
+        parts.append(part("provisional"))
+    if years:
+        parts.append(part("calendar_updated", years=sorted(years)))
+    elif reason:
+        parts.append(part("text", text=f"。{reason[:100]}"))
+    return parts
 
 
 def cases_to_recompute(years: Iterable[int]) -> list[int]:
@@ -616,7 +625,7 @@ def recompute_for_calendar(years: Iterable[int]) -> dict[int, list[str]]:
     reason = f"{label}年节假日安排已更新"
     changed = {}
     for case_id in cases_to_recompute(years):
-        fields = recompute_due_dates(case_id, reason=reason)
+        fields = recompute_due_dates(case_id, reason=reason, years=years)
         if fields:
             changed[case_id] = fields
     return changed

@@ -32,6 +32,7 @@ from onething.domain import signing
 from onething.domain.catalog import CertificateField
 from onething.domain.certificates import assigned_uscc
 from onething.domain.validators import mask_id_number, normalize_uscc
+from onething.notifications.messages import part
 from onething.notifications.services import notify
 
 if TYPE_CHECKING:
@@ -298,8 +299,9 @@ def revoke_certificate(certificate: Certificate, *, actor: User, reason: str) ->
                    dedupe_key=f"certificate:{locked.pk}:revoked",
                    happened="revoke_certificate", subject=locked.certificate_type.name,
                    detail=f"（{locked.number}）",
-                   message=f"您的“{locked.certificate_type.name}”（编号 {locked.number}）"
-                           f"已被{locked.department.name}注销。理由：{locked.revoke_reason[:100]}")
+                   parts=[part("certificate_revoked", certificate=locked.certificate_type.name,
+                               number=locked.number, department=locked.department.name),
+                          part("reason", reason=locked.revoke_reason[:100])])
     certificate.refresh_from_db()
     return certificate
 

@@ -112,4 +112,10 @@ SHARED_LABELS: dict[str, dict[str, Promise]] = {
         "expired": pgettext_lazy("certificate status", "已过期"),
         "unknown": pgettext_lazy("certificate status", "无法核验"),
     },
+    # onething.applications.models.DeliveryMethod
+    "delivery_method": {
+        "pickup": pgettext_lazy("delivery method", "窗口领取"),
+        "post": pgettext_lazy("delivery method", "邮寄到家"),
+        "electronic": pgettext_lazy("delivery method", "电子证照"),
+    },
 }

@@ -47,9 +47,23 @@ TEMPLATES: dict[str, Promise] = {
         "。部门将于 %(due_on)s 前进行事后核查，请确保承诺内容真实；"
         "承诺不实的，将撤销准予决定并注销证照"
     ),
+    # certificates (onething/certificates/services.py revoke_certificate)
+    "certificate_revoked": _("您的“%(certificate)s”（编号 %(number)s）已被%(department)s注销"),
+    # the daily 容缺 lapse (onething/applications/procedures.py)
+    "pending_overdue": _("：%(materials)s，补齐期限为 %(due_on)s。"),
+    # the clock moved by a holiday notice (onething/applications/services.py)
+    "rescheduled": _("，承诺办结日期由 %(from_on)s 调整为 %(to_on)s"),
+    "calendar_updated": _("。%(years)s年节假日安排已更新"),
+    # delivery of the result (onething/applications/delivery.py)
+    "application_prefix": _("您的申请 %(number)s："),
+    "delivery_chosen": _("领取方式已设为“%(delivery_method)s”"),
+    "delivery_post_to": _("，寄往 %(address)s（%(recipient)s）"),
+    "full_stop": _("。"),
+    "dispatched": _("办理结果已由%(carrier)s寄出，运单号 %(tracking)s。"),
+    "delivered": _("办理结果已送达（运单号 %(tracking)s）。"),
     "text": _("%(text)s"),  # a part not (yet) written as a template: shown as stored
 }
-CATALOGUE_PARAMS = {"matter", "bundle"}
+CATALOGUE_PARAMS = {"matter", "bundle", "certificate", "department"}
 CATALOGUE_LISTS = {"matters", "materials"}
 
 
@@ -70,6 +84,11 @@ def _value(name: str, value: Any) -> str:
         return separator.join(
             pgettext("quoted name", "“%(name)s”") % {"name": localized(v)} for v in value
         )
+    if name == "delivery_method":
+        found = SHARED_LABELS["delivery_method"].get(str(value))
+        return str(found) if found is not None else str(value)
+    if name == "years":
+        return pgettext("list separator", "、").join(str(y) for y in value)
     if name == "suspension":
         found = SHARED_LABELS["suspension_kind"].get(str(value))
         return str(found) if found is not None else str(value)

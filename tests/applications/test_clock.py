@@ -282,7 +282,16 @@ def test_holiday_data_for_an_unpublished_year_recomputes_open_cases(
     event = Event.objects.get(case=case, action="reschedule")
     assert event.data["previous"] == ["2027-03-02", "2027-03-04"]
     notice = demo.applicant.notifications.get(message__contains="办结日期按节假日安排调整")
-    assert "承诺办结日期由 2027-03-02 调整为 2027-03-03" in notice.message
+    number, matter = case.application.tracking_number, "经营主体设立登记（营业执照）"
+    assert notice.message == (f"您的申请 {number}：“{matter}”办结日期按节假日安排调整，"
+                              "承诺办结日期由 2027年3月2日 调整为 2027年3月3日。"
+                              "2027年节假日安排已更新")
+    with translation.override("en"):
+        assert notice.text == (
+            f"Your application {number}: “Business establishment registration (business "
+            "licence)” — Due dates adjusted to the holiday schedule: the promised completion "
+            "date moved from March 2, 2027 to March 3, 2027. The public holiday calendar for "
+            "2027 was updated")
     # Idempotent: recomputing again changes nothing and tells no one.
     with at("2027-03-01", 16):
         assert recompute_due_dates(case.pk) == []

@@ -514,6 +514,16 @@ def test_by_the_rule_refer_the_lapse_is_recorded_once_and_the_reviewer_decides(
     assert case.status == CaseStatus.ACCEPTED_PENDING
     overdue = case.events.get(action="pending_overdue")
     assert (overdue.from_status, overdue.to_status) == ("accepted_pending", "accepted_pending")
+    note = Notification.objects.filter(user=performance.applicant).order_by("-id").first()
+    number = performance.tracking_number
+    with translation.override("zh-hans"):
+        assert note.text == note.message == (
+            f"您的申请 {number}：“营业性演出审批”容缺材料逾期未补齐，转承办部门处理："
+            "“大型群众性活动安全许可决定书”，"
+            "补齐期限为 2026年3月9日。")
+    with translation.override("en"):
+        assert note.text.startswith(f"Your application {number}: “")
+        assert note.text.endswith("; they were due by March 9, 2026.")
     act(case, Action.DENY, culture, reason="逾期未补交大型群众性活动安全许可决定书")
     case.refresh_from_db()
     assert case.status == CaseStatus.DENIED

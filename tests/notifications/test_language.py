@@ -95,3 +95,66 @@ def test_the_message_catalogue_is_complete_and_compiled():
     from tests.english import check_catalogue
 
     assert check_catalogue("notifications") == len(TEMPLATES) + 2  # + separator, quotes
+
+
+def texts(note: Notification) -> tuple[str, str]:
+    with translation.override("zh-hans"):
+        chinese = note.text
+    with translation.override("en"):
+        english = note.text
+    return chinese, english
+
+
+def test_the_delivery_messages_in_each_language(demo, application):
+    """Choosing post, the dispatch and the delivery: each message in the reader's
+    language; the address, the recipient and the carrier as written."""
+    from onething.applications import delivery
+
+    case = application.cases.get(matter__code=REGISTRATION)
+    for action in (Action.ACCEPT, Action.APPROVE):
+        transition_case(case.pk, action, actor=demo.samr)
+    number = application.tracking_number
+    delivery.choose_delivery(application.pk, actor=demo.applicant, method="post",
+                             address="山东省德州市德城区湖滨路8号", recipient="张小明",
+                             mobile="13800000001")
+    delivery.record_dispatch(application.pk, actor=demo.samr, carrier="中国邮政EMS",
+                             tracking_number="ea123456789cn")
+    delivery.record_delivered(application.pk, actor=demo.samr)
+    notes = list(Notification.objects.filter(user=demo.applicant).order_by("-id")[:3])
+    delivered, dispatched, chosen = (texts(n) for n in notes)
+    shown = delivery.summary(delivery.delivery_for(demo.applicant, application.pk))
+    address, recipient = shown["address"], shown["recipient"]
+    assert chosen == (
+        f"您的申请 {number}：领取方式已设为“邮寄到家”，寄往 {address}（{recipient}）。",
+        f"Your application {number}: the way to receive the result is now “By post to your "
+        f"address”, sent to {address} ({recipient}).",
+    )
+    assert dispatched == (
+        f"您的申请 {number}：办理结果已由中国邮政EMS寄出，运单号 EA123456789CN。",
+        f"Your application {number}: the result was sent by 中国邮政EMS, tracking number "
+        "EA123456789CN.",
+    )
+    assert delivered == (
+        f"您的申请 {number}：办理结果已送达（运单号 EA123456789CN）。",
+        f"Your application {number}: the result was delivered (tracking number "
+        "EA123456789CN).",
+    )
+    assert notes[0].message == delivered[0]
+
+
+def test_the_revocation_message_in_each_language(demo, application):
+    from onething.certificates.models import Certificate
+    from onething.certificates.services import revoke_certificate
+
+    case = application.cases.get(matter__code=REGISTRATION)
+    for action in (Action.ACCEPT, Action.APPROVE):
+        transition_case(case.pk, action, actor=demo.samr)
+    certificate = Certificate.objects.get(case=case)
+    revoke_certificate(certificate, actor=demo.samr, reason="申请人申请注销")
+    note = Notification.objects.filter(user=demo.applicant).order_by("-id").first()
+    chinese, english = texts(note)
+    assert chinese == (f"您的“营业执照”（编号 {certificate.number}）已被德城区市场监督管理局注销。"
+                       "理由：申请人申请注销")
+    assert english == (f"Your “Business licence” (number {certificate.number}) was revoked by "
+                       "Decheng District Administration for Market Regulation. "
+                       "Reason: 申请人申请注销")
