@@ -114,8 +114,8 @@ SHARED_LABELS: dict[str, dict[str, Promise]] = {
     },
     # onething.applications.models.DeliveryMethod
     "delivery_method": {
-        "pickup": pgettext_lazy("delivery method", "窗口领取"),
-        "post": pgettext_lazy("delivery method", "邮寄到家"),
-        "electronic": pgettext_lazy("delivery method", "电子证照"),
+        "pickup": pgettext_lazy("chosen delivery method", "窗口领取"),
+        "post": pgettext_lazy("chosen delivery method", "邮寄到家"),
+        "electronic": pgettext_lazy("chosen delivery method", "电子证照"),
     },
 }

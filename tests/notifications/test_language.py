@@ -126,8 +126,8 @@ def test_the_delivery_messages_in_each_language(demo, application):
     address, recipient = shown["address"], shown["recipient"]
     assert chosen == (
         f"您的申请 {number}：领取方式已设为“邮寄到家”，寄往 {address}（{recipient}）。",
-        f"Your application {number}: the way to receive the result is now “By post to your "
-        f"address”, sent to {address} ({recipient}).",
+        f"Your application {number}: the way to receive the result is now “By post”, sent "
+        f"to {address} ({recipient}).",
     )
     assert dispatched == (
         f"您的申请 {number}：办理结果已由中国邮政EMS寄出，运单号 EA123456789CN。",
