@@ -157,9 +157,19 @@ def build(windows: int, per_day: int, history_days: int) -> dict:
     }
 
 
+def _wait_until(when: float) -> None:
+    delay = when - time.time()
+    if delay > 0:
+        time.sleep(delay)
+
+
 def taker(
-    env: dict[str, str], categories: list[int], count: int, seed: int, out: multiprocessing.Queue
+    env: dict[str, str], categories: list[int], count: int, seed: int, out: multiprocessing.Queue,
+    schedule: tuple[float, float, int, int] | None = None,
 ) -> None:
+    """Take ``count`` tickets: as fast as possible, or (``schedule`` = start, rate, this
+    taker's index, takers) open loop, ticket k of this taker due at
+    start + (k × takers + index) / rate, timed from when it was due."""
     _django(env)
     from onething.hall.models import ServiceCategory
     from onething.hall.ticket_services import take_ticket
@@ -170,6 +180,11 @@ def taker(
     for i in range(count):
         category = rng.choices(cats, WEIGHTS)[0]
         t0 = time.perf_counter()
+        if schedule is not None:
+            start, rate, index, takers = schedule
+            due = start + (i * takers + index) / rate
+            _wait_until(due)
+            t0 = time.perf_counter() - max(0.0, time.time() - due)  # late: the wait counts
         take_ticket(
             category,
             channel="kiosk",
@@ -180,7 +195,14 @@ def taker(
     out.put(("take", times))
 
 
-def caller(env: dict[str, str], pairs: list[tuple[int, str]], done, out) -> None:
+def caller(env: dict[str, str], pairs: list[tuple[int, str]], done, out,
+           paced: tuple[float, float, float, int] | None = None) -> None:
+    """Press "next" at the given windows: in turn as fast as possible, or (``paced`` =
+    start, mean service seconds, idle seconds, seed) as clerks do — a window presses when
+    it is free, serves for an exponential time of that mean, and when nobody was waiting
+    presses again after ``idle`` seconds; timed from when the window became free."""
+    if paced is not None:
+        return _paced_caller(env, pairs, done, out, paced)
     _django(env)
     from onething.accounts.models import User
     from onething.hall.models import Window
@@ -206,6 +228,46 @@ def caller(env: dict[str, str], pairs: list[tuple[int, str]], done, out) -> None
                 break
         else:
             time.sleep(0.05)
+    out.put(("call", times))
+    out.put(("empty", empty))
+
+
+def _paced_caller(env: dict[str, str], pairs: list[tuple[int, str]], done, out,
+                  paced: tuple[float, float, float, int]) -> None:
+    _django(env)
+    import heapq
+
+    from onething.accounts.models import User
+    from onething.hall.models import Window
+    from onething.hall.ticket_services import call_next, finish, start_serving
+
+    start, service, idle, seed = paced
+    rng = random.Random(seed)
+    desks = [(Window.objects.get(pk=w), User.objects.get(username=u)) for w, u in pairs]
+    # (free at, desk index): windows start staggered over one mean service time
+    free = [(start + rng.uniform(0, service), n) for n in range(len(desks))]
+    heapq.heapify(free)
+    times, empty = [], []
+    idle_after_done: set[int] = set()
+    while free:
+        due, n = heapq.heappop(free)
+        _wait_until(due)
+        window, clerk = desks[n]
+        t0 = time.perf_counter() - max(0.0, time.time() - due)
+        ticket = call_next(window, actor=clerk)
+        (empty if ticket is None else times).append(time.perf_counter() - t0)
+        if ticket is not None:
+            start_serving(ticket, actor=clerk)
+            finish(ticket, actor=clerk)
+            idle_after_done.discard(n)
+            heapq.heappush(free, (time.time() + rng.expovariate(1 / service), n))
+        elif done.is_set():
+            idle_after_done.add(n)  # every ticket taken: a window done once it finds none
+            if len(idle_after_done) == len(desks):
+                break
+            heapq.heappush(free, (time.time() + idle, n))
+        else:
+            heapq.heappush(free, (time.time() + idle, n))
     out.put(("call", times))
     out.put(("empty", empty))
 
@@ -370,6 +432,24 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--callers", type=int, default=6)
     ap.add_argument("--seal-interval", type=float, default=0.5, help="seconds between seals")
     ap.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="open loop: tickets a second (0: as fast as the takers can, the saturation run)",
+    )
+    ap.add_argument(
+        "--utilisation",
+        type=float,
+        default=0.8,
+        help="open loop: the windows' busy share (mean service = windows × this ÷ rate)",
+    )
+    ap.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=10.0,
+        help="open loop: a free window with nobody waiting presses again after this",
+    )
+    ap.add_argument(
         "--profile",
         action="store_true",
         help="only profile 50 takes and calls in this process (queries, time)",
@@ -399,12 +479,24 @@ def main(argv: list[str] | None = None) -> dict:
             for i in range(args.takers)
         ]
         pairs = list(zip(world["windows"], world["clerks"], strict=True))
+        start = time.time() + 15  # every process connected and warm before the first
+        service = args.windows * args.utilisation / args.rate if args.rate else 0.0
         procs = [
-            ctx.Process(target=taker, args=(s.env, world["categories"], n, i + 1, out))
+            ctx.Process(
+                target=taker,
+                args=(s.env, world["categories"], n, i + 1, out),
+                kwargs={"schedule": (start, args.rate, i, args.takers) if args.rate else None},
+            )
             for i, n in enumerate(share)
         ]
         procs += [
-            ctx.Process(target=caller, args=(s.env, pairs[j :: args.callers], done, out))
+            ctx.Process(
+                target=caller,
+                args=(s.env, pairs[j :: args.callers], done, out),
+                kwargs={
+                    "paced": (start, service, args.idle_seconds, 100 + j) if args.rate else None
+                },
+            )
             for j in range(args.callers)
         ]
         sealing = ctx.Event()
@@ -438,6 +530,12 @@ def main(argv: list[str] | None = None) -> dict:
         "history_days": args.history_days,
         "takers": args.takers,
         "callers": args.callers,
+        "mode": (
+            {"open_loop": True, "rate_per_second": args.rate, "mean_service_seconds": service,
+             "utilisation": args.utilisation, "idle_seconds": args.idle_seconds}
+            if args.rate
+            else {"open_loop": False}
+        ),
         "take": take,
         "call_next": call,
         "call_next_nobody_waiting": summary(results["empty"]) if results["empty"] else None,

@@ -22,6 +22,7 @@ printed by staff; phone tickets belong to their holder (account or mobile).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from functools import partial
 from typing import Any
@@ -59,6 +60,8 @@ from onething.hall.models import (
 from onething.hall.selectors import day_kinds
 from onething.hall.services import HallDenied, HallError
 from onething.hall.tidal_selectors import category_ids_at
+
+log = logging.getLogger("onething.hall")
 
 # The domain's default; each hall sets its own starvation bound (Hall.priority_run).
 POLICY = OrderPolicy()
@@ -251,9 +254,23 @@ def call_next(window: Window, *, actor: User, now: dt.datetime | None = None) ->
             # After the commit, not inside the call: two windows calling in one category at
             # once both remind the same few tickets, and the second's insert of the same
             # dedupe key waited on the first's uncommitted row until that one committed.
-            transaction.on_commit(partial(_remind_near, ticket.category_id, day), robust=True)
+            transaction.on_commit(partial(_queue_reminders, ticket.category_id, day),
+                                  robust=True)
             return ticket
     return None
+
+
+def _queue_reminders(category_id: int, day: dt.date) -> None:
+    """Queue the reminders for the worker (``hall.tasks.remind_near_turn``): the call
+    answers without them. Should queueing fail, they are sent here instead."""
+    from onething.hall.tasks import remind_near_turn
+
+    try:
+        remind_near_turn.enqueue(category_id, day.isoformat())
+    except Exception:
+        log.exception("hall: reminders of category %s not queued; sent in the call",
+                      category_id)
+        _remind_near(category_id, day)
 
 
 def _remind_near(category_id: int, day: dt.date) -> None:

@@ -258,6 +258,33 @@ def test_sms_when_three_are_ahead_once(desk, demo, django_capture_on_commit_call
     assert Delivery.objects.count() == 1
 
 
+def test_the_reminders_are_queued_for_the_worker_not_sent_in_the_call(
+        desk, demo, settings, django_capture_on_commit_callbacks):
+    """With the database task backend (production), a call-next queues one
+    ``remind_near_turn`` task after it commits and writes no message itself; the worker
+    running the task sends the reminder."""
+    from django_tasks_db.models import DBTaskResult
+
+    from onething.hall.tasks import remind_near_turn
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    county, cats = desk
+    window = county.windows.get(number=1)
+    for m in range(4):
+        take(cats["A"], m)
+    late = take(cats["A"], 5, mobile="13900000001")
+    DBTaskResult.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_next(window, actor=demo.clerk, now=at(6))
+    queued = DBTaskResult.objects.filter(task_path="onething.hall.tasks.remind_near_turn")
+    assert list(queued.values_list("args_kwargs", flat=True)) == [
+        {"args": [cats["A"].pk, at(6).astimezone(SH).date().isoformat()], "kwargs": {}}]
+    assert Delivery.objects.count() == 0
+    remind_near_turn.call(cats["A"].pk, at(6).astimezone(SH).date().isoformat())
+    assert list(Delivery.objects.values_list("recipient", "body")) == [
+        ("13900000001", f"【德城区政务服务中心】您的{late.code}号前面还有3人，请到大厅等候叫号。")]
+
+
 def test_the_application_taken_at_the_window_is_linked(desk, demo):
     from onething.applications.services import submit_application
     from onething.hall.ticket_services import link_current
