@@ -180,7 +180,9 @@ def record_audit(kind: str, *, actor: Any, subject: models.Model | None = None,
     clean_details = json.loads(json.dumps(mask_personal_data(dict(details or {})),
                                           ensure_ascii=False, default=str))
     label = mask_personal_text(actor_label)[:150] if actor_label else _actor_label(actor)
-    with transaction.atomic():
+    # One INSERT: inside the caller's transaction it needs no savepoint of its own (two
+    # round trips on every audited write); a failure fails the caller's change anyway.
+    with transaction.atomic(savepoint=False):
         entry = AuditEntry(
             recorded_at=timezone.now(),
             kind=kind,
