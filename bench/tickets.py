@@ -1,7 +1,11 @@
 """Hall tickets at scale: p99 of taking a ticket and of "call next" on PostgreSQL.
 
     python bench/tickets.py [--windows 200] [--tickets 5000] [--history-days 30]
-                            [--takers 2] [--callers 6]
+                            [--takers 2] [--callers 6] [--rate R]
+
+Without ``--rate`` the saturation run described below; with it an open-loop day (ticket
+k due at start + k/R, windows pressing "next" when free after an exponential service
+time; every call timed from when it was due — docs/benchmarks.md (g), runs 5–7).
 
 A scratch PostgreSQL (bench/pgcluster.py) with ``onething setup --demo``, then a hall
 of its own: 10 categories (A–J), ``--windows`` any-matter windows each serving three
