@@ -453,7 +453,7 @@ class CalendarDay(models.Model):
         return f"{self.date} {'上班' if self.is_working_day else '放假'}"
 
 
-class KnownPeak(LoadedFromCatalog):
+class KnownPeak(Translatable, LoadedFromCatalog):
     """A known peak of demand at the halls (已知高峰) from the catalogue's ``peaks``
     section (domain.catalog.KnownPeak): the tidal plans of every hall use it on the
     categories it names (or of the departments it names), unless the hall has its own

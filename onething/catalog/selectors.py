@@ -202,7 +202,8 @@ def _build_english_texts() -> dict[str, str]:
     texts: dict[str, str] = {}
     for model in (models.Bundle, models.Matter, models.Department, models.Material,
                   models.FieldDefinition, models.CertificateType, models.Question,
-                  models.Option, models.Scenario, models.MatterMaterial, models.Region):
+                  models.Option, models.Scenario, models.MatterMaterial, models.Region,
+                  models.KnownPeak):
         for row in model.objects.exclude(en={}).only("en", *spec_attrs(model)):
             for attr, english in row.en.items():
                 if attr == "choices" and isinstance(english, dict):
@@ -229,6 +230,7 @@ _MODEL_TEXTS: dict[type, tuple[str, ...]] = {
     models.Matter: spec.TRANSLATABLE["matter"],
     models.MatterMaterial: spec.TRANSLATABLE["material requirement"],
     models.Bundle: spec.TRANSLATABLE["bundle"],
+    models.KnownPeak: spec.TRANSLATABLE["peak"],
     models.Question: spec.TRANSLATABLE["question"],
     models.Option: spec.TRANSLATABLE["option"],
     models.Scenario: spec.TRANSLATABLE["scenario"],

@@ -540,7 +540,7 @@ def _load(catalog: spec.Catalog, *, force: bool) -> LoadReport:
             key=item.key,
             defaults={"name": item.name, "factor": Decimal(str(item.factor)),
                       "months": list(item.months), "categories": list(item.categories),
-                      "departments": list(item.departments),
+                      "departments": list(item.departments), "en": dict(item.en),
                       "source_file": _origin_file(item), "spec_hash": spec_hash(item)},
         )
 

@@ -128,6 +128,7 @@ TRANSLATABLE: dict[str, tuple[str, ...]] = {
     "question": ("text", "help"),
     "option": ("label",),
     "scenario": ("title", "description"),
+    "peak": ("name",),
 }
 
 #: Most decimal places a number field may allow.
@@ -706,6 +707,7 @@ class KnownPeak:
     categories: tuple[str, ...] = ()  # ticket category names (取号类别名称)
     departments: tuple[str, ...] = ()  # department codes
     origin: Origin = Origin()
+    en: Mapping[str, Any] = _english()  # the English beside the Chinese texts (``en:``)
 
 
 MAX_PEAK_FACTOR = 20
@@ -1569,7 +1571,7 @@ class _Reader:
         for i, raw in enumerate(items):
             entry = self.mapping(raw, items.line_of(i), "peak")
             if entry is None or not self.keys(entry, ("key", "name", "factor", "months"),
-                                              ("categories", "departments"), "peak"):
+                                              ("categories", "departments", "en"), "peak"):
                 continue
             key = self.text(entry, "key")
             if not _PEAK_KEY.fullmatch(key):
@@ -1601,7 +1603,7 @@ class _Reader:
             yield KnownPeak(key, name, float(factor), tuple(months),
                             self.text_list(entry, "categories"),
                             self.text_list(entry, "departments"),
-                            Origin(self.file, entry.line))
+                            Origin(self.file, entry.line), self.english(entry, "peak"))
 
 
 _PEAK_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")

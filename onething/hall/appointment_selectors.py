@@ -100,6 +100,15 @@ def day_places(category: ServiceCategory, day: dt.date) -> list[SlotPlaces]:
             for s, start in zip(slots, starts, strict=True)]
 
 
+def open_places(category: ServiceCategory, day: dt.date,
+                now: dt.datetime | None = None) -> list[SlotPlaces]:
+    """The slots of ``day`` that can still be booked at ``now``: starting at least the
+    hall's cut-off (``cutoff_minutes``) later — what the booking check accepts."""
+    now = now or timezone.now()
+    cutoff = dt.timedelta(minutes=category.hall.appointment_policy.cutoff_minutes)
+    return [p for p in day_places(category, day) if p.starts - now >= cutoff]
+
+
 def find_slot(category: ServiceCategory, starts: dt.datetime) -> SlotPlaces | None:
     wanted = local(starts)
     return next((p for p in day_places(category, wanted.date()) if p.starts == wanted), None)

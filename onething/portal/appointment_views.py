@@ -80,7 +80,7 @@ def _choose(request: HttpRequest, hall, *, category=None, change=None) -> dict:
     now = timezone.now()
     places = []
     if day is not None:
-        places = [p for p in sel.day_places(category, day) if p.starts > now]
+        places = sel.open_places(category, day, now)
     return {"hall": hall, "categories": categories, "category": category, "days": days,
             "day": day, "places": places, "change": change,
             "paused_until": sel.booking_paused_until(request.user, hall)}

@@ -108,7 +108,7 @@ def book_for(request: HttpRequest, hall_id: int) -> HttpResponse:
     day = _day(data.get("day", "")) if data.get("day") else None
     day = day if day in days else None
     now = timezone.now()
-    places = ([p for p in sel.day_places(category, day) if p.starts > now]
+    places = (sel.open_places(category, day, now)
               if category is not None and day is not None else [])
     if data.get("action") == "book" and person is not None and not errors:
         try:
@@ -189,8 +189,7 @@ def change_for(request: HttpRequest, hall_id: int, appointment_id: int) -> HttpR
            else sel.local(appointment.slot_starts).date())
     day = day if day in days else None
     now = timezone.now()
-    places = ([p for p in sel.day_places(appointment.category, day) if p.starts > now]
-              if day is not None else [])
+    places = (sel.open_places(appointment.category, day, now) if day is not None else [])
     reason = " ".join(data.get("reason", "").split())
     chosen = next((p for p in places if p.value == data.get("slot", "")), None)
     if action in {"review", "confirm"}:

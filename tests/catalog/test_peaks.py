@@ -58,7 +58,7 @@ def problems_of(tmp_path: Path, text: str) -> list[str]:
     ("{key: x, name: 入学, months: [7]}", "catalog/peaks.yaml:2: peak: missing 'factor'"),
     ("{key: x, name: 入学, factor: 2, months: [7], weeks: [1]}",
      "catalog/peaks.yaml:2: peak: unknown key 'weeks' (allowed: categories, departments, "
-     "factor, key, months, name)"),
+     "en, factor, key, months, name)"),
 ])
 def test_catalog_check_refuses_a_bad_peak(tmp_path, entry, message):
     assert problems_of(tmp_path, f"peaks:\n  - {entry}\n") == [message]
@@ -160,3 +160,8 @@ def test_the_plan_screen_lists_the_catalogue_peaks(halls, demo):
             "    <td>G</td>\n    <td>使用中</td>") in html
     assert ("<th scope=\"row\">年底社保缴费</th>\n    <td>×1.6</td>\n    <td>12月</td>\n"
             "    <td>B</td>\n    <td>以本大厅登记的为准</td>") in html
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/workbench/halls/{halls.county.pk}/tidal/?day=2026-12-08"
+                         ).content.decode()
+    assert "<th scope=\"row\">School admission</th>\n    <td>×3.5</td>" in english
+    assert "<th scope=\"row\">Year-end social insurance payments</th>" in english

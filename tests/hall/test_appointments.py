@@ -72,6 +72,20 @@ def test_slot_capacities_of_the_county_centre(cats):
     assert sel.day_places(cats["A"], dt.date(2026, 12, 8))[0].capacity == 3
 
 
+def test_only_slots_past_the_cut_off_are_offered(cats):
+    """At 09:28 on Tuesday 2026-12-08 the 09:30 and 10:00 slots start within the hall's
+    60-minute cut-off: the booking check would refuse them, so they are not offered;
+    10:30 is the first (exactly 62 minutes ahead)."""
+    now = dt.datetime(2026, 12, 8, 9, 28, tzinfo=ZoneInfo("Asia/Shanghai"))
+    offered = sel.open_places(cats["A"], dt.date(2026, 12, 8), now)
+    assert [p.label for p in offered[:2]] == ["10:30–11:00", "11:00–11:30"]
+    at_cut_off = now.replace(hour=9, minute=30)
+    assert sel.open_places(cats["A"], dt.date(2026, 12, 8), at_cut_off)[0].label == (
+        "10:30–11:00")  # exactly 60 minutes ahead still counts
+    assert len(sel.open_places(cats["A"], dt.date(2026, 12, 9), now)) == len(
+        sel.day_places(cats["A"], dt.date(2026, 12, 9)))
+
+
 def test_booking_takes_a_place_until_the_slot_is_full(cats, demo):
     first = book(cats["A"], demo.applicant)
     assert (first.status, first.channel, first.day) == ("booked", "portal", dt.date(2026, 12, 8))
